@@ -1,0 +1,193 @@
+import type { TaskState } from './task-state.ts';
+
+/** Share status values used here (Manila's constants.STATUS_*). */
+export const ShareStatus = {
+  CREATING: 'creating',
+  AVAILABLE: 'available',
+  MIGRATING: 'migrating',
+  MIGRATING_TO: 'migrating_to',
+  DELETING: 'deleting',
+  ERROR: 'error',
+  INACTIVE: 'inactive',
+} as const;
+export type ShareStatus = (typeof ShareStatus)[keyof typeof ShareStatus];
+
+export type ShareProto = 'NFS' | 'CIFS';
+
+export interface ExportLocation {
+  readonly id: string;
+  readonly path: string;
+  readonly preferred: boolean;
+  readonly is_admin_only: boolean;
+}
+
+/** One physical copy of a share on one pool. A migration has two: source and destination. */
+export interface ShareInstance {
+  readonly id: string;
+  readonly share_id: string;
+  readonly host: string;
+  readonly status: ShareStatus;
+  readonly share_type_id: string;
+  readonly export_locations: readonly ExportLocation[];
+  readonly created_at: string;
+}
+
+export type AccessType = 'ip' | 'user' | 'cert' | 'cephx';
+export type AccessLevel = 'rw' | 'ro';
+export type AccessRuleState = 'queued_to_apply' | 'applying' | 'active' | 'error' | 'queued_to_deny' | 'denying';
+
+export interface AccessRule {
+  readonly id: string;
+  readonly access_type: AccessType;
+  readonly access_to: string;
+  readonly access_level: AccessLevel;
+  readonly state: AccessRuleState;
+  readonly access_key: string | null;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly created_at: string;
+  readonly updated_at: string | null;
+}
+
+/** The share, with its instances and access rules, kept as one record so one conditional write guards all. */
+export interface Share {
+  readonly id: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly size: number;
+  readonly share_proto: ShareProto;
+  readonly share_type_id: string;
+  readonly project_id: string;
+  readonly user_id: string;
+  readonly status: ShareStatus;
+  readonly task_state: TaskState | null;
+  readonly is_public: boolean;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly availability_zone: string | null;
+  readonly share_network_id: string | null;
+  /** The instance users mount. */
+  readonly active_instance_id: string;
+  readonly instances: readonly ShareInstance[];
+  readonly access_rules: readonly AccessRule[];
+  /** The migration that holds the share, if any (the lock). */
+  readonly migration_id: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** Incremented by every write; each write is conditional on the version it read. */
+  readonly version: number;
+}
+
+export interface ShareType {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly is_public: boolean;
+  /** Manila's extra specs; `driver_handles_share_servers` is required, as in Manila. */
+  readonly extra_specs: Readonly<Record<string, string>>;
+  readonly created_at: string;
+}
+
+/** A pool and what its backend reports about it (Manila's scheduler-stats pool capabilities). */
+export interface PoolCapabilities {
+  readonly pool_name: string;
+  readonly share_backend_name: string;
+  readonly vendor_name: string;
+  readonly driver_version: string;
+  readonly storage_protocol: string;
+  readonly total_capacity_gb: number;
+  readonly free_capacity_gb: number;
+  readonly reserved_percentage: number;
+  readonly driver_handles_share_servers: boolean;
+  readonly snapshot_support: boolean;
+  readonly create_share_from_snapshot_support: boolean;
+  readonly revert_to_snapshot_support: boolean;
+  readonly mount_snapshot_support: boolean;
+  readonly security_service_types: readonly string[];
+  readonly [extra: string]: unknown;
+}
+
+export interface Pool {
+  /** `host@backend#pool` */
+  readonly name: string;
+  readonly host: string;
+  readonly backend: string;
+  readonly pool: string;
+  readonly capabilities: PoolCapabilities;
+}
+
+/** migration_start's options, as Manila names them. */
+export interface MigrationOptions {
+  readonly writable: boolean;
+  readonly preserve_metadata: boolean;
+  readonly preserve_snapshots: boolean;
+  readonly nondisruptive: boolean;
+  readonly force_host_assisted_migration: boolean;
+  readonly new_share_type_id: string | null;
+  readonly new_share_network_id: string | null;
+  /** Run the switchover as soon as phase 1 is done, without waiting for migration_complete. */
+  readonly auto_complete: boolean;
+}
+
+export type MigrationMechanism = 'driver_assisted' | 'host_assisted';
+
+export interface TaskStateEntry {
+  readonly task_state: TaskState;
+  readonly at: string;
+}
+
+export type CopyPass = 'bulk' | 'final';
+
+/** What the copy task (or the driver) last reported. */
+export interface MigrationProgress {
+  readonly pass: CopyPass | 'driver' | null;
+  readonly phase: string;
+  readonly files_done: number;
+  readonly files_total: number;
+  readonly bytes_done: number;
+  readonly bytes_total: number;
+  readonly bytes_per_second: number;
+  readonly eta_seconds: number | null;
+  /** 0..100, what migration_get_progress reports as total_progress. */
+  readonly total_progress: number;
+  readonly updated_at: string;
+}
+
+export interface CopyOutcome {
+  readonly pass: CopyPass;
+  readonly files: number;
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly verified: boolean;
+  readonly finished_at: string;
+}
+
+export interface MigrationErrorInfo {
+  readonly error: string;
+  readonly cause: string;
+  readonly at: string;
+}
+
+export interface Migration {
+  readonly id: string;
+  readonly share_id: string;
+  readonly source_host: string;
+  readonly destination_host: string;
+  readonly source_instance_id: string;
+  readonly destination_instance_id: string;
+  readonly options: MigrationOptions;
+  readonly mechanism: MigrationMechanism | null;
+  readonly task_state: TaskState;
+  readonly history: readonly TaskStateEntry[];
+  readonly progress: MigrationProgress | null;
+  readonly copies: readonly CopyOutcome[];
+  readonly cancel_requested: boolean;
+  readonly complete_requested: boolean;
+  readonly task_token: string | null;
+  readonly execution_id: string | null;
+  readonly error: MigrationErrorInfo | null;
+  /** When the source went read-only and when it was released; the switchover window. */
+  readonly read_only_since: string | null;
+  readonly read_only_until: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly version: number;
+}

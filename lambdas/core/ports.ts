@@ -1,0 +1,52 @@
+import type { Migration, Share, ShareType } from './model.ts';
+
+/**
+ * Storage the domain needs, owned by the domain (Powertools' persistence-layer pattern): adapters
+ * implement only the calls and translate vendor errors, so a lost conditional write becomes
+ * ConcurrentUpdateError.
+ */
+export interface VersionedStore<T extends { readonly id: string; readonly version: number }> {
+  get(id: string): Promise<T | null>;
+  /** Fails with ConcurrentUpdateError if an item with this id exists. */
+  create(item: T): Promise<void>;
+  /** Writes `item` only if the stored version is `item.version - 1`; else ConcurrentUpdateError. */
+  replace(item: T): Promise<void>;
+  /** Deletes only if the stored version is `version`; else ConcurrentUpdateError. */
+  delete(id: string, version: number): Promise<void>;
+  list(): Promise<T[]>;
+}
+
+export type ShareStore = VersionedStore<Share>;
+
+export interface MigrationStore extends VersionedStore<Migration> {
+  /** A share's migrations, newest first. */
+  listByShare(shareId: string): Promise<Migration[]>;
+}
+
+export interface ShareTypeStore {
+  get(id: string): Promise<ShareType | null>;
+  findByName(name: string): Promise<ShareType | null>;
+  list(): Promise<ShareType[]>;
+  put(type: ShareType): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/** Starts and signals workflow executions (Step Functions on AWS, aws-local-stepfunctions at home). */
+export interface WorkflowPort {
+  startExecution(name: string, input: unknown): Promise<{ executionId: string }>;
+  sendTaskSuccess(taskToken: string, output: unknown): Promise<void>;
+  sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+/** Stops running copy tasks (ECS StopTask on AWS, SIGTERM to the child process at home). */
+export interface CopyTaskControl {
+  stopCopyTasks(migrationId: string, reason: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  newId(): string;
+}

@@ -1,0 +1,94 @@
+/**
+ * The contract between the state machine and its steps: the documented execution input, the state
+ * that flows from step to step, and the step names. The CDK definition, the Lambda handlers and the
+ * local runtime all take these from here.
+ */
+
+/**
+ * The execution input (README: "Starting a migration from the console"). Names follow Manila's
+ * migration_start body; `share_id` and `auto_complete` are ours; `migration_id` is set by the API,
+ * which has already locked the share, and left out when starting from the console or a schedule.
+ */
+export interface MigrationExecutionInput {
+  readonly share_id: string;
+  readonly host: string;
+  readonly writable?: boolean;
+  readonly preserve_metadata?: boolean;
+  readonly preserve_snapshots?: boolean;
+  readonly nondisruptive?: boolean;
+  readonly force_host_assisted_migration?: boolean;
+  readonly new_share_type_id?: string | null;
+  readonly new_share_network_id?: string | null;
+  readonly auto_complete?: boolean;
+  readonly migration_id?: string;
+}
+
+/** Where the copy task reads and writes: given to the ECS task as container environment. */
+export interface CopyPlan {
+  readonly source: string;
+  readonly destination: string;
+}
+
+/** What each step returns and the next one receives. */
+export interface MigrationExecutionState {
+  readonly migration_id: string;
+  readonly share_id: string;
+  readonly auto_complete: boolean;
+  /** Set by the compatibility check. */
+  readonly driver_assisted?: boolean;
+  /** Set by the driver loop. */
+  readonly phase1_done?: boolean;
+  /** Set by prepare destination, for the copy task. */
+  readonly copy?: CopyPlan;
+  /** Set by a Catch: the error that sent the execution to cleanup. */
+  readonly error?: { readonly Error: string; readonly Cause: string };
+  /** Set by cleanup. */
+  readonly outcome?: 'cancelled' | 'error';
+}
+
+/** Input of the waitForTaskToken step: the state plus Step Functions' task token. */
+export interface AwaitCompletionInput extends MigrationExecutionState {
+  readonly task_token: string;
+}
+
+export const Step = {
+  VALIDATE: 'validate',
+  DRIVER_COMPATIBILITY: 'driver-compatibility',
+  DRIVER_START: 'driver-start',
+  DRIVER_CONTINUE: 'driver-continue',
+  DRIVER_CANCEL: 'driver-cancel',
+  DRIVER_COMPLETE: 'driver-complete',
+  PREPARE_DESTINATION: 'prepare-destination',
+  PHASE1_DONE: 'phase1-done',
+  AWAIT_COMPLETION: 'await-completion',
+  SOURCE_READ_ONLY: 'source-read-only',
+  CUTOVER: 'cutover',
+  CLEANUP: 'cleanup',
+} as const;
+export type Step = (typeof Step)[keyof typeof Step];
+export const ALL_STEPS: readonly Step[] = Object.values(Step);
+
+/** Container environment the copy task reads its job from (ECS container overrides, or the child's env). */
+export const CopyTaskEnv = {
+  MIGRATION_ID: 'SMIG_MIGRATION_ID',
+  SOURCE: 'SMIG_SOURCE',
+  DESTINATION: 'SMIG_DESTINATION',
+  PASS: 'SMIG_PASS',
+  VERIFY: 'SMIG_VERIFY',
+  MIGRATIONS_TABLE: 'SMIG_MIGRATIONS_TABLE',
+} as const;
+
+/** Exit codes of the copy task. 143 (128+SIGTERM) is what a stopped container reports. */
+export const CopyExitCode = {
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  CANCELLED: 143,
+} as const;
+
+/** Error names the workflow matches in Catch; Step Functions sees them as the thrown error's name. */
+export const WorkflowError = {
+  CANCELLED: 'MigrationCancelledError',
+  DRIVER: 'DriverError',
+  ALL: 'States.ALL',
+} as const;

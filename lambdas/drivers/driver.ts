@@ -1,0 +1,73 @@
+import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareProto } from '../core/model.ts';
+import type { Host } from '../core/host.ts';
+
+/** How the copy task reaches an instance's data: a path in its file system (a folder, or a mount point). */
+export interface CopyMount {
+  readonly path: string;
+}
+
+/** A driver's answer to "can you migrate this instance natively?" (Manila's migration_check_compatibility). */
+export interface MigrationCompatibility {
+  readonly compatible: boolean;
+  readonly writable: boolean;
+  readonly nondisruptive: boolean;
+  readonly preserve_metadata: boolean;
+  readonly preserve_snapshots: boolean;
+  /** Why not, when not compatible: shown in the migration record. */
+  readonly reason?: string;
+}
+
+export interface CreateInstanceRequest {
+  readonly instance: ShareInstance;
+  readonly pool: string;
+  readonly size_gb: number;
+  readonly share_proto: ShareProto;
+}
+
+export interface DriverMigrationRequest {
+  readonly source: ShareInstance;
+  readonly destination: ShareInstance;
+  readonly destinationHost: Host;
+}
+
+export interface DriverMigrationStatus {
+  /** Phase 1 is over: the destination holds the data and only completion is left. */
+  readonly phase1Done: boolean;
+  /** 0..100 */
+  readonly totalProgress: number;
+}
+
+/**
+ * A backend's driver. It answers and acts; the workflow owns state (Manila's manager/driver split).
+ * Every call is idempotent: Step Functions may run any step twice.
+ */
+export interface ShareDriver {
+  /** `host@backend`, e.g. `local@alpha`. */
+  readonly backendHost: string;
+  readonly driverHandlesShareServers: boolean;
+
+  listPools(): Promise<PoolCapabilities[]>;
+
+  createInstance(request: CreateInstanceRequest): Promise<readonly ExportLocation[]>;
+  /** Removes the instance and its data. Succeeds if it is already gone. */
+  deleteInstance(instance: ShareInstance): Promise<void>;
+  /** Makes `rules` the instance's complete rule set; `readOnly` downgrades every rule to ro. */
+  applyAccessRules(instance: ShareInstance, rules: readonly AccessRule[], options: { readOnly: boolean }): Promise<void>;
+  /** Where the copy task reads or writes this instance's data. */
+  getCopyMount(instance: ShareInstance): Promise<CopyMount>;
+
+  migrationCheckCompatibility(source: ShareInstance, destinationHost: Host): Promise<MigrationCompatibility>;
+  migrationStart(request: DriverMigrationRequest): Promise<void>;
+  migrationContinue(request: DriverMigrationRequest): Promise<DriverMigrationStatus>;
+  /** Switches the data over; returns the destination's export locations. */
+  migrationComplete(request: DriverMigrationRequest): Promise<readonly ExportLocation[]>;
+  /** Undoes whatever migrationStart/Continue allocated; the source is left as it was. */
+  migrationCancel(request: DriverMigrationRequest): Promise<void>;
+  migrationGetProgress(request: DriverMigrationRequest): Promise<DriverMigrationStatus>;
+}
+
+/** Finds the driver of a `host@backend#pool` or `host@backend`. */
+export interface DriverRegistry {
+  forHost(host: string): ShareDriver;
+  all(): readonly ShareDriver[];
+}

@@ -1,0 +1,122 @@
+import type { AccessLevel, AccessRule, AccessType, Migration, Pool, Share, ShareProto, ShareType } from './model.ts';
+import type { TaskState } from './task-state.ts';
+
+/**
+ * What the API (and the demo) can ask of the domain. The API handler translates Manila's HTTP
+ * shapes onto these calls and the domain's errors back onto Manila's fault bodies.
+ */
+
+export interface CreateShareRequest {
+  readonly name?: string | null;
+  readonly description?: string | null;
+  readonly size: number;
+  readonly share_proto: ShareProto;
+  /** A share type id or name; the default type when absent. */
+  readonly share_type?: string | null;
+  readonly availability_zone?: string | null;
+  readonly metadata?: Record<string, string>;
+  readonly is_public?: boolean;
+  readonly share_network_id?: string | null;
+  readonly project_id: string;
+  readonly user_id: string;
+}
+
+export interface ShareFilter {
+  readonly name?: string;
+  readonly status?: string;
+  readonly host?: string;
+  readonly share_type_id?: string;
+}
+
+export interface AllowAccessRequest {
+  readonly access_type: AccessType;
+  readonly access_to: string;
+  readonly access_level: AccessLevel;
+  readonly metadata?: Record<string, string>;
+}
+
+export interface ShareService {
+  create(request: CreateShareRequest): Promise<Share>;
+  get(shareId: string): Promise<Share>;
+  list(filter?: ShareFilter): Promise<Share[]>;
+  /** Refused while a migration holds the share. */
+  delete(shareId: string): Promise<void>;
+  allowAccess(shareId: string, request: AllowAccessRequest): Promise<AccessRule>;
+  denyAccess(shareId: string, accessId: string): Promise<void>;
+  listAccessRules(shareId: string): Promise<AccessRule[]>;
+}
+
+export interface CreateShareTypeRequest {
+  readonly name: string;
+  readonly description?: string | null;
+  readonly is_public?: boolean;
+  /** Must hold driver_handles_share_servers, as in Manila. */
+  readonly extra_specs: Record<string, string>;
+}
+
+export interface ShareTypeService {
+  create(request: CreateShareTypeRequest): Promise<ShareType>;
+  /** By id or name. */
+  get(idOrName: string): Promise<ShareType>;
+  getDefault(): Promise<ShareType>;
+  list(): Promise<ShareType[]>;
+  setExtraSpecs(id: string, specs: Record<string, string>): Promise<ShareType>;
+  unsetExtraSpec(id: string, key: string): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface PoolFilterRequest {
+  readonly host?: string;
+  readonly backend?: string;
+  readonly pool?: string;
+  /** A share type id or name: only pools that can hold shares of this type. */
+  readonly share_type?: string;
+}
+
+export interface PoolService {
+  list(filter?: PoolFilterRequest): Promise<Pool[]>;
+}
+
+export interface StartMigrationRequest {
+  readonly host: string;
+  readonly writable: boolean;
+  readonly preserve_metadata: boolean;
+  readonly preserve_snapshots: boolean;
+  readonly nondisruptive: boolean;
+  readonly force_host_assisted_migration: boolean;
+  readonly new_share_type_id?: string | null;
+  readonly new_share_network_id?: string | null;
+  readonly auto_complete?: boolean;
+}
+
+/** migration_get_progress's answer, in Manila's shape. */
+export interface MigrationProgressView {
+  readonly task_state: TaskState | null;
+  readonly total_progress: number;
+  readonly details: Record<string, unknown>;
+}
+
+export interface MigrationService {
+  /** Validates, locks the share and starts the workflow execution. */
+  start(shareId: string, request: StartMigrationRequest): Promise<Migration>;
+  getProgress(shareId: string): Promise<MigrationProgressView>;
+  complete(shareId: string): Promise<void>;
+  cancel(shareId: string): Promise<void>;
+  /** Manila's reset_task_state: an admin override of the share's task_state (null clears it). */
+  resetTaskState(shareId: string, taskState: TaskState | null): Promise<void>;
+  listForShare(shareId: string): Promise<Migration[]>;
+  get(migrationId: string): Promise<Migration>;
+}
+
+/** Checks X-Auth-Token. */
+export interface TokenVerifier {
+  verify(token: string | undefined): Promise<{ readonly projectId: string; readonly userId: string; readonly isAdmin: boolean }>;
+}
+
+export interface DomainServices {
+  readonly shares: ShareService;
+  readonly shareTypes: ShareTypeService;
+  readonly pools: PoolService;
+  readonly migrations: MigrationService;
+  readonly tokens: TokenVerifier;
+}

@@ -175,6 +175,8 @@ export interface Migration {
   readonly destination_instance_id: string;
   readonly options: MigrationOptions;
   readonly mechanism: MigrationMechanism | null;
+  /** Why that mechanism: the driver's answer, or what ruled it out. */
+  readonly mechanism_reason: string | null;
   readonly task_state: TaskState;
   readonly history: readonly TaskStateEntry[];
   readonly progress: MigrationProgress | null;

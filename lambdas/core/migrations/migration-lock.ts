@@ -1,0 +1,101 @@
+import { ConcurrentUpdateError, InvalidRequestError, InvalidShareStateError } from '../errors.ts';
+import { parseHost } from '../host.ts';
+import type { Migration, Share } from '../model.ts';
+import { ShareStatus } from '../model.ts';
+import { filterPools } from '../pools/pool-filter.ts';
+import { activeInstance } from '../shares/share-instances.ts';
+import { TaskState, isBusy } from '../task-state.ts';
+import { updateVersioned } from '../versioned-update.ts';
+import type { MigrationDeps } from './migration-deps.ts';
+import { loadShare } from './migration-records.ts';
+import type { ValidatedMigrationRequest } from './migration-request.ts';
+
+/**
+ * Manila's migration_start checks, then the lock: the migration record is created and the share moves
+ * to `migrating` / `migration_starting` in one conditional write, so of two racing starts one wins.
+ * Idempotent for the same migration id (the API locks first, then the workflow's first state runs this again).
+ */
+export async function validateAndLock(deps: MigrationDeps, request: ValidatedMigrationRequest): Promise<Migration> {
+  const { shareId } = request;
+  if (request.migrationId) {
+    const existing = await deps.migrations.get(request.migrationId);
+    if (existing) {
+      const share = await loadShare(deps, existing.share_id, existing.id);
+      if (existing.share_id !== shareId) {
+        throw new InvalidRequestError(`Migration ${existing.id} belongs to share ${existing.share_id}.`, { shareId, migrationId: existing.id });
+      }
+      if (share.migration_id === existing.id) return existing;
+      throw new InvalidShareStateError(`Migration ${existing.id} no longer holds the share (task_state ${existing.task_state}).`, { shareId, migrationId: existing.id });
+    }
+  }
+
+  const share = await loadShare(deps, shareId);
+  assertMigratable(share);
+  const destination = parseHost(request.destinationHost);
+  const source = activeInstance(share);
+  const typeId = request.options.new_share_type_id ?? share.share_type_id;
+  if (source.host === request.destinationHost && request.options.new_share_type_id === null && request.options.new_share_network_id === null) {
+    throw new InvalidRequestError(`Destination host ${request.destinationHost} is the same as the share's current host.`, { shareId });
+  }
+  if (request.options.new_share_network_id !== null) {
+    throw new InvalidRequestError('new_share_network_id is not supported yet: share networks are not configured.', { shareId });
+  }
+  const pool = await deps.pools.get(request.destinationHost).catch(() => {
+    throw new InvalidRequestError(`Destination host ${request.destinationHost} was not found among the pools.`, { shareId });
+  });
+  const type = await deps.shareTypes.get(typeId);
+  const { rejected } = filterPools([pool], type, share.size);
+  if (rejected.length > 0) {
+    throw new InvalidRequestError(`Destination host ${request.destinationHost} cannot hold share type ${type.name}: ${rejected[0]!.reason}.`, { shareId });
+  }
+
+  const now = deps.clock.now().toISOString();
+  const migration: Migration = {
+    id: request.migrationId ?? deps.ids.newId(),
+    share_id: shareId,
+    source_host: source.host,
+    destination_host: `${destination.host}@${destination.backend}#${destination.pool}`,
+    source_instance_id: source.id,
+    destination_instance_id: deps.ids.newId(),
+    options: request.options,
+    mechanism: null,
+    mechanism_reason: null,
+    task_state: TaskState.MIGRATION_STARTING,
+    history: [{ task_state: TaskState.MIGRATION_STARTING, at: now }],
+    progress: null,
+    copies: [],
+    cancel_requested: false,
+    complete_requested: false,
+    task_token: null,
+    execution_id: null,
+    error: null,
+    read_only_since: null,
+    read_only_until: null,
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  };
+  await deps.migrations.create(migration);
+  try {
+    await updateVersioned(deps.shares, shareId, (s) => {
+      assertMigratable(s);
+      if (s.version !== share.version) throw new ConcurrentUpdateError('The share changed while the migration was being validated; try again.', { shareId });
+      return { ...s, status: ShareStatus.MIGRATING, task_state: TaskState.MIGRATION_STARTING, migration_id: migration.id, updated_at: now };
+    }, { shareId, migrationId: migration.id }, 'Share');
+  } catch (err) {
+    await deps.migrations.delete(migration.id, migration.version).catch(() => undefined);
+    throw err;
+  }
+  return migration;
+}
+
+/** Manila: the share must be available and not busy with another task. */
+function assertMigratable(share: Share): void {
+  const ids = { shareId: share.id, migrationId: share.migration_id ?? undefined };
+  if (share.migration_id !== null || isBusy(share.task_state)) {
+    throw new InvalidShareStateError(`Share is busy with an active task (${share.task_state ?? 'migration'}).`, ids);
+  }
+  if (share.status !== ShareStatus.AVAILABLE) {
+    throw new InvalidShareStateError(`Share status must be available, not ${share.status}.`, ids);
+  }
+}

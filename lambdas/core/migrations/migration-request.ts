@@ -1,0 +1,68 @@
+import { InvalidRequestError } from '../errors.ts';
+import type { MigrationOptions } from '../model.ts';
+import { parseHost } from '../host.ts';
+import type { MigrationExecutionInput } from '../workflow.ts';
+
+export interface ValidatedMigrationRequest {
+  readonly shareId: string;
+  readonly destinationHost: string;
+  readonly options: MigrationOptions;
+  readonly migrationId: string | null;
+}
+
+const BOOLEAN_OPTIONS = ['writable', 'preserve_metadata', 'preserve_snapshots', 'nondisruptive', 'force_host_assisted_migration', 'auto_complete'] as const;
+
+/**
+ * Checks the documented execution input, whoever sent it (API, console, schedule). The four
+ * guarantees default to false here; the API enforces Manila's rule that clients at 2.29+ state them.
+ */
+export function validateMigrationInput(input: unknown): ValidatedMigrationRequest {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidRequestError('Migration input must be a JSON object with share_id and host.');
+  }
+  const raw = input as Record<string, unknown>;
+  const shareId = raw['share_id'];
+  if (typeof shareId !== 'string' || shareId.length === 0) throw new InvalidRequestError('share_id is required.');
+  const ids = { shareId };
+  const host = raw['host'];
+  if (typeof host !== 'string' || host.length === 0) throw new InvalidRequestError('Destination host is required (host@backend#pool).', ids);
+  parseHost(host);
+  for (const key of BOOLEAN_OPTIONS) {
+    if (raw[key] !== undefined && typeof raw[key] !== 'boolean') {
+      throw new InvalidRequestError(`Invalid value ${JSON.stringify(raw[key])} for ${key}: expected a boolean.`, ids);
+    }
+  }
+  for (const key of ['new_share_type_id', 'new_share_network_id', 'migration_id'] as const) {
+    if (raw[key] !== undefined && raw[key] !== null && typeof raw[key] !== 'string') {
+      throw new InvalidRequestError(`Invalid value for ${key}: expected a string.`, ids);
+    }
+  }
+  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id']);
+  const unknown = Object.keys(raw).filter((k) => !known.has(k));
+  if (unknown.length > 0) throw new InvalidRequestError(`Unknown migration option(s): ${unknown.join(', ')}.`, ids);
+
+  const flag = (k: (typeof BOOLEAN_OPTIONS)[number]) => (raw[k] as boolean | undefined) ?? false;
+  const options: MigrationOptions = {
+    writable: flag('writable'),
+    preserve_metadata: flag('preserve_metadata'),
+    preserve_snapshots: flag('preserve_snapshots'),
+    nondisruptive: flag('nondisruptive'),
+    force_host_assisted_migration: flag('force_host_assisted_migration'),
+    auto_complete: flag('auto_complete'),
+    new_share_type_id: (raw['new_share_type_id'] as string | null | undefined) ?? null,
+    new_share_network_id: (raw['new_share_network_id'] as string | null | undefined) ?? null,
+  };
+  // The host-assisted path keeps the share writable until switchover and preserves metadata, but it
+  // cannot be nondisruptive (clients remount at switchover) nor (yet) carry snapshots.
+  if (options.force_host_assisted_migration && (options.nondisruptive || options.preserve_snapshots)) {
+    throw new InvalidRequestError(
+      'Invalid parameter combination: force_host_assisted_migration cannot be combined with nondisruptive or preserve_snapshots, which the host-assisted migration cannot guarantee.',
+      ids,
+    );
+  }
+  return { shareId, destinationHost: host, options, migrationId: (raw['migration_id'] as string | undefined) ?? null };
+}
+
+export function toExecutionInput(shareId: string, host: string, options: MigrationOptions, migrationId: string): MigrationExecutionInput {
+  return { share_id: shareId, host, ...options, migration_id: migrationId };
+}

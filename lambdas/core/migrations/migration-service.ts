@@ -1,0 +1,116 @@
+import { ConflictError, InvalidShareStateError, NotFoundError, errorMessage } from '../errors.ts';
+import type { Migration } from '../model.ts';
+import type { MigrationProgressView, MigrationService, StartMigrationRequest } from '../services.ts';
+import { PHASE1_DONE_STATES, SWITCHOVER_STATES, TaskState, isTerminal } from '../task-state.ts';
+import type { TaskState as TaskStateValue } from '../task-state.ts';
+import { WorkflowError } from '../workflow.ts';
+import { updateVersioned } from '../versioned-update.ts';
+import type { MigrationDeps } from './migration-deps.ts';
+import { validateAndLock } from './migration-lock.ts';
+import { loadMigration, loadShare, patchMigration } from './migration-records.ts';
+import { toExecutionInput, validateMigrationInput } from './migration-request.ts';
+import { ShareStatus } from '../model.ts';
+import { progressView } from './progress-view.ts';
+
+/** The migration actions of Manila's share API, on top of the workflow. */
+export class WorkflowMigrationService implements MigrationService {
+  private readonly deps: MigrationDeps;
+
+  constructor(deps: MigrationDeps) {
+    this.deps = deps;
+  }
+
+  async start(shareId: string, request: StartMigrationRequest): Promise<Migration> {
+    const validated = validateMigrationInput({ share_id: shareId, ...request });
+    const migration = await validateAndLock(this.deps, validated);
+    const input = toExecutionInput(shareId, migration.destination_host, migration.options, migration.id);
+    try {
+      const { executionId } = await this.deps.workflow.startExecution(migration.id, input);
+      return await patchMigration(this.deps, migration.id, () => ({ execution_id: executionId }));
+    } catch (err) {
+      await this.abandon(migration, `The workflow could not be started: ${errorMessage(err)}`);
+      throw err;
+    }
+  }
+
+  async getProgress(shareId: string): Promise<MigrationProgressView> {
+    const share = await loadShare(this.deps, shareId);
+    const latest = (await this.deps.migrations.listByShare(shareId))[0];
+    if (!latest || share.task_state === null) {
+      throw new InvalidShareStateError('No migration is in progress for this share: task_state is empty.', { shareId });
+    }
+    return progressView(latest, share.task_state);
+  }
+
+  async complete(shareId: string): Promise<void> {
+    const migration = await this.current(shareId);
+    const ids = { shareId, migrationId: migration.id };
+    const updated = await patchMigration(this.deps, migration.id, (m) => {
+      if (!PHASE1_DONE_STATES.includes(m.task_state)) {
+        throw new InvalidShareStateError(`First migration phase of share ${shareId} is not completed yet (task_state ${m.task_state}).`, ids);
+      }
+      return m.complete_requested ? null : { complete_requested: true };
+    });
+    if (updated.task_token) await this.deps.workflow.sendTaskSuccess(updated.task_token, {});
+  }
+
+  async cancel(shareId: string): Promise<void> {
+    const migration = await this.current(shareId);
+    const ids = { shareId, migrationId: migration.id };
+    const updated = await patchMigration(this.deps, migration.id, (m) => {
+      if (SWITCHOVER_STATES.includes(m.task_state) || isTerminal(m.task_state)) {
+        throw new InvalidShareStateError(`Migration of share ${shareId} cannot be cancelled in task_state ${m.task_state}: the switchover has begun or it has ended.`, ids);
+      }
+      return m.cancel_requested ? null : { cancel_requested: true };
+    });
+    if (updated.task_token && PHASE1_DONE_STATES.includes(updated.task_state)) {
+      await this.deps.workflow.sendTaskFailure(updated.task_token, WorkflowError.CANCELLED, 'Migration was cancelled by the operator');
+    }
+    await this.deps.copyTasks.stopCopyTasks(updated.id, 'Migration was cancelled by the operator');
+  }
+
+  async resetTaskState(shareId: string, taskState: TaskStateValue | null): Promise<void> {
+    await updateVersioned(this.deps.shares, shareId, (s) => {
+      const releases = taskState === null || isTerminal(taskState);
+      return {
+        ...s,
+        task_state: taskState,
+        // An operator resetting a stuck migration to a final state gets the share back.
+        ...(releases && s.migration_id !== null ? { migration_id: null, status: ShareStatus.AVAILABLE } : {}),
+        updated_at: this.deps.clock.now().toISOString(),
+      };
+    }, { shareId }, 'Share');
+  }
+
+  listForShare(shareId: string): Promise<Migration[]> {
+    return loadShare(this.deps, shareId).then(() => this.deps.migrations.listByShare(shareId));
+  }
+
+  get(migrationId: string): Promise<Migration> {
+    return loadMigration(this.deps, migrationId);
+  }
+
+  private async current(shareId: string): Promise<Migration> {
+    const share = await loadShare(this.deps, shareId);
+    if (!share.migration_id) {
+      throw new InvalidShareStateError(`Share ${shareId} is not being migrated (task_state ${share.task_state ?? 'None'}).`, { shareId });
+    }
+    const migration = await this.deps.migrations.get(share.migration_id);
+    if (!migration) throw new NotFoundError(`Migration ${share.migration_id} not found`, { shareId, migrationId: share.migration_id });
+    return migration;
+  }
+
+  /** The execution never started: end the migration and give the share back. */
+  private async abandon(migration: Migration, cause: string): Promise<void> {
+    const at = this.deps.clock.now().toISOString();
+    await patchMigration(this.deps, migration.id, () => ({
+      task_state: TaskState.MIGRATION_ERROR,
+      history: [...migration.history, { task_state: TaskState.MIGRATION_ERROR, at }],
+      error: { error: 'WorkflowStartFailed', cause, at },
+    }));
+    await updateVersioned(this.deps.shares, migration.share_id, (s) => {
+      if (s.migration_id !== migration.id) throw new ConflictError('The share was taken by another migration', { shareId: s.id });
+      return { ...s, status: ShareStatus.AVAILABLE, migration_id: null, task_state: TaskState.MIGRATION_ERROR, updated_at: at };
+    }, { shareId: migration.share_id, migrationId: migration.id }, 'Share');
+  }
+}

@@ -1,0 +1,29 @@
+import type { Migration } from '../model.ts';
+import type { MigrationProgressView } from '../services.ts';
+import { PHASE1_DONE_STATES, SWITCHOVER_STATES, TaskState } from '../task-state.ts';
+import type { TaskState as TaskStateValue } from '../task-state.ts';
+
+/**
+ * migration_get_progress: total_progress is the bulk copy's (or the driver's) percentage in phase 1,
+ * 100 once phase 1 is done; details carry what the copy task last reported.
+ */
+export function progressView(migration: Migration, shareTaskState: TaskStateValue): MigrationProgressView {
+  const p = migration.progress;
+  let total = p?.total_progress ?? 0;
+  if (PHASE1_DONE_STATES.includes(migration.task_state) || SWITCHOVER_STATES.includes(migration.task_state)
+    || migration.task_state === TaskState.MIGRATION_SUCCESS) total = 100;
+  if (migration.task_state === TaskState.MIGRATION_STARTING) total = 0;
+  return {
+    task_state: shareTaskState,
+    total_progress: Math.max(0, Math.min(100, Math.round(total))),
+    details: {
+      migration_id: migration.id,
+      mechanism: migration.mechanism,
+      ...(p ? {
+        pass: p.pass, phase: p.phase, files_done: p.files_done, files_total: p.files_total,
+        bytes_done: p.bytes_done, bytes_total: p.bytes_total, bytes_per_second: p.bytes_per_second,
+        eta_seconds: p.eta_seconds, updated_at: p.updated_at,
+      } : {}),
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { CopyFailedError } from '../../errors.ts';
+import { ShareStatus } from '../../model.ts';
+import { findInstance, instanceOf, withInstance, withoutInstance } from '../../shares/share-instances.ts';
+import { TaskState } from '../../task-state.ts';
+import type { MigrationExecutionState } from '../../workflow.ts';
+import type { MigrationDeps } from '../migration-deps.ts';
+import { advance, loadMigration, loadShare, patchLockedShare } from '../migration-records.ts';
+import { releaseShare } from '../share-release.ts';
+
+/**
+ * Host-assisted switchover, after the verified final delta: access rules onto the destination, the
+ * share points at the destination, then (and only then) the source instance is deleted.
+ */
+export async function cutoverStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
+  const before = await loadMigration(deps, state.migration_id);
+  const ids = { shareId: before.share_id, migrationId: before.id };
+  const finalPass = before.copies.find((c) => c.pass === 'final');
+  if (before.task_state !== TaskState.MIGRATION_SUCCESS && (!finalPass || !finalPass.verified)) {
+    throw new CopyFailedError('The final delta copy did not report a verified outcome; the source is kept', ids);
+  }
+  const migration = await advance(deps, before.id, TaskState.MIGRATION_COMPLETING);
+  const share = await loadShare(deps, migration.share_id, migration.id);
+  const source = findInstance(share, migration.source_instance_id);
+  const destination = instanceOf(share, migration.destination_instance_id);
+
+  if (share.migration_id === migration.id && share.active_instance_id !== destination.id) {
+    await deps.drivers.forHost(destination.host).applyAccessRules(destination, share.access_rules, { readOnly: false });
+    await patchLockedShare(deps, share.id, migration.id, (s) => {
+      const switched = withInstance(s, { ...destination, status: ShareStatus.AVAILABLE });
+      const src = findInstance(s, migration.source_instance_id);
+      return {
+        ...(src ? withInstance(switched, { ...src, status: ShareStatus.INACTIVE }) : switched),
+        active_instance_id: destination.id,
+        share_type_id: migration.options.new_share_type_id ?? s.share_type_id,
+      };
+    });
+  }
+  if (source) await deps.drivers.forHost(source.host).deleteInstance(source);
+  const done = await advance(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({
+    read_only_until: m.read_only_until ?? deps.clock.now().toISOString(),
+  }));
+  await releaseShare(deps, done, (s) => withoutInstance(s, migration.source_instance_id));
+  return state;
+}

@@ -1,0 +1,27 @@
+import { ShareStatus } from '../../model.ts';
+import { withInstance, withoutInstance, instanceOf } from '../../shares/share-instances.ts';
+import type { MigrationExecutionState } from '../../workflow.ts';
+import { driverRequest } from '../destination-instance.ts';
+import type { MigrationDeps } from '../migration-deps.ts';
+import { loadMigration, patchLockedShare, patchMigration } from '../migration-records.ts';
+
+/**
+ * The driver failed: undo what it allocated and hand over to the host-assisted path
+ * (the blueprint's "try approach 1, then approach 2").
+ */
+export async function driverCancelStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
+  const migration = await loadMigration(deps, state.migration_id);
+  const request = await driverRequest(deps, migration);
+  await deps.drivers.forHost(request.source.host).migrationCancel(request);
+  await patchLockedShare(deps, migration.share_id, migration.id, (s) => {
+    const source = instanceOf(s, migration.source_instance_id);
+    return withInstance(withoutInstance(s, migration.destination_instance_id), { ...source, status: ShareStatus.MIGRATING });
+  });
+  const cause = state.error ? `${state.error.Error}: ${state.error.Cause}` : 'driver-assisted migration failed';
+  await patchMigration(deps, migration.id, (m) => (m.mechanism === 'host_assisted' ? null : {
+    mechanism: 'host_assisted',
+    mechanism_reason: `driver-assisted migration failed, fell back to host-assisted: ${cause}`,
+  }));
+  const { error: _handled, ...rest } = state;
+  return { ...rest, driver_assisted: false };
+}

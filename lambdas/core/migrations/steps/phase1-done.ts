@@ -1,0 +1,19 @@
+import { CopyFailedError } from '../../errors.ts';
+import { TaskState } from '../../task-state.ts';
+import type { MigrationExecutionState } from '../../workflow.ts';
+import type { MigrationDeps } from '../migration-deps.ts';
+import { advance, loadMigration } from '../migration-records.ts';
+
+/** Phase 1 is over: the data is on the destination and the share is still writable on the source. */
+export async function phase1DoneStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
+  const migration = await loadMigration(deps, state.migration_id);
+  if (migration.mechanism === 'driver_assisted') {
+    await advance(deps, migration.id, TaskState.MIGRATION_DRIVER_PHASE1_DONE);
+    return state;
+  }
+  if (!migration.copies.some((c) => c.pass === 'bulk')) {
+    throw new CopyFailedError('The bulk copy ended without reporting its outcome', { shareId: migration.share_id, migrationId: migration.id });
+  }
+  await advance(deps, migration.id, TaskState.DATA_COPYING_COMPLETED);
+  return state;
+}

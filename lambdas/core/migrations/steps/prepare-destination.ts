@@ -1,0 +1,29 @@
+import { parseHost } from '../../host.ts';
+import { TaskState } from '../../task-state.ts';
+import type { MigrationExecutionState } from '../../workflow.ts';
+import { throwIfCancelRequested } from '../cancellation.ts';
+import { ensureDestinationInstance } from '../destination-instance.ts';
+import type { MigrationDeps } from '../migration-deps.ts';
+import { advance, loadMigration, patchLockedShare } from '../migration-records.ts';
+import { withInstance } from '../../shares/share-instances.ts';
+
+/** Host-assisted: create the destination instance and tell the copy task where both sides are. */
+export async function prepareDestinationStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
+  throwIfCancelRequested(await loadMigration(deps, state.migration_id));
+  const migration = await advance(deps, state.migration_id, TaskState.DATA_COPYING_STARTING);
+  const { share, source, destination } = await ensureDestinationInstance(deps, migration);
+  const destinationDriver = deps.drivers.forHost(destination.host);
+  const exportLocations = await destinationDriver.createInstance({
+    instance: destination,
+    pool: parseHost(destination.host).pool,
+    size_gb: share.size,
+    share_proto: share.share_proto,
+  });
+  await patchLockedShare(deps, share.id, migration.id, (s) => withInstance(s, { ...destination, export_locations: exportLocations }));
+  const [sourceMount, destinationMount] = await Promise.all([
+    deps.drivers.forHost(source.host).getCopyMount(source),
+    destinationDriver.getCopyMount(destination),
+  ]);
+  await advance(deps, migration.id, TaskState.DATA_COPYING_IN_PROGRESS);
+  return { ...state, copy: { source: sourceMount.path, destination: destinationMount.path } };
+}

@@ -1,0 +1,191 @@
+import type { DriverRegistry } from '../../drivers/driver.ts';
+import { ForbiddenError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../errors.ts';
+import type { AccessRule, Share, ShareInstance } from '../model.ts';
+import { ShareStatus } from '../model.ts';
+import type { Clock, IdGenerator, ShareStore } from '../ports.ts';
+import type { AllowAccessRequest, CreateShareRequest, ShareFilter, ShareService, ShareTypeService } from '../services.ts';
+import { isBusy } from '../task-state.ts';
+import { updateVersioned } from '../versioned-update.ts';
+import type { DriverPoolService } from '../pools/pool-service.ts';
+import { validateAllowAccess } from './access-rule-validation.ts';
+import { activeInstance } from './share-instances.ts';
+
+export interface ShareServiceDeps {
+  readonly shares: ShareStore;
+  readonly shareTypes: ShareTypeService;
+  readonly pools: DriverPoolService;
+  readonly drivers: DriverRegistry;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+export class DriverShareService implements ShareService {
+  private readonly deps: ShareServiceDeps;
+
+  constructor(deps: ShareServiceDeps) {
+    this.deps = deps;
+  }
+
+  async create(request: CreateShareRequest): Promise<Share> {
+    const { shares, shareTypes, pools, drivers, clock, ids } = this.deps;
+    if (!Number.isInteger(request.size) || request.size < 1) {
+      throw new InvalidRequestError(`Share size must be a positive whole number of GiB, not ${String(request.size)}.`);
+    }
+    if (request.share_proto !== 'NFS' && request.share_proto !== 'CIFS') {
+      throw new InvalidRequestError(`Invalid share protocol ${String(request.share_proto)}: NFS or CIFS.`);
+    }
+    const type = request.share_type ? await shareTypes.get(request.share_type) : await shareTypes.getDefault();
+    const { passed, rejected } = await pools.candidates(type, request.size);
+    const pool = passed[0];
+    if (!pool) {
+      const why = rejected.map((r) => `${r.pool}: ${r.reason}`).join('; ');
+      throw new InvalidRequestError(`No valid host was found for share type ${type.name}. ${why}`);
+    }
+    const now = clock.now().toISOString();
+    const shareId = ids.newId();
+    const instance: ShareInstance = {
+      id: ids.newId(),
+      share_id: shareId,
+      host: pool.name,
+      status: ShareStatus.CREATING,
+      share_type_id: type.id,
+      export_locations: [],
+      created_at: now,
+    };
+    const share: Share = {
+      id: shareId,
+      name: request.name ?? null,
+      description: request.description ?? null,
+      size: request.size,
+      share_proto: request.share_proto,
+      share_type_id: type.id,
+      project_id: request.project_id,
+      user_id: request.user_id,
+      status: ShareStatus.CREATING,
+      task_state: null,
+      is_public: request.is_public ?? false,
+      metadata: request.metadata ?? {},
+      availability_zone: request.availability_zone ?? null,
+      share_network_id: request.share_network_id ?? null,
+      active_instance_id: instance.id,
+      instances: [instance],
+      access_rules: [],
+      migration_id: null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    };
+    await shares.create(share);
+    try {
+      const exportLocations = await drivers.forHost(pool.name).createInstance({
+        instance,
+        pool: pool.pool,
+        size_gb: request.size,
+        share_proto: request.share_proto,
+      });
+      return await updateVersioned(shares, shareId, (s) => ({
+        ...s,
+        status: ShareStatus.AVAILABLE,
+        instances: s.instances.map((i) => (i.id === instance.id ? { ...i, status: ShareStatus.AVAILABLE, export_locations: exportLocations } : i)),
+        updated_at: clock.now().toISOString(),
+      }), { shareId }, 'Share');
+    } catch (err) {
+      await updateVersioned(shares, shareId, (s) => ({
+        ...s,
+        status: ShareStatus.ERROR,
+        instances: s.instances.map((i) => (i.id === instance.id ? { ...i, status: ShareStatus.ERROR } : i)),
+      }), { shareId }, 'Share');
+      throw err;
+    }
+  }
+
+  async get(shareId: string): Promise<Share> {
+    const share = await this.deps.shares.get(shareId);
+    if (!share) throw new NotFoundError(`Share ${shareId} could not be found.`, { shareId });
+    return share;
+  }
+
+  async list(filter: ShareFilter = {}): Promise<Share[]> {
+    const all = await this.deps.shares.list();
+    return all
+      .filter((s) => filter.name === undefined || s.name === filter.name)
+      .filter((s) => filter.status === undefined || s.status === filter.status)
+      .filter((s) => filter.share_type_id === undefined || s.share_type_id === filter.share_type_id)
+      .filter((s) => filter.host === undefined || activeInstance(s).host === filter.host)
+      .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  async delete(shareId: string): Promise<void> {
+    const { shares, drivers, clock } = this.deps;
+    const ids = { shareId };
+    const deleting = await updateVersioned(shares, shareId, (s) => {
+      if (s.migration_id !== null || isBusy(s.task_state)) {
+        throw new ForbiddenError('Share is busy with an active migration and cannot be deleted.', { shareId, migrationId: s.migration_id ?? undefined });
+      }
+      const allowed: string[] = [ShareStatus.AVAILABLE, ShareStatus.ERROR, ShareStatus.INACTIVE, ShareStatus.DELETING];
+      if (!allowed.includes(s.status)) {
+        throw new ForbiddenError(`Share status must be one of ${allowed.join(', ')}, not ${s.status}.`, ids);
+      }
+      return s.status === ShareStatus.DELETING ? s : { ...s, status: ShareStatus.DELETING, updated_at: clock.now().toISOString() };
+    }, ids, 'Share');
+    for (const instance of deleting.instances) {
+      await drivers.forHost(instance.host).deleteInstance(instance);
+    }
+    await shares.delete(shareId, deleting.version);
+  }
+
+  async allowAccess(shareId: string, request: AllowAccessRequest): Promise<AccessRule> {
+    const { shares, drivers, clock, ids } = this.deps;
+    validateAllowAccess(request, { shareId });
+    const now = clock.now().toISOString();
+    const rule: AccessRule = {
+      id: ids.newId(),
+      access_type: request.access_type,
+      access_to: request.access_to,
+      access_level: request.access_level,
+      state: 'active',
+      access_key: null,
+      metadata: request.metadata ?? {},
+      created_at: now,
+      updated_at: null,
+    };
+    const share = await updateVersioned(shares, shareId, (s) => {
+      assertAccessChangeAllowed(s);
+      if (s.access_rules.some((r) => r.access_type === rule.access_type && r.access_to === rule.access_to)) {
+        throw new InvalidRequestError(`Share access ${rule.access_type}:${rule.access_to} exists.`, { shareId });
+      }
+      return { ...s, access_rules: [...s.access_rules, rule], updated_at: now };
+    }, { shareId }, 'Share');
+    await drivers.forHost(activeInstance(share).host).applyAccessRules(activeInstance(share), share.access_rules, { readOnly: false });
+    return rule;
+  }
+
+  async denyAccess(shareId: string, accessId: string): Promise<void> {
+    const { shares, drivers, clock } = this.deps;
+    const share = await updateVersioned(shares, shareId, (s) => {
+      assertAccessChangeAllowed(s);
+      if (!s.access_rules.some((r) => r.id === accessId)) {
+        throw new NotFoundError(`Access rule ${accessId} not found.`, { shareId });
+      }
+      return { ...s, access_rules: s.access_rules.filter((r) => r.id !== accessId), updated_at: clock.now().toISOString() };
+    }, { shareId }, 'Share');
+    await drivers.forHost(activeInstance(share).host).applyAccessRules(activeInstance(share), share.access_rules, { readOnly: false });
+  }
+
+  async listAccessRules(shareId: string): Promise<AccessRule[]> {
+    return [...(await this.get(shareId)).access_rules];
+  }
+}
+
+/** Manila refuses access changes while a migration holds the share (ShareBusyException). */
+function assertAccessChangeAllowed(share: Share): void {
+  if (share.migration_id !== null || isBusy(share.task_state)) {
+    throw new InvalidShareStateError('Share is busy with an active task: access rules cannot change during a migration.', {
+      shareId: share.id,
+      migrationId: share.migration_id ?? undefined,
+    });
+  }
+  if (share.status !== ShareStatus.AVAILABLE) {
+    throw new InvalidShareStateError(`Share status must be available, not ${share.status}.`, { shareId: share.id });
+  }
+}

@@ -185,6 +185,8 @@ export interface Migration {
   readonly complete_requested: boolean;
   readonly task_token: string | null;
   readonly execution_id: string | null;
+  /** The running copy task (ECS task ARN, or the local child's id), recorded by the copy task itself. */
+  readonly copy_task_id?: string | null;
   readonly error: MigrationErrorInfo | null;
   /** When the source went read-only and when it was released; the switchover window. */
   readonly read_only_since: string | null;

@@ -38,9 +38,10 @@ export interface WorkflowPort {
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
 }
 
-/** Stops running copy tasks (ECS StopTask on AWS, SIGTERM to the child process at home). */
+/** Stops a running copy task (ECS StopTask on AWS, SIGTERM to the child process at home). */
 export interface CopyTaskControl {
-  stopCopyTasks(migrationId: string, reason: string): Promise<void>;
+  /** `taskId` is what the copy task recorded as `copy_task_id`. A task that has already stopped is fine. */
+  stopCopyTask(taskId: string, reason: string): Promise<void>;
 }
 
 export interface Clock {

@@ -66,7 +66,9 @@ export class WorkflowMigrationService implements MigrationService {
     if (updated.task_token && PHASE1_DONE_STATES.includes(updated.task_state)) {
       await this.deps.workflow.sendTaskFailure(updated.task_token, WorkflowError.CANCELLED, 'Migration was cancelled by the operator');
     }
-    await this.deps.copyTasks.stopCopyTasks(updated.id, 'Migration was cancelled by the operator');
+    if (updated.copy_task_id) {
+      await this.deps.copyTasks.stopCopyTask(updated.copy_task_id, `Migration ${updated.id} was cancelled by the operator`);
+    }
   }
 
   async resetTaskState(shareId: string, taskState: TaskStateValue | null): Promise<void> {

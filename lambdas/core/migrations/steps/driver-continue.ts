@@ -1,5 +1,5 @@
 import type { MigrationExecutionState } from '../../workflow.ts';
-import { throwIfCancelRequested } from '../cancellation.ts';
+import { throwIfStopped } from '../cancellation.ts';
 import { driverRequest } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { loadMigration, patchMigration } from '../migration-records.ts';
@@ -7,7 +7,7 @@ import { loadMigration, patchMigration } from '../migration-records.ts';
 /** One poll of the driver's phase 1 (Manila's migration_continue); the state machine loops with a Wait. */
 export async function driverContinueStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
   const migration = await loadMigration(deps, state.migration_id);
-  throwIfCancelRequested(migration);
+  throwIfStopped(migration);
   const request = await driverRequest(deps, migration);
   const status = await deps.drivers.forHost(request.source.host).migrationContinue(request);
   const now = deps.clock.now().toISOString();

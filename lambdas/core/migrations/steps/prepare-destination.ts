@@ -1,7 +1,7 @@
 import { parseHost } from '../../host.ts';
 import { TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState } from '../../workflow.ts';
-import { throwIfCancelRequested } from '../cancellation.ts';
+import { throwIfStopped } from '../cancellation.ts';
 import { ensureDestinationInstance } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { advance, loadMigration, patchLockedShare } from '../migration-records.ts';
@@ -9,7 +9,7 @@ import { withInstance } from '../../shares/share-instances.ts';
 
 /** Host-assisted: create the destination instance and tell the copy task where both sides are. */
 export async function prepareDestinationStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
-  throwIfCancelRequested(await loadMigration(deps, state.migration_id));
+  throwIfStopped(await loadMigration(deps, state.migration_id));
   const migration = await advance(deps, state.migration_id, TaskState.DATA_COPYING_STARTING);
   const { share, source, destination } = await ensureDestinationInstance(deps, migration);
   const destinationDriver = deps.drivers.forHost(destination.host);

@@ -1,0 +1,29 @@
+/**
+ * Where a request path points. Manila's endpoint is `/v2/{project_id}/...`; since 2.60 the project id
+ * may be left out (`/v2/shares`), and the CLI with `--bypass-url http://host/v2` sends exactly that.
+ * The bare resource paths (`/shares`) are accepted too.
+ */
+export type ParsedPath =
+  | { readonly kind: 'versions' }
+  | { readonly kind: 'v2-version' }
+  | { readonly kind: 'resource'; readonly resourcePath: string; readonly projectId: string | null };
+
+/** First segments that name a resource, so they are never taken for a project id. */
+const RESOURCE_ROOTS = new Set(['shares', 'types', 'scheduler-stats', 'share-access-rules', 'migrations']);
+
+export function parsePath(rawPath: string): ParsedPath {
+  const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') || '/' : rawPath || '/';
+  if (path === '/') return { kind: 'versions' };
+  if (path === '/v2') return { kind: 'v2-version' };
+  if (!path.startsWith('/v2/')) return { kind: 'resource', resourcePath: path, projectId: null };
+
+  const rest = path.slice('/v2'.length);
+  const [, first = '', ...others] = rest.split('/');
+  if (RESOURCE_ROOTS.has(first)) return { kind: 'resource', resourcePath: rest, projectId: null };
+  return { kind: 'resource', resourcePath: `/${others.join('/')}`, projectId: first };
+}
+
+/** Version discovery is the only thing answered without a token. */
+export function isPublic(parsed: ParsedPath): boolean {
+  return parsed.kind !== 'resource';
+}

@@ -1,0 +1,43 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { HashedTokenVerifier } from '../core/auth/hashed-token-verifier.ts';
+import { createDocumentClient } from '../adapters/dynamodb/document-client.ts';
+import { MigrationTable } from '../adapters/dynamodb/migration-table.ts';
+import { createShareTable } from '../adapters/dynamodb/share-table.ts';
+import { ShareTypeTable } from '../adapters/dynamodb/share-type-table.ts';
+import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../adapters/dynamodb/table-schema.ts';
+import { EcsCopyTaskControl } from '../adapters/ecs/ecs-copy-task-control.ts';
+import { StepFunctionsWorkflow } from '../adapters/stepfunctions/step-functions-workflow.ts';
+import { LocalDriverRegistry, parseLocalBackends } from '../drivers/local/index.ts';
+import { composeDomain, type Composition } from './domain.ts';
+
+/**
+ * The composition root of a Lambda process on AWS: adapters from the environment the CDK stack sets.
+ * Built once per process, on first use, so a cold start pays for it once and tests can import
+ * handlers without AWS configuration.
+ */
+let composition: Composition | undefined;
+
+export function awsComposition(env: NodeJS.ProcessEnv = process.env): Composition {
+  composition ??= build(env);
+  return composition;
+}
+
+function build(env: NodeJS.ProcessEnv): Composition {
+  const documents = createDocumentClient();
+  return composeDomain({
+    shares: createShareTable(documents, required(env, SHARES_TABLE.envVar)),
+    migrations: new MigrationTable(documents, required(env, MIGRATIONS_TABLE.envVar)),
+    shareTypes: new ShareTypeTable(documents, required(env, CATALOG_TABLE.envVar)),
+    drivers: new LocalDriverRegistry(parseLocalBackends(JSON.parse(env['SMIG_BACKENDS'] ?? '{"backends":[]}'), { source: 'SMIG_BACKENDS', baseDir: '/mnt' })),
+    workflow: new StepFunctionsWorkflow(new SFNClient({}), env['SMIG_STATE_MACHINE_ARN'] ?? ''),
+    copyTasks: new EcsCopyTaskControl(new ECSClient({}), env['SMIG_COPY_CLUSTER'] ?? ''),
+    tokens: new HashedTokenVerifier(required(env, 'SMIG_ADMIN_TOKEN_SHA256')),
+  });
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`Environment variable ${name} is not set: the CDK stack sets it on every function`);
+  return value;
+}

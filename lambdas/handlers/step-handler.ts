@@ -1,0 +1,39 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import type { MigrationDeps } from '../core/migrations/migration-deps.ts';
+import type { Step } from '../core/workflow.ts';
+import { createLogger } from './logger.ts';
+
+export type StepFunction<I, O> = (deps: MigrationDeps, input: I) => Promise<O>;
+export type StepHandler<I = unknown, O = unknown> = (event: I, context: Context) => Promise<O>;
+export type GetDeps = () => MigrationDeps | Promise<MigrationDeps>;
+
+/**
+ * A workflow step as a Lambda handler: the step's domain function with logging around it. Errors are
+ * rethrown untouched, so Step Functions matches them by name in Retry and Catch.
+ */
+export function createStepHandler<I, O>(step: Step, fn: StepFunction<I, O>, getDeps: GetDeps): StepHandler<I, O> {
+  const logger = createLogger(`step:${step}`);
+  return middy<I, O, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(stepLog(logger))
+    .handler(async (event) => fn(await getDeps(), event));
+}
+
+/** Logs the step's ids on entry and its typed error on failure. */
+function stepLog(logger: Logger): middy.MiddlewareObj {
+  const stepLogBefore = (request: middy.Request): void => {
+    const event = (request.event ?? {}) as { migration_id?: unknown; share_id?: unknown };
+    logger.appendKeys({ migration_id: event.migration_id, share_id: event.share_id });
+    logger.info('step started');
+  };
+  const stepLogAfter = (): void => {
+    logger.info('step finished');
+  };
+  const stepLogOnError = (request: middy.Request): void => {
+    logger.error('step failed', { error: request.error });
+  };
+  return { before: stepLogBefore, after: stepLogAfter, onError: stepLogOnError };
+}

@@ -17,6 +17,8 @@ export interface CreateShareRequest {
   readonly metadata?: Record<string, string>;
   readonly is_public?: boolean;
   readonly share_network_id?: string | null;
+  /** Manila's `only_host` scheduler hint (2.67+, admin): place the share on exactly this pool. */
+  readonly only_host?: string | null;
   readonly project_id: string;
   readonly user_id: string;
 }

@@ -36,7 +36,11 @@ export class DriverShareService implements ShareService {
     }
     const type = request.share_type ? await shareTypes.get(request.share_type) : await shareTypes.getDefault();
     const { passed, rejected } = await pools.candidates(type, request.size);
-    const pool = passed[0];
+    const pool = request.only_host ? passed.find((p) => p.name === request.only_host) : passed[0];
+    if (request.only_host && !pool) {
+      const why = rejected.find((r) => r.pool === request.only_host)?.reason ?? 'no such pool';
+      throw new InvalidRequestError(`No valid host was found: only_host ${request.only_host} cannot take this share (${why}).`);
+    }
     if (!pool) {
       const why = rejected.map((r) => `${r.pool}: ${r.reason}`).join('; ');
       throw new InvalidRequestError(`No valid host was found for share type ${type.name}. ${why}`);

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CopyTaskControl } from '../lambdas/core/ports.ts';
+import { MIGRATIONS_TABLE } from '../lambdas/adapters/dynamodb/table-schema.ts';
+
+const CONTAINER_ENTRY = fileURLToPath(new URL('../copy-task/bin/smig-copy-container.ts', import.meta.url));
+
+/** The slice of an ECS RunTask request the local runner reads. */
+interface RunTaskParameters {
+  readonly Overrides?: {
+    readonly ContainerOverrides?: readonly { readonly Name?: string; readonly Environment?: readonly { Name: string; Value: string }[] }[];
+  };
+}
+
+export interface CopyTaskRunnerOptions {
+  /** Environment every copy task gets, as the task definition would give it (table names, endpoints, credentials). */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  readonly logger: Logger;
+  /** Where the copy task's own JSON lines go. @default the runtime's stdout/stderr */
+  readonly output?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
+/** Step Functions' runTask.sync failure when the essential container exits non-zero. */
+export class CopyTaskFailedError extends Error {
+  override readonly name = 'States.TaskFailed';
+  readonly exitCode: number | null;
+
+  constructor(message: string, exitCode: number | null) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * ECS runTask.sync at home: the copy task's container entry as a child process, with the container
+ * overrides' environment, waited for like Step Functions waits for the task to stop.
+ */
+export class LocalCopyTaskRunner implements CopyTaskControl {
+  private readonly options: CopyTaskRunnerOptions;
+  private readonly children = new Map<string, ChildProcess>();
+
+  constructor(options: CopyTaskRunnerOptions) {
+    this.options = options;
+  }
+
+  async run(parameters: unknown): Promise<{ TaskArn: string; ExitCode: number }> {
+    const overrides = (parameters as RunTaskParameters).Overrides?.ContainerOverrides ?? [];
+    const containerEnv = Object.fromEntries(overrides.flatMap((o) => o.Environment ?? []).map((e) => [e.Name, e.Value]));
+    const taskId = `local-copy-${randomUUID()}`;
+    const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/', ...this.options.baseEnv, ...containerEnv, SMIG_TASK_ID: taskId };
+    const child = spawn(process.execPath, [CONTAINER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: path.dirname(CONTAINER_ENTRY) });
+    this.children.set(taskId, child);
+    const stderrTail: string[] = [];
+    forwardLines(child.stdout!, (line) => this.emit(line, 'stdout'));
+    forwardLines(child.stderr!, (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 5) stderrTail.shift();
+      this.emit(line, 'stderr');
+    });
+    this.options.logger.info('copy task started', { task_id: taskId, pid: child.pid, migration_id: containerEnv['SMIG_MIGRATION_ID'], pass: containerEnv['SMIG_PASS'] });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 + signalNumber(signal) : null)));
+    }).finally(() => this.children.delete(taskId));
+    this.options.logger.info('copy task stopped', { task_id: taskId, exit_code: code });
+    if (code !== 0) {
+      throw new CopyTaskFailedError(`Essential container in task exited (code ${String(code)}): ${stderrTail.join(' | ') || 'no output'}`, code);
+    }
+    return { TaskArn: taskId, ExitCode: 0 };
+  }
+
+  async stopCopyTask(taskId: string): Promise<void> {
+    this.children.get(taskId)?.kill('SIGTERM');
+  }
+
+  /** Stops every running copy task (runtime shutdown); each exits as cancelled and resumes at next start. */
+  async stopAll(): Promise<void> {
+    const exits = [...this.children.values()].map((child) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('close', () => resolve());
+      child.kill('SIGTERM');
+    }));
+    await Promise.all(exits);
+  }
+
+  private emit(line: string, stream: 'stdout' | 'stderr'): void {
+    if (this.options.output) this.options.output(line, stream);
+  }
+}
+
+/** The table the copy task reports to, named as the task definition's environment names it. */
+export function copyTaskTableEnv(migrationsTable: string): Record<string, string> {
+  return { [MIGRATIONS_TABLE.envVar]: migrationsTable };
+}
+
+function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      onLine(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+  });
+  stream.on('end', () => {
+    if (buffered) onLine(buffered);
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 1;
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ConflictError } from '../lambdas/core/errors.ts';
+import type { WorkflowPort } from '../lambdas/core/ports.ts';
+import type { SynthesizedWorkflow } from './synthesized-definition.ts';
+
+/** What the task states do at home: Lambda steps run in-process, the ECS copy task as a child process. */
+export interface LocalTaskRunners {
+  runStep(step: string, input: unknown): Promise<unknown>;
+  runCopyTask(runTaskParameters: unknown, executionName: string): Promise<unknown>;
+}
+
+interface PendingCallback {
+  resolve(output: unknown): void;
+  reject(error: Error): void;
+}
+
+type LocalTaskHandler = (input: unknown) => Promise<unknown>;
+
+/**
+ * The synthesized state machine definition run by aws-local-stepfunctions. Task states are mapped to
+ * local handlers by what the template says they are; waitForTaskToken tasks get a real token that
+ * sendTaskSuccess / sendTaskFailure answer, as Step Functions would.
+ */
+export class LocalWorkflow implements WorkflowPort {
+  private readonly workflow: SynthesizedWorkflow;
+  private readonly runners: LocalTaskRunners;
+  private readonly logger: Logger;
+  private readonly running = new Map<string, { abort: () => void; result: Promise<unknown> }>();
+  private readonly callbacks = new Map<string, PendingCallback>();
+
+  constructor(workflow: SynthesizedWorkflow, runners: LocalTaskRunners, logger: Logger) {
+    this.workflow = workflow;
+    this.runners = runners;
+    this.logger = logger;
+  }
+
+  async startExecution(name: string, input: unknown): Promise<{ executionId: string }> {
+    if (this.running.has(name)) throw new ConflictError(`Execution ${name} is already running`);
+    const executionId = `arn:aws:states:local:000000000000:execution:share-migration:${name}`;
+    const machine = new StateMachine(this.workflow.definition as never, {
+      validationOptions: { checkArn: false },
+    });
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(name) as never },
+      // $$.Task.Token must resolve; each callback task swaps in a fresh token of its own.
+      context: { Execution: { Id: executionId, Name: name }, Task: { Token: 'replaced-per-task' } } as never,
+    });
+    const result = execution.result.then(
+      (output) => this.logger.info('execution succeeded', { execution: name, output: output as never }),
+      (err: unknown) => this.logger.warn('execution failed', { execution: name, error: err as Error }),
+    ).finally(() => this.running.delete(name));
+    this.running.set(name, { abort: execution.abort, result });
+    return { executionId };
+  }
+
+  async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
+    this.callbacks.get(taskToken)?.resolve(output);
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    const failure = new Error(cause);
+    failure.name = error;
+    this.callbacks.get(taskToken)?.reject(failure);
+  }
+
+  /** Names of executions still running. */
+  runningExecutions(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** Resolves when the named execution has ended (at once if it is not running). */
+  async whenDone(name: string): Promise<void> {
+    await this.running.get(name)?.result;
+  }
+
+  /** Stops every execution where it stands; their migrations are resumed at the next start. */
+  async abortAll(): Promise<void> {
+    const pending = [...this.running.values()];
+    for (const { abort } of pending) abort();
+    await Promise.allSettled(pending.map((p) => p.result));
+  }
+
+  private taskHandlers(executionName: string): Record<string, LocalTaskHandler> {
+    const handlers: Record<string, LocalTaskHandler> = {};
+    for (const [stateName, task] of Object.entries(this.workflow.tasks)) {
+      switch (task.kind) {
+        case 'lambda':
+          handlers[stateName] = (input) => this.runners.runStep(task.step, input);
+          break;
+        case 'lambda-callback':
+          handlers[stateName] = (input) => this.runCallbackTask(task.step, input);
+          break;
+        case 'ecs-run-task':
+          handlers[stateName] = (input) => this.runners.runCopyTask(input, executionName);
+          break;
+      }
+    }
+    return handlers;
+  }
+
+  private async runCallbackTask(step: string, parameters: unknown): Promise<unknown> {
+    const token = randomUUID();
+    const answered = new Promise<unknown>((resolve, reject) => this.callbacks.set(token, { resolve, reject }));
+    try {
+      const payload = (parameters as { Payload?: Record<string, unknown> }).Payload ?? {};
+      await this.runners.runStep(step, { ...payload, task_token: token });
+      return await answered;
+    } finally {
+      this.callbacks.delete(token);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { HashedTokenVerifier, sha256Hex } from '../lambdas/core/auth/hashed-token-verifier.ts';
+import { createDocumentClient } from '../lambdas/adapters/dynamodb/document-client.ts';
+import { MigrationTable } from '../lambdas/adapters/dynamodb/migration-table.ts';
+import { createShareTable } from '../lambdas/adapters/dynamodb/share-table.ts';
+import { ShareTypeTable } from '../lambdas/adapters/dynamodb/share-type-table.ts';
+import { composeDomain, type Composition } from '../lambdas/composition/domain.ts';
+import { STEP_HANDLER_FACTORIES } from '../lambdas/handlers/steps/index.ts';
+import { createLogger } from '../lambdas/handlers/logger.ts';
+import type { Step } from '../lambdas/core/workflow.ts';
+import { LocalDriverRegistry, loadLocalBackends } from '../lambdas/drivers/local/index.ts';
+import { createApiHandler } from '../lambdas/api/handler.ts';
+import { resolveAdminToken } from './admin-token.ts';
+import { LocalCopyTaskRunner, copyTaskTableEnv } from './copy-task-runner.ts';
+import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION, startDynalite } from './dynalite-server.ts';
+import { startApiServer } from './http-server.ts';
+import { localLambdaContext } from './lambda-context.ts';
+import { LocalWorkflow } from './local-workflow.ts';
+import { resumeUnfinishedMigrations } from './resume.ts';
+import { ensureDefaultShareType } from './seed.ts';
+import { loadSynthesizedWorkflow } from './synthesized-definition.ts';
+
+export interface LocalRuntimeOptions {
+  /** Where dynalite's data, the backends and the admin token live. */
+  readonly dataDir: string;
+  /** @default 8786; 0 picks a free port */
+  readonly port?: number;
+  /** @default SMIG_ADMIN_TOKEN, else the token kept in the data folder */
+  readonly adminToken?: string;
+  /** A backends JSON file. @default two local backends, alpha and beta, under the data folder */
+  readonly backendsFile?: string;
+  /** Where the copy task's JSON lines go. @default dropped (its progress reaches the migration record) */
+  readonly copyTaskOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Resume migrations a previous run left unfinished. @default true */
+  readonly resume?: boolean;
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly adminToken: string;
+  readonly adminTokenSource: 'env' | 'file' | 'generated';
+  readonly dataDir: string;
+  readonly composition: Composition;
+  readonly workflow: LocalWorkflow;
+  readonly resumed: readonly string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default: the same handlers, domain and state machine definition as on AWS, with
+ * dynalite for DynamoDB, aws-local-stepfunctions for Step Functions, a child process for the ECS copy
+ * task, an HTTP server for API Gateway, and folders for storage. This is the local composition root.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const logger = createLogger('local-runtime');
+  const admin = await resolveAdminToken(dataDir, options.adminToken ?? process.env['SMIG_ADMIN_TOKEN']);
+  const [dynalite, backends, synthesized] = await Promise.all([
+    startDynalite({ path: path.join(dataDir, 'dynamodb') }),
+    loadLocalBackends(dataDir, options.backendsFile),
+    loadSynthesizedWorkflow({ cacheDir: path.join(dataDir, 'cache') }),
+  ]);
+
+  const documents = createDocumentClient(dynalite.clientConfig);
+  const copyTasks = new LocalCopyTaskRunner({
+    logger,
+    output: options.copyTaskOutput,
+    baseEnv: {
+      ...copyTaskTableEnv(dynalite.tableNames.migrations),
+      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+    },
+  });
+  let composition: Composition | undefined;
+  const deps = () => composition!.migrationDeps;
+  const stepHandlers = Object.fromEntries(
+    Object.entries(STEP_HANDLER_FACTORIES).map(([step, factory]) => [step, factory(deps)]),
+  ) as Record<Step, (event: never, context: Context) => Promise<unknown>>;
+  const workflow = new LocalWorkflow(synthesized, {
+    runStep: (step, input) => {
+      const handler = stepHandlers[step as Step];
+      if (!handler) throw new Error(`The template names step ${step}, which has no handler`);
+      return handler(input as never, localLambdaContext(step));
+    },
+    runCopyTask: (parameters) => copyTasks.run(parameters),
+  }, logger);
+  composition = composeDomain({
+    shares: createShareTable(documents, dynalite.tableNames.shares),
+    migrations: new MigrationTable(documents, dynalite.tableNames.migrations),
+    shareTypes: new ShareTypeTable(documents, dynalite.tableNames.catalog),
+    drivers: new LocalDriverRegistry(backends),
+    workflow,
+    copyTasks,
+    tokens: new HashedTokenVerifier(sha256Hex(admin.token)),
+  });
+  await ensureDefaultShareType(composition.services.shareTypes);
+
+  const services = composition.services;
+  const apiHandler = createApiHandler(async () => services) as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+  const server = await startApiServer({ port: options.port ?? 8786, handler: (event) => apiHandler(event, localLambdaContext('api', 30_000)) });
+  const resumed = options.resume === false ? [] : await resumeUnfinishedMigrations(composition.migrationDeps, workflow, logger);
+
+  return {
+    url: server.url,
+    adminToken: admin.token,
+    adminTokenSource: admin.source,
+    dataDir,
+    composition,
+    workflow,
+    resumed,
+    async close() {
+      await workflow.abortAll();
+      await copyTasks.stopAll();
+      await server.close();
+      documents.destroy();
+      await dynalite.close();
+    },
+  };
+}

@@ -1,0 +1,315 @@
+import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import aslValidator from 'asl-validator';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
+import { STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
+import { ALL_STEPS, Step, type MigrationExecutionState } from '../../lambdas/core/workflow.ts';
+import {
+  loadSynthesizedWorkflow,
+  MAX_LOCAL_TIMEOUT_SECONDS,
+  workflowFromTemplate,
+  type CfnTemplate,
+  type SynthesizedWorkflow,
+} from '../../local/synthesized-definition.ts';
+
+type State = Record<string, unknown>;
+type Definition = { StartAt: string; States: Record<string, State> };
+
+// One synth for the whole file.
+let workflow: SynthesizedWorkflow;
+let loadMs: number;
+let cacheDir: string;
+
+beforeAll(async () => {
+  const started = performance.now();
+  workflow = await loadSynthesizedWorkflow();
+  loadMs = performance.now() - started;
+  cacheDir = await fs.mkdtemp(path.join(os.tmpdir(), 'smig-synth-cache-'));
+});
+
+afterAll(async () => {
+  await fs.rm(cacheDir, { recursive: true, force: true });
+});
+
+const definition = (): Definition => workflow.definition as Definition;
+
+describe('Function: loadSynthesizedWorkflow', () => {
+  it('synthesizes the stack in-process well within the local runtime start-up budget of 15 s', () => {
+    // Assess
+    expect(loadMs).toBeLessThan(15_000);
+  });
+
+  it('maps every Lambda Task state to its step and the copy states to the ECS run task', () => {
+    // Prepare
+    const expected: SynthesizedWorkflow['tasks'] = {
+      ...Object.fromEntries(
+        ALL_STEPS.map((step) => [STEP_STATE[step], step === Step.AWAIT_COMPLETION ? { kind: 'lambda-callback', step } : { kind: 'lambda', step }]),
+      ),
+      [StateName.BULK_COPY]: { kind: 'ecs-run-task' },
+      [StateName.FINAL_COPY]: { kind: 'ecs-run-task' },
+    };
+
+    // Assess
+    expect(workflow.tasks).toEqual(expected);
+    const taskNames = Object.entries(definition().States).filter(([, state]) => state.Type === 'Task').map(([name]) => name);
+    expect(taskNames.sort()).toEqual(Object.keys(workflow.tasks).sort());
+  });
+
+  it('resolves every CloudFormation intrinsic', () => {
+    // Assess
+    expect(JSON.stringify(workflow.definition)).not.toMatch(/Fn::|"Ref"|\$\{Token/);
+    expect(definition().States[StateName.VALIDATE]?.Resource).toMatch(/^arn:aws:lambda:local:000000000000:function:StepsValidate[0-9A-F]{8}$/);
+  });
+
+  it('shortens the 365-day wait for migration_complete to what Node timers can wait', () => {
+    // Assess
+    expect(definition().States[StateName.AWAIT_COMPLETION]?.TimeoutSeconds).toBe(MAX_LOCAL_TIMEOUT_SECONDS);
+    expect(definition().States[StateName.BULK_COPY]?.TimeoutSeconds).toBe(7 * 24 * 3600);
+    expect(MAX_LOCAL_TIMEOUT_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+  });
+
+  it('passes asl-validator with ARN and path checks, as aws-local-stepfunctions runs it', () => {
+    // Act (the validator adds QueryLanguage to the states it checks: give it a copy)
+    const result = aslValidator(structuredClone(workflow.definition), { checkArn: true, checkPaths: true });
+
+    // Assess
+    expect(result.errorsText()).toBe('');
+  });
+
+  it('reuses a cached result while the sources are unchanged', async () => {
+    // Act
+    const first = await loadSynthesizedWorkflow({ cacheDir });
+    const started = performance.now();
+    const second = await loadSynthesizedWorkflow({ cacheDir });
+    const hitMs = performance.now() - started;
+
+    // Assess
+    expect(first).toEqual(workflow);
+    expect(second).toEqual(workflow);
+    expect(await fs.readdir(cacheDir)).toEqual([expect.stringMatching(/^synthesized-workflow-[0-9a-f]{16}\.json$/)]);
+    expect(hitMs).toBeLessThan(1_000);
+  });
+});
+
+describe('Function: workflowFromTemplate', () => {
+  const template = (resource: unknown, extra: Record<string, unknown> = {}): CfnTemplate => ({
+    Resources: {
+      Machine: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          DefinitionString: {
+            'Fn::Join': ['', ['{"StartAt":"A","States":{"A":{"Type":"Task","End":true,"TimeoutSeconds":5,"Resource":"', resource, '"}}}']],
+          },
+        },
+      },
+      ...extra,
+    },
+  });
+
+  it('takes the step from the STEP_NAME of the Lambda resource', () => {
+    // Prepare
+    const fn = { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { [STEP_NAME_ENV]: 'validate' } } } };
+
+    // Act
+    const result = workflowFromTemplate(template({ 'Fn::GetAtt': ['Fn', 'Arn'] }, { Fn: fn }));
+
+    // Assess
+    expect(result.tasks).toEqual({ A: { kind: 'lambda', step: 'validate' } });
+  });
+
+  it('fails on a Lambda resource without STEP_NAME', () => {
+    // Prepare
+    const fn = { Type: 'AWS::Lambda::Function', Properties: {} };
+
+    // Act & Assess
+    expect(() => workflowFromTemplate(template({ 'Fn::GetAtt': ['Fn', 'Arn'] }, { Fn: fn }))).toThrow(/Fn has no STEP_NAME/);
+  });
+
+  it('fails on a Task the local runtime cannot run', () => {
+    // Act & Assess
+    expect(() => workflowFromTemplate(template({ 'Fn::Join': [':', ['arn', { Ref: 'AWS::Partition' }, 'states::', 'sqs:sendMessage']] }))).toThrow(
+      /cannot run Resource "arn:aws:states:::sqs:sendMessage"/,
+    );
+  });
+});
+
+/**
+ * The definition run by aws-local-stepfunctions with scripted steps: checks the paths through the
+ * workflow, not the steps themselves.
+ */
+describe('Workflow: paths through the synthesized definition', () => {
+  interface Script {
+    readonly driverAssisted?: boolean;
+    readonly autoComplete?: boolean;
+    /** Errors thrown by state name (an `Error` whose `name` is the value). */
+    readonly failures?: Readonly<Record<string, string>>;
+    /** Errors thrown by state name, on the first call only. */
+    readonly failOnce?: Readonly<Record<string, string>>;
+  }
+  interface Outcome {
+    readonly visited: string[];
+    readonly copyJobs: Record<string, string>[];
+    readonly output?: unknown;
+    readonly error?: { readonly name: string; readonly message: string };
+  }
+
+  const failWith = (name: string): Error => Object.assign(new Error(`${name} (scripted)`), { name });
+
+  async function run(script: Script): Promise<Outcome> {
+    const visited: string[] = [];
+    const copyJobs: Record<string, string>[] = [];
+    let polls = 0;
+    const stepBehaviour: Record<Step, (state: MigrationExecutionState) => unknown> = {
+      [Step.VALIDATE]: () => ({ migration_id: 'm-1', share_id: 's-1', auto_complete: script.autoComplete ?? false }),
+      [Step.DRIVER_COMPATIBILITY]: (state) => ({ ...state, driver_assisted: script.driverAssisted ?? false }),
+      [Step.DRIVER_START]: (state) => state,
+      [Step.DRIVER_CONTINUE]: (state) => ({ ...state, phase1_done: ++polls >= 2 }),
+      [Step.DRIVER_CANCEL]: (state) => ({ ...state, driver_assisted: false }),
+      [Step.DRIVER_COMPLETE]: (state) => state,
+      [Step.PREPARE_DESTINATION]: (state) => ({ ...state, copy: { source: '/exports/src', destination: '/exports/dst' } }),
+      [Step.PHASE1_DONE]: (state) => state,
+      [Step.AWAIT_COMPLETION]: () => ({ ignored: true }),
+      [Step.SOURCE_READ_ONLY]: (state) => state,
+      [Step.CUTOVER]: (state) => state,
+      [Step.CLEANUP]: (state) => ({ ...state, outcome: state.error?.Error === 'MigrationCancelledError' ? 'cancelled' : 'error' }),
+    };
+    const handlers = Object.fromEntries(
+      Object.entries(workflow.tasks).map(([name, task]) => [
+        name,
+        (input: unknown) => {
+          const firstCall = !visited.includes(name);
+          visited.push(name);
+          const failure = script.failures?.[name] ?? (firstCall ? script.failOnce?.[name] : undefined);
+          if (failure !== undefined) throw failWith(failure);
+          if (task.kind === 'ecs-run-task') {
+            const parameters = input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } };
+            copyJobs.push(Object.fromEntries(parameters.Overrides.ContainerOverrides[0]!.Environment.map((e) => [e.Name, e.Value])));
+            return { stopped: true };
+          }
+          return stepBehaviour[task.step as Step](input as MigrationExecutionState);
+        },
+      ]),
+    );
+    const retryable = Object.entries(definition().States).filter(([, state]) => state.Retry !== undefined);
+    // aws-local-stepfunctions validates, and so edits, the definition it is given: give it a copy.
+    const machine = new StateMachine(structuredClone(workflow.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    const execution = machine.run({ share_id: 's-1', host: 'local@b#p' }, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: { [StateName.WAIT_FOR_DRIVER]: 0 },
+        retryIntervalOverrides: Object.fromEntries(retryable.map(([name]) => [name, 0])),
+      },
+      context: { Task: { Token: 'token-1' } },
+    });
+    try {
+      return { visited, copyJobs, output: await execution.result };
+    } catch (error) {
+      if (!(error instanceof ExecutionError)) throw error;
+      const cause = error.cause as Error;
+      return { visited, copyJobs, error: { name: cause.name, message: cause.message } };
+    }
+  }
+
+  it('host-assisted with auto_complete: bulk copy, read-only, final copy, cutover', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited).toEqual([
+      StateName.VALIDATE,
+      StateName.DRIVER_COMPATIBILITY,
+      StateName.PREPARE_DESTINATION,
+      StateName.BULK_COPY,
+      StateName.PHASE1_DONE,
+      StateName.SOURCE_READ_ONLY,
+      StateName.FINAL_COPY,
+      StateName.CUTOVER,
+    ]);
+    const job = { SMIG_MIGRATION_ID: 'm-1', SMIG_SOURCE: '/exports/src', SMIG_DESTINATION: '/exports/dst', SMIG_VERIFY: 'true' };
+    expect(outcome.copyJobs).toEqual([
+      { ...job, SMIG_PASS: 'bulk' },
+      { ...job, SMIG_PASS: 'final' },
+    ]);
+    expect(outcome.output).toMatchObject({ migration_id: 'm-1', copy: { source: '/exports/src' } });
+  });
+
+  it('driver-assisted without auto_complete: polls the driver, waits for migration_complete, lets the driver complete', async () => {
+    // Act
+    const outcome = await run({ driverAssisted: true });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited).toEqual([
+      StateName.VALIDATE,
+      StateName.DRIVER_COMPATIBILITY,
+      StateName.DRIVER_START,
+      StateName.DRIVER_CONTINUE,
+      StateName.DRIVER_CONTINUE,
+      StateName.PHASE1_DONE,
+      StateName.AWAIT_COMPLETION,
+      StateName.DRIVER_COMPLETE,
+    ]);
+    expect(outcome.output).toMatchObject({ driver_assisted: true, phase1_done: true });
+  });
+
+  it('a failing driver is undone and the host-assisted path takes over', async () => {
+    // Act
+    const outcome = await run({ driverAssisted: true, autoComplete: true, failures: { [StateName.DRIVER_START]: 'DriverError' } });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited).toEqual([
+      StateName.VALIDATE,
+      StateName.DRIVER_COMPATIBILITY,
+      StateName.DRIVER_START,
+      StateName.DRIVER_CANCEL,
+      StateName.PREPARE_DESTINATION,
+      StateName.BULK_COPY,
+      StateName.PHASE1_DONE,
+      StateName.SOURCE_READ_ONLY,
+      StateName.FINAL_COPY,
+      StateName.CUTOVER,
+    ]);
+  });
+
+  it('a cancel during the driver phase cleans up and ends as cancelled', async () => {
+    // Act
+    const outcome = await run({ driverAssisted: true, failures: { [StateName.DRIVER_CONTINUE]: 'MigrationCancelledError' } });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited.slice(-2)).toEqual([StateName.DRIVER_CONTINUE, StateName.CLEANUP]);
+    expect(outcome.output).toMatchObject({ outcome: 'cancelled', error: { Error: 'MigrationCancelledError' } });
+  });
+
+  it('a failed copy cleans up and fails the execution', async () => {
+    // Act
+    const outcome = await run({ failures: { [StateName.BULK_COPY]: 'States.TaskFailed' } });
+
+    // Assess
+    expect(outcome.visited.slice(-2)).toEqual([StateName.BULK_COPY, StateName.CLEANUP]);
+    expect(outcome.error?.name).toBe('MigrationFailed');
+  });
+
+  it('a rejected request fails with the validation error and touches nothing else', async () => {
+    // Act
+    const outcome = await run({ failures: { [StateName.VALIDATE]: 'InvalidRequestError' } });
+
+    // Assess
+    expect(outcome.visited).toEqual([StateName.VALIDATE]);
+    expect(outcome.error?.name).toBe('InvalidRequestError');
+  });
+
+  it('a conflicting write is retried before anything is cleaned up', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true, failOnce: { [StateName.CUTOVER]: 'ConcurrentUpdateError' } });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited.slice(-2)).toEqual([StateName.CUTOVER, StateName.CUTOVER]);
+  });
+});

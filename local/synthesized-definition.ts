@@ -20,8 +20,9 @@ export type TaskBinding =
 
 export interface SynthesizedWorkflow {
   /**
-   * The ASL definition, every CloudFormation intrinsic resolved to a local value, and every timeout
-   * and wait longer than Node's timers allow shortened to `MAX_LOCAL_TIMEOUT_SECONDS`.
+   * The ASL definition, every CloudFormation intrinsic resolved to a local value, adapted to
+   * aws-local-stepfunctions without changing its meaning: timeouts and waits longer than Node's
+   * timers allow are shortened to `MAX_LOCAL_TIMEOUT_SECONDS`, an explicit `ResultPath: "$"` is dropped.
    */
   readonly definition: Record<string, unknown>;
   /** Every Task state, by state name (nested states included). */
@@ -64,7 +65,7 @@ const ECS_RUN_TASK_SYNC_RESOURCE = `arn:${LOCAL_PARTITION}:states:::ecs:runTask.
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What the synthesized definition depends on, besides installed packages. */
 const SOURCES = ['cdk', 'cdk.json', 'lambdas/core/workflow.ts', 'lambdas/adapters/dynamodb/table-schema.ts', 'local/synthesized-definition.ts'];
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 /** Synthesizes the CDK stack in-process and returns its state machine, ready for aws-local-stepfunctions. */
 export async function loadSynthesizedWorkflow(options: LoadSynthesizedWorkflowOptions = {}): Promise<SynthesizedWorkflow> {
@@ -92,10 +93,10 @@ export interface CfnResource {
   readonly Properties?: Readonly<Record<string, unknown>>;
 }
 
-/** The state machine of a synthesized template (from `cdk synth` or in-process), resolved, clamped and classified. */
+/** The state machine of a synthesized template (from `cdk synth` or in-process), resolved, adapted and classified. */
 export function workflowFromTemplate(template: CfnTemplate): SynthesizedWorkflow {
   const definition = resolveDefinition(template);
-  clampTimeouts(definition);
+  adaptForLocalRuntime(definition);
   return { definition, tasks: classifyTasks(definition, template) };
 }
 
@@ -108,10 +109,11 @@ export function resolveDefinition(template: CfnTemplate): Record<string, unknown
   const [logicalId, machine] = machines[0]!;
   const properties = machine.Properties ?? {};
   const resolver = new IntrinsicResolver(template);
-  let text = resolver.resolve(properties.DefinitionString);
-  if (typeof text !== 'string') {
+  const resolved = resolver.resolve(properties.DefinitionString);
+  if (typeof resolved !== 'string') {
     throw new Error(`${logicalId}: DefinitionString did not resolve to a string (DefinitionBody and DefinitionS3Location are not supported)`);
   }
+  let text = resolved;
   const substitutions = resolver.resolve(properties.DefinitionSubstitutions ?? {}) as Record<string, unknown>;
   for (const [key, value] of Object.entries(substitutions)) text = text.split(`\${${key}}`).join(String(value));
   return JSON.parse(text) as Record<string, unknown>;
@@ -183,8 +185,12 @@ function classifyTasks(definition: Record<string, unknown>, template: CfnTemplat
   return tasks;
 }
 
-/** Shortens what Node's timers cannot wait for (see MAX_LOCAL_TIMEOUT_SECONDS); edits `machine` in place. */
-function clampTimeouts(machine: Record<string, unknown>): void {
+/**
+ * Adapts the definition to aws-local-stepfunctions 3 without changing its meaning, in place: timeouts
+ * Node's timers cannot wait for are shortened (see MAX_LOCAL_TIMEOUT_SECONDS), and an explicit
+ * `ResultPath: "$"` (the default, which it would store under a "$" key) is dropped.
+ */
+function adaptForLocalRuntime(machine: Record<string, unknown>): void {
   const clamp = (holder: Record<string, unknown>, key: string): void => {
     const value = holder[key];
     if (typeof value === 'number' && value > MAX_LOCAL_TIMEOUT_SECONDS) holder[key] = MAX_LOCAL_TIMEOUT_SECONDS;
@@ -193,6 +199,7 @@ function clampTimeouts(machine: Record<string, unknown>): void {
   for (const [, state] of allStates(machine)) {
     if (state.Type === 'Task') for (const key of ['TimeoutSeconds', 'HeartbeatSeconds']) clamp(state, key);
     if (state.Type === 'Wait') clamp(state, 'Seconds');
+    if (state.ResultPath === '$') delete state.ResultPath;
   }
 }
 

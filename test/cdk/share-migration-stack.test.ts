@@ -23,7 +23,7 @@ beforeAll(() => {
   definition = resolveDefinition(template.toJSON() as CfnTemplate) as typeof definition;
 });
 
-const stepArn = (step: Step): string => localLambdaArn(logicalId(stack.lambdas.function(step)));
+const stepArn = (step: Step): string => localLambdaArn(logicalId(stack.lambdas.forStep(step)));
 const state = (name: string): State => {
   const found = definition.States[name];
   if (found === undefined) throw new Error(`no state ${name}`);
@@ -322,7 +322,7 @@ describe('Construct: MigrationTables', () => {
 describe('Construct: MigrationLambdas', () => {
   it.each(ALL_STEPS)('runs lambdas/handlers/steps/%s.ts on Node.js 22 with its STEP_NAME and every table name', (step) => {
     // Assess
-    const fn = stack.lambdas.function(step);
+    const fn = stack.lambdas.forStep(step);
     const resource = template.toJSON().Resources[logicalId(fn)];
     expect(resource.Properties).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -346,7 +346,7 @@ describe('Construct: MigrationLambdas', () => {
 
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(stack.lambdas.function(step).role!) }],
+      Roles: [{ Ref: logicalId(stack.lambdas.forStep(step).role!) }],
       PolicyDocument: {
         Statement: [
           {

@@ -9,6 +9,7 @@ import { STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
 import { ALL_STEPS, Step, type MigrationExecutionState } from '../../lambdas/core/workflow.ts';
 import {
   loadSynthesizedWorkflow,
+  localLambdaArn,
   MAX_LOCAL_TIMEOUT_SECONDS,
   workflowFromTemplate,
   type CfnTemplate,
@@ -95,26 +96,35 @@ describe('Function: loadSynthesizedWorkflow', () => {
 });
 
 describe('Function: workflowFromTemplate', () => {
-  const template = (resource: unknown, extra: Record<string, unknown> = {}): CfnTemplate => ({
+  const template = (resource: unknown, extra: Record<string, unknown> = {}, fields = '"TimeoutSeconds":5'): CfnTemplate => ({
     Resources: {
       Machine: {
         Type: 'AWS::StepFunctions::StateMachine',
         Properties: {
           DefinitionString: {
-            'Fn::Join': ['', ['{"StartAt":"A","States":{"A":{"Type":"Task","End":true,"TimeoutSeconds":5,"Resource":"', resource, '"}}}']],
+            'Fn::Join': ['', [`{"StartAt":"A","States":{"A":{"Type":"Task","End":true,${fields},"Resource":"`, resource, '"}}}']],
           },
         },
       },
       ...extra,
     },
   });
+  const validateFn = { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { [STEP_NAME_ENV]: 'validate' } } } };
+
+  it('adapts what aws-local-stepfunctions 3 gets wrong without changing the meaning', () => {
+    // Act
+    const result = workflowFromTemplate(template({ 'Fn::GetAtt': ['Fn', 'Arn'] }, { Fn: validateFn }, '"TimeoutSeconds":31536000,"ResultPath":"$"'));
+
+    // Assess
+    expect(result.definition).toEqual({
+      StartAt: 'A',
+      States: { A: { Type: 'Task', End: true, TimeoutSeconds: MAX_LOCAL_TIMEOUT_SECONDS, Resource: localLambdaArn('Fn') } },
+    });
+  });
 
   it('takes the step from the STEP_NAME of the Lambda resource', () => {
-    // Prepare
-    const fn = { Type: 'AWS::Lambda::Function', Properties: { Environment: { Variables: { [STEP_NAME_ENV]: 'validate' } } } };
-
     // Act
-    const result = workflowFromTemplate(template({ 'Fn::GetAtt': ['Fn', 'Arn'] }, { Fn: fn }));
+    const result = workflowFromTemplate(template({ 'Fn::GetAtt': ['Fn', 'Arn'] }, { Fn: validateFn }));
 
     // Assess
     expect(result.tasks).toEqual({ A: { kind: 'lambda', step: 'validate' } });

@@ -1,0 +1,76 @@
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Construct } from 'constructs';
+import type { MigrationTables, TableId } from './migration-tables.ts';
+import { repoPath } from './paths.ts';
+
+/**
+ * The environment variable that names a function's handler. The local runtime reads it from the
+ * synthesized template to map each Lambda resource back to the handler it runs in-process.
+ */
+export const STEP_NAME_ENV = 'STEP_NAME';
+
+export interface MigrationFunctionProps {
+  /** The handler file, relative to the repository root; it must export `handler`. */
+  readonly entry: string;
+  /** The `STEP_NAME` this function runs: a `Step` value, or `api`. */
+  readonly stepName: string;
+  /** The tables; every table's name is put in the environment. */
+  readonly tables: MigrationTables;
+  /**
+   * The tables this function may read and write.
+   * @default - read and write on shares, migrations and catalog
+   */
+  readonly readWriteTables?: readonly TableId[];
+  /**
+   * How long one invocation may run.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+  /**
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * @default - a short description naming the step
+   */
+  readonly description?: string;
+}
+
+/**
+ * One handler of lambdas/handlers as a Node.js 22 function, bundled by esbuild to ESM with source
+ * maps, with the table names and its STEP_NAME in the environment.
+ */
+export class MigrationFunction extends nodejs.NodejsFunction {
+  readonly stepName: string;
+
+  constructor(scope: Construct, id: string, props: MigrationFunctionProps) {
+    super(scope, id, {
+      entry: repoPath(props.entry),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout ?? Duration.minutes(5),
+      memorySize: props.memorySize ?? 256,
+      description: props.description ?? `share-migration: ${props.stepName}`,
+      depsLockFilePath: repoPath('package-lock.json'),
+      projectRoot: repoPath(),
+      environment: {
+        ...props.tables.environment,
+        [STEP_NAME_ENV]: props.stepName,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        sourceMap: true,
+        // Bundled CommonJS dependencies may still call require(); give ESM output one.
+        banner: "import { createRequire as __smigCreateRequire } from 'node:module'; const require = __smigCreateRequire(import.meta.url);",
+      },
+    });
+    this.stepName = props.stepName;
+    props.tables.grantReadWriteData(this, props.readWriteTables ?? ['shares', 'migrations', 'catalog']);
+  }
+}

@@ -1,0 +1,43 @@
+import type { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ALL_STEPS, type Step } from '../../lambdas/core/workflow.ts';
+import { MigrationFunction } from './migration-function.ts';
+import { pascalCase, type MigrationTables } from './migration-tables.ts';
+
+export interface MigrationLambdasProps {
+  readonly tables: MigrationTables;
+  /**
+   * How long one step invocation may run. The workflow gives each task a little longer.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/** The entry file of a step's handler, relative to the repository root. */
+export function stepEntry(step: Step): string {
+  return `lambdas/handlers/steps/${step}.ts`;
+}
+
+/** One function per workflow `Step`, each running lambdas/handlers/steps/<step>.ts. */
+export class MigrationLambdas extends Construct {
+  readonly byStep: Readonly<Record<Step, lambda.IFunction>>;
+
+  constructor(scope: Construct, id: string, props: MigrationLambdasProps) {
+    super(scope, id);
+    const byStep = {} as Record<Step, lambda.IFunction>;
+    for (const step of ALL_STEPS) {
+      byStep[step] = new MigrationFunction(this, pascalCase(step), {
+        entry: stepEntry(step),
+        stepName: step,
+        tables: props.tables,
+        timeout: props.timeout,
+      });
+    }
+    this.byStep = byStep;
+  }
+
+  forStep(step: Step): lambda.IFunction {
+    return this.byStep[step];
+  }
+}

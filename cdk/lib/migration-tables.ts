@@ -1,0 +1,75 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { TABLES, type TableSchema } from '../../lambdas/adapters/dynamodb/table-schema.ts';
+
+export type TableId = TableSchema['id'];
+
+export interface MigrationTablesProps {
+  /**
+   * What happens to the tables (and the share and migration records in them) when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The DynamoDB tables of table-schema.ts, created from those definitions: on-demand billing,
+ * point-in-time recovery, encrypted with the AWS managed key. Physical names are generated; code
+ * reads them from each schema's `envVar` (see `environment`).
+ */
+export class MigrationTables extends Construct {
+  /** The tables by schema id. */
+  readonly byId: Readonly<Record<TableId, dynamodb.Table>>;
+
+  constructor(scope: Construct, id: string, props: MigrationTablesProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const entries = TABLES.map((schema) => [schema.id, this.createTable(schema, removalPolicy)] as const);
+    this.byId = Object.fromEntries(entries) as Record<TableId, dynamodb.Table>;
+  }
+
+  table(id: TableId): dynamodb.Table {
+    return this.byId[id];
+  }
+
+  /** Every table's `envVar` mapped to its physical name: the environment Lambdas read. */
+  get environment(): Record<string, string> {
+    return Object.fromEntries(TABLES.map((schema) => [schema.envVar, this.byId[schema.id].tableName]));
+  }
+
+  /** Read and write on the given tables. */
+  grantReadWriteData(grantee: iam.IGrantable, ids: readonly TableId[]): void {
+    for (const id of ids) this.byId[id].grantReadWriteData(grantee);
+  }
+
+  private createTable(schema: TableSchema, removalPolicy: RemovalPolicy): dynamodb.Table {
+    // Every key in the schema is a string: ids, `kind#id` catalogue keys and ISO-8601 timestamps.
+    const key = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
+    const table = new dynamodb.Table(this, pascalCase(schema.id), {
+      partitionKey: key(schema.partitionKey),
+      sortKey: schema.sortKey === undefined ? undefined : key(schema.sortKey),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy,
+    });
+    for (const index of schema.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: key(index.partitionKey),
+        sortKey: index.sortKey === undefined ? undefined : key(index.sortKey),
+      });
+    }
+    return table;
+  }
+}
+
+export function pascalCase(name: string): string {
+  return name
+    .split(/[^a-zA-Z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,319 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { ALL_STEPS, CopyTaskEnv, Step, WorkflowError } from '../../lambdas/core/workflow.ts';
+
+/**
+ * The state names, as the Step Functions console shows them. Tests and the local runtime refer to
+ * states by these names.
+ */
+export const StateName = {
+  VALIDATE: 'Validate request and lock share',
+  REJECTED: 'Migration request rejected',
+  DRIVER_COMPATIBILITY: 'Ask driver for native migration',
+  CAN_DRIVER_MIGRATE: 'Can the driver migrate natively?',
+  DRIVER_START: 'Start driver-assisted migration',
+  DRIVER_CONTINUE: 'Continue driver-assisted migration',
+  DRIVER_PHASE1_DONE: 'Driver phase 1 done?',
+  WAIT_FOR_DRIVER: 'Wait before polling driver',
+  DRIVER_CANCEL: 'Undo driver-assisted migration',
+  PREPARE_DESTINATION: 'Prepare destination share instance',
+  BULK_COPY: 'Copy data while share stays writable',
+  PHASE1_DONE: 'Record phase 1 done',
+  AUTO_COMPLETE: 'Complete automatically?',
+  AWAIT_COMPLETION: 'Wait for migration_complete',
+  WHICH_SWITCHOVER: 'Which switchover?',
+  DRIVER_COMPLETE: 'Complete driver-assisted migration',
+  SOURCE_READ_ONLY: 'Make source read-only',
+  FINAL_COPY: 'Copy final delta and verify',
+  CUTOVER: 'Switch share to destination',
+  SUCCEEDED: 'Migration succeeded',
+  CLEANUP: 'Clean up and restore source',
+  CANCELLED_OR_FAILED: 'Cancelled or failed?',
+  CANCELLED: 'Migration cancelled',
+  FAILED: 'Migration failed',
+} as const;
+export type StateName = (typeof StateName)[keyof typeof StateName];
+
+/** The state that runs each step's Lambda. */
+export const STEP_STATE: Readonly<Record<Step, StateName>> = {
+  [Step.VALIDATE]: StateName.VALIDATE,
+  [Step.DRIVER_COMPATIBILITY]: StateName.DRIVER_COMPATIBILITY,
+  [Step.DRIVER_START]: StateName.DRIVER_START,
+  [Step.DRIVER_CONTINUE]: StateName.DRIVER_CONTINUE,
+  [Step.DRIVER_CANCEL]: StateName.DRIVER_CANCEL,
+  [Step.DRIVER_COMPLETE]: StateName.DRIVER_COMPLETE,
+  [Step.PREPARE_DESTINATION]: StateName.PREPARE_DESTINATION,
+  [Step.PHASE1_DONE]: StateName.PHASE1_DONE,
+  [Step.AWAIT_COMPLETION]: StateName.AWAIT_COMPLETION,
+  [Step.SOURCE_READ_ONLY]: StateName.SOURCE_READ_ONLY,
+  [Step.CUTOVER]: StateName.CUTOVER,
+  [Step.CLEANUP]: StateName.CLEANUP,
+};
+
+/** The copy task's passes: the bulk copy while the source is writable, the final delta once it is read-only. */
+export const CopyPass = { BULK: 'bulk', FINAL: 'final' } as const;
+export type CopyPass = (typeof CopyPass)[keyof typeof CopyPass];
+
+/** The error name of the domain's ConcurrentUpdateError (lambdas/core/errors.ts): a lost race, worth retrying. */
+export const CONCURRENT_UPDATE_ERROR = 'ConcurrentUpdateError';
+
+/** Errors every Lambda step retries: the Lambda service's own, and a conditional write that lost a race. */
+export const RETRIED_STEP_ERRORS: readonly string[] = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  CONCURRENT_UPDATE_ERROR,
+];
+
+/** Where a Catch puts the error, next to the state, for cleanup (`MigrationExecutionState.error`). */
+const ERROR_PATH = '$.error';
+
+export interface MigrationWorkflowProps {
+  /** The function of every `Step`. */
+  readonly stepFunctions: Readonly<Record<Step, lambda.IFunction>>;
+  /** The cluster the copy tasks run in. */
+  readonly copyCluster: ecs.ICluster;
+  /** The copy container; its task definition is the one run, and its environment is overridden per pass. */
+  readonly copyContainer: ecs.ContainerDefinition;
+  /** The security groups of the copy tasks. */
+  readonly copySecurityGroups: readonly ec2.ISecurityGroup[];
+  /**
+   * The subnets the copy tasks run in.
+   * @default - the cluster VPC's private subnets
+   */
+  readonly copySubnets?: ec2.SubnetSelection;
+  /**
+   * TimeoutSeconds of every Lambda step. Keep it above the functions' own timeout.
+   * @default Duration.minutes(6)
+   */
+  readonly stepTaskTimeout?: Duration;
+  /**
+   * TimeoutSeconds of one copy pass.
+   * @default Duration.days(7)
+   */
+  readonly copyTaskTimeout?: Duration;
+  /**
+   * How long the workflow waits for migration_complete after phase 1.
+   * @default Duration.days(365)
+   */
+  readonly completionTimeout?: Duration;
+  /**
+   * How long to wait between two polls of a driver-assisted migration.
+   * @default Duration.seconds(5)
+   */
+  readonly driverPollInterval?: Duration;
+}
+
+/**
+ * The migration state machine: validate and lock, try the driver-assisted path and fall back to the
+ * host-assisted one, wait for migration_complete unless auto_complete, switch over; any failure or
+ * cancel after validation goes through cleanup, which restores the source.
+ */
+export class MigrationWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  private readonly props: MigrationWorkflowProps;
+  private readonly cleanup: sfn.TaskStateBase;
+  private readonly succeeded: sfn.Succeed;
+
+  constructor(scope: Construct, id: string, props: MigrationWorkflowProps) {
+    super(scope, id);
+    const missing = ALL_STEPS.filter((step) => props.stepFunctions[step] === undefined);
+    if (missing.length > 0) {
+      throw new Error(`MigrationWorkflow: stepFunctions has no function for ${missing.join(', ')}; give one per Step of lambdas/core/workflow.ts`);
+    }
+    if (!props.copyContainer.taskDefinition.isFargateCompatible) {
+      throw new Error('MigrationWorkflow: copyContainer must belong to a Fargate task definition (the copy runs on Fargate)');
+    }
+    this.props = props;
+
+    this.succeeded = new sfn.Succeed(this, StateName.SUCCEEDED);
+    this.cleanup = this.cleanupPath();
+    const switchover = this.switchoverPath();
+    const phase1Done = this.completionPath(switchover);
+    const hostAssisted = this.hostAssistedPhase1(phase1Done);
+    const driverAssisted = this.driverAssistedPhase1(phase1Done, hostAssisted);
+    const start = this.requestPath(driverAssisted, hostAssisted);
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: 'share-migration: OpenStack Manila share migration (driver-assisted, else host-assisted)',
+      definitionBody: sfn.DefinitionBody.fromChainable(start),
+    });
+  }
+
+  /** Validate and lock, then ask the driver; a rejected request ends here with nothing to undo. */
+  private requestPath(driverAssisted: sfn.IChainable, hostAssisted: sfn.IChainable): sfn.IChainable {
+    const rejected = new sfn.Fail(this, StateName.REJECTED, {
+      errorPath: `${ERROR_PATH}.Error`,
+      causePath: `${ERROR_PATH}.Cause`,
+    });
+    const validate = this.lambdaStep(Step.VALIDATE);
+    validate.addCatch(rejected, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
+
+    const compatibility = this.cleanedUpOnFailure(this.lambdaStep(Step.DRIVER_COMPATIBILITY));
+    const canMigrateNatively = new sfn.Choice(this, StateName.CAN_DRIVER_MIGRATE)
+      .when(isTrue('$.driver_assisted'), driverAssisted)
+      .otherwise(hostAssisted);
+    return validate.next(compatibility).next(canMigrateNatively);
+  }
+
+  /**
+   * Driver-assisted phase 1: start, then poll until the driver reports phase 1 done. A cancel goes to
+   * cleanup; any other failure undoes the driver's work and falls back to the host-assisted path.
+   */
+  private driverAssistedPhase1(phase1Done: sfn.IChainable, hostAssisted: sfn.IChainable): sfn.IChainable {
+    const undo = this.cleanedUpOnFailure(this.lambdaStep(Step.DRIVER_CANCEL));
+    undo.next(hostAssisted);
+
+    const start = this.lambdaStep(Step.DRIVER_START);
+    const poll = this.lambdaStep(Step.DRIVER_CONTINUE);
+    for (const task of [start, poll]) {
+      task.addCatch(this.cleanup, { errors: [WorkflowError.CANCELLED], resultPath: ERROR_PATH });
+      task.addCatch(undo, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
+    }
+    const wait = new sfn.Wait(this, StateName.WAIT_FOR_DRIVER, {
+      time: sfn.WaitTime.duration(this.props.driverPollInterval ?? Duration.seconds(5)),
+    });
+    const done = new sfn.Choice(this, StateName.DRIVER_PHASE1_DONE)
+      .when(isTrue('$.phase1_done'), phase1Done)
+      .otherwise(wait);
+    wait.next(poll);
+    return start.next(poll).next(done);
+  }
+
+  /** Host-assisted phase 1 (also the fallback): create the destination, bulk-copy while the source stays writable. */
+  private hostAssistedPhase1(phase1Done: sfn.IChainable): sfn.IChainable {
+    const prepare = this.cleanedUpOnFailure(this.lambdaStep(Step.PREPARE_DESTINATION));
+    const bulkCopy = this.cleanedUpOnFailure(this.copyStep(StateName.BULK_COPY, CopyPass.BULK));
+    return prepare.next(bulkCopy).next(phase1Done);
+  }
+
+  /** Record phase 1 done, then wait for migration_complete unless the request asked for auto_complete. */
+  private completionPath(switchover: sfn.IChainable): sfn.IChainable {
+    const phase1Done = this.cleanedUpOnFailure(this.lambdaStep(Step.PHASE1_DONE));
+    const awaitCompletion = new tasks.LambdaInvoke(this, StateName.AWAIT_COMPLETION, {
+      lambdaFunction: this.props.stepFunctions[Step.AWAIT_COMPLETION],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      // AwaitCompletionInput: the fields every state has, plus the token migration_complete answers.
+      payload: sfn.TaskInput.fromObject({
+        migration_id: sfn.JsonPath.stringAt('$.migration_id'),
+        share_id: sfn.JsonPath.stringAt('$.share_id'),
+        auto_complete: sfn.JsonPath.stringAt('$.auto_complete'),
+        task_token: sfn.JsonPath.taskToken,
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(this.props.completionTimeout ?? Duration.days(365)),
+    });
+    this.retryStepErrors(awaitCompletion);
+    this.cleanedUpOnFailure(awaitCompletion);
+    const automatically = new sfn.Choice(this, StateName.AUTO_COMPLETE)
+      .when(isTrue('$.auto_complete'), switchover)
+      .otherwise(awaitCompletion.next(switchover));
+    phase1Done.next(automatically);
+    return phase1Done;
+  }
+
+  /**
+   * Phase 2. Driver-assisted: the driver completes. Host-assisted: source read-only, final delta
+   * copied and verified, then cutover.
+   */
+  private switchoverPath(): sfn.IChainable {
+    const driverComplete = this.cleanedUpOnFailure(this.lambdaStep(Step.DRIVER_COMPLETE));
+    const readOnly = this.cleanedUpOnFailure(this.lambdaStep(Step.SOURCE_READ_ONLY));
+    const finalCopy = this.cleanedUpOnFailure(this.copyStep(StateName.FINAL_COPY, CopyPass.FINAL));
+    const cutover = this.lambdaStep(Step.CUTOVER);
+    retryAnyError(cutover);
+    this.cleanedUpOnFailure(cutover);
+    return new sfn.Choice(this, StateName.WHICH_SWITCHOVER)
+      .when(isTrue('$.driver_assisted'), driverComplete.next(this.succeeded))
+      .otherwise(readOnly.next(finalCopy).next(cutover).next(this.succeeded));
+  }
+
+  /** Cleanup restores the source and records the outcome; a cancel ends as a success, anything else as a failure. */
+  private cleanupPath(): sfn.TaskStateBase {
+    const cleanup = this.lambdaStep(Step.CLEANUP);
+    retryAnyError(cleanup);
+    const cancelled = new sfn.Succeed(this, StateName.CANCELLED);
+    const failed = new sfn.Fail(this, StateName.FAILED, {
+      error: 'MigrationFailed',
+      cause: 'see the migration record',
+    });
+    cleanup.next(
+      new sfn.Choice(this, StateName.CANCELLED_OR_FAILED)
+        .when(sfn.Condition.and(sfn.Condition.isPresent('$.outcome'), sfn.Condition.stringEquals('$.outcome', 'cancelled')), cancelled)
+        .otherwise(failed),
+    );
+    return cleanup;
+  }
+
+  /**
+   * A step Lambda invoked with the state as its event (payloadResponseOnly: the Resource is the
+   * function ARN), returning the whole next state. ResultPath is left at its default, `$`: the
+   * result replaces the state. Written out, aws-local-stepfunctions 3 stores it under a "$" key.
+   */
+  private lambdaStep(step: Step): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this, STEP_STATE[step], {
+      lambdaFunction: this.props.stepFunctions[step],
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(this.props.stepTaskTimeout ?? Duration.minutes(6)),
+    });
+    this.retryStepErrors(task);
+    return task;
+  }
+
+  /** One copy pass on Fargate, waited for (runTask.sync); its result is dropped, progress lives in the migration record. */
+  private copyStep(name: StateName, pass: CopyPass): tasks.EcsRunTask {
+    const environment: Readonly<Record<string, string>> = {
+      [CopyTaskEnv.MIGRATION_ID]: sfn.JsonPath.stringAt('$.migration_id'),
+      [CopyTaskEnv.SOURCE]: sfn.JsonPath.stringAt('$.copy.source'),
+      [CopyTaskEnv.DESTINATION]: sfn.JsonPath.stringAt('$.copy.destination'),
+      [CopyTaskEnv.PASS]: pass,
+      [CopyTaskEnv.VERIFY]: 'true',
+    };
+    return new tasks.EcsRunTask(this, name, {
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      cluster: this.props.copyCluster,
+      taskDefinition: this.props.copyContainer.taskDefinition,
+      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+      subnets: this.props.copySubnets,
+      securityGroups: [...this.props.copySecurityGroups],
+      containerOverrides: [
+        {
+          containerDefinition: this.props.copyContainer,
+          environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(this.props.copyTaskTimeout ?? Duration.days(7)),
+    });
+  }
+
+  private retryStepErrors(task: sfn.TaskStateBase): void {
+    task.addRetry({ errors: [...RETRIED_STEP_ERRORS], interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2 });
+  }
+
+  /** Any failure of `task` sends the execution, error attached, to cleanup. */
+  private cleanedUpOnFailure<T extends sfn.TaskStateBase>(task: T): T {
+    task.addCatch(this.cleanup, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
+    return task;
+  }
+}
+
+/** True only if the field is there and true: a Choice on a missing path fails the execution. */
+function isTrue(path: string): sfn.Condition {
+  return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.booleanEquals(path, true));
+}
+
+/** After the step retries, retry any error: for steps that must not give up easily (cutover, cleanup). */
+function retryAnyError(task: sfn.TaskStateBase): void {
+  task.addRetry({ errors: [WorkflowError.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+}

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, readlink, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTree } from '../../../copy-task/engine/index.ts';
@@ -80,7 +80,6 @@ describe('Function: copyTree (passes over an existing destination)', () => {
       await symlink('first', join(src, 'link'));
       await copyTree(src, join(dir, 'dst'));
       await symlink('second', join(src, 'link.new'));
-      const { rename } = await import('node:fs/promises');
       await rename(join(src, 'link.new'), join(src, 'link'));
 
       // Act
@@ -124,7 +123,6 @@ describe('Function: copyTree (passes over an existing destination)', () => {
       // Prepare
       const { dir, src, dst } = await copied({ 'was-folder': 'now a file', 'was-file/inner.txt': 'now a folder', 'was-link/x.txt': 'x' });
       await writeTree(join(dir, 'stale'), { 'was-folder/old.txt': 'old', 'was-file': 'old' });
-      const { rm, cp } = await import('node:fs/promises');
       await rm(dst, { recursive: true });
       await cp(join(dir, 'stale'), dst, { recursive: true });
       await symlink('/tmp', join(dst, 'was-link'));

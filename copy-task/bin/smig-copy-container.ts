@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/**
+ * Composition root of the copy task's container: the DynamoDB progress sink, process signals and
+ * stdout logs, then the exit code. The same program runs as the ECS task and as the local runtime's
+ * child process; only the environment differs.
+ */
+import { createDynamoCopyProgressSink } from '../../lambdas/adapters/dynamodb/copy-progress-sink.ts';
+import { CopyExitCode, CopyTaskEnv } from '../../lambdas/core/workflow.ts';
+import { runCopyContainer } from '../container.ts';
+
+const env = process.env;
+const tableName = env[CopyTaskEnv.MIGRATIONS_TABLE]?.trim();
+if (!tableName) {
+  const line = { level: 'ERROR', timestamp: new Date().toISOString(), service: 'smig-copy', migration_id: env[CopyTaskEnv.MIGRATION_ID] ?? null, message: `invalid copy job: ${CopyTaskEnv.MIGRATIONS_TABLE} is required` };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+  process.exit(CopyExitCode.USAGE);
+}
+
+const sink = createDynamoCopyProgressSink({ migrationId: env[CopyTaskEnv.MIGRATION_ID] ?? '', tableName });
+process.exit(await runCopyContainer(env, { sink }));

@@ -1,0 +1,99 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CopyPass } from '../../lambdas/core/model.ts';
+import type { CopyMode } from '../engine/index.ts';
+import { MAX_CONCURRENCY } from '../engine/settings.ts';
+import { CopyUsageError } from '../runtime/exit-codes.ts';
+
+export const USAGE = `Usage: smig-copy [options] SRC DST
+
+Makes DST a copy of SRC: files, folders and symbolic links, with mode, owner and times.
+Files whose size and mtime already match are skipped, so running it again copies only changes.
+
+Options:
+  --verify, --no-verify   checksum every copied file on both sides (default: --verify)
+  --concurrency N         files in flight at once, 1-${MAX_CONCURRENCY} (default: 8)
+  --no-delete             keep destination entries the source does not have (default: delete them)
+  --pass bulk|final       which pass this is; final fails if the source changes (default: bulk)
+  --bwlimit RATE          cap source reads, bytes per second, with optional K, M or G (default: none)
+  --json                  JSON lines on stdout, errors as JSON on stderr (default when stdout is not a terminal)
+  -h, --help              show this help
+
+Exit codes: 0 copied, 1 failed, 2 usage, 143 cancelled (SIGTERM or SIGINT).
+`;
+
+export interface CliRun {
+  readonly kind: 'run';
+  readonly source: string;
+  readonly destination: string;
+  readonly verify: boolean;
+  readonly concurrency: number;
+  readonly mode: CopyMode;
+  readonly pass: CopyPass;
+  readonly bytesPerSecond: number | undefined;
+  /** Undefined when not given: the caller picks by whether stdout is a terminal. */
+  readonly json: boolean | undefined;
+}
+
+export type CliCommand = CliRun | { readonly kind: 'help' };
+
+/** Parses `smig-copy`'s arguments (without node and script); throws CopyUsageError. */
+export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd()): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      allowNegative: true,
+      options: {
+        verify: { type: 'boolean', default: true },
+        delete: { type: 'boolean', default: true },
+        concurrency: { type: 'string' },
+        pass: { type: 'string', default: 'bulk' },
+        bwlimit: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new CopyUsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help' };
+  if (positionals.length !== 2) throw new CopyUsageError(`expected SRC and DST, got ${positionals.length} argument(s)`);
+  const [source, destination] = positionals as [string, string];
+  return {
+    kind: 'run',
+    source: resolve(cwd, source),
+    destination: resolve(cwd, destination),
+    verify: values.verify,
+    concurrency: parseConcurrency(values.concurrency),
+    mode: values.delete ? 'mirror' : 'merge',
+    pass: parsePass(values.pass),
+    bytesPerSecond: values.bwlimit === undefined ? undefined : parseRate(values.bwlimit),
+    json: values.json,
+  };
+}
+
+function parseConcurrency(text: string | undefined): number {
+  if (text === undefined) return 8;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > MAX_CONCURRENCY) {
+    throw new CopyUsageError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got '${text}'`);
+  }
+  return value;
+}
+
+function parsePass(text: string): CopyPass {
+  if (text === 'bulk' || text === 'final') return text;
+  throw new CopyUsageError(`--pass must be bulk or final, got '${text}'`);
+}
+
+const UNITS: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+function parseRate(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([KMG]?)$/i.exec(text);
+  const value = match ? Number(match[1]) * (UNITS[(match[2] ?? '').toUpperCase()] ?? 1) : Number.NaN;
+  if (!(value >= 1)) throw new CopyUsageError(`--bwlimit must be a rate of at least 1 byte per second, like 500K or 20M, got '${text}'`);
+  return Math.floor(value);
+}

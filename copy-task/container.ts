@@ -1,0 +1,154 @@
+import type { CopyProgress, CopyProgressSink } from '../lambdas/core/progress.ts';
+import { CopyExitCode } from '../lambdas/core/workflow.ts';
+import { CopyAbortedError, CopyFailedError, copyTree, type CopyOptions, type CopySummary } from './engine/index.ts';
+import { pollForCancel } from './runtime/cancel-poll.ts';
+import { exitCodeFor, type ExitCode } from './runtime/exit-codes.ts';
+import { CopyJobError, parseCopyJob, type CopyEnv, type CopyJob } from './runtime/job.ts';
+import { createJsonLogger, writeToStdio, type JsonLogger, type LogWriter } from './runtime/log.ts';
+import { ProgressRelay } from './runtime/progress-relay.ts';
+import { onStopSignal, type SignalSource } from './runtime/signals.ts';
+
+export type CopyEngine = (source: string, destination: string, options: CopyOptions) => Promise<CopySummary>;
+
+/** What the container entry needs from outside; all but the sink have defaults, so tests swap any. */
+export interface CopyContainerDeps {
+  /** Where progress and the outcome go, and where cancellation is learnt. */
+  readonly sink: CopyProgressSink;
+  /** @default copyTree */
+  readonly copy?: CopyEngine;
+  /** @default process */
+  readonly signals?: SignalSource;
+  /** One JSON log line (without newline). @default ERROR lines on stderr, the rest on stdout */
+  readonly writeLog?: LogWriter;
+  /** How often to ask the sink whether the migration was cancelled. @default 1000 */
+  readonly cancelPollMs?: number;
+  /** How long a stopped run may take to wind down before the entry stops waiting. @default 1500 */
+  readonly stopGraceMs?: number;
+  readonly now?: () => Date;
+}
+
+/**
+ * The copy task's container entry (an ECS/Fargate one-shot task, or the local runtime's child
+ * process): reads its job from the environment (CopyTaskEnv), copies, reports progress and the
+ * outcome to the sink, and returns the exit code. SIGTERM/SIGINT and a cancel request stop the copy
+ * (CANCELLED, within about two seconds of SIGTERM); a bad environment is USAGE; a failed copy FAILED.
+ */
+export async function runCopyContainer(env: CopyEnv, deps: CopyContainerDeps): Promise<ExitCode> {
+  const writeLog = deps.writeLog ?? writeToStdio;
+  const baseLog = createJsonLogger(writeLog, { service: 'smig-copy' }, deps.now);
+  let job: CopyJob;
+  try {
+    job = parseCopyJob(env);
+  } catch (error) {
+    return reportInvalidJob(error, deps.sink, writeLog, deps.now);
+  }
+  const log = createJsonLogger(writeLog, { service: 'smig-copy', migration_id: job.migrationId, pass: job.pass }, deps.now);
+  return runJob(job, deps, log).catch((error: unknown) => {
+    baseLog.error('copy task crashed', { migration_id: job.migrationId, error: error instanceof Error ? error : String(error) });
+    return CopyExitCode.FAILED;
+  });
+}
+
+async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): Promise<ExitCode> {
+  const { sink } = deps;
+  log.info('copy starting', { source: job.source, destination: job.destination, verify: job.verify });
+  const controller = new AbortController();
+  const stopListening = onStopSignal(deps.signals ?? process, (signal) => {
+    log.warn('stop signal received, stopping the copy', { signal });
+    controller.abort(signal);
+  });
+  const cancelPoll = pollForCancel(
+    () => sink.cancelRequested(),
+    deps.cancelPollMs ?? 1000,
+    () => {
+      log.warn('cancel requested, stopping the copy');
+      controller.abort('cancel requested');
+    },
+    (error) => log.warn('could not check for a cancel request', { error }),
+  );
+  const relay = new ProgressRelay(
+    (progress) => sink.report(progress),
+    (error) => log.warn('could not report progress', { error }),
+  );
+  let phase: string | undefined;
+  const onProgress = (progress: CopyProgress): void => {
+    relay.push(progress);
+    if (progress.phase !== phase) log.info(`phase ${progress.phase}`, { progress });
+    phase = progress.phase;
+  };
+
+  try {
+    const copy = deps.copy ?? copyTree;
+    const run = copy(job.source, job.destination, { pass: job.pass, verify: job.verify, signal: controller.signal, onProgress });
+    const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);
+    await relay.flush();
+    await sink.finished({ pass: job.pass, files: summary.files, bytes: summary.bytes, seconds: summary.seconds, verified: summary.verified });
+    log.info('copy finished', { summary });
+    return CopyExitCode.OK;
+  } catch (error) {
+    return await reportError(error, job, sink, relay, log);
+  } finally {
+    cancelPoll.stop();
+    stopListening();
+  }
+}
+
+async function reportError(error: unknown, job: CopyJob, sink: CopyProgressSink, relay: ProgressRelay, log: JsonLogger): Promise<ExitCode> {
+  const code = exitCodeFor(error);
+  if (code === CopyExitCode.CANCELLED) {
+    // Whoever stopped the task (a cancel, or ECS) owns the migration's state; nothing to report.
+    log.warn('copy cancelled', { error: error instanceof Error ? error : String(error) });
+    return code;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const failed = error instanceof CopyFailedError ? error : undefined;
+  log.error('copy failed', { error: error instanceof Error ? error : message, failures: failed?.failures.slice(0, 100), summary: failed?.summary });
+  await relay.flush();
+  try {
+    await sink.failed(job.pass, message);
+  } catch (sinkError) {
+    log.error('could not report the failure', { error: sinkError instanceof Error ? sinkError : String(sinkError) });
+  }
+  return code;
+}
+
+async function reportInvalidJob(error: unknown, sink: CopyProgressSink, writeLog: LogWriter, now?: () => Date): Promise<ExitCode> {
+  const known = error instanceof CopyJobError ? error : undefined;
+  const log = createJsonLogger(writeLog, { service: 'smig-copy', migration_id: known?.migrationId ?? null }, now);
+  log.error('invalid copy job', { error: error instanceof Error ? error : String(error), problems: known?.problems });
+  if (known?.migrationId && known.pass) {
+    await sink.failed(known.pass, known.message).catch((sinkError: unknown) => {
+      log.error('could not report the failure', { error: sinkError instanceof Error ? sinkError : String(sinkError) });
+    });
+  }
+  return CopyExitCode.USAGE;
+}
+
+/**
+ * The run's result; but once `signal` aborts, waits at most `graceMs` for the run to wind down and
+ * then rejects with CopyAbortedError regardless, so a stop is honoured in bounded time.
+ */
+function settleOrGiveUp<T>(run: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => reject(new CopyAbortedError(`${String(signal.reason)}; the copy did not stop within ${graceMs} ms`)), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    run.then(
+      (value) => {
+        done();
+        resolve(value);
+      },
+      (error: unknown) => {
+        done();
+        reject(error);
+      },
+    );
+  });
+}

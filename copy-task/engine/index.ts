@@ -1,0 +1,3 @@
+export { copyTree } from './copy-tree.ts';
+export { CopyAbortedError, CopyFailedError } from './errors.ts';
+export type { CopyFailure, CopyHooks, CopyMode, CopyOptions, CopyPhase, CopySummary } from './types.ts';

@@ -1,0 +1,92 @@
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { runQueue } from './pool.ts';
+import { childOf, display, resolveUnder } from './paths.ts';
+import type { CopyFailure, EntryKind, TreeEntry } from './types.ts';
+
+export interface ScanResult {
+  /** Sorted by path bytes, so a folder comes before everything in it. */
+  readonly entries: TreeEntry[];
+  /** Folders that could not be listed, links that could not be read. */
+  readonly failures: CopyFailure[];
+}
+
+export interface ScanOptions {
+  readonly concurrency: number;
+  readonly signal?: AbortSignal;
+  /** Called for every entry found (progress). */
+  readonly onEntry?: (entry: TreeEntry) => void;
+}
+
+/** Walks a tree without following symbolic links (the root itself must be a real folder). */
+export async function scanTree(root: Buffer, options: ScanOptions): Promise<ScanResult> {
+  const entries: TreeEntry[] = [];
+  const failures: CopyFailure[] = [];
+  const rootEntry = toEntry(Buffer.alloc(0), await lstat(root, { bigint: true }));
+  entries.push(rootEntry);
+  options.onEntry?.(rootEntry);
+
+  await runQueue([rootEntry.rel], options.concurrency, options.signal, async (dir, push) => {
+    let names: Buffer[];
+    try {
+      names = await readdir(resolveUnder(root, dir), { encoding: 'buffer' });
+    } catch (error) {
+      failures.push(failureOf(dir, error, 'cannot list folder'));
+      return;
+    }
+    for (const name of names) {
+      const rel = childOf(dir, name);
+      const abs = resolveUnder(root, rel);
+      try {
+        let entry = toEntry(rel, await lstat(abs, { bigint: true }));
+        if (entry.kind === 'symlink') entry = { ...entry, target: await readlink(abs, { encoding: 'buffer' }) };
+        entries.push(entry);
+        options.onEntry?.(entry);
+        if (entry.kind === 'dir') push(rel);
+      } catch (error) {
+        if (codeOf(error) === 'ENOENT') continue; // removed since it was listed: it is not there to copy
+        failures.push(failureOf(rel, error, 'cannot read'));
+      }
+    }
+  });
+
+  entries.sort((a, b) => Buffer.compare(a.rel, b.rel));
+  return { entries, failures };
+}
+
+export function toEntry(rel: Buffer, stats: BigIntStats): TreeEntry {
+  const [kind, typeName] = kindOf(stats);
+  return {
+    rel,
+    kind,
+    typeName,
+    size: Number(stats.size),
+    mode: Number(stats.mode & 0o7777n),
+    uid: Number(stats.uid),
+    gid: Number(stats.gid),
+    atimeNs: stats.atimeNs,
+    mtimeNs: stats.mtimeNs,
+  };
+}
+
+function kindOf(stats: BigIntStats): [EntryKind, string] {
+  if (stats.isFile()) return ['file', 'file'];
+  if (stats.isDirectory()) return ['dir', 'folder'];
+  if (stats.isSymbolicLink()) return ['symlink', 'symbolic link'];
+  if (stats.isSocket()) return ['unsupported', 'socket'];
+  if (stats.isFIFO()) return ['unsupported', 'fifo'];
+  if (stats.isBlockDevice()) return ['unsupported', 'block device'];
+  if (stats.isCharacterDevice()) return ['unsupported', 'character device'];
+  return ['unsupported', 'unknown file type'];
+}
+
+export function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function failureOf(rel: Buffer, error: unknown, what: string): CopyFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = codeOf(error);
+  return code ? { path: display(rel), reason: `${what}: ${message}`, code } : { path: display(rel), reason: `${what}: ${message}` };
+}

@@ -1,0 +1,42 @@
+import type { CopyPass } from '../../lambdas/core/model.ts';
+import type { CopyProgress } from '../../lambdas/core/progress.ts';
+import type { CopyHooks, CopyMode, CopyOptions } from './types.ts';
+
+export const MAX_CONCURRENCY = 1024;
+
+/** CopyOptions with every default applied. */
+export interface CopySettings {
+  readonly mode: CopyMode;
+  readonly verify: boolean;
+  readonly concurrency: number;
+  readonly pass: CopyPass;
+  readonly stableSource: boolean;
+  readonly bytesPerSecond: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly onProgress: (progress: CopyProgress) => void;
+  readonly progressIntervalMs: number;
+  readonly hooks: CopyHooks | undefined;
+}
+
+export function resolveSettings(options: CopyOptions): CopySettings {
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new RangeError(`concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${concurrency}`);
+  }
+  if (options.bytesPerSecond !== undefined && !(options.bytesPerSecond > 0)) {
+    throw new RangeError(`bytesPerSecond must be positive, got ${options.bytesPerSecond}`);
+  }
+  const pass = options.pass ?? 'bulk';
+  return {
+    mode: options.mode ?? 'mirror',
+    verify: options.verify ?? true,
+    concurrency,
+    pass,
+    stableSource: options.stableSource ?? pass === 'final',
+    bytesPerSecond: options.bytesPerSecond,
+    signal: options.signal,
+    onProgress: options.onProgress ?? (() => undefined),
+    progressIntervalMs: options.progressIntervalMs ?? 500,
+    hooks: options.hooks,
+  };
+}

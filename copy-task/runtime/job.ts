@@ -1,0 +1,73 @@
+import { isAbsolute, normalize } from 'node:path';
+import type { CopyPass } from '../../lambdas/core/model.ts';
+import { CopyTaskEnv } from '../../lambdas/core/workflow.ts';
+import { CopyUsageError } from './exit-codes.ts';
+
+export type CopyEnv = Readonly<Record<string, string | undefined>>;
+
+/** One copy task's job, as the workflow hands it over in the container environment (CopyTaskEnv). */
+export interface CopyJob {
+  readonly migrationId: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly pass: CopyPass;
+  /** SMIG_VERIFY; defaults to true for the final pass and false for the bulk pass. */
+  readonly verify: boolean;
+}
+
+/** The environment does not describe a job. Carries what could be read, so the failure can still be reported. */
+export class CopyJobError extends CopyUsageError {
+  override readonly name = 'CopyJobError';
+  readonly problems: readonly string[];
+  readonly migrationId?: string;
+  readonly pass?: CopyPass;
+
+  constructor(problems: readonly string[], known: { migrationId?: string; pass?: CopyPass }) {
+    super(`invalid copy job: ${problems.join('; ')}`);
+    this.problems = problems;
+    this.migrationId = known.migrationId;
+    this.pass = known.pass;
+  }
+}
+
+const MIGRATION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Reads and checks the job; throws CopyJobError listing every problem at once. */
+export function parseCopyJob(env: CopyEnv): CopyJob {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is required`);
+    return value || undefined;
+  };
+
+  const migrationId = read(CopyTaskEnv.MIGRATION_ID);
+  if (migrationId !== undefined && !MIGRATION_ID.test(migrationId)) {
+    problems.push(`${CopyTaskEnv.MIGRATION_ID} must be 1-128 letters, digits, '.', '_', ':' or '-'`);
+  }
+  const source = readPath(read(CopyTaskEnv.SOURCE), CopyTaskEnv.SOURCE, problems);
+  const destination = readPath(read(CopyTaskEnv.DESTINATION), CopyTaskEnv.DESTINATION, problems);
+  if (source !== undefined && source === destination) problems.push(`${CopyTaskEnv.SOURCE} and ${CopyTaskEnv.DESTINATION} must differ`);
+
+  const passText = read(CopyTaskEnv.PASS);
+  const pass: CopyPass | undefined = passText === 'bulk' || passText === 'final' ? passText : undefined;
+  if (passText !== undefined && pass === undefined) problems.push(`${CopyTaskEnv.PASS} must be bulk or final, got '${passText}'`);
+
+  const verifyText = env[CopyTaskEnv.VERIFY]?.trim().toLowerCase() || undefined;
+  if (verifyText !== undefined && verifyText !== 'true' && verifyText !== 'false') {
+    problems.push(`${CopyTaskEnv.VERIFY} must be true or false, got '${verifyText}'`);
+  }
+
+  const known = { migrationId: migrationId && MIGRATION_ID.test(migrationId) ? migrationId : undefined, pass };
+  if (problems.length > 0 || !known.migrationId || !source || !destination || !pass) throw new CopyJobError(problems, known);
+  return { migrationId: known.migrationId, source, destination, pass, verify: verifyText ? verifyText === 'true' : pass === 'final' };
+}
+
+function readPath(value: string | undefined, name: string, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isAbsolute(value)) {
+    problems.push(`${name} must be an absolute path, got '${value}'`);
+    return undefined;
+  }
+  return normalize(value);
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../../copy-task/cli/args.ts';
+import { CopyUsageError } from '../../../copy-task/runtime/exit-codes.ts';
+
+describe('Function: parseCliArgs', () => {
+  it('defaults to a verified mirror of 8 files at a time, paths made absolute', () => {
+    // Act
+    const command = parseCliArgs(['src', '/abs/dst'], '/work');
+
+    // Assess
+    expect(command).toEqual({
+      kind: 'run', source: '/work/src', destination: '/abs/dst', verify: true, concurrency: 8,
+      mode: 'mirror', pass: 'bulk', bytesPerSecond: undefined, json: undefined,
+    });
+  });
+
+  it('reads every option', () => {
+    // Act
+    const command = parseCliArgs(['--no-verify', '--concurrency', '3', '--no-delete', '--json', '--pass', 'final', '--bwlimit', '2M', '/a', '/b']);
+
+    // Assess
+    expect(command).toMatchObject({ verify: false, concurrency: 3, mode: 'merge', json: true, pass: 'final', bytesPerSecond: 2 * 1024 * 1024 });
+  });
+
+  it('answers --help', () => {
+    // Act / Assess
+    expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['-h', 'ignored'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['/only-one'], /expected SRC and DST/],
+    [['/a', '/b', '/c'], /expected SRC and DST/],
+    [['--concurrency', '0', '/a', '/b'], /--concurrency must be an integer/],
+    [['--concurrency', 'many', '/a', '/b'], /--concurrency must be an integer/],
+    [['--pass', 'middle', '/a', '/b'], /--pass must be bulk or final/],
+    [['--bwlimit', 'fast', '/a', '/b'], /--bwlimit must be a rate/],
+    [['--frobnicate', '/a', '/b'], /Unknown option/],
+  ])('rejects %j as a usage error', (argv, message) => {
+    // Act / Assess
+    expect(() => parseCliArgs(argv)).toThrow(CopyUsageError);
+    expect(() => parseCliArgs(argv)).toThrow(message);
+  });
+});

@@ -25,6 +25,11 @@ export interface CopyContainerDeps {
   /** How long a stopped run may take to wind down before the entry stops waiting. @default 1500 */
   readonly stopGraceMs?: number;
   readonly now?: () => Date;
+  /**
+   * Reads the driver's record named by SMIG_SOURCE_MODES into CopyOptions.sourceModes.
+   * @default none: a job that names such a record fails as a usage error
+   */
+  readonly loadSourceModes?: (file: string) => Promise<(rel: Buffer, statMode: number) => number>;
 }
 
 /**
@@ -79,7 +84,9 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
 
   try {
     const copy = deps.copy ?? copyTree;
-    const run = copy(job.source, job.destination, { pass: job.pass, verify: job.verify, signal: controller.signal, onProgress });
+    if (job.sourceModes && !deps.loadSourceModes) throw new CopyJobError(['SMIG_SOURCE_MODES is set but this build cannot read it'], job);
+    const sourceModes = job.sourceModes && deps.loadSourceModes ? await deps.loadSourceModes(job.sourceModes) : undefined;
+    const run = copy(job.source, job.destination, { pass: job.pass, verify: job.verify, signal: controller.signal, onProgress, sourceModes });
     const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);
     await relay.flush();
     await sink.finished({ pass: job.pass, files: summary.files, bytes: summary.bytes, seconds: summary.seconds, verified: summary.verified });

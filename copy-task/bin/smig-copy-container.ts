@@ -6,6 +6,7 @@
  */
 import { createDynamoCopyProgressSink } from '../../lambdas/adapters/dynamodb/copy-progress-sink.ts';
 import { CopyExitCode, CopyTaskEnv } from '../../lambdas/core/workflow.ts';
+import { effectiveMode, readOriginalModes } from '../../lambdas/drivers/local/read-only.ts';
 import { runCopyContainer } from '../container.ts';
 
 const env = process.env;
@@ -17,4 +18,10 @@ if (!tableName) {
 }
 
 const sink = createDynamoCopyProgressSink({ migrationId: env[CopyTaskEnv.MIGRATION_ID] ?? '', tableName });
-process.exit(await runCopyContainer(env, { sink }));
+// The local driver's read-only mode strips write bits and records the originals; the copy gives the
+// destination the originals.
+const loadSourceModes = async (file: string) => {
+  const originals = await readOriginalModes(file);
+  return (rel: Buffer, statMode: number) => effectiveMode(rel, statMode, originals);
+};
+process.exit(await runCopyContainer(env, { sink, loadSourceModes }));

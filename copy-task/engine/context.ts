@@ -9,6 +9,8 @@ export interface IoContext {
   readonly signal?: AbortSignal;
   /** Paces reads from the source. */
   readonly limiter?: BandwidthLimiter;
+  /** CopyOptions.sourceModes: the mode the destination must get, from what the source shows. */
+  readonly sourceModes?: (rel: Buffer, statMode: number) => number;
 }
 
 /**

@@ -43,7 +43,9 @@ export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBy
     const temp = tempSibling(destination, randomBytes(6).toString('hex'));
     let bytes: number;
     try {
-      bytes = await writeTemp(context, input, before, temp, onBytes);
+      const statMode = Number(before.mode & 0o7777n);
+      const mode = context.sourceModes ? context.sourceModes(entry.rel, statMode) : statMode;
+      bytes = await writeTemp(context, input, before, mode, temp, onBytes);
       await rename(temp, destination);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
@@ -59,14 +61,14 @@ export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBy
   }
 }
 
-async function writeTemp(context: IoContext, input: FileHandle, source: BigIntStats, temp: Buffer, onBytes: (bytes: number) => void): Promise<number> {
+async function writeTemp(context: IoContext, input: FileHandle, source: BigIntStats, mode: number, temp: Buffer, onBytes: (bytes: number) => void): Promise<number> {
   const output = await open(temp, CREATE_FLAGS, 0o600);
   try {
     const bytes = await pump(context, input, output, onBytes);
     const uid = Number(source.uid);
     const gid = Number(source.gid);
     await setOwner(() => output.chown(uid, gid), context.isRoot);
-    await output.chmod(Number(source.mode & 0o7777n));
+    await output.chmod(mode);
     await output.utimes(toUtimesSeconds(source.atimeNs), toUtimesSeconds(source.mtimeNs));
     await output.sync();
     return bytes;

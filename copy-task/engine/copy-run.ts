@@ -32,6 +32,7 @@ export class CopyRun {
       isRoot: isRunningAsRoot(),
       signal: settings.signal,
       limiter: settings.bytesPerSecond === undefined ? undefined : new BandwidthLimiter(settings.bytesPerSecond),
+      sourceModes: settings.sourceModes,
     };
     this.#ledger = new RunLedger(settings.stableSource);
     this.#tracker = new ProgressTracker({
@@ -63,7 +64,11 @@ export class CopyRun {
     this.#tracker.startPhase('scanning');
     const options = { concurrency: this.#settings.concurrency, signal: this.#settings.signal };
     const [source, destination] = await Promise.all([
-      scanTree(this.#context.sourceRoot, { ...options, onEntry: (e) => (e.kind === 'file' ? this.#tracker.found(1, e.size) : undefined) }),
+      scanTree(this.#context.sourceRoot, {
+        ...options,
+        modeOf: this.#settings.sourceModes,
+        onEntry: (e) => (e.kind === 'file' ? this.#tracker.found(1, e.size) : undefined),
+      }),
       scanTree(this.#context.destinationRoot, options),
     ]);
     const plan = planCopy(source.entries, destination.entries, { mode: this.#settings.mode, compareOwner: this.#context.isRoot });

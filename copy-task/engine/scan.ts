@@ -16,13 +16,19 @@ export interface ScanOptions {
   readonly signal?: AbortSignal;
   /** Called for every entry found (progress). */
   readonly onEntry?: (entry: TreeEntry) => void;
+  /** The mode to record for an entry, given what lstat saw (CopyOptions.sourceModes). */
+  readonly modeOf?: (rel: Buffer, statMode: number) => number;
 }
 
 /** Walks a tree without following symbolic links (the root itself must be a real folder). */
 export async function scanTree(root: Buffer, options: ScanOptions): Promise<ScanResult> {
   const entries: TreeEntry[] = [];
   const failures: CopyFailure[] = [];
-  const rootEntry = toEntry(Buffer.alloc(0), await lstat(root, { bigint: true }));
+  const entryOf = (rel: Buffer, stats: BigIntStats): TreeEntry => {
+    const entry = toEntry(rel, stats);
+    return options.modeOf && entry.kind !== 'symlink' ? { ...entry, mode: options.modeOf(rel, entry.mode) } : entry;
+  };
+  const rootEntry = entryOf(Buffer.alloc(0), await lstat(root, { bigint: true }));
   entries.push(rootEntry);
   options.onEntry?.(rootEntry);
 
@@ -38,7 +44,7 @@ export async function scanTree(root: Buffer, options: ScanOptions): Promise<Scan
       const rel = childOf(dir, name);
       const abs = resolveUnder(root, rel);
       try {
-        let entry = toEntry(rel, await lstat(abs, { bigint: true }));
+        let entry = entryOf(rel, await lstat(abs, { bigint: true }));
         if (entry.kind === 'symlink') entry = { ...entry, target: await readlink(abs, { encoding: 'buffer' }) };
         entries.push(entry);
         options.onEntry?.(entry);

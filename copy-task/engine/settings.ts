@@ -16,6 +16,7 @@ export interface CopySettings {
   readonly onProgress: (progress: CopyProgress) => void;
   readonly progressIntervalMs: number;
   readonly hooks: CopyHooks | undefined;
+  readonly sourceModes: ((rel: Buffer, statMode: number) => number) | undefined;
 }
 
 export function resolveSettings(options: CopyOptions): CopySettings {
@@ -38,5 +39,6 @@ export function resolveSettings(options: CopyOptions): CopySettings {
     onProgress: options.onProgress ?? (() => undefined),
     progressIntervalMs: options.progressIntervalMs ?? 500,
     hooks: options.hooks,
+    sourceModes: options.sourceModes,
   };
 }

@@ -38,6 +38,12 @@ export interface CopyOptions {
   /** @default 500 */
   readonly progressIntervalMs?: number;
   readonly hooks?: CopyHooks;
+  /**
+   * The mode the destination must give a source entry, from the path (bytes, relative to the source
+   * root, empty for the root) and the mode lstat reported. A source whose read-only mode stripped
+   * write bits maps them back to the originals. @default the mode lstat reported
+   */
+  readonly sourceModes?: (rel: Buffer, statMode: number) => number;
 }
 
 export interface CopySummary {

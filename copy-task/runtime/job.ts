@@ -13,6 +13,8 @@ export interface CopyJob {
   readonly pass: CopyPass;
   /** SMIG_VERIFY; defaults to true for the final pass and false for the bulk pass. */
   readonly verify: boolean;
+  /** SMIG_SOURCE_MODES: the driver's record of the source's real modes while it is read-only, if any. */
+  readonly sourceModes?: string;
 }
 
 /** The environment does not describe a job. Carries what could be read, so the failure can still be reported. */
@@ -58,9 +60,14 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
     problems.push(`${CopyTaskEnv.VERIFY} must be true or false, got '${verifyText}'`);
   }
 
+  const sourceModes = readPath(env[CopyTaskEnv.SOURCE_MODES]?.trim() || undefined, CopyTaskEnv.SOURCE_MODES, problems);
+
   const known = { migrationId: migrationId && MIGRATION_ID.test(migrationId) ? migrationId : undefined, pass };
   if (problems.length > 0 || !known.migrationId || !source || !destination || !pass) throw new CopyJobError(problems, known);
-  return { migrationId: known.migrationId, source, destination, pass, verify: verifyText ? verifyText === 'true' : pass === 'final' };
+  return {
+    migrationId: known.migrationId, source, destination, pass, verify: verifyText ? verifyText === 'true' : pass === 'final',
+    ...(sourceModes ? { sourceModes } : {}),
+  };
 }
 
 function readPath(value: string | undefined, name: string, problems: string[]): string | undefined {

@@ -23,10 +23,22 @@ export interface MigrationExecutionInput {
   readonly migration_id?: string;
 }
 
+/** What the first state receives: the execution input and the execution's name. */
+export interface ValidateStepInput {
+  readonly request: unknown;
+  /** Used as the migration id when the input has none, so a retried console start locks only once. */
+  readonly execution_name: string;
+}
+
 /** Where the copy task reads and writes: given to the ECS task as container environment. */
 export interface CopyPlan {
   readonly source: string;
   readonly destination: string;
+  /**
+   * A file of the modes the source's entries really have while the source's read-only mode has
+   * stripped their write bits ('' when the driver keeps none): the destination must get the real ones.
+   */
+  readonly source_modes: string;
 }
 
 /** What each step returns and the next one receives. */
@@ -44,6 +56,8 @@ export interface MigrationExecutionState {
   readonly error?: { readonly Error: string; readonly Cause: string };
   /** Set by cleanup. */
   readonly outcome?: 'cancelled' | 'error';
+  /** Set by validate when a resumed migration's switchover had begun: where the workflow picks it up. */
+  readonly resume_at?: 'cutover' | 'driver-complete';
 }
 
 /** Input of the waitForTaskToken step: the state plus Step Functions' task token. */
@@ -75,6 +89,7 @@ export const CopyTaskEnv = {
   DESTINATION: 'SMIG_DESTINATION',
   PASS: 'SMIG_PASS',
   VERIFY: 'SMIG_VERIFY',
+  SOURCE_MODES: 'SMIG_SOURCE_MODES',
   MIGRATIONS_TABLE: 'SMIG_MIGRATIONS_TABLE',
 } as const;
 

@@ -4,6 +4,11 @@ import type { Host } from '../core/host.ts';
 /** How the copy task reaches an instance's data: a path in its file system (a folder, or a mount point). */
 export interface CopyMount {
   readonly path: string;
+  /**
+   * Where a driver that enforces read-only mode by changing file modes records the original ones
+   * (exists only while the instance is read-only); the copy task gives the destination those.
+   */
+  readonly originalModesFile?: string;
 }
 
 /** A driver's answer to "can you migrate this instance natively?" (Manila's migration_check_compatibility). */

@@ -25,5 +25,8 @@ export async function prepareDestinationStep(deps: MigrationDeps, state: Migrati
     destinationDriver.getCopyMount(destination),
   ]);
   await advance(deps, migration.id, TaskState.DATA_COPYING_IN_PROGRESS);
-  return { ...state, copy: { source: sourceMount.path, destination: destinationMount.path } };
+  return {
+    ...state,
+    copy: { source: sourceMount.path, destination: destinationMount.path, source_modes: sourceMount.originalModesFile ?? '' },
+  };
 }

@@ -1,11 +1,27 @@
-import type { MigrationExecutionState } from '../../workflow.ts';
+import { TaskState } from '../../task-state.ts';
+import type { MigrationExecutionState, ValidateStepInput } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { validateAndLock } from '../migration-lock.ts';
 import { validateMigrationInput } from '../migration-request.ts';
 
-/** First state: the same checks and lock as the API, for executions started from the console or a schedule. */
-export async function validateStep(deps: MigrationDeps, input: unknown): Promise<MigrationExecutionState> {
-  const request = validateMigrationInput(input);
-  const migration = await validateAndLock(deps, request);
-  return { migration_id: migration.id, share_id: migration.share_id, auto_complete: migration.options.auto_complete };
+const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * First state: the same checks and lock as the API, for executions started from the console or a
+ * schedule. With no migration_id in the input, the execution's name becomes the migration id, so a
+ * retried invocation finds its own lock instead of a busy share.
+ */
+export async function validateStep(deps: MigrationDeps, input: ValidateStepInput): Promise<MigrationExecutionState> {
+  const request = validateMigrationInput(input.request);
+  const migrationId = request.migrationId ?? (EXECUTION_NAME.test(input.execution_name ?? '') ? input.execution_name : null);
+  const migration = await validateAndLock(deps, { ...request, migrationId });
+  const state: MigrationExecutionState = {
+    migration_id: migration.id,
+    share_id: migration.share_id,
+    auto_complete: migration.options.auto_complete,
+  };
+  if (migration.task_state === TaskState.MIGRATION_COMPLETING) {
+    return { ...state, driver_assisted: migration.mechanism === 'driver_assisted', resume_at: migration.mechanism === 'driver_assisted' ? 'driver-complete' : 'cutover' };
+  }
+  return state;
 }

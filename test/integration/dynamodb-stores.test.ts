@@ -43,7 +43,7 @@ describe('DynamoDB stores over dynalite', () => {
     await shares.create(share('race'));
     const lock = (migrationId: string) => updateVersioned(shares, 'race', (s) => {
       if (s.migration_id !== null) throw new InvalidShareStateError('Share is busy', { shareId: s.id });
-      return { ...s, migration_id: migrationId, status: 'migrating' };
+      return { ...s, migration_id: migrationId, status: 'migrating' as const };
     }, { shareId: 'race' });
 
     // Act

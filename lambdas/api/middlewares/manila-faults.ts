@@ -24,7 +24,8 @@ export function manilaFaults(options: ManilaFaultsOptions): MiddlewareObj<APIGat
     const logger = maybeRequestState(request.event)?.logger ?? options.logger;
     const fault = toFault(err);
     if (!fault.exposed) {
-      logger.error('unhandled error, answered with a generic 500', err instanceof Error ? err : { error: String(err) });
+      if (err instanceof Error) logger.error('unhandled error, answered with a generic 500', err);
+      else logger.error('unhandled error, answered with a generic 500', { error: String(err) });
     } else {
       const ids = err instanceof ShareMigrationError ? { shareId: err.shareId, migrationId: err.migrationId } : {};
       logger.info('fault', { statusCode: fault.status, fault: fault.message, errorName: err instanceof Error ? err.name : undefined, ...ids });

@@ -33,7 +33,7 @@ export class ManilaClient {
   }
 
   async createShare(options: { name: string; sizeGb?: number; onlyHost?: string; shareType?: string }): Promise<any> {
-    const body = await this.expect(202, 'POST', '/shares', {
+    const body = await this.expect(200, 'POST', '/shares', {
       share: {
         share_proto: 'NFS',
         size: options.sizeGb ?? 1,

@@ -71,6 +71,7 @@ export async function advance(
   migrationId: string,
   to: TaskState,
   extra: (m: Migration) => Partial<Migration> = () => ({}),
+  options: { mirror: boolean } = { mirror: true },
 ): Promise<Migration> {
   const migration = await patchMigration(deps, migrationId, (m) => {
     if (alreadyReached(m.task_state, to)) return null;
@@ -80,8 +81,20 @@ export async function advance(
     const at = deps.clock.now().toISOString();
     return { ...extra(m), task_state: to, history: [...m.history, { task_state: to, at }] };
   });
-  await mirrorTaskState(deps, migration);
+  // A final state is mirrored by releaseShare, in the same write that makes the share available, so
+  // no reader sees migration_success on a share that is still `migrating`.
+  if (options.mirror) await mirrorTaskState(deps, migration);
   return migration;
+}
+
+/** Ends the migration in a final state; the caller then releases the share (share-release.ts). */
+export function finish(
+  deps: MigrationDeps,
+  migrationId: string,
+  to: TaskState,
+  extra: (m: Migration) => Partial<Migration> = () => ({}),
+): Promise<Migration> {
+  return advance(deps, migrationId, to, extra, { mirror: false });
 }
 
 export function alreadyReached(current: TaskState, to: TaskState): boolean {

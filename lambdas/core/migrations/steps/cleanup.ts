@@ -7,7 +7,7 @@ import type { MigrationExecutionState } from '../../workflow.ts';
 import { WorkflowError } from '../../workflow.ts';
 import { driverRequest } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
-import { advance, loadMigration, loadShare, patchLockedShare, patchMigration } from '../migration-records.ts';
+import { finish, loadMigration, loadShare, patchLockedShare, patchMigration } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
 
 /**
@@ -37,7 +37,7 @@ export async function cleanupStep(deps: MigrationDeps, state: MigrationExecution
     }));
   }
   const final = cancelled ? TaskState.MIGRATION_CANCELLED : TaskState.MIGRATION_ERROR;
-  const ended = await advance(deps, migration.id, final, (m) => ({
+  const ended = await finish(deps, migration.id, final, (m) => ({
     read_only_until: m.read_only_since && !m.read_only_until ? deps.clock.now().toISOString() : m.read_only_until,
   }));
   await releaseShare(deps, ended, () => ({}));

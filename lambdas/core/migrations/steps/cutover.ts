@@ -4,7 +4,7 @@ import { findInstance, instanceOf, withInstance, withoutInstance } from '../../s
 import { TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
-import { advance, loadMigration, loadShare, patchLockedShare } from '../migration-records.ts';
+import { advance, finish, loadMigration, loadShare, patchLockedShare } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
 
 /**
@@ -36,7 +36,7 @@ export async function cutoverStep(deps: MigrationDeps, state: MigrationExecution
     });
   }
   if (source) await deps.drivers.forHost(source.host).deleteInstance(source);
-  const done = await advance(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({
+  const done = await finish(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({
     read_only_until: m.read_only_until ?? deps.clock.now().toISOString(),
   }));
   await releaseShare(deps, done, (s) => withoutInstance(s, migration.source_instance_id));

@@ -4,7 +4,7 @@ import { TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState } from '../../workflow.ts';
 import { driverRequest } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
-import { advance, loadShare, patchLockedShare } from '../migration-records.ts';
+import { advance, finish, loadShare, patchLockedShare } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
 
 /** Driver-assisted switchover (Manila's migration_complete on the driver). */
@@ -24,7 +24,7 @@ export async function driverCompleteStep(deps: MigrationDeps, state: MigrationEx
       share_type_id: migration.options.new_share_type_id ?? s.share_type_id,
     }));
   }
-  const done = await advance(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({
+  const done = await finish(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({
     read_only_until: m.read_only_until ?? deps.clock.now().toISOString(),
   }));
   await releaseShare(deps, done, (s) => withoutInstance(s, migration.source_instance_id));

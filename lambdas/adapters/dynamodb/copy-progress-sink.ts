@@ -90,9 +90,21 @@ export function createDynamoCopyProgressSink(options: DynamoCopyProgressSinkOpti
   };
 }
 
+/**
+ * The engine's counters restart with each phase; one pass's percentage spans them: scanning 0,
+ * copying up to 80, verifying up to 99 (100 only when the pass has finished).
+ */
+const PHASE_SPAN: Readonly<Record<string, readonly [number, number]>> = {
+  scanning: [0, 0],
+  copying: [0, 80],
+  verifying: [80, 99],
+  deleting: [99, 99],
+  done: [99, 99],
+};
+
 function toMigrationProgress(p: CopyProgress): MigrationProgress {
-  const byBytes = p.bytes_total > 0 ? (p.bytes_done / p.bytes_total) * 100 : null;
-  const byFiles = p.files_total > 0 ? (p.files_done / p.files_total) * 100 : 0;
+  const fraction = p.bytes_total > 0 ? p.bytes_done / p.bytes_total : p.files_total > 0 ? p.files_done / p.files_total : 0;
+  const [from, to] = PHASE_SPAN[p.phase] ?? [0, 99];
   return {
     pass: p.pass,
     phase: p.phase,
@@ -102,7 +114,7 @@ function toMigrationProgress(p: CopyProgress): MigrationProgress {
     bytes_total: p.bytes_total,
     bytes_per_second: p.bytes_per_second,
     eta_seconds: p.eta_seconds,
-    total_progress: Math.min(99, Math.floor(byBytes ?? byFiles)),
+    total_progress: Math.min(99, Math.floor(from + (to - from) * Math.min(1, fraction))),
     updated_at: new Date().toISOString(),
   };
 }

@@ -35,7 +35,10 @@ export function copyImageExcludes(): string[] {
 }
 
 export interface CopyTaskProps {
-  /** The migrations table: its name goes into the container environment, and the task writes progress there. */
+  /**
+   * The tables: the migrations table's name goes into the container environment; the task reads its
+   * migration record there (cancel_requested) and writes its progress and task ARN. No other table.
+   */
   readonly tables: MigrationTables;
   /**
    * The VPC the copy tasks run in; it must reach the share exports to mount them.
@@ -71,7 +74,8 @@ export interface CopyTaskProps {
 
 /**
  * The copy engine as a Fargate task: one run per copy pass, started by the workflow with the job in
- * container environment overrides (`CopyTaskEnv`). It writes its progress to the migrations table.
+ * container environment overrides (`CopyTaskEnv`). It checks its migration record for a cancel and
+ * writes its progress there, in the migrations table.
  */
 export class CopyTask extends Construct {
   readonly vpc: ec2.IVpc;
@@ -113,7 +117,7 @@ export class CopyTask extends Construct {
         logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH }),
       }),
     });
-    migrations.grantWriteData(this.taskDefinition.taskRole);
+    migrations.grantReadWriteData(this.taskDefinition.taskRole);
   }
 
   /** The image built from copy-task/Dockerfile, the repository root as build context. */

@@ -11,6 +11,21 @@ import { repoPath } from './paths.ts';
  */
 export const STEP_NAME_ENV = 'STEP_NAME';
 
+/**
+ * The rest of the environment lambdas/composition/aws.ts reads when it builds a function's adapters.
+ * It builds the whole composition in every function, API and steps alike.
+ */
+export const CompositionEnv = {
+  /** The state machine's ARN: StartExecution (API) and SendTaskSuccess/Failure (API, await-completion). */
+  STATE_MACHINE_ARN: 'SMIG_STATE_MACHINE_ARN',
+  /** The copy tasks' cluster, ARN or name: the API's migration_cancel stops the running copy task there. */
+  COPY_CLUSTER: 'SMIG_COPY_CLUSTER',
+  /** The storage backends, JSON `{ "backends": [...] }` as parseLocalBackends reads it. */
+  BACKENDS: 'SMIG_BACKENDS',
+  /** The SHA-256 hex of the admin token, which X-Auth-Token is checked against (required by aws.ts in every function). */
+  ADMIN_TOKEN_SHA256: 'SMIG_ADMIN_TOKEN_SHA256',
+} as const;
+
 export interface MigrationFunctionProps {
   /** The handler file, relative to the repository root; it must export `handler`. */
   readonly entry: string;
@@ -28,6 +43,11 @@ export interface MigrationFunctionProps {
    * @default Duration.minutes(5)
    */
   readonly timeout?: Duration;
+  /**
+   * More environment variables, next to the table names and STEP_NAME.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   /**
    * @default 256
    */
@@ -57,6 +77,7 @@ export class MigrationFunction extends nodejs.NodejsFunction {
       depsLockFilePath: repoPath('package-lock.json'),
       projectRoot: repoPath(),
       environment: {
+        ...props.environment,
         ...props.tables.environment,
         [STEP_NAME_ENV]: props.stepName,
         NODE_OPTIONS: '--enable-source-maps',

@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -14,6 +15,7 @@ import { ALL_STEPS, CopyTaskEnv, Step, WorkflowError } from '../../lambdas/core/
 export const StateName = {
   VALIDATE: 'Validate request and lock share',
   REJECTED: 'Migration request rejected',
+  RESUME_AT: 'Resume at switchover?',
   DRIVER_COMPATIBILITY: 'Ask driver for native migration',
   CAN_DRIVER_MIGRATE: 'Can the driver migrate natively?',
   DRIVER_START: 'Start driver-assisted migration',
@@ -71,11 +73,25 @@ export const RETRIED_STEP_ERRORS: readonly string[] = [
   CONCURRENT_UPDATE_ERROR,
 ];
 
+/**
+ * What the await-completion step may call on its own execution: it answers its task token itself
+ * when migration_complete or migration_cancel arrived before the token did (await-completion.ts).
+ */
+const AWAIT_COMPLETION_ACTIONS: readonly string[] = ['states:SendTaskSuccess', 'states:SendTaskFailure'];
+
+/** The state machine's name, when none is given: `<stack name>-migration`. */
+function defaultStateMachineName(stack: Stack): string {
+  return `${stack.stackName}-migration`;
+}
+
 /** Where a Catch puts the error, next to the state, for cleanup (`MigrationExecutionState.error`). */
 const ERROR_PATH = '$.error';
 
 export interface MigrationWorkflowProps {
-  /** The function of every `Step`. */
+  /**
+   * The function of every `Step`. The `await-completion` function is granted SendTaskSuccess and
+   * SendTaskFailure on this state machine.
+   */
   readonly stepFunctions: Readonly<Record<Step, lambda.IFunction>>;
   /** The cluster the copy tasks run in. */
   readonly copyCluster: ecs.ICluster;
@@ -108,6 +124,12 @@ export interface MigrationWorkflowProps {
    * @default Duration.seconds(5)
    */
   readonly driverPollInterval?: Duration;
+  /**
+   * The state machine's name. It is fixed so that its ARN is known before the state machine exists
+   * (see `stateMachineArn`); two stacks in one account and region need two names.
+   * @default - `<stack name>-migration`
+   */
+  readonly stateMachineName?: string;
 }
 
 /**
@@ -117,6 +139,11 @@ export interface MigrationWorkflowProps {
  */
 export class MigrationWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
+  /**
+   * The state machine's ARN, built from its name rather than taken from the resource: the step
+   * functions may hold it (environment, IAM policy) without a dependency cycle.
+   */
+  readonly stateMachineArn: string;
 
   private readonly props: MigrationWorkflowProps;
   private readonly cleanup: sfn.TaskStateBase;
@@ -132,36 +159,68 @@ export class MigrationWorkflow extends Construct {
       throw new Error('MigrationWorkflow: copyContainer must belong to a Fargate task definition (the copy runs on Fargate)');
     }
     this.props = props;
+    const stateMachineName = props.stateMachineName ?? defaultStateMachineName(Stack.of(this));
+    checkStateMachineName(stateMachineName);
 
     this.succeeded = new sfn.Succeed(this, StateName.SUCCEEDED);
     this.cleanup = this.cleanupPath();
     const switchover = this.switchoverPath();
-    const phase1Done = this.completionPath(switchover);
+    const phase1Done = this.completionPath(switchover.choice);
     const hostAssisted = this.hostAssistedPhase1(phase1Done);
     const driverAssisted = this.driverAssistedPhase1(phase1Done, hostAssisted);
-    const start = this.requestPath(driverAssisted, hostAssisted);
+    const start = this.requestPath(driverAssisted, hostAssisted, switchover);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'share-migration: OpenStack Manila share migration (driver-assisted, else host-assisted)',
       definitionBody: sfn.DefinitionBody.fromChainable(start),
     });
+
+    // The state machine refers to every step function (definition, role policy), and a function
+    // depends on its role's policy. A policy naming `this.stateMachine.stateMachineArn` would close
+    // the cycle state machine -> function -> policy -> state machine, which CloudFormation rejects
+    // (and synth too, with cdk.json's @aws-cdk/core:validateAgainstDefaultRules). The ARN built from
+    // the fixed name refers to no resource and is the same string once deployed.
+    this.stateMachineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    iam.Grant.addToPrincipal({
+      grantee: props.stepFunctions[Step.AWAIT_COMPLETION],
+      actions: [...AWAIT_COMPLETION_ACTIONS],
+      resourceArns: [this.stateMachineArn],
+    });
   }
 
-  /** Validate and lock, then ask the driver; a rejected request ends here with nothing to undo. */
-  private requestPath(driverAssisted: sfn.IChainable, hostAssisted: sfn.IChainable): sfn.IChainable {
+  /**
+   * Validate and lock, then ask the driver; a rejected request ends here with nothing to undo. The
+   * validate step sees the execution's name, so a console start retried by Step Functions locks once.
+   * A migration resumed after its switchover had begun (a restart) goes straight back to it: every
+   * earlier step is idempotent, but re-copying onto a destination that already took over is not wanted.
+   */
+  private requestPath(driverAssisted: sfn.IChainable, hostAssisted: sfn.IChainable, switchover: SwitchoverStates): sfn.IChainable {
     const rejected = new sfn.Fail(this, StateName.REJECTED, {
       errorPath: `${ERROR_PATH}.Error`,
       causePath: `${ERROR_PATH}.Cause`,
     });
-    const validate = this.lambdaStep(Step.VALIDATE);
+    const validate = this.lambdaStep(Step.VALIDATE, sfn.TaskInput.fromObject({
+      request: sfn.JsonPath.objectAt('$'),
+      execution_name: sfn.JsonPath.stringAt('$$.Execution.Name'),
+    }));
     validate.addCatch(rejected, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
 
     const compatibility = this.cleanedUpOnFailure(this.lambdaStep(Step.DRIVER_COMPATIBILITY));
     const canMigrateNatively = new sfn.Choice(this, StateName.CAN_DRIVER_MIGRATE)
       .when(isTrue('$.driver_assisted'), driverAssisted)
       .otherwise(hostAssisted);
-    return validate.next(compatibility).next(canMigrateNatively);
+    const resumeAt = new sfn.Choice(this, StateName.RESUME_AT)
+      .when(stringIs('$.resume_at', 'cutover'), switchover.cutover)
+      .when(stringIs('$.resume_at', 'driver-complete'), switchover.driverComplete)
+      .otherwise(compatibility.next(canMigrateNatively));
+    return validate.next(resumeAt);
   }
 
   /**
@@ -225,16 +284,19 @@ export class MigrationWorkflow extends Construct {
    * Phase 2. Driver-assisted: the driver completes. Host-assisted: source read-only, final delta
    * copied and verified, then cutover.
    */
-  private switchoverPath(): sfn.IChainable {
+  private switchoverPath(): SwitchoverStates {
     const driverComplete = this.cleanedUpOnFailure(this.lambdaStep(Step.DRIVER_COMPLETE));
     const readOnly = this.cleanedUpOnFailure(this.lambdaStep(Step.SOURCE_READ_ONLY));
     const finalCopy = this.cleanedUpOnFailure(this.copyStep(StateName.FINAL_COPY, CopyPass.FINAL));
     const cutover = this.lambdaStep(Step.CUTOVER);
     retryAnyError(cutover);
     this.cleanedUpOnFailure(cutover);
-    return new sfn.Choice(this, StateName.WHICH_SWITCHOVER)
-      .when(isTrue('$.driver_assisted'), driverComplete.next(this.succeeded))
-      .otherwise(readOnly.next(finalCopy).next(cutover).next(this.succeeded));
+    driverComplete.next(this.succeeded);
+    cutover.next(this.succeeded);
+    const choice = new sfn.Choice(this, StateName.WHICH_SWITCHOVER)
+      .when(isTrue('$.driver_assisted'), driverComplete)
+      .otherwise(readOnly.next(finalCopy).next(cutover));
+    return { choice, cutover, driverComplete };
   }
 
   /** Cleanup restores the source and records the outcome; a cancel ends as a success, anything else as a failure. */
@@ -259,9 +321,10 @@ export class MigrationWorkflow extends Construct {
    * function ARN), returning the whole next state. ResultPath is left at its default, `$`: the
    * result replaces the state. Written out, aws-local-stepfunctions 3 stores it under a "$" key.
    */
-  private lambdaStep(step: Step): tasks.LambdaInvoke {
+  private lambdaStep(step: Step, payload?: sfn.TaskInput): tasks.LambdaInvoke {
     const task = new tasks.LambdaInvoke(this, STEP_STATE[step], {
       lambdaFunction: this.props.stepFunctions[step],
+      payload,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(this.props.stepTaskTimeout ?? Duration.minutes(6)),
@@ -278,6 +341,7 @@ export class MigrationWorkflow extends Construct {
       [CopyTaskEnv.DESTINATION]: sfn.JsonPath.stringAt('$.copy.destination'),
       [CopyTaskEnv.PASS]: pass,
       [CopyTaskEnv.VERIFY]: 'true',
+      [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt('$.copy.source_modes'),
     };
     return new tasks.EcsRunTask(this, name, {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -306,6 +370,24 @@ export class MigrationWorkflow extends Construct {
     task.addCatch(this.cleanup, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
     return task;
   }
+}
+
+/** Fails fast on a name Step Functions would reject at deploy time. */
+function checkStateMachineName(name: string): void {
+  if (!Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
+    throw new Error(`MigrationWorkflow: state machine name "${name}" must be 1-80 letters, digits, "-" or "_"; give a shorter stateMachineName`);
+  }
+}
+
+/** The switchover's entry (a Choice on the mechanism) and the states a resumed migration jumps to. */
+interface SwitchoverStates {
+  readonly choice: sfn.Choice;
+  readonly cutover: sfn.TaskStateBase;
+  readonly driverComplete: sfn.TaskStateBase;
+}
+
+function stringIs(path: string, value: string): sfn.Condition {
+  return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.stringEquals(path, value));
 }
 
 /** True only if the field is there and true: a Choice on a missing path fails the execution. */

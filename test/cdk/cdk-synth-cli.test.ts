@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
+import { ADMIN_TOKEN_SHA256_PARAMETER } from '../../cdk/lib/share-migration-stack.ts';
 import { ALL_STEPS } from '../../lambdas/core/workflow.ts';
 import { REPO_ROOT } from './support.ts';
 
@@ -17,7 +18,10 @@ interface Manifest {
 
 // One CLI synth for the whole file: what `npm run synth` does, with real esbuild bundling and no Docker.
 let outdir: string;
-let template: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+let template: {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  Parameters?: Record<string, Record<string, unknown>>;
+};
 let assets: Manifest;
 
 beforeAll(async () => {
@@ -53,6 +57,12 @@ describe('cdk synth (the CLI, as npm run synth)', () => {
   ])('writes a template with %s', (type) => {
     // Assess
     expect(Object.values(template.Resources).some((resource) => resource.Type === type)).toBe(true);
+  });
+
+  it('needs no context: the admin token hash is left to a NoEcho parameter given at deploy', () => {
+    // Assess
+    expect(template.Parameters?.[ADMIN_TOKEN_SHA256_PARAMETER]).toMatchObject({ Type: 'String', NoEcho: true, AllowedPattern: '^[0-9a-f]{64}$' });
+    expect(template.Parameters?.[ADMIN_TOKEN_SHA256_PARAMETER]).not.toHaveProperty('Default');
   });
 
   it('bundles every handler with esbuild into an ESM file with its source map', async () => {

@@ -1,15 +1,18 @@
 import aslValidator from 'asl-validator';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { STATE_MACHINE_ARN_ENV } from '../../cdk/lib/manila-api.ts';
-import { STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
+import { CompositionEnv, STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
 import { CONCURRENT_UPDATE_ERROR, RETRIED_STEP_ERRORS, STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
-import type { ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
+import { ADMIN_TOKEN_SHA256_PARAMETER, ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
+import { sha256Hex } from '../../lambdas/core/auth/hashed-token-verifier.ts';
 import { ConcurrentUpdateError } from '../../lambdas/core/errors.ts';
 import { TABLES } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { ALL_STEPS, Step } from '../../lambdas/core/workflow.ts';
 import { localLambdaArn, resolveDefinition, type CfnTemplate } from '../../local/synthesized-definition.ts';
-import { logicalId, synthesizeStack } from './support.ts';
+import { cdkJsonContext, logicalId, synthesizeStack } from './support.ts';
 
 type State = Record<string, unknown>;
 
@@ -33,20 +36,83 @@ const stepRetry = { ErrorEquals: [...RETRIED_STEP_ERRORS], IntervalSeconds: 1, M
 const anyErrorRetry = { ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 };
 const toCleanup = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.CLEANUP };
 const taskStates = (): [string, State][] => Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+/** The state machine's ARN as the template builds it from its fixed name, without referring to the resource. */
+const formattedStateMachineArn = {
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:ShareMigration-migration'],
+  ],
+};
+const tableArn = (id: 'shares' | 'migrations' | 'catalog') => ({ 'Fn::GetAtt': [logicalId(stack.tables.table(id)), 'Arn'] });
+const readWriteActions = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
 
 describe('Construct: MigrationWorkflow', () => {
-  it('starts by validating, and a rejected request fails with the validation error and no cleanup', () => {
-    // Assess
+  it('starts by validating the execution input with the execution name, and a rejected request fails with no cleanup', () => {
+    // Assess: ValidateStepInput, the execution name being the migration id of a console start.
     expect(definition.StartAt).toBe(StateName.VALIDATE);
     expect(state(StateName.VALIDATE)).toEqual({
       Type: 'Task',
       Resource: stepArn(Step.VALIDATE),
+      Parameters: { 'request.$': '$', 'execution_name.$': '$$.Execution.Name' },
       TimeoutSeconds: 360,
       Retry: [stepRetry],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.REJECTED }],
-      Next: StateName.DRIVER_COMPATIBILITY,
+      Next: StateName.RESUME_AT,
     });
+    expect(state(StateName.VALIDATE).ResultPath).toBeUndefined();
     expect(state(StateName.REJECTED)).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('resumes a migration whose switchover had begun at that switchover, and otherwise asks the driver', () => {
+    // Assess
+    expect(state(StateName.RESUME_AT)).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.resume_at', IsPresent: true },
+            { Variable: '$.resume_at', StringEquals: 'cutover' },
+          ],
+          Next: StateName.CUTOVER,
+        },
+        {
+          And: [
+            { Variable: '$.resume_at', IsPresent: true },
+            { Variable: '$.resume_at', StringEquals: 'driver-complete' },
+          ],
+          Next: StateName.DRIVER_COMPLETE,
+        },
+      ],
+      Default: StateName.DRIVER_COMPATIBILITY,
+    });
+    expect(state(StateName.DRIVER_COMPATIBILITY)).toMatchObject({ Catch: [toCleanup], Next: StateName.CAN_DRIVER_MIGRATE });
+    expect(state(StateName.WHICH_SWITCHOVER)).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.driver_assisted', IsPresent: true },
+            { Variable: '$.driver_assisted', BooleanEquals: true },
+          ],
+          Next: StateName.DRIVER_COMPLETE,
+        },
+      ],
+      Default: StateName.SOURCE_READ_ONLY,
+    });
+    expect(state(StateName.DRIVER_COMPLETE)).toMatchObject({ Catch: [toCleanup], Next: StateName.SUCCEEDED });
   });
 
   it('runs the bulk copy as a Fargate runTask.sync with the job in the copy container environment', () => {
@@ -75,6 +141,7 @@ describe('Construct: MigrationWorkflow', () => {
                 { Name: 'SMIG_DESTINATION', 'Value.$': '$.copy.destination' },
                 { Name: 'SMIG_PASS', Value: 'bulk' },
                 { Name: 'SMIG_VERIFY', Value: 'true' },
+                { Name: 'SMIG_SOURCE_MODES', 'Value.$': '$.copy.source_modes' },
               ],
             },
           ],
@@ -104,6 +171,7 @@ describe('Construct: MigrationWorkflow', () => {
               { Name: 'SMIG_DESTINATION', 'Value.$': '$.copy.destination' },
               { Name: 'SMIG_PASS', Value: 'final' },
               { Name: 'SMIG_VERIFY', Value: 'true' },
+              { Name: 'SMIG_SOURCE_MODES', 'Value.$': '$.copy.source_modes' },
             ],
           },
         ],
@@ -178,9 +246,9 @@ describe('Construct: MigrationWorkflow', () => {
     expect(state(StateName.FAILED)).toEqual({ Type: 'Fail', Error: 'MigrationFailed', Cause: 'see the migration record' });
   });
 
-  it('runs every step Lambda directly on the state, its result replacing the state, with a timeout and the step retries', () => {
+  it('runs every other step Lambda directly on the state, its result replacing the state, with a timeout and the step retries', () => {
     // Assess
-    for (const step of ALL_STEPS.filter((s) => s !== Step.AWAIT_COMPLETION)) {
+    for (const step of ALL_STEPS.filter((s) => s !== Step.AWAIT_COMPLETION && s !== Step.VALIDATE)) {
       expect(state(STEP_STATE[step]), step).toMatchObject({
         Type: 'Task',
         Resource: stepArn(step),
@@ -227,47 +295,107 @@ describe('Construct: MigrationWorkflow', () => {
     expect(result.isValid).toBe(true);
   });
 
-  it('is a standard workflow', () => {
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' });
+  it('is a standard workflow named after the stack, so its ARN is known before it exists', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD', StateMachineName: 'ShareMigration-migration' });
+    expect(stack.resolve(stack.workflow.stateMachineArn)).toEqual(formattedStateMachineArn);
+  });
+
+  it('fails at synth, saying what to do, when the stack name makes the state machine name too long', () => {
+    // Prepare
+    const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+
+    // Act & Assess
+    expect(() => new ShareMigrationStack(app, 'S'.repeat(72), { copyImage: ecs.ContainerImage.fromRegistry('share-migration/copy-task:test') })).toThrow(
+      /state machine name "S{72}-migration" must be 1-80 letters, digits, "-" or "_"; give a shorter stateMachineName/,
+    );
+  });
+
+  it('lets the await-completion function answer its own task token, and no other step function call Step Functions', () => {
+    // Assess: the tables, then SendTaskSuccess and SendTaskFailure on this state machine, built from its name.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack.lambdas.forStep(Step.AWAIT_COMPLETION).role!) }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Action: readWriteActions }),
+          { Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Effect: 'Allow', Resource: formattedStateMachineArn },
+        ],
+      },
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: unknown[]; PolicyDocument: { Statement: { Action: unknown }[] } } }[];
+    for (const step of ALL_STEPS.filter((s) => s !== Step.AWAIT_COMPLETION)) {
+      const role = { Ref: logicalId(stack.lambdas.forStep(step).role!) };
+      const actions = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([role])).flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st) => st.Action));
+      expect(actions.filter((action) => String(action).startsWith('states:')), step).toEqual([]);
+    }
   });
 });
 
 describe('Construct: ManilaApi', () => {
-  it('lets the API function start executions and answer task tokens on the state machine only', () => {
+  it('lets the API function use the three tables, start executions, answer task tokens and stop copy tasks of its cluster, and nothing else', () => {
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.api.handler.role!) }],
       PolicyDocument: {
-        Statement: Match.arrayWith([
+        Statement: [
+          {
+            Action: readWriteActions,
+            Effect: 'Allow',
+            Resource: [tableArn('catalog'), tableArn('migrations'), tableArn('shares'), { 'Fn::Join': ['', [tableArn('migrations'), '/index/*']] }],
+          },
           {
             Action: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess', 'states:StartExecution'],
             Effect: 'Allow',
             Resource: { Ref: logicalId(stack.workflow.stateMachine) },
           },
-        ]),
+          {
+            Action: 'ecs:StopTask',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', { Ref: logicalId(stack.copyTask.cluster) }, '/*'],
+              ],
+            },
+          },
+        ],
       },
     });
   });
 
-  it('gives the API function the state machine ARN and STEP_NAME=api', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          [STEP_NAME_ENV]: 'api',
-          [STATE_MACHINE_ARN_ENV]: { Ref: logicalId(stack.workflow.stateMachine) },
-        }),
-      },
+  it('gives the API function what lambdas/composition/aws.ts reads: state machine, copy cluster, backends, admin token hash', () => {
+    // Assess
+    const resource = template.toJSON().Resources[logicalId(stack.api.handler)];
+    expect(resource.Properties.Environment.Variables).toEqual({
+      SMIG_SHARES_TABLE: { Ref: logicalId(stack.tables.table('shares')) },
+      SMIG_MIGRATIONS_TABLE: { Ref: logicalId(stack.tables.table('migrations')) },
+      SMIG_CATALOG_TABLE: { Ref: logicalId(stack.tables.table('catalog')) },
+      [STEP_NAME_ENV]: 'api',
+      NODE_OPTIONS: '--enable-source-maps',
+      [STATE_MACHINE_ARN_ENV]: { Ref: logicalId(stack.workflow.stateMachine) },
+      SMIG_COPY_CLUSTER: { 'Fn::GetAtt': [logicalId(stack.copyTask.cluster), 'Arn'] },
+      SMIG_BACKENDS: '{"backends":[]}',
+      SMIG_ADMIN_TOKEN_SHA256: { Ref: ADMIN_TOKEN_SHA256_PARAMETER },
+    });
+  });
+
+  it('takes the admin token hash, with no context, as a NoEcho parameter that needs no value at synth', () => {
+    // Assess
+    template.hasParameter(ADMIN_TOKEN_SHA256_PARAMETER, {
+      Type: 'String',
+      NoEcho: true,
+      AllowedPattern: '^[0-9a-f]{64}$',
+      Default: Match.absent(),
     });
   });
 
   it.each([
     ['the root', () => ({ 'Fn::GetAtt': [logicalId(stack.api.restApi), 'RootResourceId'] })],
     ['{proxy+}', () => ({ Ref: logicalId(stack.api.restApi.root.getResource('{proxy+}')!) })],
-  ])('proxies ANY on %s to the API function, signed with IAM', (_, resourceId) => {
+  ])('proxies ANY on %s to the API function with no API Gateway authorization (the handler checks X-Auth-Token)', (_, resourceId) => {
     // Assess
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'ANY',
-      AuthorizationType: 'AWS_IAM',
+      AuthorizationType: 'NONE',
       ResourceId: resourceId(),
       Integration: {
         Type: 'AWS_PROXY',
@@ -340,40 +468,34 @@ describe('Construct: MigrationLambdas', () => {
     });
   });
 
-  it.each(ALL_STEPS)('lets the %s function read and write the three tables', (step) => {
+  it.each(ALL_STEPS)('gives the %s function what lambdas/composition/aws.ts reads: the formatted state machine ARN, backends, admin token hash', (step) => {
+    // Assess: every step has the whole composition built; no copy cluster, the steps stop no copy task.
+    const resource = template.toJSON().Resources[logicalId(stack.lambdas.forStep(step))];
+    expect(resource.Properties.Environment.Variables).toEqual({
+      SMIG_SHARES_TABLE: { Ref: logicalId(stack.tables.table('shares')) },
+      SMIG_MIGRATIONS_TABLE: { Ref: logicalId(stack.tables.table('migrations')) },
+      SMIG_CATALOG_TABLE: { Ref: logicalId(stack.tables.table('catalog')) },
+      [STEP_NAME_ENV]: step,
+      NODE_OPTIONS: '--enable-source-maps',
+      [STATE_MACHINE_ARN_ENV]: formattedStateMachineArn,
+      SMIG_BACKENDS: '{"backends":[]}',
+      SMIG_ADMIN_TOKEN_SHA256: { Ref: ADMIN_TOKEN_SHA256_PARAMETER },
+    });
+  });
+
+  it.each(ALL_STEPS)('lets the %s function read and write the three tables (and await-completion answer its token)', (step) => {
     // Prepare
-    const tableArn = (id: 'shares' | 'migrations' | 'catalog') => ({ 'Fn::GetAtt': [logicalId(stack.tables.table(id)), 'Arn'] });
+    const tables = {
+      Action: readWriteActions,
+      Effect: 'Allow',
+      Resource: [tableArn('catalog'), tableArn('migrations'), tableArn('shares'), { 'Fn::Join': ['', [tableArn('migrations'), '/index/*']] }],
+    };
+    const taskResponse = { Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Effect: 'Allow', Resource: formattedStateMachineArn };
 
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.lambdas.forStep(step).role!) }],
-      PolicyDocument: {
-        Statement: [
-          {
-            Action: [
-              'dynamodb:BatchGetItem',
-              'dynamodb:BatchWriteItem',
-              'dynamodb:ConditionCheckItem',
-              'dynamodb:DeleteItem',
-              'dynamodb:DescribeTable',
-              'dynamodb:GetItem',
-              'dynamodb:GetRecords',
-              'dynamodb:GetShardIterator',
-              'dynamodb:PutItem',
-              'dynamodb:Query',
-              'dynamodb:Scan',
-              'dynamodb:UpdateItem',
-            ],
-            Effect: 'Allow',
-            Resource: [
-              tableArn('catalog'),
-              tableArn('migrations'),
-              tableArn('shares'),
-              { 'Fn::Join': ['', [tableArn('migrations'), '/index/*']] },
-            ],
-          },
-        ],
-      },
+      PolicyDocument: { Statement: step === Step.AWAIT_COMPLETION ? [tables, taskResponse] : [tables] },
     });
   });
 });
@@ -395,21 +517,15 @@ describe('Construct: CopyTask', () => {
     });
   });
 
-  it('lets the task write to the migrations table only', () => {
+  it('lets the task read (cancel_requested) and write the migrations table, and no other table', () => {
     // Prepare
-    const migrationsArn = { 'Fn::GetAtt': [logicalId(stack.tables.table('migrations')), 'Arn'] };
+    const migrationsArn = tableArn('migrations');
 
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.copyTask.taskDefinition.taskRole) }],
       PolicyDocument: {
-        Statement: [
-          {
-            Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-            Effect: 'Allow',
-            Resource: [migrationsArn, { 'Fn::Join': ['', [migrationsArn, '/index/*']] }],
-          },
-        ],
+        Statement: [{ Action: readWriteActions, Effect: 'Allow', Resource: [migrationsArn, { 'Fn::Join': ['', [migrationsArn, '/index/*']] }] }],
       },
     });
   });
@@ -433,5 +549,73 @@ describe('Construct: CopyTask', () => {
         ]),
       },
     });
+  });
+});
+
+describe('Stack: ShareMigrationStack context', () => {
+  const adminTokenSha256 = sha256Hex('admin-token-for-tests');
+  const backends = { backends: [{ backend: 'efs-a', root: '/mnt/efs-a', pools: [{ name: 'default' }] }] };
+
+  /** A function's environment as deployed, every CloudFormation value replaced by a placeholder string. */
+  const deployedEnvironment = (resource: { Properties: { Environment: { Variables: Record<string, unknown> } } }): Record<string, string> =>
+    Object.fromEntries(Object.entries(resource.Properties.Environment.Variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]));
+
+  it('takes the admin token hash and the backends from the context, as literals, with no parameter', () => {
+    // Act
+    const { stack: withContext, template: withContextTemplate } = synthesizeStack({ adminTokenSha256, backends: JSON.stringify(backends) });
+
+    // Assess
+    expect(withContextTemplate.toJSON().Parameters?.[ADMIN_TOKEN_SHA256_PARAMETER]).toBeUndefined();
+    for (const fn of [withContext.api.handler, ...ALL_STEPS.map((step) => withContext.lambdas.forStep(step))]) {
+      expect(withContextTemplate.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables, fn.node.path).toMatchObject({
+        [CompositionEnv.ADMIN_TOKEN_SHA256]: adminTokenSha256,
+        [CompositionEnv.BACKENDS]: JSON.stringify(backends),
+      });
+    }
+    Annotations.fromStack(withContext).hasNoWarning('*', Match.anyValue());
+  });
+
+  it('takes backends given as an object (cdk.json) as the same JSON', () => {
+    // Act
+    const { stack: withContext, template: withContextTemplate } = synthesizeStack({ backends });
+
+    // Assess
+    withContextTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ [STEP_NAME_ENV]: 'api', [CompositionEnv.BACKENDS]: JSON.stringify(backends) }) },
+    });
+    expect(logicalId(withContext.api.handler)).toMatch(/^ApiHandler/);
+  });
+
+  it('warns, with no backends in the context, that the functions will not start', () => {
+    // Assess
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('No context backends: SMIG_BACKENDS is \\{"backends":\\[\\]\\}'));
+  });
+
+  it.each([
+    ['an upper-case hash', { adminTokenSha256: adminTokenSha256.toUpperCase() }, /Context adminTokenSha256 must be the 64 lower-case hex digits/],
+    ['the token instead of its hash', { adminTokenSha256: 'admin-token-for-tests' }, /Context adminTokenSha256 must be the 64 lower-case hex digits/],
+    ['backends that are not JSON', { backends: '{backends:' }, /Context backends is not valid JSON/],
+    ['an empty backends list', { backends: '{"backends":[]}' }, /context backends: "backends" must be a non-empty array/],
+    ['a backend without pools', { backends: { backends: [{ backend: 'a', root: '/mnt/a' }] } }, /context backends/],
+  ])('fails at synth, saying what to give, on %s', (_, context, message) => {
+    // Act & Assess
+    expect(() => synthesizeStack(context)).toThrow(message);
+  });
+
+  it('gives every function an environment lambdas/composition/aws.ts builds its adapters from', async () => {
+    // Prepare
+    const { stack: withContext, template: withContextTemplate } = synthesizeStack({ adminTokenSha256, backends });
+    const functions = [withContext.api.handler, withContext.lambdas.forStep(Step.VALIDATE), withContext.lambdas.forStep(Step.AWAIT_COMPLETION)];
+
+    for (const fn of functions) {
+      // Act: a fresh module per function, as each Lambda process builds its own composition once.
+      vi.resetModules();
+      const { awsComposition } = await import('../../lambdas/composition/aws.ts');
+      const composition = awsComposition(deployedEnvironment(withContextTemplate.toJSON().Resources[logicalId(fn)]));
+
+      // Assess
+      await expect(composition.services.tokens.verify('admin-token-for-tests'), fn.node.path).resolves.toMatchObject({ isAdmin: true });
+      expect(() => composition.migrationDeps.drivers.forHost('local@efs-a#default'), fn.node.path).not.toThrow();
+    }
   });
 });

@@ -16,10 +16,10 @@ export function cdkJsonContext(): Record<string, unknown> {
 
 /**
  * The stack as `cdk synth` builds it, minus the work tests do not need: no esbuild bundling, and a
- * registry image instead of the copy-task/Dockerfile asset.
+ * registry image instead of the copy-task/Dockerfile asset. `context` adds to (or overrides) cdk.json's.
  */
-export function synthesizeStack(): { readonly stack: ShareMigrationStack; readonly template: Template } {
-  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+export function synthesizeStack(context: Record<string, unknown> = {}): { readonly stack: ShareMigrationStack; readonly template: Template } {
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new ShareMigrationStack(app, STACK_NAME, {
     copyImage: ecs.ContainerImage.fromRegistry('share-migration/copy-task:test'),
   });

@@ -6,7 +6,7 @@ import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
 import { STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
-import { ALL_STEPS, Step, type MigrationExecutionState } from '../../lambdas/core/workflow.ts';
+import { ALL_STEPS, Step, type MigrationExecutionInput, type MigrationExecutionState, type ValidateStepInput } from '../../lambdas/core/workflow.ts';
 import {
   loadSynthesizedWorkflow,
   localLambdaArn,
@@ -152,6 +152,8 @@ describe('Function: workflowFromTemplate', () => {
  */
 describe('Workflow: paths through the synthesized definition', () => {
   interface Script {
+    /** What validate finds in the migration record: a switchover that had begun (a resumed migration). */
+    readonly resumeAt?: MigrationExecutionState['resume_at'];
     readonly driverAssisted?: boolean;
     readonly autoComplete?: boolean;
     /** Errors thrown by state name (an `Error` whose `name` is the value). */
@@ -161,30 +163,43 @@ describe('Workflow: paths through the synthesized definition', () => {
   }
   interface Outcome {
     readonly visited: string[];
+    /** What each validate invocation received. */
+    readonly validateInputs: ValidateStepInput[];
     readonly copyJobs: Record<string, string>[];
     readonly output?: unknown;
     readonly error?: { readonly name: string; readonly message: string };
   }
 
   const failWith = (name: string): Error => Object.assign(new Error(`${name} (scripted)`), { name });
+  const executionInput = { share_id: 's-1', host: 'local@b#p' } satisfies MigrationExecutionInput;
+  /** The execution's name, as a console start would give it; validate makes it the migration id. */
+  const executionName = 'm-1';
 
   async function run(script: Script): Promise<Outcome> {
     const visited: string[] = [];
+    const validateInputs: ValidateStepInput[] = [];
     const copyJobs: Record<string, string>[] = [];
     let polls = 0;
-    const stepBehaviour: Record<Step, (state: MigrationExecutionState) => unknown> = {
-      [Step.VALIDATE]: () => ({ migration_id: 'm-1', share_id: 's-1', auto_complete: script.autoComplete ?? false }),
-      [Step.DRIVER_COMPATIBILITY]: (state) => ({ ...state, driver_assisted: script.driverAssisted ?? false }),
-      [Step.DRIVER_START]: (state) => state,
-      [Step.DRIVER_CONTINUE]: (state) => ({ ...state, phase1_done: ++polls >= 2 }),
-      [Step.DRIVER_CANCEL]: (state) => ({ ...state, driver_assisted: false }),
-      [Step.DRIVER_COMPLETE]: (state) => state,
-      [Step.PREPARE_DESTINATION]: (state) => ({ ...state, copy: { source: '/exports/src', destination: '/exports/dst' } }),
-      [Step.PHASE1_DONE]: (state) => state,
+    const validate = (input: ValidateStepInput): MigrationExecutionState => {
+      validateInputs.push(input);
+      const request = input.request as MigrationExecutionInput;
+      const state = { migration_id: input.execution_name, share_id: request.share_id, auto_complete: script.autoComplete ?? false };
+      if (script.resumeAt === undefined) return state;
+      return { ...state, driver_assisted: script.resumeAt === 'driver-complete', resume_at: script.resumeAt };
+    };
+    const stepBehaviour: Record<Step, (input: never) => unknown> = {
+      [Step.VALIDATE]: validate,
+      [Step.DRIVER_COMPATIBILITY]: (state: MigrationExecutionState) => ({ ...state, driver_assisted: script.driverAssisted ?? false }),
+      [Step.DRIVER_START]: (state: MigrationExecutionState) => state,
+      [Step.DRIVER_CONTINUE]: (state: MigrationExecutionState) => ({ ...state, phase1_done: ++polls >= 2 }),
+      [Step.DRIVER_CANCEL]: (state: MigrationExecutionState) => ({ ...state, driver_assisted: false }),
+      [Step.DRIVER_COMPLETE]: (state: MigrationExecutionState) => state,
+      [Step.PREPARE_DESTINATION]: (state: MigrationExecutionState) => ({ ...state, copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes' } }),
+      [Step.PHASE1_DONE]: (state: MigrationExecutionState) => state,
       [Step.AWAIT_COMPLETION]: () => ({ ignored: true }),
-      [Step.SOURCE_READ_ONLY]: (state) => state,
-      [Step.CUTOVER]: (state) => state,
-      [Step.CLEANUP]: (state) => ({ ...state, outcome: state.error?.Error === 'MigrationCancelledError' ? 'cancelled' : 'error' }),
+      [Step.SOURCE_READ_ONLY]: (state: MigrationExecutionState) => state,
+      [Step.CUTOVER]: (state: MigrationExecutionState) => state,
+      [Step.CLEANUP]: (state: MigrationExecutionState) => ({ ...state, outcome: state.error?.Error === 'MigrationCancelledError' ? 'cancelled' : 'error' }),
     };
     const handlers = Object.fromEntries(
       Object.entries(workflow.tasks).map(([name, task]) => [
@@ -199,27 +214,28 @@ describe('Workflow: paths through the synthesized definition', () => {
             copyJobs.push(Object.fromEntries(parameters.Overrides.ContainerOverrides[0]!.Environment.map((e) => [e.Name, e.Value])));
             return { stopped: true };
           }
-          return stepBehaviour[task.step as Step](input as MigrationExecutionState);
+          return stepBehaviour[task.step as Step](input as never);
         },
       ]),
     );
     const retryable = Object.entries(definition().States).filter(([, state]) => state.Retry !== undefined);
     // aws-local-stepfunctions validates, and so edits, the definition it is given: give it a copy.
     const machine = new StateMachine(structuredClone(workflow.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
-    const execution = machine.run({ share_id: 's-1', host: 'local@b#p' }, {
+    const execution = machine.run(executionInput, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         waitTimeOverrides: { [StateName.WAIT_FOR_DRIVER]: 0 },
         retryIntervalOverrides: Object.fromEntries(retryable.map(([name]) => [name, 0])),
       },
-      context: { Task: { Token: 'token-1' } },
+      // What the local runtime passes (local/local-workflow.ts).
+      context: { Execution: { Id: `local:${executionName}`, Name: executionName }, Task: { Token: 'token-1' } } as never,
     });
     try {
-      return { visited, copyJobs, output: await execution.result };
+      return { visited, validateInputs, copyJobs, output: await execution.result };
     } catch (error) {
       if (!(error instanceof ExecutionError)) throw error;
       const cause = error.cause as Error;
-      return { visited, copyJobs, error: { name: cause.name, message: cause.message } };
+      return { visited, validateInputs, copyJobs, error: { name: cause.name, message: cause.message } };
     }
   }
 
@@ -239,12 +255,48 @@ describe('Workflow: paths through the synthesized definition', () => {
       StateName.FINAL_COPY,
       StateName.CUTOVER,
     ]);
-    const job = { SMIG_MIGRATION_ID: 'm-1', SMIG_SOURCE: '/exports/src', SMIG_DESTINATION: '/exports/dst', SMIG_VERIFY: 'true' };
+    const job = {
+      SMIG_MIGRATION_ID: 'm-1',
+      SMIG_SOURCE: '/exports/src',
+      SMIG_DESTINATION: '/exports/dst',
+      SMIG_VERIFY: 'true',
+      SMIG_SOURCE_MODES: '/exports/src.modes',
+    };
     expect(outcome.copyJobs).toEqual([
       { ...job, SMIG_PASS: 'bulk' },
       { ...job, SMIG_PASS: 'final' },
     ]);
     expect(outcome.output).toMatchObject({ migration_id: 'm-1', copy: { source: '/exports/src' } });
+  });
+
+  it('gives validate the execution input as `request` and the execution name', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true });
+
+    // Assess
+    expect(outcome.validateInputs).toEqual([{ request: executionInput, execution_name: executionName }]);
+  });
+
+  it('resumed at cutover: visits only the cutover, then succeeds', async () => {
+    // Act
+    const outcome = await run({ resumeAt: 'cutover' });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited).toEqual([StateName.VALIDATE, StateName.CUTOVER]);
+    expect(outcome.copyJobs).toEqual([]);
+    expect(outcome.output).toEqual({ migration_id: 'm-1', share_id: 's-1', auto_complete: false, driver_assisted: false, resume_at: 'cutover' });
+  });
+
+  it('resumed at driver-complete: visits only the driver completion, then succeeds', async () => {
+    // Act
+    const outcome = await run({ resumeAt: 'driver-complete' });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited).toEqual([StateName.VALIDATE, StateName.DRIVER_COMPLETE]);
+    expect(outcome.copyJobs).toEqual([]);
+    expect(outcome.output).toMatchObject({ migration_id: 'm-1', driver_assisted: true, resume_at: 'driver-complete' });
   });
 
   it('driver-assisted without auto_complete: polls the driver, waits for migration_complete, lets the driver complete', async () => {

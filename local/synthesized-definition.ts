@@ -120,7 +120,7 @@ export function resolveDefinition(template: CfnTemplate): Record<string, unknown
 }
 
 async function synthesizeTemplate(): Promise<CfnTemplate> {
-  const [{ App }, { ContainerImage }, { ShareMigrationStack, STACK_NAME }] = await Promise.all([
+  const [{ App, Annotations }, { ContainerImage }, { ShareMigrationStack, STACK_NAME }] = await Promise.all([
     import('aws-cdk-lib'),
     import('aws-cdk-lib/aws-ecs'),
     import('../cdk/lib/share-migration-stack.ts'),
@@ -140,6 +140,8 @@ async function synthesizeTemplate(): Promise<CfnTemplate> {
       // The definition does not depend on the image; this skips the Docker asset and its fingerprint.
       copyImage: ContainerImage.fromRegistry('share-migration/copy-task:local'),
     });
+    // The embedded runtime reads its own backends; the deploy-time warning about none is not for it.
+    Annotations.of(stack).acknowledgeWarning('share-migration:no-backends', 'the local runtime configures its own backends');
     return app.synth().getStackArtifact(stack.artifactId).template as CfnTemplate;
   } finally {
     await fs.rm(outdir, { recursive: true, force: true });

@@ -132,8 +132,8 @@ export class ShareMigrationStack extends Stack {
     if (fromContext === undefined) {
       Annotations.of(this).addWarningV2(
         'share-migration:no-backends',
-        `No context ${ContextKey.BACKENDS}: SMIG_BACKENDS is ${NO_BACKENDS}, which lambdas/composition/aws.ts rejects (parseLocalBackends), ` +
-          `so every function fails when invoked; give -c ${ContextKey.BACKENDS}='{"backends":[...]}'`,
+        `No context ${ContextKey.BACKENDS}: SMIG_BACKENDS is ${NO_BACKENDS}, so the deployed API lists no pools and can migrate nothing; ` +
+          `give -c ${ContextKey.BACKENDS}='{"backends":[...]}'`,
       );
       return NO_BACKENDS;
     }

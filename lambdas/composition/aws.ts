@@ -29,11 +29,18 @@ function build(env: NodeJS.ProcessEnv): Composition {
     shares: createShareTable(documents, required(env, SHARES_TABLE.envVar)),
     migrations: new MigrationTable(documents, required(env, MIGRATIONS_TABLE.envVar)),
     shareTypes: new ShareTypeTable(documents, required(env, CATALOG_TABLE.envVar)),
-    drivers: new LocalDriverRegistry(parseLocalBackends(JSON.parse(env['SMIG_BACKENDS'] ?? '{"backends":[]}'), { source: 'SMIG_BACKENDS', baseDir: '/mnt' })),
+    drivers: new LocalDriverRegistry(backendsFrom(env['SMIG_BACKENDS'])),
     workflow: new StepFunctionsWorkflow(new SFNClient({}), env['SMIG_STATE_MACHINE_ARN'] ?? ''),
     copyTasks: new EcsCopyTaskControl(new ECSClient({}), env['SMIG_COPY_CLUSTER'] ?? ''),
     tokens: new HashedTokenVerifier(required(env, 'SMIG_ADMIN_TOKEN_SHA256')),
   });
+}
+
+/** SMIG_BACKENDS (set from the stack's `backends` context); none configured is a valid, empty deployment. */
+function backendsFrom(json: string | undefined) {
+  const document = JSON.parse(json ?? '{"backends":[]}') as { backends?: unknown[] };
+  if (Array.isArray(document.backends) && document.backends.length === 0) return [];
+  return parseLocalBackends(document, { source: 'SMIG_BACKENDS', baseDir: '/mnt' });
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

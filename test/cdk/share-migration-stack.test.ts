@@ -586,7 +586,7 @@ describe('Stack: ShareMigrationStack context', () => {
     expect(logicalId(withContext.api.handler)).toMatch(/^ApiHandler/);
   });
 
-  it('warns, with no backends in the context, that the functions will not start', () => {
+  it('warns, with no backends in the context, that the deployed API can migrate nothing', () => {
     // Assess
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('No context backends: SMIG_BACKENDS is \\{"backends":\\[\\]\\}'));
   });

@@ -12,6 +12,9 @@ import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
 import { ManilaClient } from './manila-client.ts';
 import { describeTree } from './tree-digest.ts';
 
+// The demo prints its own story; the runtime's request logs would drown it (override with POWERTOOLS_LOG_LEVEL).
+process.env['POWERTOOLS_LOG_LEVEL'] ??= 'WARN';
+
 const SOURCE = 'local@alpha#default';
 const DESTINATION = 'local@beta#default';
 const FILES = Number(process.env['SMIG_DEMO_FILES'] ?? 3000);

@@ -83,6 +83,12 @@ export class MigrationCancelledError extends ShareMigrationError {
   readonly kind = 'conflict' as const;
 }
 
+/** A guarantee the operator asked for (writable, nondisruptive, ...) can be met by no migration path. */
+export class GuaranteeUnmetError extends ShareMigrationError {
+  override readonly name = 'GuaranteeUnmetError';
+  readonly kind = 'badRequest' as const;
+}
+
 /** A driver call failed. */
 export class DriverError extends ShareMigrationError {
   override readonly name = 'DriverError';

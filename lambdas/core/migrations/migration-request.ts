@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '../errors.ts';
 import type { MigrationOptions } from '../model.ts';
 import { parseHost } from '../host.ts';
+import { describeUnmet, unmetByHostAssisted } from './guarantees.ts';
 import type { MigrationExecutionInput } from '../workflow.ts';
 
 export interface ValidatedMigrationRequest {
@@ -52,11 +53,11 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
     new_share_type_id: (raw['new_share_type_id'] as string | null | undefined) ?? null,
     new_share_network_id: (raw['new_share_network_id'] as string | null | undefined) ?? null,
   };
-  // The host-assisted path keeps the share writable until switchover and preserves metadata, but it
-  // cannot be nondisruptive (clients remount at switchover) nor (yet) carry snapshots.
-  if (options.force_host_assisted_migration && (options.nondisruptive || options.preserve_snapshots)) {
+  // Forcing the host-assisted path while asking for what only a driver can give is a contradiction.
+  const hostUnmet = unmetByHostAssisted(options);
+  if (options.force_host_assisted_migration && hostUnmet.length > 0) {
     throw new InvalidRequestError(
-      'Invalid parameter combination: force_host_assisted_migration cannot be combined with nondisruptive or preserve_snapshots, which the host-assisted migration cannot guarantee.',
+      `Invalid parameter combination: force_host_assisted_migration cannot be combined with ${hostUnmet.map((u) => u.guarantee).join(' or ')}: ${describeUnmet(hostUnmet)}.`,
       ids,
     );
   }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalConfigError } from './errors.ts';
+import { faultsProblem, type DriverFaults } from '../faults/fault-injecting-driver.ts';
 import { isErrno } from './fs-util.ts';
 
 export interface LocalPoolConfig {
@@ -41,6 +42,11 @@ export interface LocalBackendConfig {
    * @default false
    */
   readonly snapshot_support?: boolean;
+  /**
+   * Injected failures and delays (Manila's dummy driver), to rehearse failure handling.
+   * @default none
+   */
+  readonly faults?: DriverFaults;
 }
 
 /** A validated config with its defaults filled in. */
@@ -52,6 +58,7 @@ export interface ResolvedLocalBackendConfig {
   readonly driver_handles_share_servers: false;
   readonly share_backend_name: string;
   readonly snapshot_support: boolean;
+  readonly faults?: DriverFaults;
 }
 
 /** The backends used when no config file is given: `local@alpha#default` and `local@beta#default`. */
@@ -59,7 +66,7 @@ export const DEFAULT_BACKENDS: readonly string[] = ['alpha', 'beta'];
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 const HOST_NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
-const BACKEND_KEYS = new Set(['host', 'backend', 'root', 'pools', 'driver_handles_share_servers', 'share_backend_name', 'snapshot_support']);
+const BACKEND_KEYS = new Set(['host', 'backend', 'root', 'pools', 'driver_handles_share_servers', 'share_backend_name', 'snapshot_support', 'faults']);
 const POOL_KEYS = new Set(['name', 'total_capacity_gb']);
 
 /**
@@ -151,6 +158,11 @@ function resolveWith(raw: unknown, at: string, fail: (message: string) => never)
   const snapshotSupport = raw.snapshot_support ?? false;
   if (typeof snapshotSupport !== 'boolean') fail(`${at}.snapshot_support must be true or false`);
 
+  if (raw.faults !== undefined) {
+    const problem = faultsProblem(raw.faults);
+    if (problem !== null) fail(`${at}.faults ${problem}`);
+  }
+
   const resolvedPools = (pools as unknown[]).map((pool, index) => resolvePool(pool, `${at}.pools[${index}]`, fail));
   const names = resolvedPools.map((pool) => pool.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
@@ -164,6 +176,7 @@ function resolveWith(raw: unknown, at: string, fail: (message: string) => never)
     driver_handles_share_servers: false,
     share_backend_name: shareBackendName as string,
     snapshot_support: snapshotSupport as boolean,
+    ...(raw.faults !== undefined ? { faults: raw.faults as DriverFaults } : {}),
   };
 }
 

@@ -1,0 +1,112 @@
+import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance } from '../../core/model.ts';
+import type { Host } from '../../core/host.ts';
+import { DriverError } from '../../core/errors.ts';
+import type {
+  CopyMount, CreateInstanceRequest, DriverMigrationRequest, DriverMigrationStatus, MigrationCompatibility, ShareDriver,
+} from '../driver.ts';
+
+export const DRIVER_CALLS = [
+  'listPools', 'createInstance', 'deleteInstance', 'applyAccessRules', 'getCopyMount',
+  'migrationCheckCompatibility', 'migrationStart', 'migrationContinue', 'migrationComplete', 'migrationCancel', 'migrationGetProgress',
+] as const;
+export type DriverCall = (typeof DRIVER_CALLS)[number];
+
+/**
+ * Configurable failures and delays, as Manila's dummy driver has them: a backend config's `faults`.
+ * For operators rehearsing failure handling and for tests; a backend without `faults` is untouched.
+ */
+export interface DriverFaults {
+  /** Calls that fail, with the message the driver error carries. */
+  readonly fail?: Partial<Record<DriverCall, string>>;
+  /** Calls that wait this many milliseconds first. */
+  readonly delay_ms?: Partial<Record<DriverCall, number>>;
+  /** Overrides of the compatibility answer (e.g. claim nondisruptive to rehearse a driver that promises it). */
+  readonly compatibility?: Partial<MigrationCompatibility>;
+}
+
+export class FaultInjectingDriver implements ShareDriver {
+  readonly backendHost: string;
+  readonly driverHandlesShareServers: boolean;
+  private readonly inner: ShareDriver;
+  private readonly faults: DriverFaults;
+
+  constructor(inner: ShareDriver, faults: DriverFaults) {
+    this.inner = inner;
+    this.faults = faults;
+    this.backendHost = inner.backendHost;
+    this.driverHandlesShareServers = inner.driverHandlesShareServers;
+  }
+
+  listPools(): Promise<PoolCapabilities[]> {
+    return this.call('listPools', undefined, () => this.inner.listPools());
+  }
+
+  createInstance(request: CreateInstanceRequest): Promise<readonly ExportLocation[]> {
+    return this.call('createInstance', request.instance.share_id, () => this.inner.createInstance(request));
+  }
+
+  deleteInstance(instance: ShareInstance): Promise<void> {
+    return this.call('deleteInstance', instance.share_id, () => this.inner.deleteInstance(instance));
+  }
+
+  applyAccessRules(instance: ShareInstance, rules: readonly AccessRule[], options: { readOnly: boolean }): Promise<void> {
+    return this.call('applyAccessRules', instance.share_id, () => this.inner.applyAccessRules(instance, rules, options));
+  }
+
+  getCopyMount(instance: ShareInstance): Promise<CopyMount> {
+    return this.call('getCopyMount', instance.share_id, () => this.inner.getCopyMount(instance));
+  }
+
+  async migrationCheckCompatibility(source: ShareInstance, destinationHost: Host): Promise<MigrationCompatibility> {
+    const answer = await this.call('migrationCheckCompatibility', source.share_id, () => this.inner.migrationCheckCompatibility(source, destinationHost));
+    return { ...answer, ...this.faults.compatibility };
+  }
+
+  migrationStart(request: DriverMigrationRequest): Promise<void> {
+    return this.call('migrationStart', request.source.share_id, () => this.inner.migrationStart(request));
+  }
+
+  migrationContinue(request: DriverMigrationRequest): Promise<DriverMigrationStatus> {
+    return this.call('migrationContinue', request.source.share_id, () => this.inner.migrationContinue(request));
+  }
+
+  migrationComplete(request: DriverMigrationRequest): Promise<readonly ExportLocation[]> {
+    return this.call('migrationComplete', request.source.share_id, () => this.inner.migrationComplete(request));
+  }
+
+  migrationCancel(request: DriverMigrationRequest): Promise<void> {
+    return this.call('migrationCancel', request.source.share_id, () => this.inner.migrationCancel(request));
+  }
+
+  migrationGetProgress(request: DriverMigrationRequest): Promise<DriverMigrationStatus> {
+    return this.call('migrationGetProgress', request.source.share_id, () => this.inner.migrationGetProgress(request));
+  }
+
+  private async call<T>(name: DriverCall, shareId: string | undefined, run: () => Promise<T>): Promise<T> {
+    const delay = this.faults.delay_ms?.[name];
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    const failure = this.faults.fail?.[name];
+    if (failure !== undefined) throw new DriverError(`${this.backendHost} ${name} failed: ${failure} (injected fault)`, { shareId });
+    return run();
+  }
+}
+
+/** Checks a `faults` config value; returns what is wrong, or null. */
+export function faultsProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object { fail?, delay_ms?, compatibility? }';
+  const { fail, delay_ms: delays, compatibility, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) return `has unknown key(s) ${Object.keys(rest).join(', ')}`;
+  for (const [label, map, ok] of [
+    ['fail', fail, (v: unknown) => typeof v === 'string'],
+    ['delay_ms', delays, (v: unknown) => typeof v === 'number' && v >= 0],
+  ] as const) {
+    if (map === undefined) continue;
+    if (typeof map !== 'object' || map === null) return `${label} must be an object keyed by driver call`;
+    for (const [call, v] of Object.entries(map)) {
+      if (!(DRIVER_CALLS as readonly string[]).includes(call)) return `${label}.${call} is not a driver call (${DRIVER_CALLS.join(', ')})`;
+      if (!ok(v)) return `${label}.${call} has an invalid value`;
+    }
+  }
+  if (compatibility !== undefined && (typeof compatibility !== 'object' || compatibility === null)) return 'compatibility must be an object';
+  return null;
+}

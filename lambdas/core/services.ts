@@ -98,6 +98,22 @@ export interface MigrationProgressView {
   readonly details: Record<string, unknown>;
 }
 
+/** The `retype` share action (our extension): change a share's type, migrating it when its pool cannot keep it. */
+export interface RetypeRequest {
+  /** A share type id or name. */
+  readonly new_share_type: string;
+  /** `never`: refuse when the share would have to move. @default 'on-demand' */
+  readonly migration_policy?: 'on-demand' | 'never';
+  /** @default false: the migration waits for migration_complete like any other */
+  readonly auto_complete?: boolean;
+}
+
+export interface RetypeResult {
+  readonly share_type_id: string;
+  /** The migration that moves the share, or null when its pool already satisfies the new type. */
+  readonly migration: Migration | null;
+}
+
 export interface MigrationService {
   /** Validates, locks the share and starts the workflow execution. */
   start(shareId: string, request: StartMigrationRequest): Promise<Migration>;
@@ -106,6 +122,8 @@ export interface MigrationService {
   cancel(shareId: string): Promise<void>;
   /** Manila's reset_task_state: an admin override of the share's task_state (null clears it). */
   resetTaskState(shareId: string, taskState: TaskState | null): Promise<void>;
+  /** Retype built on migration, as the blueprint planned: the pool filter picks the destination. */
+  retype(shareId: string, request: RetypeRequest): Promise<RetypeResult>;
   listForShare(shareId: string): Promise<Migration[]>;
   get(migrationId: string): Promise<Migration>;
 }

@@ -408,6 +408,10 @@ export class InMemoryServices implements DomainServices {
       resetTaskState: async (shareId, taskState) => {
         this.put({ ...this.share(shareId), task_state: taskState });
       },
+      // Retype composes pool filtering and migration; it is exercised against the real services end to end.
+      retype: async () => {
+        throw new Error('retype is not modelled by the in-memory services: see test/e2e/retype.test.ts');
+      },
       listForShare: async (shareId) => {
         this.share(shareId);
         return [...this.migrationRecords.values()].filter((m) => m.share_id === shareId).sort((a, b) => b.created_at.localeCompare(a.created_at));

@@ -90,3 +90,30 @@ export async function resetTaskState(req: ApiRequest, shareId: string, payload: 
   await req.services.migrations.resetTaskState(shareId, state as TaskState | null);
   return accepted();
 }
+
+/**
+ * retype (our extension): `{"retype": {"new_share_type": <id or name>, "migration_policy": "on-demand"|"never",
+ * "auto_complete": bool}}`. 202 with the new type and the migration that moves the share, if one does.
+ */
+export async function retype(req: ApiRequest, shareId: string, payload: unknown): Promise<ApiResponse> {
+  requireAdmin(req, 'share:retype');
+  if (!isObject(payload)) throw badRequest('retype needs {"new_share_type": ...}');
+  const newShareType = payload['new_share_type'];
+  if (typeof newShareType !== 'string' || newShareType.trim() === '') throw badRequest('new_share_type is required.');
+  const policy = optionalString(payload, 'migration_policy') || undefined;
+  if (policy !== undefined && policy !== 'on-demand' && policy !== 'never') throw badRequest(`Invalid migration_policy ${policy}: on-demand or never.`);
+  const autoComplete = 'auto_complete' in payload ? booleanParam(payload, 'auto_complete') : undefined;
+  await loadShare(req, shareId, 'write', 'share:retype');
+  const result = await req.services.migrations.retype(shareId, {
+    new_share_type: newShareType,
+    ...(policy ? { migration_policy: policy } : {}),
+    ...(autoComplete !== undefined ? { auto_complete: autoComplete } : {}),
+  });
+  return json(202, {
+    retype: {
+      share_type_id: result.share_type_id,
+      migration_id: result.migration?.id ?? null,
+      destination_host: result.migration?.destination_host ?? null,
+    },
+  });
+}

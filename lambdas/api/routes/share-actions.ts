@@ -4,7 +4,7 @@ import type { ApiRequest, ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
 import { isObject } from '../validation.ts';
 import { accessList, allowAccess, denyAccess } from './access-actions.ts';
-import { migrationCancel, migrationComplete, migrationGetProgress, migrationStart, resetTaskState } from './migration-actions.ts';
+import { migrationCancel, migrationComplete, migrationGetProgress, migrationStart, resetTaskState, retype } from './migration-actions.ts';
 
 /**
  * POST /shares/{id}/action: the body's one key names the action (wsgi.action_peek_json). Each action
@@ -32,6 +32,8 @@ const ACTIONS: Readonly<Record<string, ShareAction>> = {
   migration_cancel: { minVersion: '2.22', run: migrationCancel },
   migration_get_progress: { minVersion: '2.22', run: migrationGetProgress },
   reset_task_state: { minVersion: '2.22', run: resetTaskState },
+  // Our extension (README): retype built on migration.
+  retype: { minVersion: '2.29', run: retype },
 };
 
 async function dispatchAction(req: ApiRequest): Promise<ApiResponse> {

@@ -1,6 +1,7 @@
 import { ConflictError, InvalidShareStateError, NotFoundError, errorMessage } from '../errors.ts';
 import type { Migration } from '../model.ts';
-import type { MigrationProgressView, MigrationService, StartMigrationRequest } from '../services.ts';
+import type { MigrationProgressView, MigrationService, RetypeRequest, RetypeResult, StartMigrationRequest } from '../services.ts';
+import { retypeShare } from './retype.ts';
 import { PHASE1_DONE_STATES, SWITCHOVER_STATES, TaskState, isTerminal } from '../task-state.ts';
 import type { TaskState as TaskStateValue } from '../task-state.ts';
 import { WorkflowError } from '../workflow.ts';
@@ -82,6 +83,10 @@ export class WorkflowMigrationService implements MigrationService {
         updated_at: this.deps.clock.now().toISOString(),
       };
     }, { shareId }, 'Share');
+  }
+
+  retype(shareId: string, request: RetypeRequest): Promise<RetypeResult> {
+    return retypeShare(this.deps, this, shareId, request);
   }
 
   listForShare(shareId: string): Promise<Migration[]> {

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { MigrationDeps } from '../core/migrations/migration-deps.ts';
-import type { Step } from '../core/workflow.ts';
+import { WorkflowError, type Step } from '../core/workflow.ts';
 import { createLogger } from './logger.ts';
 
 export type StepFunction<I, O> = (deps: MigrationDeps, input: I) => Promise<O>;
@@ -33,7 +33,9 @@ function stepLog(logger: Logger): middy.MiddlewareObj {
     logger.info('step finished');
   };
   const stepLogOnError = (request: middy.Request): void => {
-    logger.error('step failed', { error: request.error });
+    // A cancel is the operator's decision, not a fault: the workflow catches it and cleans up.
+    if (request.error?.name === WorkflowError.CANCELLED) logger.info('step stopped: the migration was cancelled');
+    else logger.error('step failed', { error: request.error });
   };
   return { before: stepLogBefore, after: stepLogAfter, onError: stepLogOnError };
 }

@@ -3,10 +3,12 @@ import { TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { advance, loadMigration } from '../migration-records.ts';
+import { throwIfStopped } from '../cancellation.ts';
 
 /** Phase 1 is over: the data is on the destination and the share is still writable on the source. */
 export async function phase1DoneStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
   const migration = await loadMigration(deps, state.migration_id);
+  throwIfStopped(migration);
   if (migration.mechanism === 'driver_assisted') {
     await advance(deps, migration.id, TaskState.MIGRATION_DRIVER_PHASE1_DONE);
     return state;

@@ -66,4 +66,40 @@ describe.skipIf(!hasManila)('The unmodified manila CLI against the embedded runt
     expect(field(after, 'host')).toBe(destination);
     expect(await manila('access-list', id)).toContain('10.0.0.0/24');
   });
+
+  it('passes every migration-start option, cancels, reads progress and resets the task state', async () => {
+    // Prepare
+    const id = field(await manila('create', 'NFS', '1', '--name', 'cli-options'), 'id');
+    const source = field(await manila('show', id), 'host');
+    const destination = source === 'local@alpha#default' ? 'local@beta#default' : 'local@alpha#default';
+    const typeId = field(await manila('type-show', 'gold'), 'id');
+
+    // Act: an option combination Manila's rules refuse, then every option accepted
+    await expect(manila('migration-start', id, destination, '--writable', 'True', '--preserve-metadata', 'True',
+      '--preserve-snapshots', 'False', '--nondisruptive', 'True', '--force-host-assisted-migration', 'True')).rejects.toThrow(/cannot be combined with nondisruptive/);
+    await manila('migration-start', id, destination, '--writable', 'False', '--preserve-metadata', 'False', '--preserve-snapshots', 'False',
+      '--nondisruptive', 'False', '--force-host-assisted-migration', 'True', '--new-share-type', typeId);
+    let progress = '';
+    for (let i = 0; i < 100 && !progress.includes('data_copying_completed'); i++) {
+      progress = await manila('migration-get-progress', id);
+      if (!progress.includes('data_copying_completed')) await new Promise((r) => setTimeout(r, 200));
+    }
+    await manila('migration-cancel', id);
+    let after = '';
+    for (let i = 0; i < 100 && !after.includes('migration_cancelled'); i++) {
+      after = await manila('show', id);
+      if (!after.includes('migration_cancelled')) await new Promise((r) => setTimeout(r, 200));
+    }
+    await manila('reset-task-state', id, '--task-state', 'None');
+
+    // Assess
+    expect(field(progress, 'task_state')).toBe('data_copying_completed');
+    expect(field(after, 'task_state')).toBe('migration_cancelled');
+    expect(field(after, 'host')).toBe(source);
+    const reset = await manila('show', id);
+    expect(field(reset, 'task_state')).toBe('None');
+    expect(field(reset, 'status')).toBe('available');
+    const migrations = await t.client.migrations(id);
+    expect(migrations[0].options).toMatchObject({ force_host_assisted_migration: true, writable: false, new_share_type_id: typeId });
+  });
 });

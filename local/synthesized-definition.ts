@@ -189,8 +189,10 @@ function classifyTasks(definition: Record<string, unknown>, template: CfnTemplat
 
 /**
  * Adapts the definition to aws-local-stepfunctions 3 without changing its meaning, in place: timeouts
- * Node's timers cannot wait for are shortened (see MAX_LOCAL_TIMEOUT_SECONDS), and an explicit
- * `ResultPath: "$"` (the default, which it would store under a "$" key) is dropped.
+ * Node's timers cannot wait for are shortened (see MAX_LOCAL_TIMEOUT_SECONDS), an explicit
+ * `ResultPath: "$"` (the default, which it would store under a "$" key) is dropped, and a task's
+ * TimeoutSecondsPath is also copied into its Parameters: Step Functions reads that path from the
+ * state input, aws-local-stepfunctions from the Parameters' output.
  */
 function adaptForLocalRuntime(machine: Record<string, unknown>): void {
   const clamp = (holder: Record<string, unknown>, key: string): void => {
@@ -202,6 +204,11 @@ function adaptForLocalRuntime(machine: Record<string, unknown>): void {
     if (state.Type === 'Task') for (const key of ['TimeoutSeconds', 'HeartbeatSeconds']) clamp(state, key);
     if (state.Type === 'Wait') clamp(state, 'Seconds');
     if (state.ResultPath === '$') delete state.ResultPath;
+    const timeoutPath = state.TimeoutSecondsPath;
+    const parameters = state.Parameters as Record<string, unknown> | undefined;
+    if (typeof timeoutPath === 'string' && /^\$\.[A-Za-z_][A-Za-z0-9_]*$/.test(timeoutPath) && parameters !== undefined) {
+      parameters[`${timeoutPath.slice(2)}.$`] = timeoutPath;
+    }
   }
 }
 

@@ -28,6 +28,8 @@ export const StateName = {
   PHASE1_DONE: 'Record phase 1 done',
   AUTO_COMPLETE: 'Complete automatically?',
   AWAIT_COMPLETION: 'Wait for migration_complete',
+  REFRESH_WHICH: 'Refresh the copy while waiting?',
+  REFRESH_COPY: 'Refresh copy while waiting',
   WHICH_SWITCHOVER: 'Which switchover?',
   DRIVER_COMPLETE: 'Complete driver-assisted migration',
   SOURCE_READ_ONLY: 'Make source read-only',
@@ -114,11 +116,6 @@ export interface MigrationWorkflowProps {
    * @default Duration.days(7)
    */
   readonly copyTaskTimeout?: Duration;
-  /**
-   * How long the workflow waits for migration_complete after phase 1.
-   * @default Duration.days(365)
-   */
-  readonly completionTimeout?: Duration;
   /**
    * How long to wait between two polls of a driver-assisted migration.
    * @default Duration.seconds(5)
@@ -269,9 +266,18 @@ export class MigrationWorkflow extends Construct {
       }),
       resultPath: sfn.JsonPath.DISCARD,
       retryOnServiceExceptions: false,
-      taskTimeout: sfn.Timeout.duration(this.props.completionTimeout ?? Duration.days(365)),
+      // phase 1 done sets wait_seconds: refresh_interval, else the longest single wait (MAX_COMPLETION_WAIT_SECONDS).
+      taskTimeout: sfn.Timeout.at('$.wait_seconds'),
     });
     this.retryStepErrors(awaitCompletion);
+    // When a wait times out, the host-assisted path refreshes its bulk copy (so the final delta under
+    // read-only stays small) and waits again with a new token; the driver-assisted path just waits again.
+    const refreshCopy = this.cleanedUpOnFailure(this.copyStep(StateName.REFRESH_COPY, CopyPass.BULK));
+    refreshCopy.next(awaitCompletion);
+    awaitCompletion.addCatch(
+      new sfn.Choice(this, StateName.REFRESH_WHICH).when(isTrue('$.driver_assisted'), awaitCompletion).otherwise(refreshCopy),
+      { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD },
+    );
     this.cleanedUpOnFailure(awaitCompletion);
     const automatically = new sfn.Choice(this, StateName.AUTO_COMPLETE)
       .when(isTrue('$.auto_complete'), switchover)

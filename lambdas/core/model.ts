@@ -125,6 +125,12 @@ export interface MigrationOptions {
   readonly new_share_network_id: string | null;
   /** Run the switchover as soon as phase 1 is done, without waiting for migration_complete. */
   readonly auto_complete: boolean;
+  /**
+   * While waiting for migration_complete, refresh the bulk copy every this many seconds, so the final
+   * delta (run with the source read-only) stays small. Null: refresh only when a wait would outlast
+   * what the workflow can wait in one go.
+   */
+  readonly refresh_interval: number | null;
 }
 
 export type MigrationMechanism = 'driver_assisted' | 'host_assisted';

@@ -89,6 +89,8 @@ export interface StartMigrationRequest {
   readonly new_share_type_id?: string | null;
   readonly new_share_network_id?: string | null;
   readonly auto_complete?: boolean;
+  /** Seconds between refreshes of the bulk copy while waiting for migration_complete. */
+  readonly refresh_interval?: number | null;
 }
 
 /** migration_get_progress's answer, in Manila's shape. */

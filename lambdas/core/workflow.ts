@@ -20,6 +20,8 @@ export interface MigrationExecutionInput {
   readonly new_share_type_id?: string | null;
   readonly new_share_network_id?: string | null;
   readonly auto_complete?: boolean;
+  /** Seconds between refreshes of the bulk copy while waiting for migration_complete (host-assisted). */
+  readonly refresh_interval?: number | null;
   readonly migration_id?: string;
 }
 
@@ -50,6 +52,11 @@ export interface MigrationExecutionState {
   readonly driver_assisted?: boolean;
   /** Set by the driver loop. */
   readonly phase1_done?: boolean;
+  /**
+   * Set by phase 1 done: how long one wait for migration_complete lasts before the bulk copy is
+   * refreshed (refresh_interval, else the longest wait the workflow makes in one go).
+   */
+  readonly wait_seconds?: number;
   /** Set by prepare destination, for the copy task. */
   readonly copy?: CopyPlan;
   /** Set by a Catch: the error that sent the execution to cleanup. */
@@ -80,6 +87,13 @@ export const Step = {
   CLEANUP: 'cleanup',
 } as const;
 export type Step = (typeof Step)[keyof typeof Step];
+/**
+ * The longest single wait for migration_complete: about 24.8 days, what a Node timer (and so the local
+ * runtime) can wait. A longer wait refreshes the bulk copy and waits again, which is also what an
+ * operator wants of a migration left waiting for weeks.
+ */
+export const MAX_COMPLETION_WAIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 export const ALL_STEPS: readonly Step[] = Object.values(Step);
 
 /** Container environment the copy task reads its job from (ECS container overrides, or the child's env). */

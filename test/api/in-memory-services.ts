@@ -353,6 +353,7 @@ export class InMemoryServices implements DomainServices {
             new_share_type_id: request.new_share_type_id ?? null,
             new_share_network_id: null,
             auto_complete: request.auto_complete ?? false,
+            refresh_interval: request.refresh_interval ?? null,
           },
           mechanism: null,
           mechanism_reason: null,

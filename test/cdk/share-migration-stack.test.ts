@@ -195,11 +195,12 @@ describe('Construct: MigrationWorkflow', () => {
         },
       },
       ResultPath: null,
-      TimeoutSeconds: 365 * 24 * 3600,
+      TimeoutSecondsPath: '$.wait_seconds',
       Retry: [stepRetry],
-      Catch: [toCleanup],
+      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: StateName.REFRESH_WHICH }, toCleanup],
       Next: StateName.WHICH_SWITCHOVER,
     });
+    expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: StateName.AWAIT_COMPLETION, Catch: [toCleanup] });
   });
 
   it('sends a cancelled driver migration to cleanup and any other driver failure to the host-assisted fallback', () => {
@@ -261,16 +262,19 @@ describe('Construct: MigrationWorkflow', () => {
     }
   });
 
-  it('sets TimeoutSeconds on every Task (aws-local-stepfunctions would default to 60 s)', () => {
-    // Assess
-    for (const [name, task] of taskStates()) expect(task.TimeoutSeconds, name).toEqual(expect.any(Number));
+  it('sets a timeout on every Task (aws-local-stepfunctions would default to 60 s)', () => {
+    // Assess: a fixed one, or (the wait for migration_complete) the one phase 1 done computes
+    for (const [name, task] of taskStates()) {
+      if (name === StateName.AWAIT_COMPLETION) expect(task.TimeoutSecondsPath, name).toBe('$.wait_seconds');
+      else expect(task.TimeoutSeconds, name).toEqual(expect.any(Number));
+    }
   });
 
   it('sends every failure after validation to cleanup, which retries any error and is caught by nothing', () => {
     // Assess
     const guarded = taskStates().filter(([name]) => name !== StateName.VALIDATE && name !== StateName.CLEANUP);
     expect(guarded.map(([name]) => name).sort()).toEqual(
-      [...ALL_STEPS.filter((s) => s !== Step.VALIDATE && s !== Step.CLEANUP).map((s) => STEP_STATE[s]), StateName.BULK_COPY, StateName.FINAL_COPY].sort(),
+      [...ALL_STEPS.filter((s) => s !== Step.VALIDATE && s !== Step.CLEANUP).map((s) => STEP_STATE[s]), StateName.BULK_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].sort(),
     );
     for (const [name, task] of guarded) {
       const catchers = task.Catch as { Next: string; ResultPath: string }[];

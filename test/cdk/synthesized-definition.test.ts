@@ -6,7 +6,7 @@ import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
 import { STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
-import { ALL_STEPS, Step, type MigrationExecutionInput, type MigrationExecutionState, type ValidateStepInput } from '../../lambdas/core/workflow.ts';
+import { ALL_STEPS, MAX_COMPLETION_WAIT_SECONDS, Step, type MigrationExecutionInput, type MigrationExecutionState, type ValidateStepInput } from '../../lambdas/core/workflow.ts';
 import {
   loadSynthesizedWorkflow,
   localLambdaArn,
@@ -50,6 +50,7 @@ describe('Function: loadSynthesizedWorkflow', () => {
         ALL_STEPS.map((step) => [STEP_STATE[step], step === Step.AWAIT_COMPLETION ? { kind: 'lambda-callback', step } : { kind: 'lambda', step }]),
       ),
       [StateName.BULK_COPY]: { kind: 'ecs-run-task' },
+      [StateName.REFRESH_COPY]: { kind: 'ecs-run-task' },
       [StateName.FINAL_COPY]: { kind: 'ecs-run-task' },
     };
 
@@ -65,9 +66,10 @@ describe('Function: loadSynthesizedWorkflow', () => {
     expect(definition().States[StateName.VALIDATE]?.Resource).toMatch(/^arn:aws:lambda:local:000000000000:function:StepsValidate[0-9A-F]{8}$/);
   });
 
-  it('shortens the 365-day wait for migration_complete to what Node timers can wait', () => {
-    // Assess
-    expect(definition().States[StateName.AWAIT_COMPLETION]?.TimeoutSeconds).toBe(MAX_LOCAL_TIMEOUT_SECONDS);
+  it('waits for migration_complete no longer than Node timers can wait, and copies within the limit', () => {
+    // Assess: the wait is set per execution (phase 1 done), never above what the local runtime can time.
+    expect(definition().States[StateName.AWAIT_COMPLETION]?.TimeoutSecondsPath).toBe('$.wait_seconds');
+    expect(MAX_COMPLETION_WAIT_SECONDS).toBeLessThanOrEqual(MAX_LOCAL_TIMEOUT_SECONDS);
     expect(definition().States[StateName.BULK_COPY]?.TimeoutSeconds).toBe(7 * 24 * 3600);
     expect(MAX_LOCAL_TIMEOUT_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
   });
@@ -195,7 +197,7 @@ describe('Workflow: paths through the synthesized definition', () => {
       [Step.DRIVER_CANCEL]: (state: MigrationExecutionState) => ({ ...state, driver_assisted: false }),
       [Step.DRIVER_COMPLETE]: (state: MigrationExecutionState) => state,
       [Step.PREPARE_DESTINATION]: (state: MigrationExecutionState) => ({ ...state, copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes' } }),
-      [Step.PHASE1_DONE]: (state: MigrationExecutionState) => state,
+      [Step.PHASE1_DONE]: (state: MigrationExecutionState) => ({ ...state, wait_seconds: 60 }),
       [Step.AWAIT_COMPLETION]: () => ({ ignored: true }),
       [Step.SOURCE_READ_ONLY]: (state: MigrationExecutionState) => state,
       [Step.CUTOVER]: (state: MigrationExecutionState) => state,
@@ -267,6 +269,36 @@ describe('Workflow: paths through the synthesized definition', () => {
       { ...job, SMIG_PASS: 'final' },
     ]);
     expect(outcome.output).toMatchObject({ migration_id: 'm-1', copy: { source: '/exports/src' } });
+  });
+
+  it('refreshes the bulk copy when a wait for migration_complete times out, then waits again', async () => {
+    // Act
+    const outcome = await run({ failOnce: { [StateName.AWAIT_COMPLETION]: 'States.Timeout' } });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited).toEqual([
+      StateName.VALIDATE,
+      StateName.DRIVER_COMPATIBILITY,
+      StateName.PREPARE_DESTINATION,
+      StateName.BULK_COPY,
+      StateName.PHASE1_DONE,
+      StateName.AWAIT_COMPLETION,
+      StateName.REFRESH_COPY,
+      StateName.AWAIT_COMPLETION,
+      StateName.SOURCE_READ_ONLY,
+      StateName.FINAL_COPY,
+      StateName.CUTOVER,
+    ]);
+    expect(outcome.copyJobs.map((job) => job['SMIG_PASS'])).toEqual(['bulk', 'bulk', 'final']);
+  });
+
+  it('only waits again when a driver-assisted wait times out', async () => {
+    const outcome = await run({ driverAssisted: true, failOnce: { [StateName.AWAIT_COMPLETION]: 'States.Timeout' } });
+    expect(outcome.error).toBeUndefined();
+    const waits = outcome.visited.filter((name) => name === StateName.AWAIT_COMPLETION);
+    expect(waits).toHaveLength(2);
+    expect(outcome.visited).not.toContain(StateName.REFRESH_COPY);
   });
 
   it('gives validate the execution input as `request` and the execution name', async () => {

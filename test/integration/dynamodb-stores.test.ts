@@ -21,7 +21,7 @@ function share(id: string): Share {
 function migration(id: string, shareId: string, createdAt: string): Migration {
   return {
     id, share_id: shareId, source_host: 'a@b#c', destination_host: 'a@d#c', source_instance_id: 'i', destination_instance_id: 'j',
-    options: { writable: true, preserve_metadata: true, preserve_snapshots: false, nondisruptive: false, force_host_assisted_migration: false, auto_complete: false, new_share_type_id: null, new_share_network_id: null },
+    options: { writable: true, preserve_metadata: true, preserve_snapshots: false, nondisruptive: false, force_host_assisted_migration: false, auto_complete: false, new_share_type_id: null, new_share_network_id: null, refresh_interval: null },
     mechanism: null, mechanism_reason: null, task_state: TaskState.DATA_COPYING_IN_PROGRESS, history: [], progress: null, copies: [],
     cancel_requested: false, complete_requested: false, task_token: null, execution_id: null, error: null,
     read_only_since: null, read_only_until: null, created_at: createdAt, updated_at: createdAt, version: 1,

@@ -8,7 +8,7 @@ describe('Execution input validation', () => {
     expect(v).toMatchObject({ shareId: 's', destinationHost: 'local@beta#default', migrationId: 'm' });
     expect(v.options).toEqual({
       writable: true, preserve_metadata: false, preserve_snapshots: false, nondisruptive: false,
-      force_host_assisted_migration: false, auto_complete: false, new_share_type_id: null, new_share_network_id: null,
+      force_host_assisted_migration: false, auto_complete: false, new_share_type_id: null, new_share_network_id: null, refresh_interval: null,
     });
   });
 

@@ -41,8 +41,14 @@ export async function migrationStart(req: ApiRequest, shareId: string, payload: 
   }
   const newShareNetworkId = optionalString(payload, 'new_share_network_id') || null;
   const autoComplete = 'auto_complete' in payload ? booleanParam(payload, 'auto_complete') : undefined;
+  // Our extension: refresh the bulk copy every refresh_interval seconds while waiting for migration_complete.
+  const refresh = payload['refresh_interval'];
+  if (refresh !== undefined && refresh !== null && !(Number.isInteger(refresh) && (refresh as number) > 0)) {
+    throw badRequest(`Invalid refresh_interval ${pythonStr(refresh)}: a whole number of seconds.`);
+  }
 
   const migration = await req.services.migrations.start(share.id, {
+    ...(typeof refresh === 'number' ? { refresh_interval: refresh } : {}),
     host,
     ...flags,
     new_share_type_id: newShareTypeId,

@@ -2,7 +2,7 @@ import { InvalidRequestError } from '../errors.ts';
 import type { MigrationOptions } from '../model.ts';
 import { parseHost } from '../host.ts';
 import { describeUnmet, unmetByHostAssisted } from './guarantees.ts';
-import type { MigrationExecutionInput } from '../workflow.ts';
+import { MAX_COMPLETION_WAIT_SECONDS, type MigrationExecutionInput } from '../workflow.ts';
 
 export interface ValidatedMigrationRequest {
   readonly shareId: string;
@@ -33,12 +33,16 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
       throw new InvalidRequestError(`Invalid value ${JSON.stringify(raw[key])} for ${key}: expected a boolean.`, ids);
     }
   }
+  const refresh = raw['refresh_interval'];
+  if (refresh !== undefined && refresh !== null && (!Number.isInteger(refresh) || (refresh as number) < 1 || (refresh as number) > MAX_COMPLETION_WAIT_SECONDS)) {
+    throw new InvalidRequestError(`Invalid refresh_interval ${JSON.stringify(refresh)}: whole seconds from 1 to ${MAX_COMPLETION_WAIT_SECONDS}.`, ids);
+  }
   for (const key of ['new_share_type_id', 'new_share_network_id', 'migration_id'] as const) {
     if (raw[key] !== undefined && raw[key] !== null && typeof raw[key] !== 'string') {
       throw new InvalidRequestError(`Invalid value for ${key}: expected a string.`, ids);
     }
   }
-  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id']);
+  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval']);
   const unknown = Object.keys(raw).filter((k) => !known.has(k));
   if (unknown.length > 0) throw new InvalidRequestError(`Unknown migration option(s): ${unknown.join(', ')}.`, ids);
 
@@ -52,6 +56,7 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
     auto_complete: flag('auto_complete'),
     new_share_type_id: (raw['new_share_type_id'] as string | null | undefined) ?? null,
     new_share_network_id: (raw['new_share_network_id'] as string | null | undefined) ?? null,
+    refresh_interval: (refresh as number | null | undefined) ?? null,
   };
   // Forcing the host-assisted path while asking for what only a driver can give is a contradiction.
   const hostUnmet = unmetByHostAssisted(options);

@@ -1,6 +1,6 @@
 import { CopyFailedError } from '../../errors.ts';
 import { TaskState } from '../../task-state.ts';
-import type { MigrationExecutionState } from '../../workflow.ts';
+import { MAX_COMPLETION_WAIT_SECONDS, type MigrationExecutionState } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { advance, loadMigration } from '../migration-records.ts';
 import { throwIfStopped } from '../cancellation.ts';
@@ -9,13 +9,14 @@ import { throwIfStopped } from '../cancellation.ts';
 export async function phase1DoneStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
   const migration = await loadMigration(deps, state.migration_id);
   throwIfStopped(migration);
+  const waiting = { ...state, wait_seconds: migration.options.refresh_interval ?? MAX_COMPLETION_WAIT_SECONDS };
   if (migration.mechanism === 'driver_assisted') {
     await advance(deps, migration.id, TaskState.MIGRATION_DRIVER_PHASE1_DONE);
-    return state;
+    return waiting;
   }
   if (!migration.copies.some((c) => c.pass === 'bulk')) {
     throw new CopyFailedError('The bulk copy ended without reporting its outcome', { shareId: migration.share_id, migrationId: migration.id });
   }
   await advance(deps, migration.id, TaskState.DATA_COPYING_COMPLETED);
-  return state;
+  return waiting;
 }

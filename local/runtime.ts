@@ -6,6 +6,8 @@ import { createDocumentClient } from '../lambdas/adapters/dynamodb/document-clie
 import { MigrationTable } from '../lambdas/adapters/dynamodb/migration-table.ts';
 import { createShareTable } from '../lambdas/adapters/dynamodb/share-table.ts';
 import { ShareTypeTable } from '../lambdas/adapters/dynamodb/share-type-table.ts';
+import { ScheduleTable } from '../lambdas/adapters/dynamodb/schedule-table.ts';
+import { CatalogTableCollection } from '../lambdas/adapters/dynamodb/catalog-collection.ts';
 import { composeDomain, type Composition } from '../lambdas/composition/domain.ts';
 import { STEP_HANDLER_FACTORIES } from '../lambdas/handlers/steps/index.ts';
 import { createLogger } from '../lambdas/handlers/logger.ts';
@@ -19,6 +21,7 @@ import { startApiServer } from './http-server.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { LocalWorkflow } from './local-workflow.ts';
 import { resumeUnfinishedMigrations } from './resume.ts';
+import { LocalScheduleTicker } from './schedule-ticker.ts';
 import { ensureDefaultShareType } from './seed.ts';
 import { loadSynthesizedWorkflow } from './synthesized-definition.ts';
 
@@ -35,6 +38,8 @@ export interface LocalRuntimeOptions {
   readonly copyTaskOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Resume migrations a previous run left unfinished. @default true */
   readonly resume?: boolean;
+  /** How often the schedule ticker looks for due schedules. @default 1000 (SMIG_SCHEDULE_TICK_MS) */
+  readonly scheduleTickMs?: number;
 }
 
 export interface LocalRuntime {
@@ -45,6 +50,8 @@ export interface LocalRuntime {
   readonly composition: Composition;
   readonly workflow: LocalWorkflow;
   readonly resumed: readonly string[];
+  /** Fires migration schedules (EventBridge Scheduler's stand-in). */
+  readonly scheduleTicker: LocalScheduleTicker;
   close(): Promise<void>;
 }
 
@@ -89,14 +96,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     },
     runCopyTask: (parameters) => copyTasks.run(parameters),
   }, logger);
+  const scheduleTicker = new LocalScheduleTicker({ logger, intervalMs: options.scheduleTickMs ?? tickFromEnv() });
   composition = composeDomain({
     shares: createShareTable(documents, dynalite.tableNames.shares),
     migrations: new MigrationTable(documents, dynalite.tableNames.migrations),
     shareTypes: new ShareTypeTable(documents, dynalite.tableNames.catalog),
+    shareNetworks: new CatalogTableCollection(documents, dynalite.tableNames.catalog, 'share_network'),
+    securityServices: new CatalogTableCollection(documents, dynalite.tableNames.catalog, 'security_service'),
     drivers: new LocalDriverRegistry(backends),
     workflow,
     copyTasks,
     tokens: new HashedTokenVerifier(sha256Hex(admin.token)),
+    schedules: new ScheduleTable(documents, dynalite.tableNames.catalog),
+    scheduler: scheduleTicker,
   });
   await ensureDefaultShareType(composition.services.shareTypes);
 
@@ -104,6 +116,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const apiHandler = createApiHandler(async () => services) as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
   const server = await startApiServer({ port: options.port ?? 8786, handler: (event) => apiHandler(event, localLambdaContext('api', 30_000)) });
   const resumed = options.resume === false ? [] : await resumeUnfinishedMigrations(composition.migrationDeps, workflow, logger);
+  // After the API is up and unfinished migrations resumed, so a schedule due meanwhile sees them.
+  scheduleTicker.start(composition.scheduleDeps);
 
   return {
     url: server.url,
@@ -113,7 +127,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     composition,
     workflow,
     resumed,
+    scheduleTicker,
     async close() {
+      await scheduleTicker.stop();
       await workflow.abortAll();
       await copyTasks.stopAll();
       await server.close();
@@ -121,4 +137,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await dynalite.close();
     },
   };
+}
+
+function tickFromEnv(): number | undefined {
+  const value = Number(process.env['SMIG_SCHEDULE_TICK_MS']);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
 }

@@ -13,9 +13,11 @@ import { requestState, type RequestState } from './request-state.ts';
 import { createRouter } from './router.ts';
 import { accessRuleRoutes } from './routes/access-rules.ts';
 import { migrationRoutes } from './routes/migrations.ts';
+import { migrationScheduleRoutes } from './routes/migration-schedules.ts';
 import { poolRoutes } from './routes/pools.ts';
 import { shareActionRoutes } from './routes/share-actions.ts';
 import { shareTypeRoutes } from './routes/share-types.ts';
+import { shareNetworkRoutes } from './routes/share-networks.ts';
 import { shareRoutes } from './routes/shares.ts';
 import { versionsView } from './views/versions.ts';
 
@@ -29,7 +31,7 @@ export interface ApiHandlerOptions {
   readonly logger?: Logger;
 }
 
-const ROUTES = [...shareRoutes, ...shareActionRoutes, ...accessRuleRoutes, ...shareTypeRoutes, ...poolRoutes, ...migrationRoutes];
+const ROUTES = [...shareRoutes, ...shareActionRoutes, ...accessRuleRoutes, ...shareTypeRoutes, ...poolRoutes, ...migrationRoutes, ...shareNetworkRoutes, ...migrationScheduleRoutes];
 
 /**
  * The Manila v2 API as an API Gateway (REST, Lambda proxy) handler. Middlewares, outermost first:

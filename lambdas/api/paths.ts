@@ -9,7 +9,10 @@ export type ParsedPath =
   | { readonly kind: 'resource'; readonly resourcePath: string; readonly projectId: string | null };
 
 /** First segments that name a resource, so they are never taken for a project id. */
-const RESOURCE_ROOTS = new Set(['shares', 'types', 'scheduler-stats', 'share-access-rules', 'migrations']);
+const RESOURCE_ROOTS = new Set([
+  'shares', 'types', 'scheduler-stats', 'share-access-rules', 'migrations', 'migration-schedules',
+  'share-networks', 'security-services', 'snapshots',
+]);
 
 export function parsePath(rawPath: string): ParsedPath {
   const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') || '/' : rawPath || '/';

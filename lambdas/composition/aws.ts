@@ -1,10 +1,15 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { HashedTokenVerifier } from '../core/auth/hashed-token-verifier.ts';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.ts';
 import { MigrationTable } from '../adapters/dynamodb/migration-table.ts';
 import { createShareTable } from '../adapters/dynamodb/share-table.ts';
 import { ShareTypeTable } from '../adapters/dynamodb/share-type-table.ts';
+import { ScheduleTable } from '../adapters/dynamodb/schedule-table.ts';
+import { EventBridgeScheduler } from '../adapters/scheduler/eventbridge-scheduler.ts';
+import type { SchedulerPort } from '../core/schedules/ports.ts';
+import { CatalogTableCollection } from '../adapters/dynamodb/catalog-collection.ts';
 import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../adapters/dynamodb/table-schema.ts';
 import { EcsCopyTaskControl } from '../adapters/ecs/ecs-copy-task-control.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions/step-functions-workflow.ts';
@@ -29,10 +34,34 @@ function build(env: NodeJS.ProcessEnv): Composition {
     shares: createShareTable(documents, required(env, SHARES_TABLE.envVar)),
     migrations: new MigrationTable(documents, required(env, MIGRATIONS_TABLE.envVar)),
     shareTypes: new ShareTypeTable(documents, required(env, CATALOG_TABLE.envVar)),
+    shareNetworks: new CatalogTableCollection(documents, required(env, CATALOG_TABLE.envVar), 'share_network'),
+    securityServices: new CatalogTableCollection(documents, required(env, CATALOG_TABLE.envVar), 'security_service'),
     drivers: new LocalDriverRegistry(backendsFrom(env['SMIG_BACKENDS'])),
     workflow: new StepFunctionsWorkflow(new SFNClient({}), env['SMIG_STATE_MACHINE_ARN'] ?? ''),
     copyTasks: new EcsCopyTaskControl(new ECSClient({}), env['SMIG_COPY_CLUSTER'] ?? ''),
     tokens: new HashedTokenVerifier(required(env, 'SMIG_ADMIN_TOKEN_SHA256')),
+    schedules: new ScheduleTable(documents, required(env, CATALOG_TABLE.envVar)),
+    scheduler: schedulerFrom(env),
+  });
+}
+
+/**
+ * EventBridge Scheduler, in the function the stack configures for it (the API). The step functions only
+ * record firings in the table: they get a SchedulerPort that says so if anything asks it to schedule.
+ */
+function schedulerFrom(env: NodeJS.ProcessEnv): SchedulerPort {
+  const groupName = env['SMIG_SCHEDULE_GROUP'];
+  if (!groupName) {
+    const refuse = async (): Promise<never> => {
+      throw new Error('SMIG_SCHEDULE_GROUP is not set in this function: the CDK stack configures EventBridge Scheduler for the API function only');
+    };
+    return { put: refuse, delete: refuse };
+  }
+  return new EventBridgeScheduler(new SchedulerClient({}), {
+    groupName,
+    roleArn: required(env, 'SMIG_SCHEDULER_ROLE_ARN'),
+    deadLetterQueueArn: required(env, 'SMIG_SCHEDULE_DLQ_ARN'),
+    stateMachineArn: required(env, 'SMIG_STATE_MACHINE_ARN'),
   });
 }
 

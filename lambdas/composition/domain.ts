@@ -7,6 +7,11 @@ import { StoredShareTypeService } from '../core/share-types/share-type-service.t
 import { WorkflowMigrationService } from '../core/migrations/migration-service.ts';
 import type { MigrationDeps } from '../core/migrations/migration-deps.ts';
 import { systemClock, uuidGenerator } from '../core/runtime.ts';
+import type { ScheduleStore, SchedulerPort } from '../core/schedules/ports.ts';
+import { StoredScheduleService, type ScheduleDeps } from '../core/schedules/schedule-service.ts';
+import type { SecurityService, ShareNetwork } from '../core/model.ts';
+import type { CatalogCollection } from '../core/share-networks/ports.ts';
+import { CatalogSecurityServiceService, CatalogShareNetworkService } from '../core/share-networks/share-network-service.ts';
 
 /** The adapters a process chose (AWS or local); everything else is wired the same way everywhere. */
 export interface Adapters {
@@ -17,6 +22,12 @@ export interface Adapters {
   readonly workflow: WorkflowPort;
   readonly copyTasks: CopyTaskControl;
   readonly tokens: TokenVerifier;
+  /** Migration schedules (catalog table). */
+  readonly schedules: ScheduleStore;
+  /** What makes schedules fire: EventBridge Scheduler on AWS, the local ticker at home. */
+  readonly scheduler: SchedulerPort;
+  readonly shareNetworks: CatalogCollection<ShareNetwork>;
+  readonly securityServices: CatalogCollection<SecurityService>;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
 }
@@ -24,6 +35,8 @@ export interface Adapters {
 export interface Composition {
   readonly services: DomainServices;
   readonly migrationDeps: MigrationDeps;
+  /** What firing a schedule needs (the local ticker fires them with fireSchedule). */
+  readonly scheduleDeps: ScheduleDeps;
 }
 
 export function composeDomain(adapters: Adapters): Composition {
@@ -31,25 +44,45 @@ export function composeDomain(adapters: Adapters): Composition {
   const ids = adapters.ids ?? uuidGenerator;
   const shareTypes = new StoredShareTypeService({ store: adapters.shareTypes, clock, ids });
   const pools = new DriverPoolService(adapters.drivers, shareTypes);
+  const networkDeps = { networks: adapters.shareNetworks, securityServices: adapters.securityServices, shares: adapters.shares, clock, ids };
+  const shareNetworks = new CatalogShareNetworkService(networkDeps);
+  const securityServices = new CatalogSecurityServiceService(networkDeps);
   const migrationDeps: MigrationDeps = {
     shares: adapters.shares,
     migrations: adapters.migrations,
     shareTypes,
+    shareNetworks,
     pools,
     drivers: adapters.drivers,
     workflow: adapters.workflow,
     copyTasks: adapters.copyTasks,
     clock,
     ids,
+    schedules: adapters.schedules,
+  };
+  const migrations = new WorkflowMigrationService(migrationDeps);
+  const scheduleDeps: ScheduleDeps = {
+    schedules: adapters.schedules,
+    scheduler: adapters.scheduler,
+    shares: adapters.shares,
+    pools,
+    shareTypes,
+    migrations,
+    clock,
+    ids,
   };
   return {
     migrationDeps,
+    scheduleDeps,
     services: {
-      shares: new DriverShareService({ shares: adapters.shares, shareTypes, pools, drivers: adapters.drivers, clock, ids }),
+      shares: new DriverShareService({ shares: adapters.shares, shareTypes, shareNetworks, pools, drivers: adapters.drivers, clock, ids }),
       shareTypes,
       pools,
-      migrations: new WorkflowMigrationService(migrationDeps),
+      migrations,
       tokens: adapters.tokens,
+      shareNetworks,
+      securityServices,
+      schedules: new StoredScheduleService(scheduleDeps),
     },
   };
 }

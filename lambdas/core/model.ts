@@ -29,6 +29,8 @@ export interface ShareInstance {
   readonly status: ShareStatus;
   readonly share_type_id: string;
   readonly export_locations: readonly ExportLocation[];
+  /** The share network the instance's share server serves (driver_handles_share_servers=true backends). */
+  readonly share_network_id?: string | null;
   readonly created_at: string;
 }
 
@@ -74,6 +76,38 @@ export interface Share {
   readonly updated_at: string;
   /** Incremented by every write; each write is conditional on the version it read. */
   readonly version: number;
+}
+
+/** Manila's security service kinds: what a share server joins to authenticate users. */
+export const SECURITY_SERVICE_TYPES = ['ldap', 'kerberos', 'active_directory'] as const;
+export type SecurityServiceType = (typeof SECURITY_SERVICE_TYPES)[number];
+
+export interface SecurityService {
+  readonly id: string;
+  readonly type: SecurityServiceType;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly dns_ip: string | null;
+  readonly server: string | null;
+  readonly domain: string | null;
+  readonly user: string | null;
+  readonly ou: string | null;
+  readonly project_id: string;
+  readonly created_at: string;
+  readonly updated_at: string | null;
+}
+
+/** A tenant network shares are served on, and the security services its share servers join. */
+export interface ShareNetwork {
+  readonly id: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  readonly neutron_net_id: string | null;
+  readonly neutron_subnet_id: string | null;
+  readonly security_service_ids: readonly string[];
+  readonly project_id: string;
+  readonly created_at: string;
+  readonly updated_at: string | null;
 }
 
 export interface ShareType {
@@ -179,6 +213,8 @@ export interface Migration {
   readonly destination_host: string;
   readonly source_instance_id: string;
   readonly destination_instance_id: string;
+  /** The share network the destination's share server serves (DHSS=true destinations), or null. */
+  readonly destination_share_network_id?: string | null;
   readonly options: MigrationOptions;
   readonly mechanism: MigrationMechanism | null;
   /** Why that mechanism: the driver's answer, or what ruled it out. */

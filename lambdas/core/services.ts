@@ -1,5 +1,6 @@
-import type { AccessLevel, AccessRule, AccessType, Migration, Pool, Share, ShareProto, ShareType } from './model.ts';
+import type { AccessLevel, AccessRule, AccessType, Migration, Pool, SecurityService, SecurityServiceType, Share, ShareNetwork, ShareProto, ShareType } from './model.ts';
 import type { TaskState } from './task-state.ts';
+import type { ScheduleService } from './schedules/schedule-service.ts';
 
 /**
  * What the API (and the demo) can ask of the domain. The API handler translates Manila's HTTP
@@ -130,6 +131,48 @@ export interface MigrationService {
   get(migrationId: string): Promise<Migration>;
 }
 
+export interface CreateSecurityServiceRequest {
+  readonly type: string;
+  readonly name?: string | null;
+  readonly description?: string | null;
+  readonly dns_ip?: string | null;
+  readonly server?: string | null;
+  readonly domain?: string | null;
+  readonly user?: string | null;
+  readonly password?: string | null;
+  readonly ou?: string | null;
+  readonly project_id: string;
+}
+
+export interface SecurityServiceService {
+  create(request: CreateSecurityServiceRequest): Promise<SecurityService>;
+  get(id: string): Promise<SecurityService>;
+  list(): Promise<SecurityService[]>;
+  /** Refused while a share network uses it. */
+  delete(id: string): Promise<void>;
+}
+
+export interface CreateShareNetworkRequest {
+  readonly name?: string | null;
+  readonly description?: string | null;
+  readonly neutron_net_id?: string | null;
+  readonly neutron_subnet_id?: string | null;
+  readonly project_id: string;
+}
+
+export interface ShareNetworkService {
+  create(request: CreateShareNetworkRequest): Promise<ShareNetwork>;
+  get(id: string): Promise<ShareNetwork>;
+  list(): Promise<ShareNetwork[]>;
+  /** Refused while shares use it. */
+  delete(id: string): Promise<void>;
+  /** Refused while shares use the network (their share servers would have to join it). */
+  addSecurityService(networkId: string, securityServiceId: string): Promise<ShareNetwork>;
+  removeSecurityService(networkId: string, securityServiceId: string): Promise<ShareNetwork>;
+  /** The security service types a share server on this network must join. */
+  securityServiceTypes(networkId: string): Promise<SecurityServiceType[]>;
+}
+
 /** Checks X-Auth-Token. */
 export interface TokenVerifier {
   verify(token: string | undefined): Promise<{ readonly projectId: string; readonly userId: string; readonly isAdmin: boolean }>;
@@ -141,4 +184,8 @@ export interface DomainServices {
   readonly pools: PoolService;
   readonly migrations: MigrationService;
   readonly tokens: TokenVerifier;
+  readonly shareNetworks: ShareNetworkService;
+  readonly securityServices: SecurityServiceService;
+  /** Scheduled migrations (our extension). */
+  readonly schedules: ScheduleService;
 }

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { SecurityService, ShareNetwork } from '../../lambdas/core/model.ts';
+import type { ShareStore } from '../../lambdas/core/ports.ts';
+import type { SecurityServiceService, ShareNetworkService } from '../../lambdas/core/services.ts';
+import type { CatalogCollection } from '../../lambdas/core/share-networks/ports.ts';
+import { CatalogSecurityServiceService, CatalogShareNetworkService } from '../../lambdas/core/share-networks/share-network-service.ts';
 import { isIP } from 'node:net';
+import { StoredScheduleService, type ScheduleService } from '../../lambdas/core/schedules/schedule-service.ts';
+import { InMemoryScheduleStore, RecordingScheduler } from '../support/in-memory-schedule-store.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -80,6 +87,23 @@ export interface InMemoryOptions {
 
 const now = (): string => new Date().toISOString();
 
+/** A catalog collection in a Map. */
+class MapCollection<T extends { readonly id: string }> implements CatalogCollection<T> {
+  readonly #items = new Map<string, T>();
+  async get(id: string): Promise<T | null> {
+    return this.#items.get(id) ?? null;
+  }
+  async list(): Promise<T[]> {
+    return [...this.#items.values()];
+  }
+  async put(item: T): Promise<void> {
+    this.#items.set(item.id, item);
+  }
+  async delete(id: string): Promise<void> {
+    this.#items.delete(id);
+  }
+}
+
 export class InMemoryServices implements DomainServices {
   readonly shareRecords = new Map<string, Share>();
   readonly typeRecords = new Map<string, ShareType>();
@@ -90,6 +114,11 @@ export class InMemoryServices implements DomainServices {
   readonly pools: PoolService;
   readonly migrations: MigrationService & { advance(shareId: string, state: TaskState, totalProgress?: number): void };
   readonly tokens: TokenVerifier;
+  readonly shareNetworks: ShareNetworkService;
+  readonly securityServices: SecurityServiceService;
+  readonly schedules: ScheduleService;
+  readonly scheduleRecords = new InMemoryScheduleStore();
+  readonly scheduler = new RecordingScheduler();
 
   constructor(options: InMemoryOptions = {}) {
     this.poolList = [...(options.pools ?? [testPool('local@alpha#default'), testPool('local@beta#default')])];
@@ -105,6 +134,33 @@ export class InMemoryServices implements DomainServices {
     this.pools = this.poolService();
     this.shares = this.shareService();
     this.migrations = this.migrationService(options.instantPhase1 ?? false);
+    // The real services over in-memory collections: only the storage is a stand-in.
+    const networkDeps = {
+      networks: new MapCollection<ShareNetwork>(),
+      securityServices: new MapCollection<SecurityService>(),
+      shares: { list: async () => [...this.shareRecords.values()] } as unknown as ShareStore,
+      clock: { now: () => new Date() },
+      ids: { newId: () => randomUUID() },
+    };
+    this.shareNetworks = new CatalogShareNetworkService(networkDeps);
+    this.securityServices = new CatalogSecurityServiceService(networkDeps);
+    // The real schedule service over an in-memory store; a scheduler that only records what it was asked.
+    this.schedules = new StoredScheduleService({
+      schedules: this.scheduleRecords,
+      scheduler: this.scheduler,
+      shares: { get: async (id) => this.shareRecords.get(id) ?? null },
+      pools: {
+        get: async (host) => {
+          const pool = this.poolList.find((p) => p.name === host);
+          if (!pool) throw new NotFoundError(`Pool ${host} not found.`);
+          return pool;
+        },
+      },
+      shareTypes: this.shareTypes,
+      migrations: this.migrations,
+      clock: { now: () => new Date() },
+      ids: { newId: () => randomUUID() },
+    });
   }
 
   share(id: string): Share {

@@ -71,6 +71,7 @@ describe('Function: loadLocalBackends', () => {
         root: path.join(dir, 'backends', backend),
         pools: [{ name: 'default' }],
         driver_handles_share_servers: false,
+        security_service_types: [],
         share_backend_name: backend,
         snapshot_support: false,
       })),
@@ -97,6 +98,7 @@ describe('Function: loadLocalBackends', () => {
         root: path.join(dir, 'gold'),
         pools: [{ name: 'p1', total_capacity_gb: 50 }],
         driver_handles_share_servers: false,
+        security_service_types: [],
         share_backend_name: 'gold',
         snapshot_support: true,
       },
@@ -106,7 +108,7 @@ describe('Function: loadLocalBackends', () => {
   it.each([
     ['{ "backends": [ { "backend": "gold", "root": "/x", "pool": [] } ] }', /backends\[0\] has unknown key "pool"/],
     ['{ "backends": [ { "backend": "gold", "root": "/x", "pools": [ { "name": "p", "total_capacity_gb": -1 } ] } ] }', /backends\[0\]\.pools\[0\]\.total_capacity_gb must be a positive number/],
-    ['{ "backends": [ { "backend": "gold", "root": "/x", "pools": [ { "name": "p" } ], "driver_handles_share_servers": true } ] }', /driver_handles_share_servers must be false/],
+    ['{ "backends": [ { "backend": "gold", "root": "/x", "pools": [ { "name": "p" } ], "security_service_types": ["nis"] } ] }', /security_service_types must be a list of ldap, kerberos, active_directory/],
     ['{ "backends": [] }', /"backends" must be a non-empty array/],
     ['{ "backends": ', /is not valid JSON/],
   ])('rejects a bad config: %s', async (content, message) => {

@@ -21,6 +21,7 @@ export async function ensureDestinationInstance(deps: MigrationDeps, migration: 
       status: ShareStatus.MIGRATING_TO,
       share_type_id: migration.options.new_share_type_id ?? s.share_type_id,
       export_locations: [],
+      share_network_id: migration.destination_share_network_id ?? null,
       created_at: deps.clock.now().toISOString(),
     };
     return withInstance(withInstance(s, { ...source, status: ShareStatus.MIGRATING }), destination);
@@ -43,6 +44,7 @@ export async function driverRequest(deps: MigrationDeps, migration: Migration): 
       status: ShareStatus.MIGRATING_TO,
       share_type_id: migration.options.new_share_type_id ?? share.share_type_id,
       export_locations: [],
+      share_network_id: migration.destination_share_network_id ?? null,
       created_at: migration.created_at,
     },
     destinationHost: parseHost(migration.destination_host),

@@ -1,17 +1,21 @@
 import type { DriverRegistry } from '../../drivers/driver.ts';
 import type { DriverPoolService } from '../pools/pool-service.ts';
 import type { Clock, CopyTaskControl, IdGenerator, MigrationStore, ShareStore, WorkflowPort } from '../ports.ts';
-import type { ShareTypeService } from '../services.ts';
+import type { ShareNetworkService, ShareTypeService } from '../services.ts';
+import type { ScheduleStore } from '../schedules/ports.ts';
 
 /** Everything the migration steps and the migration API need; built by each process's composition root. */
 export interface MigrationDeps {
   readonly shares: ShareStore;
   readonly migrations: MigrationStore;
   readonly shareTypes: ShareTypeService;
+  readonly shareNetworks: ShareNetworkService;
   readonly pools: DriverPoolService;
   readonly drivers: DriverRegistry;
   readonly workflow: WorkflowPort;
   readonly copyTasks: CopyTaskControl;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** Where the first state records the firing of a schedule that started its execution (absent: not recorded). */
+  readonly schedules?: ScheduleStore;
 }

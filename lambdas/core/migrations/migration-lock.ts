@@ -2,7 +2,8 @@ import { ConcurrentUpdateError, InvalidRequestError, InvalidShareStateError } fr
 import { parseHost } from '../host.ts';
 import type { Migration, Share } from '../model.ts';
 import { ShareStatus } from '../model.ts';
-import { filterPools } from '../pools/pool-filter.ts';
+import { filterPools, parseBooleanSpec } from '../pools/pool-filter.ts';
+import { placementForNetwork } from '../share-networks/placement.ts';
 import { activeInstance } from '../shares/share-instances.ts';
 import { TaskState, isBusy } from '../task-state.ts';
 import { updateVersioned } from '../versioned-update.ts';
@@ -37,14 +38,14 @@ export async function validateAndLock(deps: MigrationDeps, request: ValidatedMig
   if (source.host === request.destinationHost && request.options.new_share_type_id === null && request.options.new_share_network_id === null) {
     throw new InvalidRequestError(`Destination host ${request.destinationHost} is the same as the share's current host.`, { shareId });
   }
-  if (request.options.new_share_network_id !== null) {
-    throw new InvalidRequestError('new_share_network_id is not supported yet: share networks are not configured.', { shareId });
-  }
   const pool = await deps.pools.get(request.destinationHost).catch(() => {
     throw new InvalidRequestError(`Destination host ${request.destinationHost} was not found among the pools.`, { shareId });
   });
   const type = await deps.shareTypes.get(typeId);
-  const { rejected } = filterPools([pool], type, share.size);
+  const destinationNetwork = request.options.new_share_network_id
+    ?? (parseBooleanSpec(type.extra_specs['driver_handles_share_servers']) === true ? share.share_network_id : null);
+  const needs = await placementForNetwork(deps.shareNetworks, type, destinationNetwork, { shareId });
+  const { rejected } = filterPools([pool], type, share.size, needs);
   if (rejected.length > 0) {
     throw new InvalidRequestError(`Destination host ${request.destinationHost} cannot hold share type ${type.name}: ${rejected[0]!.reason}.`, { shareId });
   }
@@ -57,7 +58,9 @@ export async function validateAndLock(deps: MigrationDeps, request: ValidatedMig
     destination_host: `${destination.host}@${destination.backend}#${destination.pool}`,
     source_instance_id: source.id,
     destination_instance_id: deps.ids.newId(),
-    options: request.options,
+    destination_share_network_id: destinationNetwork,
+    // A new share type may be named by id or name; the record keeps its id.
+    options: { ...request.options, new_share_type_id: request.options.new_share_type_id === null ? null : type.id },
     mechanism: null,
     mechanism_reason: null,
     task_state: TaskState.MIGRATION_STARTING,

@@ -9,6 +9,8 @@ export interface ValidatedMigrationRequest {
   readonly destinationHost: string;
   readonly options: MigrationOptions;
   readonly migrationId: string | null;
+  /** The schedule whose firing started this execution, if one did. */
+  readonly scheduleId: string | null;
 }
 
 const BOOLEAN_OPTIONS = ['writable', 'preserve_metadata', 'preserve_snapshots', 'nondisruptive', 'force_host_assisted_migration', 'auto_complete'] as const;
@@ -37,12 +39,12 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
   if (refresh !== undefined && refresh !== null && (!Number.isInteger(refresh) || (refresh as number) < 1 || (refresh as number) > MAX_COMPLETION_WAIT_SECONDS)) {
     throw new InvalidRequestError(`Invalid refresh_interval ${JSON.stringify(refresh)}: whole seconds from 1 to ${MAX_COMPLETION_WAIT_SECONDS}.`, ids);
   }
-  for (const key of ['new_share_type_id', 'new_share_network_id', 'migration_id'] as const) {
+  for (const key of ['new_share_type_id', 'new_share_network_id', 'migration_id', 'schedule_id'] as const) {
     if (raw[key] !== undefined && raw[key] !== null && typeof raw[key] !== 'string') {
       throw new InvalidRequestError(`Invalid value for ${key}: expected a string.`, ids);
     }
   }
-  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval']);
+  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval', 'schedule_id']);
   const unknown = Object.keys(raw).filter((k) => !known.has(k));
   if (unknown.length > 0) throw new InvalidRequestError(`Unknown migration option(s): ${unknown.join(', ')}.`, ids);
 
@@ -66,7 +68,7 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
       ids,
     );
   }
-  return { shareId, destinationHost: host, options, migrationId: (raw['migration_id'] as string | undefined) ?? null };
+  return { shareId, destinationHost: host, options, migrationId: (raw['migration_id'] as string | undefined) ?? null, scheduleId: (raw['schedule_id'] as string | null | undefined) ?? null };
 }
 
 export function toExecutionInput(shareId: string, host: string, options: MigrationOptions, migrationId: string): MigrationExecutionInput {

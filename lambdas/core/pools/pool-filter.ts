@@ -27,9 +27,19 @@ export function parseBooleanSpec(value: string | undefined): boolean | undefined
 /** Specs that are about the share, not matched against capabilities. */
 const NON_CAPABILITY_SPECS = new Set(['share_backend_name', 'driver_handles_share_servers', 'snapshot_support']);
 
-export function rejectReason(pool: Pool, type: ShareType, sizeGb: number): string | null {
+/** What else a share asks of its pool besides its type and size. */
+export interface PlacementNeeds {
+  /** The security service types of the share's network: a share server on the pool must join each. */
+  readonly securityServiceTypes?: readonly string[];
+}
+
+export function rejectReason(pool: Pool, type: ShareType, sizeGb: number, needs: PlacementNeeds = {}): string | null {
   const caps = pool.capabilities;
   const specs = type.extra_specs;
+  const cannotJoin = (needs.securityServiceTypes ?? []).filter((t) => !caps.security_service_types.includes(t));
+  if (cannotJoin.length > 0) {
+    return `its share servers cannot join security service type(s) ${cannotJoin.join(', ')} (it supports ${caps.security_service_types.join(', ') || 'none'})`;
+  }
 
   const backendName = specs['share_backend_name'];
   if (backendName !== undefined && backendName !== caps.share_backend_name) {
@@ -65,11 +75,11 @@ function capabilityMatches(actual: unknown, wanted: string): boolean {
   return String(actual) === wanted.replace(/^<is>\s*/i, '').trim();
 }
 
-export function filterPools(pools: readonly Pool[], type: ShareType, sizeGb: number): PoolFilterResult {
+export function filterPools(pools: readonly Pool[], type: ShareType, sizeGb: number, needs: PlacementNeeds = {}): PoolFilterResult {
   const passed: Pool[] = [];
   const rejected: PoolRejection[] = [];
   for (const pool of pools) {
-    const reason = rejectReason(pool, type, sizeGb);
+    const reason = rejectReason(pool, type, sizeGb, needs);
     if (reason === null) passed.push(pool);
     else rejected.push({ pool: pool.name, reason });
   }

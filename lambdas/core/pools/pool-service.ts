@@ -3,7 +3,7 @@ import { NotFoundError } from '../errors.ts';
 import { parseHost } from '../host.ts';
 import type { Pool, ShareType } from '../model.ts';
 import type { PoolFilterRequest, PoolService, ShareTypeService } from '../services.ts';
-import { filterPools, weighPools } from './pool-filter.ts';
+import { filterPools, weighPools, type PlacementNeeds } from './pool-filter.ts';
 
 /** Pools as the drivers report them, in Manila's `host@backend#pool` naming. */
 export class DriverPoolService implements PoolService {
@@ -36,8 +36,8 @@ export class DriverPoolService implements PoolService {
   }
 
   /** Pools that can hold a share of `type` and `sizeGb`, best first. */
-  async candidates(type: ShareType, sizeGb: number): Promise<{ passed: Pool[]; rejected: { pool: string; reason: string }[] }> {
-    const result = filterPools(await this.allPools(), type, sizeGb);
+  async candidates(type: ShareType, sizeGb: number, needs: PlacementNeeds = {}): Promise<{ passed: Pool[]; rejected: { pool: string; reason: string }[] }> {
+    const result = filterPools(await this.allPools(), type, sizeGb, needs);
     return { passed: weighPools(result.passed), rejected: [...result.rejected] };
   }
 

@@ -3,7 +3,8 @@ import { ForbiddenError, InvalidRequestError, InvalidShareStateError, NotFoundEr
 import type { AccessRule, Share, ShareInstance } from '../model.ts';
 import { ShareStatus } from '../model.ts';
 import type { Clock, IdGenerator, ShareStore } from '../ports.ts';
-import type { AllowAccessRequest, CreateShareRequest, ShareFilter, ShareService, ShareTypeService } from '../services.ts';
+import type { AllowAccessRequest, CreateShareRequest, ShareFilter, ShareNetworkService, ShareService, ShareTypeService } from '../services.ts';
+import { placementForNetwork } from '../share-networks/placement.ts';
 import { isBusy } from '../task-state.ts';
 import { updateVersioned } from '../versioned-update.ts';
 import type { DriverPoolService } from '../pools/pool-service.ts';
@@ -13,6 +14,7 @@ import { activeInstance } from './share-instances.ts';
 export interface ShareServiceDeps {
   readonly shares: ShareStore;
   readonly shareTypes: ShareTypeService;
+  readonly shareNetworks: ShareNetworkService;
   readonly pools: DriverPoolService;
   readonly drivers: DriverRegistry;
   readonly clock: Clock;
@@ -35,7 +37,8 @@ export class DriverShareService implements ShareService {
       throw new InvalidRequestError(`Invalid share protocol ${String(request.share_proto)}: NFS or CIFS.`);
     }
     const type = request.share_type ? await shareTypes.get(request.share_type) : await shareTypes.getDefault();
-    const { passed, rejected } = await pools.candidates(type, request.size);
+    const needs = await placementForNetwork(this.deps.shareNetworks, type, request.share_network_id ?? null);
+    const { passed, rejected } = await pools.candidates(type, request.size, needs);
     const pool = request.only_host ? passed.find((p) => p.name === request.only_host) : passed[0];
     if (request.only_host && !pool) {
       const why = rejected.find((r) => r.pool === request.only_host)?.reason ?? 'no such pool';
@@ -54,6 +57,7 @@ export class DriverShareService implements ShareService {
       status: ShareStatus.CREATING,
       share_type_id: type.id,
       export_locations: [],
+      share_network_id: request.share_network_id ?? null,
       created_at: now,
     };
     const share: Share = {

@@ -28,10 +28,16 @@ export interface LocalBackendConfig {
   readonly root: string;
   readonly pools: readonly LocalPoolConfig[];
   /**
-   * The local driver manages no share servers.
+   * With true, the backend manages share servers: a share server is a folder per share network
+   * (`<pool>/servers/server-<share network id>/`), created on first use, holding that network's shares.
    * @default false
    */
-  readonly driver_handles_share_servers?: false;
+  readonly driver_handles_share_servers?: boolean;
+  /**
+   * The security service types (ldap, kerberos, active_directory) this backend's share servers can join.
+   * @default none
+   */
+  readonly security_service_types?: readonly string[];
   /**
    * What the pools report as share_backend_name (share types can select on it).
    * @default - the backend name
@@ -55,7 +61,8 @@ export interface ResolvedLocalBackendConfig {
   readonly backend: string;
   readonly root: string;
   readonly pools: readonly LocalPoolConfig[];
-  readonly driver_handles_share_servers: false;
+  readonly driver_handles_share_servers: boolean;
+  readonly security_service_types: readonly string[];
   readonly share_backend_name: string;
   readonly snapshot_support: boolean;
   readonly faults?: DriverFaults;
@@ -66,7 +73,7 @@ export const DEFAULT_BACKENDS: readonly string[] = ['alpha', 'beta'];
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 const HOST_NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
-const BACKEND_KEYS = new Set(['host', 'backend', 'root', 'pools', 'driver_handles_share_servers', 'share_backend_name', 'snapshot_support', 'faults']);
+const BACKEND_KEYS = new Set(['host', 'backend', 'root', 'pools', 'driver_handles_share_servers', 'security_service_types', 'share_backend_name', 'snapshot_support', 'faults']);
 const POOL_KEYS = new Set(['name', 'total_capacity_gb']);
 
 /**
@@ -152,7 +159,11 @@ function resolveWith(raw: unknown, at: string, fail: (message: string) => never)
   if (typeof root !== 'string' || !path.isAbsolute(root)) fail(`${at}.root must be an absolute path`);
   if (!Array.isArray(pools) || pools.length === 0) fail(`${at}.pools must be a non-empty array of { "name": "..." }`);
   const dhss = raw.driver_handles_share_servers ?? false;
-  if (dhss !== false) fail(`${at}.driver_handles_share_servers must be false: the local driver manages no share servers`);
+  if (typeof dhss !== 'boolean') fail(`${at}.driver_handles_share_servers must be true or false`);
+  const securityServiceTypes = raw.security_service_types ?? [];
+  if (!Array.isArray(securityServiceTypes) || securityServiceTypes.some((t) => !['ldap', 'kerberos', 'active_directory'].includes(t as string))) {
+    fail(`${at}.security_service_types must be a list of ldap, kerberos, active_directory`);
+  }
   const shareBackendName = raw.share_backend_name ?? backend;
   if (typeof shareBackendName !== 'string' || shareBackendName.length === 0) fail(`${at}.share_backend_name must be a non-empty string`);
   const snapshotSupport = raw.snapshot_support ?? false;
@@ -173,7 +184,8 @@ function resolveWith(raw: unknown, at: string, fail: (message: string) => never)
     backend: backend as string,
     root: path.normalize(root as string),
     pools: resolvedPools,
-    driver_handles_share_servers: false,
+    driver_handles_share_servers: dhss as boolean,
+    security_service_types: securityServiceTypes as string[],
     share_backend_name: shareBackendName as string,
     snapshot_support: snapshotSupport as boolean,
     ...(raw.faults !== undefined ? { faults: raw.faults as DriverFaults } : {}),

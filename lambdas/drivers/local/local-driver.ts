@@ -127,7 +127,7 @@ interface MigrationLocations {
 
 export class LocalDriver implements ShareDriver {
   readonly backendHost: string;
-  readonly driverHandlesShareServers = false;
+  readonly driverHandlesShareServers: boolean;
   readonly config: ResolvedLocalBackendConfig;
   readonly #pools: ReadonlyMap<string, LocalPoolConfig>;
 
@@ -135,6 +135,7 @@ export class LocalDriver implements ShareDriver {
   constructor(config: LocalBackendConfig) {
     this.config = resolveLocalBackendConfig(config);
     this.backendHost = `${this.config.host}@${this.config.backend}`;
+    this.driverHandlesShareServers = this.config.driver_handles_share_servers;
     this.#pools = new Map(this.config.pools.map((pool) => [pool.name, pool]));
   }
 
@@ -177,6 +178,7 @@ export class LocalDriver implements ShareDriver {
           share_proto: request.share_proto,
         };
         await writeJsonAtomic(path.join(staging, LocalInstanceFiles.INSTANCE), record);
+        if (this.config.driver_handles_share_servers) await this.#ensureShareServer(path.dirname(location.dir), instance);
         try {
           await rename(staging, location.dir);
         } catch (err) {
@@ -377,6 +379,9 @@ export class LocalDriver implements ShareDriver {
 
   async #compatibility(source: ShareInstance, destinationHost: Host): Promise<MigrationCompatibility> {
     const from = this.#locate(source);
+    if (this.config.driver_handles_share_servers) {
+      return incompatible(`${this.backendHost} handles share servers: the local driver does not move instances between share servers`);
+    }
     if (destinationHost.host !== this.config.host || destinationHost.backend !== this.config.backend) {
       return incompatible(
         `different backend: ${formatHost(destinationHost)} is not on ${this.backendHost}, and the local driver only moves instances between pools of one backend`,
@@ -460,7 +465,7 @@ export class LocalDriver implements ShareDriver {
       create_share_from_snapshot_support: false,
       revert_to_snapshot_support: false,
       mount_snapshot_support: false,
-      security_service_types: [],
+      security_service_types: [...this.config.security_service_types],
     };
   }
 
@@ -507,7 +512,29 @@ export class LocalDriver implements ShareDriver {
     if (!/^[A-Za-z0-9_.-]+$/.test(instance.id) || instance.id.startsWith('.')) {
       throw new DriverError(`Instance id "${instance.id}" cannot name a folder`, { shareId: instance.share_id });
     }
-    return { pool: host.pool, dir: path.join(this.poolPath(host.pool), `share-${instance.id}`) };
+    if (!this.config.driver_handles_share_servers) {
+      return { pool: host.pool, dir: path.join(this.poolPath(host.pool), `share-${instance.id}`) };
+    }
+    // The share server of the instance's share network holds it; the server folder is made on first use.
+    const network = instance.share_network_id;
+    if (!network || !/^[A-Za-z0-9_-]+$/.test(network)) {
+      throw new DriverError(`Instance ${instance.id} needs a share network on ${this.backendHost}, which handles share servers`, { shareId: instance.share_id });
+    }
+    return { pool: host.pool, dir: path.join(this.poolPath(host.pool), 'servers', `server-${network}`, `share-${instance.id}`) };
+  }
+
+  /** The share server of a share network: its folder and a record of what it serves, made on first use. */
+  async #ensureShareServer(serverDir: string, instance: ShareInstance): Promise<void> {
+    const record = path.join(serverDir, 'server.json');
+    if (await exists(record)) return;
+    await mkdir(serverDir, { recursive: true });
+    await writeJsonAtomic(record, {
+      version: 1,
+      share_network_id: instance.share_network_id,
+      backend: this.backendHost,
+      security_service_types: this.config.security_service_types,
+      created_at: new Date().toISOString(),
+    });
   }
 
   /** Domain errors pass through; anything else (a file system error) becomes a DriverError that says what failed. */

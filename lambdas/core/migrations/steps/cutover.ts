@@ -32,6 +32,7 @@ export async function cutoverStep(deps: MigrationDeps, state: MigrationExecution
         ...(src ? withInstance(switched, { ...src, status: ShareStatus.INACTIVE }) : switched),
         active_instance_id: destination.id,
         share_type_id: migration.options.new_share_type_id ?? s.share_type_id,
+        share_network_id: migration.destination_share_network_id ?? null,
       };
     });
   }

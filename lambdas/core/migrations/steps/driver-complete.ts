@@ -22,6 +22,7 @@ export async function driverCompleteStep(deps: MigrationDeps, state: MigrationEx
       ...withoutInstance(withInstance(s, destination), migration.source_instance_id),
       active_instance_id: destination.id,
       share_type_id: migration.options.new_share_type_id ?? s.share_type_id,
+        share_network_id: migration.destination_share_network_id ?? null,
     }));
   }
   const done = await finish(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({

@@ -1,3 +1,5 @@
+import { ConcurrentUpdateError, errorMessage } from '../../errors.ts';
+import { recordWorkflowFiring } from '../../schedules/fire-schedule.ts';
 import { TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState, ValidateStepInput } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
@@ -9,12 +11,19 @@ const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /**
  * First state: the same checks and lock as the API, for executions started from the console or a
  * schedule. With no migration_id in the input, the execution's name becomes the migration id, so a
- * retried invocation finds its own lock instead of a busy share.
+ * retried invocation finds its own lock instead of a busy share. With a schedule_id (EventBridge
+ * Scheduler started the execution), the firing is recorded on that schedule: the migration it locked,
+ * or why it refused.
  */
 export async function validateStep(deps: MigrationDeps, input: ValidateStepInput): Promise<MigrationExecutionState> {
   const request = validateMigrationInput(input.request);
   const migrationId = request.migrationId ?? (EXECUTION_NAME.test(input.execution_name ?? '') ? input.execution_name : null);
-  const migration = await validateAndLock(deps, { ...request, migrationId });
+  const migration = await validateAndLock(deps, { ...request, migrationId }).catch(async (err: unknown) => {
+    // A schedule's firing that cannot start records why; a lost race is retried by the workflow instead.
+    if (request.scheduleId !== null && !(err instanceof ConcurrentUpdateError)) await recordFiring(deps, request.scheduleId, { reason: errorMessage(err) });
+    throw err;
+  });
+  if (request.scheduleId !== null) await recordFiring(deps, request.scheduleId, { migrationId: migration.id });
   const state: MigrationExecutionState = {
     migration_id: migration.id,
     share_id: migration.share_id,
@@ -24,4 +33,10 @@ export async function validateStep(deps: MigrationDeps, input: ValidateStepInput
     return { ...state, driver_assisted: migration.mechanism === 'driver_assisted', resume_at: migration.mechanism === 'driver_assisted' ? 'driver-complete' : 'cutover' };
   }
   return state;
+}
+
+/** Recording is a report, not part of the migration: its failure neither fails a started migration nor hides a refusal. */
+async function recordFiring(deps: MigrationDeps, scheduleId: string, result: { migrationId: string } | { reason: string }): Promise<void> {
+  if (!deps.schedules) return;
+  await recordWorkflowFiring(deps.schedules, deps.clock, scheduleId, result).catch(() => undefined);
 }

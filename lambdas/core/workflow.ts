@@ -23,6 +23,11 @@ export interface MigrationExecutionInput {
   /** Seconds between refreshes of the bulk copy while waiting for migration_complete (host-assisted). */
   readonly refresh_interval?: number | null;
   readonly migration_id?: string;
+  /**
+   * Set by a schedule's trigger (EventBridge Scheduler on AWS): the first state records on that
+   * schedule the migration it started, or why it refused to start one.
+   */
+  readonly schedule_id?: string;
 }
 
 /** What the first state receives: the execution input and the execution's name. */

@@ -15,6 +15,7 @@ import type { Step } from '../lambdas/core/workflow.ts';
 import { LocalDriverRegistry, loadLocalBackends } from '../lambdas/drivers/local/index.ts';
 import { createApiHandler } from '../lambdas/api/handler.ts';
 import { resolveAdminToken } from './admin-token.ts';
+import { JsonLinesEventLog } from './event-log.ts';
 import { LocalCopyTaskRunner, copyTaskTableEnv } from './copy-task-runner.ts';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION, startDynalite } from './dynalite-server.ts';
 import { startApiServer } from './http-server.ts';
@@ -107,6 +108,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     workflow,
     copyTasks,
     tokens: new HashedTokenVerifier(sha256Hex(admin.token)),
+    events: new JsonLinesEventLog(path.join(dataDir, 'events.jsonl')),
     schedules: new ScheduleTable(documents, dynalite.tableNames.catalog),
     scheduler: scheduleTicker,
   });

@@ -1,5 +1,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgePublisher } from '../adapters/eventbridge/eventbridge-publisher.ts';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { HashedTokenVerifier } from '../core/auth/hashed-token-verifier.ts';
 import { createDocumentClient } from '../adapters/dynamodb/document-client.ts';
@@ -8,6 +10,7 @@ import { createShareTable } from '../adapters/dynamodb/share-table.ts';
 import { ShareTypeTable } from '../adapters/dynamodb/share-type-table.ts';
 import { ScheduleTable } from '../adapters/dynamodb/schedule-table.ts';
 import { EventBridgeScheduler } from '../adapters/scheduler/eventbridge-scheduler.ts';
+import { SchedulerEnv } from '../adapters/scheduler/scheduler-env.ts';
 import type { SchedulerPort } from '../core/schedules/ports.ts';
 import { CatalogTableCollection } from '../adapters/dynamodb/catalog-collection.ts';
 import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../adapters/dynamodb/table-schema.ts';
@@ -40,6 +43,7 @@ function build(env: NodeJS.ProcessEnv): Composition {
     workflow: new StepFunctionsWorkflow(new SFNClient({}), env['SMIG_STATE_MACHINE_ARN'] ?? ''),
     copyTasks: new EcsCopyTaskControl(new ECSClient({}), env['SMIG_COPY_CLUSTER'] ?? ''),
     tokens: new HashedTokenVerifier(required(env, 'SMIG_ADMIN_TOKEN_SHA256')),
+    events: new EventBridgePublisher(new EventBridgeClient({}), required(env, 'SMIG_EVENT_BUS_NAME')),
     schedules: new ScheduleTable(documents, required(env, CATALOG_TABLE.envVar)),
     scheduler: schedulerFrom(env),
   });
@@ -50,18 +54,18 @@ function build(env: NodeJS.ProcessEnv): Composition {
  * record firings in the table: they get a SchedulerPort that says so if anything asks it to schedule.
  */
 function schedulerFrom(env: NodeJS.ProcessEnv): SchedulerPort {
-  const groupName = env['SMIG_SCHEDULE_GROUP'];
+  const groupName = env[SchedulerEnv.GROUP];
   if (!groupName) {
     const refuse = async (): Promise<never> => {
-      throw new Error('SMIG_SCHEDULE_GROUP is not set in this function: the CDK stack configures EventBridge Scheduler for the API function only');
+      throw new Error(`${SchedulerEnv.GROUP} is not set in this function: the CDK stack configures EventBridge Scheduler for the API function only`);
     };
     return { put: refuse, delete: refuse };
   }
   return new EventBridgeScheduler(new SchedulerClient({}), {
     groupName,
-    roleArn: required(env, 'SMIG_SCHEDULER_ROLE_ARN'),
-    deadLetterQueueArn: required(env, 'SMIG_SCHEDULE_DLQ_ARN'),
-    stateMachineArn: required(env, 'SMIG_STATE_MACHINE_ARN'),
+    roleArn: required(env, SchedulerEnv.ROLE_ARN),
+    deadLetterQueueArn: required(env, SchedulerEnv.DLQ_ARN),
+    stateMachineArn: required(env, SchedulerEnv.STATE_MACHINE_ARN),
   });
 }
 

@@ -3,6 +3,7 @@ import { DriverPoolService } from '../core/pools/pool-service.ts';
 import type { Clock, CopyTaskControl, IdGenerator, MigrationStore, ShareStore, ShareTypeStore, WorkflowPort } from '../core/ports.ts';
 import type { DomainServices, TokenVerifier } from '../core/services.ts';
 import { DriverShareService } from '../core/shares/share-service.ts';
+import { DriverSnapshotService } from '../core/snapshots/snapshot-service.ts';
 import { StoredShareTypeService } from '../core/share-types/share-type-service.ts';
 import { WorkflowMigrationService } from '../core/migrations/migration-service.ts';
 import type { MigrationDeps } from '../core/migrations/migration-deps.ts';
@@ -11,6 +12,7 @@ import type { ScheduleStore, SchedulerPort } from '../core/schedules/ports.ts';
 import { StoredScheduleService, type ScheduleDeps } from '../core/schedules/schedule-service.ts';
 import type { SecurityService, ShareNetwork } from '../core/model.ts';
 import type { CatalogCollection } from '../core/share-networks/ports.ts';
+import type { MigrationEventPublisher } from '../core/events/migration-event.ts';
 import { CatalogSecurityServiceService, CatalogShareNetworkService } from '../core/share-networks/share-network-service.ts';
 
 /** The adapters a process chose (AWS or local); everything else is wired the same way everywhere. */
@@ -22,6 +24,8 @@ export interface Adapters {
   readonly workflow: WorkflowPort;
   readonly copyTasks: CopyTaskControl;
   readonly tokens: TokenVerifier;
+  /** Where task_state changes are published: an EventBridge bus on AWS, a JSON-lines file at home. */
+  readonly events: MigrationEventPublisher;
   /** Migration schedules (catalog table). */
   readonly schedules: ScheduleStore;
   /** What makes schedules fire: EventBridge Scheduler on AWS, the local ticker at home. */
@@ -56,6 +60,7 @@ export function composeDomain(adapters: Adapters): Composition {
     drivers: adapters.drivers,
     workflow: adapters.workflow,
     copyTasks: adapters.copyTasks,
+    events: adapters.events,
     clock,
     ids,
     schedules: adapters.schedules,
@@ -76,6 +81,7 @@ export function composeDomain(adapters: Adapters): Composition {
     scheduleDeps,
     services: {
       shares: new DriverShareService({ shares: adapters.shares, shareTypes, shareNetworks, pools, drivers: adapters.drivers, clock, ids }),
+      snapshots: new DriverSnapshotService({ shares: adapters.shares, shareTypes, drivers: adapters.drivers, clock, ids }),
       shareTypes,
       pools,
       migrations,

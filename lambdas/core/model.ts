@@ -72,10 +72,51 @@ export interface Share {
   readonly access_rules: readonly AccessRule[];
   /** The migration that holds the share, if any (the lock). */
   readonly migration_id: string | null;
+  /** Its snapshots, kept in the share's record like instances and rules (absent on records written before snapshots). */
+  readonly snapshots?: readonly ShareSnapshot[];
   readonly created_at: string;
   readonly updated_at: string;
   /** Incremented by every write; each write is conditional on the version it read. */
   readonly version: number;
+}
+
+/** Snapshot status values (Manila's constants.STATUS_*). */
+export const SnapshotStatus = {
+  CREATING: 'creating',
+  AVAILABLE: 'available',
+  ERROR: 'error',
+  DELETING: 'deleting',
+} as const;
+export type SnapshotStatus = (typeof SnapshotStatus)[keyof typeof SnapshotStatus];
+
+/**
+ * One snapshot's copy on one share instance (Manila's share snapshot instance). A snapshot has one on the
+ * active instance; while a host-assisted migration replays snapshots, also one on the destination.
+ */
+export interface ShareSnapshotInstance {
+  readonly id: string;
+  readonly share_instance_id: string;
+  readonly status: SnapshotStatus;
+  /** Where the driver keeps it, relative to its share instance (so it stays true when the instance moves). */
+  readonly provider_location: string | null;
+  readonly created_at: string;
+}
+
+/** A point-in-time, read-only copy of a share's data (Manila's share snapshot). */
+export interface ShareSnapshot {
+  readonly id: string;
+  readonly share_id: string;
+  readonly name: string | null;
+  readonly description: string | null;
+  /** GiB: the share's size when it was taken. */
+  readonly size: number;
+  readonly status: SnapshotStatus;
+  readonly project_id: string;
+  readonly user_id: string;
+  /** When it was taken; a migration that replays it keeps this time. */
+  readonly created_at: string;
+  readonly updated_at: string | null;
+  readonly instances: readonly ShareSnapshotInstance[];
 }
 
 /** Manila's security service kinds: what a share server joins to authenticate users. */
@@ -230,10 +271,24 @@ export interface Migration {
   /** The running copy task (ECS task ARN, or the local child's id), recorded by the copy task itself. */
   readonly copy_task_id?: string | null;
   readonly error: MigrationErrorInfo | null;
+  /** The last task_state whose change event was published (events are delivered at least once). */
+  readonly published_task_state?: TaskState | null;
+  /** Host-assisted with snapshots: the snapshot being replayed onto the destination, and how far the replay is. */
+  readonly snapshot_replay?: SnapshotReplayProgress | null;
   /** When the source went read-only and when it was released; the switchover window. */
   readonly read_only_since: string | null;
   readonly read_only_until: string | null;
   readonly created_at: string;
   readonly updated_at: string;
   readonly version: number;
+}
+
+/** Where a migration's replay of the share's snapshots stands (migration_get_progress shows it). */
+export interface SnapshotReplayProgress {
+  /** Snapshots replayed onto the destination so far. */
+  readonly replayed: number;
+  readonly total: number;
+  /** The snapshot being copied now, or null once all are replayed. */
+  readonly snapshot_id: string | null;
+  readonly snapshot_name: string | null;
 }

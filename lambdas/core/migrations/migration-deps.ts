@@ -2,6 +2,7 @@ import type { DriverRegistry } from '../../drivers/driver.ts';
 import type { DriverPoolService } from '../pools/pool-service.ts';
 import type { Clock, CopyTaskControl, IdGenerator, MigrationStore, ShareStore, WorkflowPort } from '../ports.ts';
 import type { ShareNetworkService, ShareTypeService } from '../services.ts';
+import type { MigrationEventPublisher } from '../events/migration-event.ts';
 import type { ScheduleStore } from '../schedules/ports.ts';
 
 /** Everything the migration steps and the migration API need; built by each process's composition root. */
@@ -16,6 +17,7 @@ export interface MigrationDeps {
   readonly copyTasks: CopyTaskControl;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  readonly events: MigrationEventPublisher;
   /** Where the first state records the firing of a schedule that started its execution (absent: not recorded). */
   readonly schedules?: ScheduleStore;
 }

@@ -8,7 +8,7 @@ import { activeInstance } from '../shares/share-instances.ts';
 import { TaskState, isBusy } from '../task-state.ts';
 import { updateVersioned } from '../versioned-update.ts';
 import type { MigrationDeps } from './migration-deps.ts';
-import { loadShare } from './migration-records.ts';
+import { loadShare, publishTaskState } from './migration-records.ts';
 import type { ValidatedMigrationRequest } from './migration-request.ts';
 
 /**
@@ -89,7 +89,7 @@ export async function validateAndLock(deps: MigrationDeps, request: ValidatedMig
     await deps.migrations.delete(migration.id, migration.version).catch(() => undefined);
     throw err;
   }
-  return migration;
+  return publishTaskState(deps, migration, null);
 }
 
 /** Manila: the share must be available and not busy with another task. */

@@ -4,6 +4,7 @@ import { canTransition } from '../task-state-transitions.ts';
 import { TaskState, isTerminal } from '../task-state.ts';
 import { IllegalTransitionError } from '../errors.ts';
 import { updateVersioned } from '../versioned-update.ts';
+import { TASK_STATE_CHANGE, taskStateChange } from '../events/migration-event.ts';
 import type { MigrationDeps } from './migration-deps.ts';
 
 /** The happy paths' order, so a replayed step can tell "already past this state" from a real conflict. */
@@ -73,7 +74,9 @@ export async function advance(
   extra: (m: Migration) => Partial<Migration> = () => ({}),
   options: { mirror: boolean } = { mirror: true },
 ): Promise<Migration> {
-  const migration = await patchMigration(deps, migrationId, (m) => {
+  let previous: TaskState | null = null;
+  let migration = await patchMigration(deps, migrationId, (m) => {
+    previous = m.task_state;
     if (alreadyReached(m.task_state, to)) return null;
     if (!canTransition(m.task_state, to)) {
       throw new IllegalTransitionError(m.task_state, to, { shareId: m.share_id, migrationId });
@@ -81,6 +84,7 @@ export async function advance(
     const at = deps.clock.now().toISOString();
     return { ...extra(m), task_state: to, history: [...m.history, { task_state: to, at }] };
   });
+  migration = await publishTaskState(deps, migration, previous);
   // A final state is mirrored by releaseShare, in the same write that makes the share available, so
   // no reader sees migration_success on a share that is still `migrating`.
   if (options.mirror) await mirrorTaskState(deps, migration);
@@ -95,6 +99,17 @@ export function finish(
   extra: (m: Migration) => Partial<Migration> = () => ({}),
 ): Promise<Migration> {
   return advance(deps, migrationId, to, extra, { mirror: false });
+}
+
+/**
+ * Publishes the change to the migration's current task_state unless that was done: a step replayed
+ * after a failed publish publishes again, so every change is delivered at least once.
+ */
+export async function publishTaskState(deps: MigrationDeps, migration: Migration, previous: TaskState | null): Promise<Migration> {
+  if (migration.published_task_state === migration.task_state) return migration;
+  const before = previous === migration.task_state ? (migration.history.at(-2)?.task_state ?? null) : previous;
+  await deps.events.publish(TASK_STATE_CHANGE, taskStateChange(migration, before));
+  return patchMigration(deps, migration.id, (m) => (m.task_state === migration.task_state ? { published_task_state: m.task_state } : null));
 }
 
 export function alreadyReached(current: TaskState, to: TaskState): boolean {

@@ -8,6 +8,7 @@ import { CopyTask } from './copy-task.ts';
 import { ADMIN_TOKEN_SHA256_PATTERN, ManilaApi } from './manila-api.ts';
 import { CompositionEnv } from './migration-function.ts';
 import { MigrationLambdas } from './migration-lambdas.ts';
+import { MigrationSchedules } from './migration-schedules.ts';
 import { MigrationTables } from './migration-tables.ts';
 import { MigrationWorkflow } from './migration-workflow.ts';
 
@@ -59,13 +60,14 @@ export interface ShareMigrationStackProps extends StackProps {
   readonly apiAuthorizationType?: apigateway.AuthorizationType;
 }
 
-/** share-migration on AWS: tables, step Lambdas, the copy task, the workflow and the API, wired together. */
+/** share-migration on AWS: tables, step Lambdas, the copy task, the workflow, schedules and the API, wired together. */
 export class ShareMigrationStack extends Stack {
   readonly tables: MigrationTables;
   readonly lambdas: MigrationLambdas;
   readonly copyTask: CopyTask;
   readonly workflow: MigrationWorkflow;
   readonly api: ManilaApi;
+  readonly schedules: MigrationSchedules;
 
   constructor(scope: Construct, id: string, props: ShareMigrationStackProps = {}) {
     super(scope, id, props);
@@ -95,14 +97,17 @@ export class ShareMigrationStack extends Stack {
     });
     // The ARN built from the state machine's name, not the resource's: see MigrationWorkflow.stateMachineArn.
     this.lambdas.addEnvironment(CompositionEnv.STATE_MACHINE_ARN, this.workflow.stateMachineArn);
+    // Scheduled migrations: EventBridge Scheduler starts the state machine; the API creates the schedules.
+    this.schedules = new MigrationSchedules(this, 'Schedules', { stateMachineArn: this.workflow.stateMachineArn });
     this.api = new ManilaApi(this, 'Api', {
       tables: this.tables,
       stateMachine: this.workflow.stateMachine,
       copyCluster: this.copyTask.cluster,
       adminTokenSha256,
-      environment: { [CompositionEnv.BACKENDS]: backends },
+      environment: { [CompositionEnv.BACKENDS]: backends, ...this.schedules.environment },
       authorizationType: props.apiAuthorizationType,
     });
+    this.schedules.grantManageSchedules(this.api.handler);
   }
 
   /** The context value, checked, or else the NoEcho parameter: synth needs no value. */

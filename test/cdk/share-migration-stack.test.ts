@@ -335,7 +335,7 @@ describe('Construct: MigrationWorkflow', () => {
 });
 
 describe('Construct: ManilaApi', () => {
-  it('lets the API function use the three tables, start executions, answer task tokens and stop copy tasks of its cluster, and nothing else', () => {
+  it('lets the API function use the three tables, start executions, answer task tokens, stop copy tasks of its cluster and manage migration schedules, and nothing else', () => {
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.api.handler.role!) }],
@@ -361,12 +361,15 @@ describe('Construct: ManilaApi', () => {
               ],
             },
           },
+          // test/cdk/migration-schedules.test.ts: the schedules of its group, and the scheduler role passed to EventBridge Scheduler only.
+          Match.objectLike({ Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'] }),
+          Match.objectLike({ Action: 'iam:PassRole' }),
         ],
       },
     });
   });
 
-  it('gives the API function what lambdas/composition/aws.ts reads: state machine, copy cluster, backends, admin token hash', () => {
+  it('gives the API function what lambdas/composition/aws.ts reads: state machine, copy cluster, backends, admin token hash, schedules', () => {
     // Assess
     const resource = template.toJSON().Resources[logicalId(stack.api.handler)];
     expect(resource.Properties.Environment.Variables).toEqual({
@@ -379,6 +382,9 @@ describe('Construct: ManilaApi', () => {
       SMIG_COPY_CLUSTER: { 'Fn::GetAtt': [logicalId(stack.copyTask.cluster), 'Arn'] },
       SMIG_BACKENDS: '{"backends":[]}',
       SMIG_ADMIN_TOKEN_SHA256: { Ref: ADMIN_TOKEN_SHA256_PARAMETER },
+      SMIG_SCHEDULE_GROUP: 'ShareMigration-migrations',
+      SMIG_SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [logicalId(stack.schedules.role), 'Arn'] },
+      SMIG_SCHEDULE_DLQ_ARN: { 'Fn::GetAtt': [logicalId(stack.schedules.deadLetterQueue), 'Arn'] },
     });
   });
 

@@ -14,7 +14,7 @@ import { scheduleExecutionInput } from '../../core/schedules/fire-schedule.ts';
 import { MAX_WINDOW_MINUTES, MIN_WINDOW_MINUTES, ScheduleKind, type MigrationSchedule } from '../../core/schedules/model.ts';
 import type { SchedulerPort } from '../../core/schedules/ports.ts';
 
-/** Where the schedules go and what they start; from SMIG_SCHEDULE_GROUP, SMIG_SCHEDULER_ROLE_ARN, SMIG_SCHEDULE_DLQ_ARN, SMIG_STATE_MACHINE_ARN. */
+/** Where the schedules go and what they start (the AWS composition root reads it from SchedulerEnv). */
 export interface EventBridgeSchedulerConfig {
   /** The schedule group every migration schedule is created in. */
   readonly groupName: string;

@@ -24,6 +24,9 @@ export const StateName = {
   WAIT_FOR_DRIVER: 'Wait before polling driver',
   DRIVER_CANCEL: 'Undo driver-assisted migration',
   PREPARE_DESTINATION: 'Prepare destination share instance',
+  MORE_SNAPSHOTS: 'More snapshots to replay?',
+  SNAPSHOT_COPY: 'Copy snapshot to destination',
+  SNAPSHOT_DESTINATION: 'Snapshot the destination',
   BULK_COPY: 'Copy data while share stays writable',
   PHASE1_DONE: 'Record phase 1 done',
   AUTO_COMPLETE: 'Complete automatically?',
@@ -52,6 +55,7 @@ export const STEP_STATE: Readonly<Record<Step, StateName>> = {
   [Step.DRIVER_CANCEL]: StateName.DRIVER_CANCEL,
   [Step.DRIVER_COMPLETE]: StateName.DRIVER_COMPLETE,
   [Step.PREPARE_DESTINATION]: StateName.PREPARE_DESTINATION,
+  [Step.SNAPSHOT_DESTINATION]: StateName.SNAPSHOT_DESTINATION,
   [Step.PHASE1_DONE]: StateName.PHASE1_DONE,
   [Step.AWAIT_COMPLETION]: StateName.AWAIT_COMPLETION,
   [Step.SOURCE_READ_ONLY]: StateName.SOURCE_READ_ONLY,
@@ -85,6 +89,12 @@ const AWAIT_COMPLETION_ACTIONS: readonly string[] = ['states:SendTaskSuccess', '
 function defaultStateMachineName(stack: Stack): string {
   return `${stack.stackName}-migration`;
 }
+
+/**
+ * Errors of a driver whose storage is still at work (EFS replication syncs about every 15 minutes):
+ * the driver-assisted steps retry them for half an hour before giving up.
+ */
+export const DRIVER_NOT_READY_ERRORS: readonly string[] = ['EfsNotReadyError'];
 
 /** Where a Catch puts the error, next to the state, for cleanup (`MigrationExecutionState.error`). */
 const ERROR_PATH = '$.error';
@@ -230,6 +240,7 @@ export class MigrationWorkflow extends Construct {
 
     const start = this.lambdaStep(Step.DRIVER_START);
     const poll = this.lambdaStep(Step.DRIVER_CONTINUE);
+    for (const task of [start, poll]) retryDriverNotReady(task);
     for (const task of [start, poll]) {
       task.addCatch(this.cleanup, { errors: [WorkflowError.CANCELLED], resultPath: ERROR_PATH });
       task.addCatch(undo, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
@@ -244,11 +255,22 @@ export class MigrationWorkflow extends Construct {
     return start.next(poll).next(done);
   }
 
-  /** Host-assisted phase 1 (also the fallback): create the destination, bulk-copy while the source stays writable. */
+  /**
+   * Host-assisted phase 1 (also the fallback): create the destination; replay the share's snapshots, oldest
+   * first (copy one onto the destination, snapshot the destination, next); then bulk-copy the live data
+   * while the source stays writable.
+   */
   private hostAssistedPhase1(phase1Done: sfn.IChainable): sfn.IChainable {
     const prepare = this.cleanedUpOnFailure(this.lambdaStep(Step.PREPARE_DESTINATION));
     const bulkCopy = this.cleanedUpOnFailure(this.copyStep(StateName.BULK_COPY, CopyPass.BULK));
-    return prepare.next(bulkCopy).next(phase1Done);
+    bulkCopy.next(phase1Done);
+    const snapshotCopy = this.cleanedUpOnFailure(this.copyStep(StateName.SNAPSHOT_COPY, CopyPass.BULK, '$.snapshot_replay.copy'));
+    const snapshotDestination = this.cleanedUpOnFailure(this.lambdaStep(Step.SNAPSHOT_DESTINATION));
+    const moreSnapshots = new sfn.Choice(this, StateName.MORE_SNAPSHOTS)
+      .when(isTrue('$.snapshot_replay.more'), snapshotCopy)
+      .otherwise(bulkCopy);
+    snapshotCopy.next(snapshotDestination).next(moreSnapshots);
+    return prepare.next(moreSnapshots);
   }
 
   /** Record phase 1 done, then wait for migration_complete unless the request asked for auto_complete. */
@@ -291,7 +313,7 @@ export class MigrationWorkflow extends Construct {
    * copied and verified, then cutover.
    */
   private switchoverPath(): SwitchoverStates {
-    const driverComplete = this.cleanedUpOnFailure(this.lambdaStep(Step.DRIVER_COMPLETE));
+    const driverComplete = this.cleanedUpOnFailure(retryDriverNotReady(this.lambdaStep(Step.DRIVER_COMPLETE)));
     const readOnly = this.cleanedUpOnFailure(this.lambdaStep(Step.SOURCE_READ_ONLY));
     const finalCopy = this.cleanedUpOnFailure(this.copyStep(StateName.FINAL_COPY, CopyPass.FINAL));
     const cutover = this.lambdaStep(Step.CUTOVER);
@@ -339,15 +361,18 @@ export class MigrationWorkflow extends Construct {
     return task;
   }
 
-  /** One copy pass on Fargate, waited for (runTask.sync); its result is dropped, progress lives in the migration record. */
-  private copyStep(name: StateName, pass: CopyPass): tasks.EcsRunTask {
+  /**
+   * One copy pass on Fargate, waited for (runTask.sync); its result is dropped, progress lives in the
+   * migration record. `plan` is where the state holds the job (a CopyPlan): the live data's, or a snapshot's.
+   */
+  private copyStep(name: StateName, pass: CopyPass, plan = '$.copy'): tasks.EcsRunTask {
     const environment: Readonly<Record<string, string>> = {
       [CopyTaskEnv.MIGRATION_ID]: sfn.JsonPath.stringAt('$.migration_id'),
-      [CopyTaskEnv.SOURCE]: sfn.JsonPath.stringAt('$.copy.source'),
-      [CopyTaskEnv.DESTINATION]: sfn.JsonPath.stringAt('$.copy.destination'),
+      [CopyTaskEnv.SOURCE]: sfn.JsonPath.stringAt(`${plan}.source`),
+      [CopyTaskEnv.DESTINATION]: sfn.JsonPath.stringAt(`${plan}.destination`),
       [CopyTaskEnv.PASS]: pass,
       [CopyTaskEnv.VERIFY]: 'true',
-      [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt('$.copy.source_modes'),
+      [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt(`${plan}.source_modes`),
     };
     return new tasks.EcsRunTask(this, name, {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -404,4 +429,10 @@ function isTrue(path: string): sfn.Condition {
 /** After the step retries, retry any error: for steps that must not give up easily (cutover, cleanup). */
 function retryAnyError(task: sfn.TaskStateBase): void {
   task.addRetry({ errors: [WorkflowError.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+}
+
+/** Waits out a driver that is still at work: a minute between tries, for about half an hour. */
+function retryDriverNotReady<T extends sfn.TaskStateBase>(task: T): T {
+  task.addRetry({ errors: [...DRIVER_NOT_READY_ERRORS], interval: Duration.minutes(1), maxAttempts: 30, backoffRate: 1 });
+  return task;
 }

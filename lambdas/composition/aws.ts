@@ -17,6 +17,9 @@ import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../adapters/dynam
 import { EcsCopyTaskControl } from '../adapters/ecs/ecs-copy-task-control.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions/step-functions-workflow.ts';
 import { LocalDriverRegistry, parseLocalBackends } from '../drivers/local/index.ts';
+import { EfsDriverRegistry } from '../drivers/efs/index.ts';
+import { CompositeDriverRegistry } from '../drivers/composite-registry.ts';
+import type { DriverRegistry } from '../drivers/driver.ts';
 import { composeDomain, type Composition } from './domain.ts';
 
 /**
@@ -33,13 +36,14 @@ export function awsComposition(env: NodeJS.ProcessEnv = process.env): Compositio
 
 function build(env: NodeJS.ProcessEnv): Composition {
   const documents = createDocumentClient();
+  const shareTypes = new ShareTypeTable(documents, required(env, CATALOG_TABLE.envVar));
   return composeDomain({
     shares: createShareTable(documents, required(env, SHARES_TABLE.envVar)),
     migrations: new MigrationTable(documents, required(env, MIGRATIONS_TABLE.envVar)),
-    shareTypes: new ShareTypeTable(documents, required(env, CATALOG_TABLE.envVar)),
+    shareTypes,
     shareNetworks: new CatalogTableCollection(documents, required(env, CATALOG_TABLE.envVar), 'share_network'),
     securityServices: new CatalogTableCollection(documents, required(env, CATALOG_TABLE.envVar), 'security_service'),
-    drivers: new LocalDriverRegistry(backendsFrom(env['SMIG_BACKENDS'])),
+    drivers: driversFrom(env['SMIG_BACKENDS'], shareTypes, env['AWS_REGION']),
     workflow: new StepFunctionsWorkflow(new SFNClient({}), env['SMIG_STATE_MACHINE_ARN'] ?? ''),
     copyTasks: new EcsCopyTaskControl(new ECSClient({}), env['SMIG_COPY_CLUSTER'] ?? ''),
     tokens: new HashedTokenVerifier(required(env, 'SMIG_ADMIN_TOKEN_SHA256')),
@@ -69,11 +73,20 @@ function schedulerFrom(env: NodeJS.ProcessEnv): SchedulerPort {
   });
 }
 
-/** SMIG_BACKENDS (set from the stack's `backends` context); none configured is a valid, empty deployment. */
-function backendsFrom(json: string | undefined) {
-  const document = JSON.parse(json ?? '{"backends":[]}') as { backends?: unknown[] };
-  if (Array.isArray(document.backends) && document.backends.length === 0) return [];
-  return parseLocalBackends(document, { source: 'SMIG_BACKENDS', baseDir: '/mnt' });
+/**
+ * SMIG_BACKENDS (set from the stack's `backends` context): `"kind": "efs"` backends get the EFS driver,
+ * the others (no kind, or `"local"`: folders on a file system the functions mount) the local driver.
+ * None configured is a valid, empty deployment.
+ */
+function driversFrom(json: string | undefined, shareTypes: ShareTypeTable, region: string | undefined): DriverRegistry {
+  const document = JSON.parse(json ?? '{"backends":[]}') as { backends?: Record<string, unknown>[] };
+  const backends = Array.isArray(document.backends) ? document.backends : [];
+  const efs = backends.filter((b) => b['kind'] === 'efs');
+  const local = backends.filter((b) => b['kind'] === undefined || b['kind'] === 'local').map(({ kind: _kind, ...rest }) => rest);
+  return new CompositeDriverRegistry([
+    new LocalDriverRegistry(local.length === 0 ? [] : parseLocalBackends({ backends: local }, { source: 'SMIG_BACKENDS', baseDir: '/mnt' })),
+    EfsDriverRegistry.fromDocument({ backends: efs }, { shareTypes, defaultRegion: region }),
+  ]);
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

@@ -3,6 +3,8 @@ import { InvalidRequestError } from '../errors.ts';
 import type { AccessLevel, AccessType } from '../model.ts';
 import type { AllowAccessRequest } from '../services.ts';
 
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam::\d{12}:(root|(role|user)\/[\w+=,.@\/-]{1,512})|sts::\d{12}:assumed-role\/[\w+=,.@-]{1,64}\/[\w+=,.@-]{1,64})$/;
+
 const ACCESS_TYPES: readonly AccessType[] = ['ip', 'user', 'cert', 'cephx'];
 const ACCESS_LEVELS: readonly AccessLevel[] = ['rw', 'ro'];
 
@@ -21,7 +23,8 @@ export function validateAllowAccess(request: AllowAccessRequest, ids: { shareId:
       if (!isIpOrCidr(to)) throw new InvalidRequestError(`Invalid IP access rule: ${to} is not an IP address or CIDR.`, ids);
       break;
     case 'user':
-      if (!/^[\w.@$\\-]{4,255}$/u.test(to)) {
+      // A user or group name, or an IAM principal ARN (drivers that enforce rules with IAM, such as EFS).
+      if (!/^[\w.@$\\-]{4,255}$/u.test(to) && !IAM_PRINCIPAL_ARN.test(to)) {
         throw new InvalidRequestError(`Invalid user or group name ${to}: 4 to 255 characters of letters, digits, . @ - _ $ \\`, ids);
       }
       break;

@@ -1,6 +1,6 @@
 import type { CopyProgress, CopyProgressSink } from '../lambdas/core/progress.ts';
 import { CopyExitCode } from '../lambdas/core/workflow.ts';
-import { CopyAbortedError, CopyFailedError, copyTree, type CopyOptions, type CopySummary } from './engine/index.ts';
+import { CopyAbortedError, CopyFailedError, copyTree, nativeStatus, NATIVE_LIMITATIONS, type CopyOptions, type CopySummary } from './engine/index.ts';
 import { pollForCancel } from './runtime/cancel-poll.ts';
 import { exitCodeFor, type ExitCode } from './runtime/exit-codes.ts';
 import { CopyJobError, parseCopyJob, type CopyEnv, type CopyJob } from './runtime/job.ts';
@@ -57,6 +57,9 @@ export async function runCopyContainer(env: CopyEnv, deps: CopyContainerDeps): P
 async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): Promise<ExitCode> {
   const { sink } = deps;
   log.info('copy starting', { source: job.source, destination: job.destination, verify: job.verify });
+  if (!deps.copy && !nativeStatus.loaded) {
+    log.warn('native addon not loaded: this copy will not be faithful', { reason: nativeStatus.reason, limitations: NATIVE_LIMITATIONS });
+  }
   const controller = new AbortController();
   const stopListening = onStopSignal(deps.signals ?? process, (signal) => {
     log.warn('stop signal received, stopping the copy', { signal });

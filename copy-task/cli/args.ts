@@ -7,11 +7,14 @@ import { CopyUsageError } from '../runtime/exit-codes.ts';
 
 export const USAGE = `Usage: smig-copy [options] SRC DST
 
-Makes DST a copy of SRC: files, folders and symbolic links, with mode, owner and times.
-Files whose size and mtime already match are skipped, so running it again copies only changes.
+Makes DST a copy of SRC: files (sparse ones stay sparse), folders, symbolic and hard links, FIFOs
+and device nodes, with mode, owner, times to the nanosecond, extended attributes and ACLs.
+Files whose size and mtime already match are skipped, so running it again (after a crash too)
+copies only what is not there yet.
 
 Options:
-  --verify, --no-verify   checksum every copied file on both sides (default: --verify)
+  --verify, --no-verify   read every copy back and compare it before it takes its name (default: --verify)
+  --checksum              also compare the content of files whose size and mtime match (default: off)
   --concurrency N         files in flight at once, 1-${MAX_CONCURRENCY} (default: 8)
   --no-delete             keep destination entries the source does not have (default: delete them)
   --pass bulk|final       which pass this is; final fails if the source changes (default: bulk)
@@ -27,6 +30,7 @@ export interface CliRun {
   readonly source: string;
   readonly destination: string;
   readonly verify: boolean;
+  readonly checksum: boolean;
   readonly concurrency: number;
   readonly mode: CopyMode;
   readonly pass: CopyPass;
@@ -47,6 +51,7 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
       allowNegative: true,
       options: {
         verify: { type: 'boolean', default: true },
+        checksum: { type: 'boolean', default: false },
         delete: { type: 'boolean', default: true },
         concurrency: { type: 'string' },
         pass: { type: 'string', default: 'bulk' },
@@ -67,6 +72,7 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
     source: resolve(cwd, source),
     destination: resolve(cwd, destination),
     verify: values.verify,
+    checksum: values.checksum,
     concurrency: parseConcurrency(values.concurrency),
     mode: values.delete ? 'mirror' : 'merge',
     pass: parsePass(values.pass),

@@ -50,9 +50,14 @@ export function formatProgress(p: CopyProgress): string {
 
 export function formatSummary(s: CopySummary): string {
   const verified = s.verified ? 'verified' : 'not verified';
+  const changed = s.changedPaths.length > 0 ? `\nkept changing, left for the next pass: ${s.changedPaths.join(', ')}` : '';
+  const limits = s.limitations.map((limitation) => `\nnot preserved: ${limitation}`).join('');
   return (
-    `copied ${s.files} file(s), ${formatBytes(s.bytes)}; ${s.dirs} folder(s) and ${s.symlinks} link(s) created; ` +
-    `${s.deleted} deleted, ${s.unchanged} unchanged, ${s.changed} changed during copy, ${s.vanished} vanished; ${verified}; ${s.seconds}s`
+    `copied ${s.files} file(s), ${formatBytes(s.bytes)}; ${s.dirs} folder(s), ${s.symlinks} symbolic link(s), ` +
+    `${s.hardlinks} hard link(s) and ${s.specials} special file(s) created; ${s.fixed} fixed, ` +
+    `${s.deleted} deleted, ${s.unchanged} unchanged, ${s.changed} changed during copy, ${s.vanished} vanished; ${verified}; ${s.seconds}s` +
+    changed +
+    limits
   );
 }
 

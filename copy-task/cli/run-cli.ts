@@ -41,6 +41,7 @@ async function copy(command: CliRun, output: CliOutput, io: CliIo): Promise<Exit
     const summary = await copyTree(command.source, command.destination, {
       mode: command.mode,
       verify: command.verify,
+      checksum: command.checksum,
       concurrency: command.concurrency,
       pass: command.pass,
       bytesPerSecond: command.bytesPerSecond,

@@ -1,8 +1,23 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { BandwidthLimiter } from './bandwidth.ts';
 import { CHUNK_SIZE } from './context.ts';
 import { throwIfAborted } from './errors.ts';
 import { openForReading } from './open-for-reading.ts';
+import type { Platform } from './platform.ts';
+
+/** The content hash: sha256 of a file's bytes, holes read as the zeros they are. */
+export const HASH_NAME = 'sha256';
+
+export function newHash(): Hash {
+  return createHash(HASH_NAME);
+}
+
+const ZEROS = Buffer.alloc(CHUNK_SIZE);
+
+/** Adds `length` zero bytes (a hole) to a hash. */
+export function hashZeros(hash: Hash, length: number): void {
+  for (let left = length; left > 0; left -= CHUNK_SIZE) hash.update(ZEROS.subarray(0, Math.min(left, CHUNK_SIZE)));
+}
 
 export interface ChecksumOptions {
   readonly signal?: AbortSignal;
@@ -10,22 +25,32 @@ export interface ChecksumOptions {
   readonly onBytes?: (bytes: number) => void;
 }
 
-/** sha256 of a regular file's content (hex), never following a link, leaving its atime alone. */
-export async function sha256File(abs: Buffer, options: ChecksumOptions = {}): Promise<{ digest: string; size: number }> {
-  const hash = createHash('sha256');
+/**
+ * Hash of a regular file's content (hex), never following a link, leaving its atime alone. Only its
+ * data ranges are read; holes are hashed as zeros without reading them.
+ */
+export async function hashFile(platform: Platform, abs: Buffer, options: ChecksumOptions = {}): Promise<{ digest: string; size: number }> {
+  const hash = newHash();
   const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
   const file = await openForReading(abs);
   try {
-    let size = 0;
-    for (;;) {
-      throwIfAborted(options.signal);
-      const { bytesRead } = await file.read(buffer, 0, CHUNK_SIZE, size);
-      if (bytesRead === 0) return { digest: hash.digest('hex'), size };
-      await options.limiter?.take(bytesRead, options.signal);
-      hash.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
-      options.onBytes?.(bytesRead);
+    const size = Number((await file.stat()).size);
+    let position = 0;
+    for (const [start, end] of platform.dataRanges(file.fd, size)) {
+      hashZeros(hash, start - position);
+      position = start;
+      while (position < end) {
+        throwIfAborted(options.signal);
+        const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK_SIZE, end - position), position);
+        if (bytesRead === 0) return { digest: hash.digest('hex'), size: position }; // shrank meanwhile
+        await options.limiter?.take(bytesRead, options.signal);
+        hash.update(buffer.subarray(0, bytesRead));
+        position += bytesRead;
+        options.onBytes?.(bytesRead);
+      }
     }
+    hashZeros(hash, size - position);
+    return { digest: hash.digest('hex'), size };
   } finally {
     await file.close();
   }

@@ -1,4 +1,6 @@
 import type { BandwidthLimiter } from './bandwidth.ts';
+import type { Platform } from './platform.ts';
+import type { CopyHooks } from './types.ts';
 
 /** What the I/O steps share within one run. */
 export interface IoContext {
@@ -11,13 +13,20 @@ export interface IoContext {
   readonly limiter?: BandwidthLimiter;
   /** CopyOptions.sourceModes: the mode the destination must get, from what the source shows. */
   readonly sourceModes?: (rel: Buffer, statMode: number) => number;
+  /** Native calls, or their fallbacks. */
+  readonly platform: Platform;
+  /** Read back and compare what is written (CopyOptions.verify). */
+  readonly verify: boolean;
+  /** How finely the destination keeps times (see time-granularity.ts). */
+  readonly timeGranularityNs: bigint;
+  readonly hooks?: CopyHooks;
 }
 
 /**
  * How the source entry looked while it was copied, compared with the scan: `same`; `updated` (it
- * changed before the copy began, and the newer version was copied whole); `changed` (it changed
- * during the copy, the copy may mix versions, and it keeps the older mtime so the next pass copies it
- * again); `vanished` (it is gone, nothing was written).
+ * changed before the copy began, and the newer version was copied whole); `changed` (it kept
+ * changing while being copied, attempt after attempt: nothing was put in place, so the next pass
+ * copies it); `vanished` (it is gone, nothing was written).
  */
 export type SourceState = 'same' | 'updated' | 'changed' | 'vanished';
 

@@ -1,96 +1,184 @@
 import { constants } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import type { Hash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import { HASH_NAME, hashFile, hashZeros, newHash } from './checksum.ts';
 import { CHUNK_SIZE, type IoContext, type SourceState } from './context.ts';
-import { throwIfAborted } from './errors.ts';
-import { setOwner } from './metadata.ts';
+import { throwIfAborted, VerificationError } from './errors.ts';
+import { applyAttributes, verifyAttributes, type Attributes } from './metadata.ts';
 import { openForReading } from './open-for-reading.ts';
-import { resolveUnder, tempSibling } from './paths.ts';
+import { display, resolveUnder, tempSibling } from './paths.ts';
 import { codeOf } from './scan.ts';
-import { sameMicrosecond, toUtimesSeconds } from './times.ts';
+import { sameTime } from './times.ts';
 import type { TreeEntry } from './types.ts';
+import { withAclMode } from './xattrs.ts';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
+/** Attempts at a file that changes while it is copied, before the pass gives up on it. */
+export const MAX_ATTEMPTS = 3;
+
 export interface FileCopyResult {
   readonly state: SourceState;
+  /** Size of the version put in place (0 when nothing was). */
   readonly bytes: number;
-  /** The source's size and mtime the copy was taken from (what verification compares against). */
-  readonly size: number;
-  readonly mtimeNs: bigint;
+  /** Bytes reported as progress over every attempt (holes included). */
+  readonly progressed: number;
 }
 
+interface Mismatch {
+  readonly outcome: 'mismatch';
+  readonly source: string;
+  readonly destination: string;
+}
+
+type Attempt =
+  | { readonly outcome: 'copied'; readonly state: 'same' | 'updated'; readonly size: number }
+  | { readonly outcome: 'changed' }
+  | { readonly outcome: 'vanished' }
+  | Mismatch;
+
 /**
- * Copies one regular file: data into a temp file in the destination folder, then owner, mode and
- * times, then fsync, then a rename to the final name. The final name never holds a partial file;
- * the temp file is removed on any failure or abort.
+ * Copies one regular file so that its final name only ever holds a complete, verified copy: data
+ * into a temp file in the destination folder (holes left as holes), hashed as it is read; then, with
+ * verification on, the temp file read back and compared; then owner, attributes, mode and times, read
+ * back and compared too; then a rename to the final name.
+ *
+ * A source that changes meanwhile (size, mtime or ctime moved, or the name now holds another file) is
+ * copied again, up to MAX_ATTEMPTS times (once when `stableSource`: any change is then an error the
+ * caller reports); after that it is `changed` and nothing is put in place. A copy whose hash differs
+ * is made once more; a second difference is an error.
  */
-export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBytes: (bytes: number) => void): Promise<FileCopyResult> {
+export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBytes: (bytes: number) => void, stableSource = false): Promise<FileCopyResult> {
+  let progressed = 0;
+  const count = (bytes: number): void => {
+    progressed += bytes;
+    onBytes(bytes);
+  };
+  let mismatch: Mismatch | undefined;
+  for (let changes = 0; ; ) {
+    const attempt = await copyOnce(context, entry, count);
+    if (attempt.outcome === 'copied') return { state: attempt.state, bytes: attempt.size, progressed };
+    if (attempt.outcome === 'vanished') return { state: 'vanished', bytes: 0, progressed };
+    if (attempt.outcome === 'changed') {
+      changes += 1;
+      if (stableSource || changes >= MAX_ATTEMPTS) return { state: 'changed', bytes: 0, progressed };
+      continue;
+    }
+    if (mismatch !== undefined) {
+      throw new VerificationError(
+        `checksum mismatch after copy (source ${HASH_NAME} ${attempt.source}, destination ${HASH_NAME} ${attempt.destination}), ` +
+          `as on the attempt before (${mismatch.destination}); nothing was put under its final name`,
+      );
+    }
+    mismatch = attempt;
+  }
+}
+
+async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: number) => void): Promise<Attempt> {
+  const source = resolveUnder(context.sourceRoot, entry.rel);
   const destination = resolveUnder(context.destinationRoot, entry.rel);
   let input: FileHandle;
   try {
-    input = await openForReading(resolveUnder(context.sourceRoot, entry.rel));
+    input = await openForReading(source);
   } catch (error) {
     const code = codeOf(error);
-    if (code === 'ENOENT') return { state: 'vanished', bytes: 0, size: 0, mtimeNs: 0n };
-    if (code === 'ELOOP') return { state: 'changed', bytes: 0, size: 0, mtimeNs: 0n }; // now a link
+    if (code === 'ENOENT') return { outcome: 'vanished' };
+    if (code === 'ELOOP') return { outcome: 'changed' }; // now a link
     throw error;
   }
   try {
     const before = await input.stat({ bigint: true });
-    if (!before.isFile()) return { state: 'changed', bytes: 0, size: 0, mtimeNs: 0n };
+    if (!before.isFile()) return { outcome: 'changed' };
+    const size = Number(before.size);
     const temp = tempSibling(destination, randomBytes(6).toString('hex'));
-    let bytes: number;
     try {
+      const hash = context.verify ? newHash() : undefined;
+      const output = await open(temp, CREATE_FLAGS, 0o600);
+      let complete: boolean;
+      try {
+        complete = await copyData(context, input, output, size, hash, onBytes);
+        await output.sync();
+      } finally {
+        await output.close();
+      }
+      await context.hooks?.afterCopy?.({ path: display(entry.rel), source: source.toString(), destination: temp.toString() });
+
+      // Read the attributes before the second look, so that a change to them shows in the ctime.
+      const xattrs = context.platform.readXattrs(source);
+      const after = await input.stat({ bigint: true });
+      const now = await lstat(source, { bigint: true }).catch((error: unknown) => (codeOf(error) === 'ENOENT' ? undefined : Promise.reject(error)));
+      const stable =
+        complete && after.size === before.size && after.mtimeNs === before.mtimeNs && after.ctimeNs === before.ctimeNs && now?.ino === before.ino && now.dev === before.dev;
+      if (!stable) {
+        await unlink(temp);
+        return { outcome: now ? 'changed' : 'vanished' };
+      }
+      if (hash) {
+        const expected = hash.digest('hex');
+        const written = await hashFile(context.platform, temp, { signal: context.signal });
+        if (written.digest !== expected || written.size !== size) {
+          await unlink(temp);
+          return { outcome: 'mismatch', source: expected, destination: written.digest };
+        }
+      }
       const statMode = Number(before.mode & 0o7777n);
       const mode = context.sourceModes ? context.sourceModes(entry.rel, statMode) : statMode;
-      bytes = await writeTemp(context, input, before, mode, temp, onBytes);
+      const wanted: Attributes = {
+        mode,
+        uid: Number(before.uid),
+        gid: Number(before.gid),
+        atimeNs: before.atimeNs,
+        mtimeNs: before.mtimeNs,
+        ...(xattrs ? { xattrs: mode === statMode ? xattrs : withAclMode(xattrs, mode) } : {}),
+      };
+      await applyAttributes(context, temp, wanted);
+      await verifyAttributes(context, temp, wanted, 'file');
       await rename(temp, destination);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       throw error;
     }
-    const after = await input.stat({ bigint: true });
-    const stable = after.size === before.size && after.mtimeNs === before.mtimeNs && BigInt(bytes) === before.size;
-    const asScanned = Number(before.size) === entry.size && sameMicrosecond(before.mtimeNs, entry.mtimeNs);
-    const state: SourceState = !stable ? 'changed' : asScanned ? 'same' : 'updated';
-    return { state, bytes, size: Number(before.size), mtimeNs: before.mtimeNs };
+    const asScanned = size === entry.size && sameTime(before.mtimeNs, entry.mtimeNs, context.timeGranularityNs);
+    return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size };
   } finally {
     await input.close();
   }
 }
 
-async function writeTemp(context: IoContext, input: FileHandle, source: BigIntStats, mode: number, temp: Buffer, onBytes: (bytes: number) => void): Promise<number> {
-  const output = await open(temp, CREATE_FLAGS, 0o600);
-  try {
-    const bytes = await pump(context, input, output, onBytes);
-    const uid = Number(source.uid);
-    const gid = Number(source.gid);
-    await setOwner(() => output.chown(uid, gid), context.isRoot);
-    await output.chmod(mode);
-    await output.utimes(toUtimesSeconds(source.atimeNs), toUtimesSeconds(source.mtimeNs));
-    await output.sync();
-    return bytes;
-  } finally {
-    await output.close();
-  }
-}
-
-async function pump(context: IoContext, input: FileHandle, output: FileHandle, onBytes: (bytes: number) => void): Promise<number> {
+/**
+ * Copies the first `size` bytes: only the data ranges are read and written at their offsets, so holes
+ * stay holes; the length is then set, which keeps a trailing hole. Holes count as progress and as
+ * zeros in the hash. False when the file turned out shorter.
+ */
+async function copyData(context: IoContext, input: FileHandle, output: FileHandle, size: number, hash: Hash | undefined, onBytes: (bytes: number) => void): Promise<boolean> {
   const buffer = Buffer.allocUnsafe(CHUNK_SIZE);
   let position = 0;
-  for (;;) {
-    throwIfAborted(context.signal);
-    const { bytesRead } = await input.read(buffer, 0, CHUNK_SIZE, position);
-    if (bytesRead === 0) return position;
-    await context.limiter?.take(bytesRead, context.signal);
-    let written = 0;
-    while (written < bytesRead) {
-      const { bytesWritten } = await output.write(buffer, written, bytesRead - written, position + written);
-      written += bytesWritten;
+  for (const [start, end] of context.platform.dataRanges(input.fd, size)) {
+    if (start > position) {
+      if (hash) hashZeros(hash, start - position);
+      onBytes(start - position);
+      position = start;
     }
-    position += bytesRead;
-    onBytes(bytesRead);
+    while (position < end) {
+      throwIfAborted(context.signal);
+      const { bytesRead } = await input.read(buffer, 0, Math.min(CHUNK_SIZE, end - position), position);
+      if (bytesRead === 0) return false;
+      await context.limiter?.take(bytesRead, context.signal);
+      let written = 0;
+      while (written < bytesRead) {
+        const { bytesWritten } = await output.write(buffer, written, bytesRead - written, position + written);
+        written += bytesWritten;
+      }
+      hash?.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+      onBytes(bytesRead);
+    }
   }
+  if (size > position) {
+    if (hash) hashZeros(hash, size - position);
+    onBytes(size - position);
+  }
+  await output.truncate(size);
+  return true;
 }

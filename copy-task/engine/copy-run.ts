@@ -1,40 +1,52 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { BandwidthLimiter } from './bandwidth.ts';
-import type { IoContext } from './context.ts';
+import { hashFile } from './checksum.ts';
+import type { IoContext, SourceState } from './context.ts';
 import { copyRegularFile } from './copy-file.ts';
+import { copySpecial } from './copy-special.ts';
 import { copySymlink } from './copy-symlink.ts';
-import { CopyAbortedError, CopyFailedError, isAbort } from './errors.ts';
+import { CopyAbortedError, CopyFailedError, isAbort, VerificationError } from './errors.ts';
 import { RunLedger } from './ledger.ts';
-import { applyAttributes, isRunningAsRoot } from './metadata.ts';
-import { display, resolveUnder } from './paths.ts';
-import { planCopy, type CopyPlan } from './plan.ts';
+import { linkFile } from './link-file.ts';
+import { applyAttributes, isRunningAsRoot, verifyAttributes } from './metadata.ts';
+import { display, keyOf, parentOf, resolveUnder } from './paths.ts';
+import { planCopy, type CopyPlan, type HardLink } from './plan.ts';
+import { createPlatform, type Platform } from './platform.ts';
 import { forEachConcurrent } from './pool.ts';
 import { ProgressTracker } from './progress.ts';
 import { removeTree } from './remove.ts';
 import type { Roots } from './roots.ts';
 import { failureOf, scanTree } from './scan.ts';
 import type { CopySettings } from './settings.ts';
+import { probeTimeGranularity } from './time-granularity.ts';
 import type { CopySummary, TreeEntry } from './types.ts';
-import { verifyFile, type CopiedFile } from './verify-file.ts';
 
-/** One run of the engine over resolved roots: the phases in order, sharing a ledger and a tracker. */
+/** How a file's copy ended in this run, for the names linked to it. */
+type CopyOutcome = SourceState | 'failed';
+
+/**
+ * One run of the engine over resolved roots: scanning → (comparing) → copying → linking → deleting
+ * → folder attributes, sharing a ledger and a progress tracker.
+ */
 export class CopyRun {
   readonly #settings: CopySettings;
-  readonly #context: IoContext;
+  readonly #roots: Roots;
+  readonly #platform: Platform;
+  readonly #isRoot = isRunningAsRoot();
   readonly #ledger: RunLedger;
   readonly #tracker: ProgressTracker;
   readonly #started = performance.now();
+  /** Keys of destination folders whose content this run changed: their times must be set again. */
+  readonly #touched = new Set<string>();
+  /** How each file copied in this run ended (by key), for its further names. */
+  readonly #outcomes = new Map<string, CopyOutcome>();
+  #context!: IoContext;
 
-  constructor(roots: Roots, settings: CopySettings) {
+  constructor(roots: Roots, settings: CopySettings, platform: Platform = createPlatform()) {
     this.#settings = settings;
-    this.#context = {
-      ...roots,
-      isRoot: isRunningAsRoot(),
-      signal: settings.signal,
-      limiter: settings.bytesPerSecond === undefined ? undefined : new BandwidthLimiter(settings.bytesPerSecond),
-      sourceModes: settings.sourceModes,
-    };
-    this.#ledger = new RunLedger(settings.stableSource);
+    this.#roots = roots;
+    this.#platform = platform;
+    this.#ledger = new RunLedger(settings.stableSource, platform.limitations);
     this.#tracker = new ProgressTracker({
       pass: settings.pass,
       intervalMs: settings.progressIntervalMs,
@@ -44,47 +56,91 @@ export class CopyRun {
   }
 
   async run(): Promise<CopySummary> {
-    const plan = await this.#scan();
-    await this.#prepareFolders(plan);
-    const copied = await this.#copy(plan);
-    const copySeconds = this.#seconds();
-    if (this.#settings.verify) await this.#verify(copied);
+    this.#tracker.startPhase('scanning');
+    const timeGranularityNs = await probeTimeGranularity(this.#platform, this.#roots.destinationRoot);
+    this.#touched.add(''); // the probe came and went in the root
+    this.#context = {
+      ...this.#roots,
+      isRoot: this.#isRoot,
+      signal: this.#settings.signal,
+      limiter: this.#settings.bytesPerSecond === undefined ? undefined : new BandwidthLimiter(this.#settings.bytesPerSecond),
+      sourceModes: this.#settings.sourceModes,
+      platform: this.#platform,
+      verify: this.#settings.verify,
+      timeGranularityNs,
+      hooks: this.#settings.hooks,
+    };
+    const plan = await this.#scan(timeGranularityNs);
+    const differing = await this.#compare(plan.compareFiles);
+    await this.#prepareFolders(plan, differing);
+    await this.#copy(plan, differing);
+    await this.#link(plan.hardLinks);
     // Extras go only once everything else is in place, and not at all if anything failed.
     if (this.#ledger.failures.length === 0) await this.#remove('deleting', plan.extras);
     await this.#finishFolders(plan);
 
     const summary = this.#ledger.summary(this.#settings.verify, this.#seconds());
     if (this.#ledger.failures.length > 0) throw new CopyFailedError(this.#ledger.failures, summary);
-    this.#tracker.finish({ files: summary.files, bytes: summary.bytes, seconds: copySeconds });
+    this.#tracker.finish({ files: summary.files, bytes: summary.bytes, seconds: summary.seconds });
     return summary;
   }
 
   /** Scans both trees and plans; fails before touching anything if the source holds what cannot be copied. */
-  async #scan(): Promise<CopyPlan> {
-    this.#tracker.startPhase('scanning');
-    const options = { concurrency: this.#settings.concurrency, signal: this.#settings.signal };
+  async #scan(timeGranularityNs: bigint): Promise<CopyPlan> {
+    const readXattrs = (abs: Buffer) => this.#platform.readXattrs(abs);
+    const options = { concurrency: this.#settings.concurrency, signal: this.#settings.signal, readXattrs };
     const [source, destination] = await Promise.all([
-      scanTree(this.#context.sourceRoot, {
+      scanTree(this.#roots.sourceRoot, {
         ...options,
         modeOf: this.#settings.sourceModes,
         onEntry: (e) => (e.kind === 'file' ? this.#tracker.found(1, e.size) : undefined),
       }),
-      scanTree(this.#context.destinationRoot, options),
+      scanTree(this.#roots.destinationRoot, options),
     ]);
-    const plan = planCopy(source.entries, destination.entries, { mode: this.#settings.mode, compareOwner: this.#context.isRoot });
+    const plan = planCopy(source.entries, destination.entries, {
+      mode: this.#settings.mode,
+      compareOwner: this.#isRoot,
+      timeGranularityNs,
+      checksum: this.#settings.checksum,
+      cannotCreate: (entry) => this.#platform.cannotMakeSpecial(entry.format ?? 0, this.#isRoot),
+    });
     const blocking = [...source.failures, ...destination.failures, ...plan.unsupported];
     if (blocking.length > 0) throw new CopyFailedError(blocking, this.#ledger.summary(false, this.#seconds()));
     this.#ledger.unchanged = plan.unchangedFiles;
     return plan;
   }
 
+  /** Checksum mode: hashes both sides of files whose size and mtime match; returns those whose content differs. */
+  async #compare(candidates: readonly TreeEntry[]): Promise<TreeEntry[]> {
+    if (candidates.length === 0) return [];
+    this.#tracker.startPhase('comparing', { files: candidates.length, bytes: candidates.reduce((sum, e) => sum + e.size, 0) });
+    const differing: TreeEntry[] = [];
+    await this.#each(candidates, (entry) =>
+      this.#attempt(entry.rel, 'cannot compare', async () => {
+        const options = { signal: this.#settings.signal, limiter: this.#context.limiter };
+        const [source, destination] = await Promise.all([
+          hashFile(this.#platform, this.#source(entry.rel), { ...options, onBytes: (bytes) => this.#tracker.add(0, bytes) }),
+          hashFile(this.#platform, this.#destination(entry.rel), { signal: this.#settings.signal }),
+        ]);
+        this.#tracker.add(1, 0);
+        if (source.digest !== destination.digest || source.size !== destination.size) differing.push(entry);
+      }),
+    );
+    this.#ledger.unchanged -= differing.length;
+    return differing;
+  }
+
   /** Clears what stands in the way, then creates missing folders, parents first (mode 0700 until finished). */
-  async #prepareFolders(plan: CopyPlan): Promise<void> {
-    this.#tracker.startPhase('copying', { files: plan.copyFiles.length, bytes: plan.bytesToCopy });
+  async #prepareFolders(plan: CopyPlan, differing: readonly TreeEntry[]): Promise<void> {
+    const bytes = plan.bytesToCopy + differing.reduce((sum, e) => sum + e.size, 0);
+    this.#tracker.startPhase('copying', { files: plan.copyFiles.length + differing.length, bytes });
     await this.#remove('copying', [...plan.replace, ...plan.staleTemps]);
-    if (!this.#context.isRoot) {
+    if (!this.#isRoot) {
       await this.#each(plan.lockedDirs, (dir) =>
-        this.#attempt(dir.rel, 'cannot open up folder', () => chmod(this.#destination(dir.rel), dir.mode | 0o700)),
+        this.#attempt(dir.rel, 'cannot open up folder', async () => {
+          await chmod(this.#destination(dir.rel), dir.mode | 0o700);
+          this.#touched.add(keyOf(dir.rel));
+        }),
       );
     }
     for (const level of plan.createDirs) {
@@ -92,64 +148,81 @@ export class CopyRun {
         this.#attempt(dir.rel, 'cannot create folder', async () => {
           await mkdir(this.#destination(dir.rel), 0o700);
           this.#ledger.dirs += 1;
+          this.#touched.add(keyOf(dir.rel));
+          this.#touchParent(dir.rel);
         }),
       );
     }
   }
 
-  /** Regular files, links and attribute fixes through one pool. Returns the files to verify. */
-  async #copy(plan: CopyPlan): Promise<CopiedFile[]> {
-    const copied: CopiedFile[] = [];
-    const copyFile = (entry: TreeEntry) =>
-      this.#attempt(entry.rel, 'cannot copy', async () => {
-        const result = await copyRegularFile(this.#context, entry, (bytes) => this.#tracker.add(0, bytes));
-        this.#tracker.adjustTotal(result.bytes - entry.size);
+  /** File data, symbolic links, FIFOs and devices, and attribute fixes, through one pool. */
+  async #copy(plan: CopyPlan, differing: readonly TreeEntry[]): Promise<void> {
+    const copyFile = (entry: TreeEntry) => {
+      const key = keyOf(entry.rel);
+      this.#outcomes.set(key, 'failed');
+      return this.#attempt(entry.rel, 'cannot copy', async () => {
+        const result = await copyRegularFile(this.#context, entry, (bytes) => this.#tracker.add(0, bytes), this.#settings.stableSource);
+        this.#tracker.adjustTotal(result.progressed - entry.size);
         this.#tracker.add(1, 0);
+        this.#outcomes.set(key, result.state);
         if (!this.#ledger.noteSource(entry, result.state)) return;
         this.#ledger.files += 1;
         this.#ledger.bytes += result.bytes;
-        if (result.state !== 'changed') copied.push({ entry, size: result.size, mtimeNs: result.mtimeNs });
-        await this.#settings.hooks?.afterCopy?.({
-          path: display(entry.rel),
-          source: resolveUnder(this.#context.sourceRoot, entry.rel).toString(),
-          destination: this.#destination(entry.rel).toString(),
-        });
+        if (this.#settings.verify) this.#ledger.verifiedFiles += 1;
+        this.#touchParent(entry.rel);
       });
+    };
     const copyLink = (entry: TreeEntry) =>
       this.#attempt(entry.rel, 'cannot copy link', async () => {
-        if (this.#ledger.noteSource(entry, await copySymlink(this.#context, entry))) this.#ledger.symlinks += 1;
+        if (!this.#ledger.noteSource(entry, await copySymlink(this.#context, entry))) return;
+        this.#ledger.symlinks += 1;
+        this.#touchParent(entry.rel);
       });
-    const fixFile = (entry: TreeEntry) =>
-      this.#attempt(entry.rel, 'cannot set attributes', () => applyAttributes(this.#destination(entry.rel), entry, this.#context.isRoot));
+    const copySpecialFile = (entry: TreeEntry) =>
+      this.#attempt(entry.rel, `cannot copy ${entry.typeName}`, async () => {
+        if (!this.#ledger.noteSource(entry, await copySpecial(this.#context, entry))) return;
+        this.#ledger.specials += 1;
+        this.#touchParent(entry.rel);
+      });
+    const fix = (entry: TreeEntry) =>
+      this.#attempt(entry.rel, 'cannot set attributes', async () => {
+        const abs = this.#destination(entry.rel);
+        await applyAttributes(this.#context, abs, entry);
+        await verifyAttributes(this.#context, abs, entry, entry.kind === 'special' ? 'special' : 'file');
+        this.#ledger.fixed += 1;
+      });
 
+    const recopied = new Set(differing.map((entry) => keyOf(entry.rel)));
     const steps: (() => Promise<void>)[] = [
       ...plan.copyFiles.map((entry) => () => copyFile(entry)),
+      ...differing.map((entry) => () => copyFile(entry)),
       ...plan.links.map((entry) => () => copyLink(entry)),
-      ...plan.fixFiles.map((entry) => () => fixFile(entry)),
+      ...plan.specials.map((entry) => () => copySpecialFile(entry)),
+      ...plan.fixFiles.filter((entry) => !recopied.has(keyOf(entry.rel))).map((entry) => () => fix(entry)),
     ];
     await this.#each(steps, (step) => step());
-    return copied;
   }
 
-  async #verify(copied: readonly CopiedFile[]): Promise<void> {
-    if (copied.length === 0) return;
-    this.#tracker.startPhase('verifying', { files: copied.length, bytes: copied.reduce((sum, file) => sum + file.size, 0) });
-    await this.#each(copied, (file) =>
-      this.#attempt(file.entry.rel, 'cannot verify', async () => {
-        const result = await verifyFile(this.#context, file, (bytes) => this.#tracker.add(0, bytes));
-        this.#tracker.add(1, 0);
-        if (result.outcome === 'match') {
-          this.#ledger.verifiedFiles += 1;
-        } else if (result.outcome === 'mismatch') {
-          this.#ledger.fail({
-            path: display(file.entry.rel),
-            reason: `checksum mismatch after copy (source sha256 ${result.source}, destination sha256 ${result.destination}); the destination file was removed`,
-          });
-        } else {
-          this.#ledger.noteSource(file.entry, result.outcome);
-        }
-      }),
-    );
+  /** Further names of files with several, once every file they name is in place. */
+  async #link(hardLinks: readonly HardLink[]): Promise<void> {
+    await this.#each(hardLinks, async (hardLink) => {
+      const { entry, leader } = hardLink;
+      const outcome = this.#outcomes.get(keyOf(leader.rel));
+      if (outcome === undefined && hardLink.linked) return; // the same file already, and its data was not copied again
+      if (outcome === 'failed') {
+        this.#ledger.fail({ path: display(entry.rel), reason: `not linked: ${display(leader.rel)}, another name of the same file, could not be copied` });
+        return;
+      }
+      if (outcome === 'changed' || outcome === 'vanished') {
+        this.#ledger.noteSource(entry, outcome);
+        return;
+      }
+      await this.#attempt(entry.rel, 'cannot link', async () => {
+        if (!this.#ledger.noteSource(entry, await linkFile(this.#context, hardLink))) return;
+        this.#ledger.hardlinks += 1;
+        this.#touchParent(entry.rel);
+      });
+    });
   }
 
   async #remove(phase: 'copying' | 'deleting', entries: readonly TreeEntry[]): Promise<void> {
@@ -159,16 +232,25 @@ export class CopyRun {
       this.#attempt(entry.rel, 'cannot remove from the destination', async () => {
         const removed = await removeTree(this.#destination(entry.rel), this.#context);
         this.#ledger.deleted += removed;
+        this.#touchParent(entry.rel);
         if (phase === 'deleting') this.#tracker.add(1, 0);
       }),
     );
   }
 
-  /** Owner, mode and times of every folder, deepest first, once nothing more changes inside them. */
+  /**
+   * Owner, attributes, mode and times of folders, deepest first, once nothing more changes inside
+   * them: those this run created or changed, and those whose attributes differ.
+   */
   async #finishFolders(plan: CopyPlan): Promise<void> {
     for (const level of plan.finishDirs) {
-      await this.#each(level, (dir) =>
-        this.#attempt(dir.rel, 'cannot set folder attributes', () => applyAttributes(this.#destination(dir.rel), dir, this.#context.isRoot)),
+      const due = level.filter((dir) => this.#touched.has(keyOf(dir.rel)) || !plan.settledDirs.has(keyOf(dir.rel)));
+      await this.#each(due, (dir) =>
+        this.#attempt(dir.rel, 'cannot set folder attributes', async () => {
+          const abs = this.#destination(dir.rel);
+          await applyAttributes(this.#context, abs, dir);
+          await verifyAttributes(this.#context, abs, dir, 'dir');
+        }),
       );
     }
   }
@@ -180,7 +262,9 @@ export class CopyRun {
     } catch (error) {
       if (error instanceof CopyAbortedError) throw error;
       if (isAbort(this.#settings.signal, error)) throw new CopyAbortedError(this.#settings.signal?.reason);
-      this.#ledger.fail(failureOf(rel, error, what));
+      // A failed verification says what it is by itself.
+      if (error instanceof VerificationError) this.#ledger.fail({ path: display(rel), reason: error.message });
+      else this.#ledger.fail(failureOf(rel, error, what));
     }
   }
 
@@ -188,8 +272,16 @@ export class CopyRun {
     return forEachConcurrent(items, this.#settings.concurrency, this.#settings.signal, work);
   }
 
+  #touchParent(rel: Buffer): void {
+    this.#touched.add(keyOf(parentOf(rel)));
+  }
+
+  #source(rel: Buffer): Buffer {
+    return resolveUnder(this.#roots.sourceRoot, rel);
+  }
+
   #destination(rel: Buffer): Buffer {
-    return resolveUnder(this.#context.destinationRoot, rel);
+    return resolveUnder(this.#roots.destinationRoot, rel);
   }
 
   #seconds(): number {

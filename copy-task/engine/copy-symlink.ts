@@ -1,24 +1,26 @@
-import { lchown, lstat, lutimes, readlink, rename, symlink, unlink } from 'node:fs/promises';
+import { lstat, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { IoContext, SourceState } from './context.ts';
-import { setOwner } from './metadata.ts';
+import { VerificationError } from './errors.ts';
+import { applyAttributes, verifyAttributes, type Attributes } from './metadata.ts';
 import { resolveUnder, tempSibling } from './paths.ts';
 import { codeOf } from './scan.ts';
-import { toUtimesSeconds } from './times.ts';
 import type { TreeEntry } from './types.ts';
 
 /**
  * Copies a symbolic link as a link with the same target bytes (never followed, dangling or not):
- * created under a temp name, given owner and times, then renamed over the final name.
+ * created under a temp name, given owner, attributes and times, then renamed over the final name.
  */
 export async function copySymlink(context: IoContext, entry: TreeEntry): Promise<SourceState> {
   const source = resolveUnder(context.sourceRoot, entry.rel);
   let target: Buffer;
-  let stats;
+  let wanted: Attributes;
   try {
-    stats = await lstat(source, { bigint: true });
+    const stats = await lstat(source, { bigint: true });
     if (!stats.isSymbolicLink()) return 'changed';
     target = await readlink(source, { encoding: 'buffer' });
+    const xattrs = context.platform.readXattrs(source);
+    wanted = { mode: 0, uid: Number(stats.uid), gid: Number(stats.gid), atimeNs: stats.atimeNs, mtimeNs: stats.mtimeNs, ...(xattrs ? { xattrs } : {}) };
   } catch (error) {
     if (codeOf(error) === 'ENOENT') return 'vanished';
     if (codeOf(error) === 'EINVAL') return 'changed';
@@ -28,8 +30,13 @@ export async function copySymlink(context: IoContext, entry: TreeEntry): Promise
   const temp = tempSibling(destination, randomBytes(6).toString('hex'));
   await symlink(target, temp);
   try {
-    await setOwner(() => lchown(temp, Number(stats.uid), Number(stats.gid)), context.isRoot);
-    await lutimes(temp, toUtimesSeconds(stats.atimeNs), toUtimesSeconds(stats.mtimeNs));
+    if (context.verify) {
+      // Before the times are set: reading a link may move its atime.
+      const written = await readlink(temp, { encoding: 'buffer' });
+      if (!written.equals(target)) throw new VerificationError(`link target mismatch after copy: ${JSON.stringify(written.toString())} instead of ${JSON.stringify(target.toString())}`);
+    }
+    await applyAttributes(context, temp, wanted, true);
+    await verifyAttributes(context, temp, wanted, 'symlink');
     await rename(temp, destination);
   } catch (error) {
     await unlink(temp).catch(() => undefined);

@@ -5,10 +5,12 @@ import { resolveSettings } from './settings.ts';
 import type { CopyOptions, CopySummary } from './types.ts';
 
 /**
- * Makes `destination` a copy of `source` (absolute paths): regular files, folders and symbolic links
- * with their mode, owner and times. Runs scanning → copying → verifying → deleting, then applies
- * folder metadata deepest first. Files whose size and mtime already match are left alone, so a
- * second pass copies only what changed.
+ * Makes `destination` a copy of `source` (absolute paths): regular files (sparse ones kept sparse),
+ * folders, symbolic links, hard links, FIFOs and device nodes, with their mode, owner, times and
+ * extended attributes (ACLs included). Runs scanning → copying (each file verified before it takes
+ * its final name) → linking → deleting, then applies folder metadata deepest first. Files whose size
+ * and mtime already match are left alone (or compared by content with `checksum`), so a second pass,
+ * or a run after a crash, copies only what is not yet there.
  *
  * Rejects with CopyFailedError listing every path it could not copy (nothing is skipped silently),
  * with CopyAbortedError when `options.signal` aborts, and with RangeError for invalid options.

@@ -25,6 +25,11 @@ export class CopyAbortedError extends Error {
   }
 }
 
+/** A copy read back did not match its source (content, metadata, link target, device, hard link). */
+export class VerificationError extends Error {
+  override readonly name = 'VerificationError';
+}
+
 export function isAbort(signal: AbortSignal | undefined, error?: unknown): boolean {
   return error instanceof CopyAbortedError || (signal?.aborted ?? false);
 }

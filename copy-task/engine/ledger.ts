@@ -2,9 +2,12 @@ import type { SourceState } from './context.ts';
 import { display } from './paths.ts';
 import type { CopyFailure, CopySummary, TreeEntry } from './types.ts';
 
+/** How many paths that kept changing a summary lists (it counts them all). */
+const CHANGED_LISTED = 100;
+
 /**
  * What a run did and what went wrong. `stableSource` decides whether a source that moves under the
- * copy is normal (bulk pass: counted, left for the next pass) or a failure (final pass).
+ * copy is normal (bulk pass: counted and listed, left for the next pass) or a failure (final pass).
  */
 export class RunLedger {
   readonly failures: CopyFailure[] = [];
@@ -12,15 +15,21 @@ export class RunLedger {
   bytes = 0;
   dirs = 0;
   symlinks = 0;
+  hardlinks = 0;
+  specials = 0;
+  fixed = 0;
   deleted = 0;
   unchanged = 0;
   changed = 0;
   vanished = 0;
   verifiedFiles = 0;
+  readonly #changedPaths: string[] = [];
   readonly #stableSource: boolean;
+  readonly #limitations: readonly string[];
 
-  constructor(stableSource: boolean) {
+  constructor(stableSource: boolean, limitations: readonly string[] = []) {
     this.#stableSource = stableSource;
+    this.#limitations = limitations;
   }
 
   fail(failure: CopyFailure): void {
@@ -34,10 +43,11 @@ export class RunLedger {
       this.fail({ path: display(entry.rel), reason: STABLE_REASONS[state] });
     } else if (state === 'changed') {
       this.changed += 1;
+      if (this.#changedPaths.length < CHANGED_LISTED) this.#changedPaths.push(display(entry.rel));
     } else if (state === 'vanished') {
       this.vanished += 1;
     }
-    return state !== 'vanished';
+    return state === 'updated';
   }
 
   summary(verify: boolean, seconds: number): CopySummary {
@@ -46,12 +56,17 @@ export class RunLedger {
       bytes: this.bytes,
       dirs: this.dirs,
       symlinks: this.symlinks,
+      hardlinks: this.hardlinks,
+      specials: this.specials,
+      fixed: this.fixed,
       deleted: this.deleted,
       verified: verify && this.verifiedFiles === this.files && this.failures.length === 0,
       seconds: Math.round(seconds * 1000) / 1000,
       unchanged: this.unchanged,
       changed: this.changed,
+      changedPaths: [...this.#changedPaths],
       vanished: this.vanished,
+      limitations: this.#limitations,
     };
   }
 }

@@ -1,9 +1,13 @@
-import { chmod, lchown, lstat, lutimes } from 'node:fs/promises';
+import { chmod, lchown, lstat } from 'node:fs/promises';
+import type { IoContext } from './context.ts';
+import { VerificationError } from './errors.ts';
 import { codeOf } from './scan.ts';
-import { toUtimesSeconds } from './times.ts';
+import { sameTime } from './times.ts';
 import type { TreeEntry } from './types.ts';
+import { writeXattrs, xattrDifference } from './xattrs.ts';
 
-type Attributes = Pick<TreeEntry, 'mode' | 'uid' | 'gid' | 'atimeNs' | 'mtimeNs'>;
+/** What a destination entry is given: the source's mode, owner, times and extended attributes. */
+export type Attributes = Pick<TreeEntry, 'mode' | 'uid' | 'gid' | 'atimeNs' | 'mtimeNs' | 'xattrs'>;
 
 export function isRunningAsRoot(): boolean {
   return process.getuid?.() === 0;
@@ -23,14 +27,50 @@ export async function setOwner(change: () => Promise<void>, isRoot: boolean): Pr
 }
 
 /**
- * Gives an existing destination entry (folder or regular file, never a link) the source's owner,
- * mode and times. Owner first: changing it may clear setuid/setgid, which chmod then restores.
+ * Gives a destination entry the source's attributes, never following a link. The order matters:
+ * owner first (changing it clears setuid/setgid and security.capability), then extended attributes
+ * (setting an ACL rewrites the mode's group bits), then the mode (so it is exactly the source's), and
+ * the times last (nothing after them may touch the entry).
  */
-export async function applyAttributes(abs: Buffer, wanted: Attributes, isRoot: boolean): Promise<void> {
+export async function applyAttributes(context: IoContext, abs: Buffer, wanted: Attributes, isLink = false): Promise<void> {
   const current = await lstat(abs);
   if (current.uid !== wanted.uid || current.gid !== wanted.gid) {
-    await setOwner(() => lchown(abs, wanted.uid, wanted.gid), isRoot);
+    await setOwner(() => lchown(abs, wanted.uid, wanted.gid), context.isRoot);
   }
-  await chmod(abs, wanted.mode);
-  await lutimes(abs, toUtimesSeconds(wanted.atimeNs), toUtimesSeconds(wanted.mtimeNs));
+  writeXattrs(context.platform, abs, wanted.xattrs);
+  if (!isLink) await chmod(abs, wanted.mode);
+  await context.platform.setTimes(abs, wanted.atimeNs, wanted.mtimeNs, isLink);
+}
+
+/**
+ * Reads back what applyAttributes wrote and lists what differs ([] when all is as wanted). Owners
+ * count only as root; atimes not for folders and links (listing or reading them may move it).
+ */
+export async function checkAttributes(context: IoContext, abs: Buffer, wanted: Attributes, kind: 'file' | 'dir' | 'symlink' | 'special'): Promise<string[]> {
+  const stats = await lstat(abs, { bigint: true });
+  const problems: string[] = [];
+  const mode = Number(stats.mode & 0o7777n);
+  if (kind !== 'symlink' && mode !== wanted.mode) problems.push(`mode ${octal(mode)} instead of ${octal(wanted.mode)}`);
+  if (context.isRoot && (Number(stats.uid) !== wanted.uid || Number(stats.gid) !== wanted.gid)) {
+    problems.push(`owner ${stats.uid}:${stats.gid} instead of ${wanted.uid}:${wanted.gid}`);
+  }
+  const granularity = context.timeGranularityNs;
+  if (!sameTime(stats.mtimeNs, wanted.mtimeNs, granularity)) problems.push(`mtime ${stats.mtimeNs} ns instead of ${wanted.mtimeNs} ns`);
+  if ((kind === 'file' || kind === 'special') && !sameTime(stats.atimeNs, wanted.atimeNs, granularity)) {
+    problems.push(`atime ${stats.atimeNs} ns instead of ${wanted.atimeNs} ns`);
+  }
+  const differing = xattrDifference(wanted.xattrs, context.platform.readXattrs(abs));
+  if (context.platform.nativeProblem === undefined && differing.length > 0) problems.push(`extended attributes differ: ${differing.join(', ')}`);
+  return problems;
+}
+
+/** Fails with what differs, when verifying. */
+export async function verifyAttributes(context: IoContext, abs: Buffer, wanted: Attributes, kind: 'file' | 'dir' | 'symlink' | 'special'): Promise<void> {
+  if (!context.verify) return;
+  const problems = await checkAttributes(context, abs, wanted, kind);
+  if (problems.length > 0) throw new VerificationError(`metadata mismatch after copy: ${problems.join('; ')}`);
+}
+
+function octal(mode: number): string {
+  return `0${mode.toString(8).padStart(3, '0')}`;
 }

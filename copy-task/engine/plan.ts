@@ -1,6 +1,16 @@
 import { baseName, depthOf, display, isTempName, keyOf, parentOf } from './paths.ts';
-import { sameMicrosecond } from './times.ts';
+import { MICROSECOND, sameTime } from './times.ts';
 import type { CopyFailure, CopyMode, TreeEntry } from './types.ts';
+import { sameXattrs } from './xattrs.ts';
+
+/** A further name of a file that has several in the source tree: made a hard link to `leader`'s copy. */
+export interface HardLink {
+  readonly entry: TreeEntry;
+  /** The group's first path, whose data is copied. */
+  readonly leader: TreeEntry;
+  /** The destination already links this name to the leader's copy; only a new copy of the leader calls for a new link. */
+  readonly linked: boolean;
+}
 
 /** What a run has to do to make the destination equal the source. Computed without touching disks. */
 export interface CopyPlan {
@@ -12,18 +22,26 @@ export interface CopyPlan {
   readonly createDirs: readonly (readonly TreeEntry[])[];
   /** Existing destination folders their owner cannot write into (mode without u+rwx). */
   readonly lockedDirs: readonly TreeEntry[];
-  /** Source regular files whose data must be copied. */
+  /** Source regular files whose data must be copied (of a file with several names, only the leader). */
   readonly copyFiles: readonly TreeEntry[];
   readonly bytesToCopy: number;
-  /** Regular files whose data matches but whose mode or owner does not. */
+  /** Files whose size and mtime match, to compare by content (checksum mode); copied if they differ. */
+  readonly compareFiles: readonly TreeEntry[];
+  /** Files, FIFOs and device nodes whose data matches but whose mode, owner, times or attributes do not. */
   readonly fixFiles: readonly TreeEntry[];
   readonly unchangedFiles: number;
   /** Source symbolic links to create or replace. */
   readonly links: readonly TreeEntry[];
+  /** Source FIFOs and device nodes to create or replace. */
+  readonly specials: readonly TreeEntry[];
+  /** Every further name of a file with several, in path order. */
+  readonly hardLinks: readonly HardLink[];
   /** Destination entries the source does not have (only the topmost of a subtree); removed in mirror mode. */
   readonly extras: readonly TreeEntry[];
   /** Every source folder, deepest first: their metadata is applied last, after their children. */
   readonly finishDirs: readonly (readonly TreeEntry[])[];
+  /** Keys (keyOf) of folders whose destination attributes already match: left alone unless a pass changes what is in them. */
+  readonly settledDirs: ReadonlySet<string>;
   /** Source entries that cannot be copied at all. */
   readonly unsupported: readonly CopyFailure[];
 }
@@ -32,22 +50,43 @@ export interface PlanOptions {
   readonly mode: CopyMode;
   /** Owner and group count as a difference (only when they can be set, i.e. as root). */
   readonly compareOwner: boolean;
+  /** How finely the destination keeps times (see time-granularity.ts). @default 1000n (microseconds) */
+  readonly timeGranularityNs?: bigint;
+  /** Compare the content of files whose size and mtime match. @default false */
+  readonly checksum?: boolean;
+  /** Why a FIFO or device node cannot be created here. @default they all can */
+  readonly cannotCreate?: (entry: TreeEntry) => string | undefined;
 }
 
 /** `source` and `destination` are scans sorted by path (parents before children). */
 export function planCopy(source: readonly TreeEntry[], destination: readonly TreeEntry[], options: PlanOptions): CopyPlan {
+  const granularity = options.timeGranularityNs ?? MICROSECOND;
+  const same = (a: bigint, b: bigint) => sameTime(a, b, granularity);
   const destinationByKey = new Map(destination.map((entry) => [keyOf(entry.rel), entry]));
+  const links = new LinkGroups(source, destination);
   const sourceKeys = new Set<string>();
   const replace: TreeEntry[] = [];
   const createDirs: TreeEntry[] = [];
   const copyFiles: TreeEntry[] = [];
+  const compareFiles: TreeEntry[] = [];
   const fixFiles: TreeEntry[] = [];
-  const links: TreeEntry[] = [];
+  const symlinks: TreeEntry[] = [];
+  const specials: TreeEntry[] = [];
+  const hardLinks: HardLink[] = [];
   const dirs: TreeEntry[] = [];
+  const settledDirs = new Set<string>();
   const lockedDirs: TreeEntry[] = [];
   const unsupported: CopyFailure[] = [];
+  const leaderCopied = new Set<string>();
   let unchangedFiles = 0;
   let bytesToCopy = 0;
+
+  const sameAttributes = (a: TreeEntry, b: TreeEntry, withAtime: boolean): boolean =>
+    a.mode === b.mode &&
+    (!options.compareOwner || (a.uid === b.uid && a.gid === b.gid)) &&
+    same(a.mtimeNs, b.mtimeNs) &&
+    (!withAtime || same(a.atimeNs, b.atimeNs)) &&
+    sameXattrs(a.xattrs, b.xattrs);
 
   for (const entry of source) {
     const key = keyOf(entry.rel);
@@ -60,20 +99,42 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
       case 'dir':
         dirs.push(entry);
         if (!current) createDirs.push(entry);
-        else if ((current.mode & 0o700) !== 0o700) lockedDirs.push(current);
-        break;
-      case 'file':
-        if (!current || current.size !== entry.size || !sameMicrosecond(current.mtimeNs, entry.mtimeNs)) {
-          copyFiles.push(entry);
-          bytesToCopy += entry.size;
-        } else {
-          unchangedFiles += 1;
-          if (!sameAttributes(current, entry, options.compareOwner)) fixFiles.push(entry);
+        else {
+          if ((current.mode & 0o700) !== 0o700) lockedDirs.push(current);
+          // A folder's atime changes whenever it is listed, so it is set but not compared.
+          if (sameAttributes(current, entry, false)) settledDirs.add(key);
         }
         break;
-      case 'symlink':
-        if (!current || !sameLink(current, entry, options.compareOwner)) links.push(entry);
+      case 'file': {
+        const leader = links.leaderOf(entry);
+        if (leader) {
+          const linked = !leaderCopied.has(keyOf(leader.rel)) && links.linkedOnDestination(leader, current);
+          hardLinks.push({ entry, leader, linked });
+          if (linked) unchangedFiles += 1;
+          break;
+        }
+        const upToDate = current !== undefined && current.size === entry.size && same(current.mtimeNs, entry.mtimeNs);
+        if (!upToDate || links.sharedWithOthers(entry, current)) {
+          copyFiles.push(entry);
+          leaderCopied.add(key);
+          bytesToCopy += entry.size;
+          break;
+        }
+        unchangedFiles += 1;
+        if (options.checksum) compareFiles.push(entry);
+        if (!sameAttributes(current, entry, true)) fixFiles.push(entry);
         break;
+      }
+      case 'symlink':
+        if (!current || !sameLink(current, entry, options.compareOwner, same)) symlinks.push(entry);
+        break;
+      case 'special': {
+        const reason = options.cannotCreate?.(entry);
+        if (reason) unsupported.push({ path: display(entry.rel), reason: `cannot copy ${entry.typeName}: ${reason}` });
+        else if (!current || current.format !== entry.format || current.rdev !== entry.rdev) specials.push(entry);
+        else if (!sameAttributes(current, entry, true)) fixFiles.push(entry);
+        break;
+      }
       case 'unsupported':
         unsupported.push({ path: display(entry.rel), reason: `unsupported file type: ${entry.typeName}` });
         break;
@@ -89,13 +150,73 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
     lockedDirs,
     copyFiles,
     bytesToCopy,
+    compareFiles,
     fixFiles,
     unchangedFiles,
-    links,
+    links: symlinks,
+    specials,
+    hardLinks,
     extras: options.mode === 'mirror' ? extras : [],
     finishDirs: byDepth.reverse(),
+    settledDirs,
     unsupported,
   };
+}
+
+/**
+ * Which source files are one file under several names, and whether the destination already has
+ * them so. Temp names are left out: they are removed before anything is linked.
+ */
+class LinkGroups {
+  /** linkKey → the source paths of that file, in path order (the first is the leader). */
+  readonly #sourceGroups = new Map<string, TreeEntry[]>();
+  /** Keys of every source regular file, with its group's linkKey if it has several names. */
+  readonly #sourceFiles = new Map<string, string | undefined>();
+  /** Destination linkKey → keys of the destination paths of that file. */
+  readonly #destinationGroups = new Map<string, string[]>();
+
+  constructor(source: readonly TreeEntry[], destination: readonly TreeEntry[]) {
+    for (const entry of source) {
+      if (entry.kind !== 'file') continue;
+      this.#sourceFiles.set(keyOf(entry.rel), entry.linkKey);
+      if (entry.linkKey === undefined) continue;
+      const group = this.#sourceGroups.get(entry.linkKey);
+      if (group) group.push(entry);
+      else this.#sourceGroups.set(entry.linkKey, [entry]);
+    }
+    for (const entry of destination) {
+      if (entry.kind !== 'file' || entry.linkKey === undefined || isTempName(baseName(entry.rel))) continue;
+      const group = this.#destinationGroups.get(entry.linkKey);
+      if (group) group.push(keyOf(entry.rel));
+      else this.#destinationGroups.set(entry.linkKey, [keyOf(entry.rel)]);
+    }
+  }
+
+  /** The leader of `entry`'s group, when `entry` is a further name; undefined for a leader or a file with one name here. */
+  leaderOf(entry: TreeEntry): TreeEntry | undefined {
+    const leader = entry.linkKey === undefined ? undefined : this.#sourceGroups.get(entry.linkKey)?.[0];
+    return leader === undefined || leader === entry ? undefined : leader;
+  }
+
+  /** The destination's copy of `follower` (`current`) is the same file as the leader's copy. */
+  linkedOnDestination(leader: TreeEntry, current: TreeEntry | undefined): boolean {
+    if (current?.linkKey === undefined) return false;
+    return this.#destinationGroups.get(current.linkKey)?.includes(keyOf(leader.rel)) ?? false;
+  }
+
+  /**
+   * The destination's copy of `entry` is also the destination file of a source path that is not
+   * `entry`'s own name: it must be split off (copied to a file of its own) before anything is linked.
+   */
+  sharedWithOthers(entry: TreeEntry, current: TreeEntry | undefined): boolean {
+    if (current?.linkKey === undefined) return false;
+    const self = keyOf(entry.rel);
+    for (const other of this.#destinationGroups.get(current.linkKey) ?? []) {
+      if (other === self || !this.#sourceFiles.has(other)) continue; // a name the source lacks goes anyway
+      if (entry.linkKey === undefined || this.#sourceFiles.get(other) !== entry.linkKey) return true;
+    }
+    return false;
+  }
 }
 
 /** Topmost destination entries the source lacks, with leftover temp files apart. */
@@ -117,13 +238,9 @@ function findExtras(destination: readonly TreeEntry[], sourceKeys: ReadonlySet<s
   return { extras, staleTemps };
 }
 
-function sameAttributes(a: TreeEntry, b: TreeEntry, compareOwner: boolean): boolean {
-  return a.mode === b.mode && (!compareOwner || (a.uid === b.uid && a.gid === b.gid));
-}
-
-function sameLink(a: TreeEntry, b: TreeEntry, compareOwner: boolean): boolean {
+function sameLink(a: TreeEntry, b: TreeEntry, compareOwner: boolean, same: (a: bigint, b: bigint) => boolean): boolean {
   const sameTarget = a.target !== undefined && b.target !== undefined && a.target.equals(b.target);
-  return sameTarget && sameMicrosecond(a.mtimeNs, b.mtimeNs) && (!compareOwner || (a.uid === b.uid && a.gid === b.gid));
+  return sameTarget && same(a.mtimeNs, b.mtimeNs) && (!compareOwner || (a.uid === b.uid && a.gid === b.gid)) && sameXattrs(a.xattrs, b.xattrs);
 }
 
 function groupByDepth(entries: readonly TreeEntry[]): TreeEntry[][] {

@@ -2,12 +2,13 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { runQueue } from './pool.ts';
 import { childOf, display, resolveUnder } from './paths.ts';
-import type { CopyFailure, EntryKind, TreeEntry } from './types.ts';
+import type { CopyFailure, EntryKind, TreeEntry, Xattrs } from './types.ts';
+import { withAclMode } from './xattrs.ts';
 
 export interface ScanResult {
   /** Sorted by path bytes, so a folder comes before everything in it. */
   readonly entries: TreeEntry[];
-  /** Folders that could not be listed, links that could not be read. */
+  /** Folders that could not be listed, links or attributes that could not be read. */
   readonly failures: CopyFailure[];
 }
 
@@ -18,17 +19,28 @@ export interface ScanOptions {
   readonly onEntry?: (entry: TreeEntry) => void;
   /** The mode to record for an entry, given what lstat saw (CopyOptions.sourceModes). */
   readonly modeOf?: (rel: Buffer, statMode: number) => number;
+  /** Reads an entry's extended attributes (Platform.readXattrs); none are recorded without it. */
+  readonly readXattrs?: (abs: Buffer) => Xattrs | undefined;
 }
 
 /** Walks a tree without following symbolic links (the root itself must be a real folder). */
 export async function scanTree(root: Buffer, options: ScanOptions): Promise<ScanResult> {
   const entries: TreeEntry[] = [];
   const failures: CopyFailure[] = [];
-  const entryOf = (rel: Buffer, stats: BigIntStats): TreeEntry => {
+  const read = async (rel: Buffer, abs: Buffer): Promise<TreeEntry> => {
+    const stats = await lstat(abs, { bigint: true });
     const entry = toEntry(rel, stats);
-    return options.modeOf && entry.kind !== 'symlink' ? { ...entry, mode: options.modeOf(rel, entry.mode) } : entry;
+    const mode = options.modeOf && entry.kind !== 'symlink' ? options.modeOf(rel, entry.mode) : entry.mode;
+    const xattrs = options.readXattrs?.(abs);
+    const target = entry.kind === 'symlink' ? await readlink(abs, { encoding: 'buffer' }) : undefined;
+    return {
+      ...entry,
+      ...(mode !== entry.mode ? { mode } : {}),
+      ...(xattrs ? { xattrs: mode !== entry.mode ? withAclMode(xattrs, mode) : xattrs } : {}),
+      ...(target ? { target } : {}),
+    };
   };
-  const rootEntry = entryOf(Buffer.alloc(0), await lstat(root, { bigint: true }));
+  const rootEntry = await read(Buffer.alloc(0), root);
   entries.push(rootEntry);
   options.onEntry?.(rootEntry);
 
@@ -42,10 +54,8 @@ export async function scanTree(root: Buffer, options: ScanOptions): Promise<Scan
     }
     for (const name of names) {
       const rel = childOf(dir, name);
-      const abs = resolveUnder(root, rel);
       try {
-        let entry = entryOf(rel, await lstat(abs, { bigint: true }));
-        if (entry.kind === 'symlink') entry = { ...entry, target: await readlink(abs, { encoding: 'buffer' }) };
+        const entry = await read(rel, resolveUnder(root, rel));
         entries.push(entry);
         options.onEntry?.(entry);
         if (entry.kind === 'dir') push(rel);
@@ -60,6 +70,8 @@ export async function scanTree(root: Buffer, options: ScanOptions): Promise<Scan
   return { entries, failures };
 }
 
+const S_IFMT = 0o170000n;
+
 export function toEntry(rel: Buffer, stats: BigIntStats): TreeEntry {
   const [kind, typeName] = kindOf(stats);
   return {
@@ -72,17 +84,25 @@ export function toEntry(rel: Buffer, stats: BigIntStats): TreeEntry {
     gid: Number(stats.gid),
     atimeNs: stats.atimeNs,
     mtimeNs: stats.mtimeNs,
+    ctimeNs: stats.ctimeNs,
+    ...(kind === 'file' && stats.nlink > 1n ? { linkKey: linkKeyOf(stats) } : {}),
+    ...(kind === 'special' ? { format: Number(stats.mode & S_IFMT), rdev: stats.rdev } : {}),
   };
+}
+
+/** Identifies a file with several names: the same key on two paths means one file. */
+export function linkKeyOf(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}`;
 }
 
 function kindOf(stats: BigIntStats): [EntryKind, string] {
   if (stats.isFile()) return ['file', 'file'];
   if (stats.isDirectory()) return ['dir', 'folder'];
   if (stats.isSymbolicLink()) return ['symlink', 'symbolic link'];
+  if (stats.isFIFO()) return ['special', 'fifo'];
+  if (stats.isBlockDevice()) return ['special', 'block device'];
+  if (stats.isCharacterDevice()) return ['special', 'character device'];
   if (stats.isSocket()) return ['unsupported', 'socket'];
-  if (stats.isFIFO()) return ['unsupported', 'fifo'];
-  if (stats.isBlockDevice()) return ['unsupported', 'block device'];
-  if (stats.isCharacterDevice()) return ['unsupported', 'character device'];
   return ['unsupported', 'unknown file type'];
 }
 

@@ -8,6 +8,7 @@ export const MAX_CONCURRENCY = 1024;
 export interface CopySettings {
   readonly mode: CopyMode;
   readonly verify: boolean;
+  readonly checksum: boolean;
   readonly concurrency: number;
   readonly pass: CopyPass;
   readonly stableSource: boolean;
@@ -31,6 +32,7 @@ export function resolveSettings(options: CopyOptions): CopySettings {
   return {
     mode: options.mode ?? 'mirror',
     verify: options.verify ?? true,
+    checksum: options.checksum ?? false,
     concurrency,
     pass,
     stableSource: options.stableSource ?? pass === 'final',

@@ -1,9 +1,14 @@
 /**
- * Timestamps. Node sets times from a number of seconds and libuv keeps microseconds, so times are
- * copied, and compared, to the microsecond.
+ * Timestamps, in nanoseconds. The native addon sets them exactly (utimensat); without it Node sets
+ * them from a number of seconds and libuv keeps microseconds. A destination file system may keep
+ * less still. So times are compared at a granularity: what the destination keeps of what is set
+ * (see time-granularity.ts).
  */
 const NS_PER_S = 1_000_000_000n;
 const NS_PER_US = 1_000n;
+
+/** What Node's utimes keeps, and so the default granularity. */
+export const MICROSECOND = NS_PER_US;
 
 /**
  * Seconds for utimes/lutimes/futimes that land exactly on `ns`'s microsecond: libuv truncates, and
@@ -16,7 +21,12 @@ export function toUtimesSeconds(ns: bigint): number {
 }
 
 export function sameMicrosecond(a: bigint, b: bigint): boolean {
-  return floorDiv(a, NS_PER_US) === floorDiv(b, NS_PER_US);
+  return sameTime(a, b, NS_PER_US);
+}
+
+/** Equal once both are truncated to `granularity` nanoseconds. */
+export function sameTime(a: bigint, b: bigint, granularity: bigint): boolean {
+  return granularity <= 1n ? a === b : floorDiv(a, granularity) === floorDiv(b, granularity);
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {

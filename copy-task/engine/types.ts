@@ -4,12 +4,19 @@ import type { CopyProgress } from '../../lambdas/core/progress.ts';
 /** What the destination ends as: `mirror` removes what the source does not have, `merge` keeps it. */
 export type CopyMode = 'mirror' | 'merge';
 
-export type CopyPhase = 'scanning' | 'copying' | 'verifying' | 'deleting' | 'done';
+/**
+ * `comparing` runs only with `checksum`. Verification happens inside `copying` (each file is checked
+ * before it takes its final name), so runs no longer report `verifying`; the name stays for readers
+ * of older progress.
+ */
+export type CopyPhase = 'scanning' | 'comparing' | 'copying' | 'verifying' | 'deleting' | 'done';
 
 export interface CopyHooks {
   /**
-   * Called after a regular file was renamed to its final name and before verification.
-   * For instrumentation and tests (e.g. to corrupt a copy and see verification catch it).
+   * Called once a regular file's data is written and before it is verified and renamed to its final
+   * name: `destination` is the file holding the copy (a temp name in the destination folder). Called
+   * again for each further attempt. For instrumentation and tests (e.g. to corrupt a copy and see
+   * verification catch it).
    */
   readonly afterCopy?: (file: { readonly path: string; readonly source: string; readonly destination: string }) => void | Promise<void>;
 }
@@ -17,8 +24,18 @@ export interface CopyHooks {
 export interface CopyOptions {
   /** @default 'mirror' */
   readonly mode?: CopyMode;
-  /** Checksum (sha256) every copied file by reading source and destination back. @default true */
+  /**
+   * Verify every entry written: a file's data is hashed (sha256) as it is read from the source and
+   * compared with the copy read back before it takes its final name, and the metadata written
+   * (mode, owner, times, extended attributes) is read back and compared. A mismatching copy is made
+   * again once, then the run fails. @default true
+   */
   readonly verify?: boolean;
+  /**
+   * Compare content, not only size and mtime, to decide whether a file is up to date: files whose
+   * size and mtime match are hashed on both sides and copied if they differ. @default false
+   */
+  readonly checksum?: boolean;
   /** Files copied, verified or deleted at once. @default 8 */
   readonly concurrency?: number;
   /** Which pass this run is; labels the progress events. @default 'bulk' */
@@ -55,6 +72,12 @@ export interface CopySummary {
   readonly dirs: number;
   /** Symbolic links created or replaced on the destination. */
   readonly symlinks: number;
+  /** Hard links made on the destination (each further name of a file with several within the tree). */
+  readonly hardlinks: number;
+  /** FIFOs and device nodes created or replaced on the destination. */
+  readonly specials: number;
+  /** Entries whose metadata alone (mode, owner, times, extended attributes) was brought up to date. */
+  readonly fixed: number;
   /** Destination entries removed: extras (mirror), entries of another type in the way, stale temp files. */
   readonly deleted: number;
   /** Verification was on and every file copied by this run matched its source. */
@@ -62,10 +85,17 @@ export interface CopySummary {
   readonly seconds: number;
   /** Regular files left as they were: size and mtime already matched. */
   readonly unchanged: number;
-  /** Files that changed on the source while copied (a bulk pass leaves them for the next pass). */
+  /** Files that kept changing on the source while copied, attempt after attempt (a bulk pass leaves them for the next pass). */
   readonly changed: number;
+  /** The first of those files (at most 100), so the pass reports them rather than claiming them copied. */
+  readonly changedPaths: readonly string[];
   /** Entries that disappeared from the source between the scan and their copy. */
   readonly vanished: number;
+  /**
+   * What this run could not preserve because the native addon (copy-task/native) is not loaded;
+   * empty when it is. A run with limitations is not a faithful copy.
+   */
+  readonly limitations: readonly string[];
 }
 
 /** A path the run could not copy, and why. */
@@ -77,14 +107,21 @@ export interface CopyFailure {
   readonly code?: string;
 }
 
-export type EntryKind = 'file' | 'dir' | 'symlink' | 'unsupported';
+/** `special`: a FIFO or a device node (recreated); `unsupported`: a socket or an unknown type. */
+export type EntryKind = 'file' | 'dir' | 'symlink' | 'special' | 'unsupported';
+
+/**
+ * Extended attributes, sorted by name: [name as latin1 (one char per byte), value]. POSIX ACLs are
+ * among them (system.posix_acl_access, system.posix_acl_default).
+ */
+export type Xattrs = readonly (readonly [name: string, value: Buffer])[];
 
 /** One entry of a scanned tree, as lstat saw it. Paths are bytes: names need not be UTF-8. */
 export interface TreeEntry {
   /** Path relative to the root, '/'-separated; empty for the root itself. */
   readonly rel: Buffer;
   readonly kind: EntryKind;
-  /** socket, fifo, block device, character device (for `unsupported`). */
+  /** file, folder, symbolic link, fifo, character device, block device, socket. */
   readonly typeName: string;
   readonly size: number;
   /** Permission bits, including setuid, setgid and sticky. */
@@ -95,4 +132,13 @@ export interface TreeEntry {
   readonly mtimeNs: bigint;
   /** The link's target, exactly as stored (symlinks only). */
   readonly target?: Buffer;
+  /** Status change time: the source is re-copied if it moves while being copied. */
+  readonly ctimeNs?: bigint;
+  /** `dev:ino` of a regular file with more than one name (nlink > 1); undefined for one name. */
+  readonly linkKey?: string;
+  /** Type bits (S_IFIFO, S_IFCHR, S_IFBLK) and device number of a `special` entry. */
+  readonly format?: number;
+  readonly rdev?: bigint;
+  /** Undefined when the entry has none, or when they cannot be read (no native addon). */
+  readonly xattrs?: Xattrs;
 }

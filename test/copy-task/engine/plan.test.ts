@@ -109,4 +109,122 @@ describe('Function: planCopy', () => {
     // Assess
     expect(paths(plan.lockedDirs)).toEqual(['ro']);
   });
+
+  describe('files with several names (hard links)', () => {
+    const file = (rel: string, linkKey?: string, extra: Partial<TreeEntry> = {}) => entry(rel, 'file', { size: 4, ...(linkKey ? { linkKey } : {}), ...extra });
+
+    it('copies the first name of a file and links the others to it', () => {
+      // Prepare
+      const source = [root, file('a', 's:1'), file('b', 's:1'), file('c/d', 's:1'), file('single')];
+
+      // Act
+      const plan = planCopy(source, [root], { mode: 'mirror', compareOwner: true });
+
+      // Assess
+      expect(paths(plan.copyFiles)).toEqual(['a', 'single']);
+      expect(plan.hardLinks.map((l) => [l.entry.rel.toString(), l.leader.rel.toString(), l.linked])).toEqual([['b', 'a', false], ['c/d', 'a', false]]);
+    });
+
+    it('leaves names already linked alone, and links the name that is not', () => {
+      // Prepare
+      const source = [root, file('a', 's:1'), file('b', 's:1'), file('c', 's:1')];
+      const destination = [root, file('a', 'd:9'), file('b', 'd:9'), file('c')];
+
+      // Act
+      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true });
+
+      // Assess
+      expect(plan.copyFiles).toEqual([]);
+      expect(plan.hardLinks.map((l) => [l.entry.rel.toString(), l.linked])).toEqual([['b', true], ['c', false]]);
+      expect(plan.unchangedFiles).toBe(2);
+    });
+
+    it('splits a destination file shared by names that are separate files on the source', () => {
+      // Prepare: on the destination a and b are one file; on the source they no longer are
+      const source = [root, file('a'), file('b')];
+      const destination = [root, file('a', 'd:9'), file('b', 'd:9')];
+
+      // Act
+      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true });
+
+      // Assess
+      expect(paths(plan.copyFiles)).toEqual(['a', 'b']);
+    });
+
+    it('keeps a shared destination file whose other name is about to be deleted anyway, or is a temp file', () => {
+      // Prepare
+      const source = [root, file('a')];
+      const destination = [root, file('a', 'd:9'), file('gone', 'd:9'), file('.smig-tmp-0123456789ab', 'd:9')];
+
+      // Act
+      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true });
+
+      // Assess
+      expect(plan.copyFiles).toEqual([]);
+      expect(paths(plan.extras)).toEqual(['gone']);
+    });
+  });
+
+  describe('FIFOs and device nodes', () => {
+    const fifo = (rel: string, extra: Partial<TreeEntry> = {}) => entry(rel, 'special', { typeName: 'fifo', format: 0o010000, rdev: 0n, ...extra });
+    const device = (rel: string, rdev: bigint) => entry(rel, 'special', { typeName: 'character device', format: 0o020000, rdev });
+
+    it('creates what is missing or of another device number, fixes metadata, and lists what cannot be made here', () => {
+      // Prepare
+      const source = [root, fifo('new'), fifo('moded', { mode: 0o600 }), device('renumbered', 7n), device('same', 3n), device('forbidden', 5n)];
+      const destination = [root, fifo('moded'), device('renumbered', 8n), device('same', 3n)];
+      const cannotCreate = (e: TreeEntry) => (e.rel.toString() === 'forbidden' ? 'creating a device node needs root (CAP_MKNOD)' : undefined);
+
+      // Act
+      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true, cannotCreate });
+
+      // Assess
+      expect(paths(plan.specials)).toEqual(['new', 'renumbered']);
+      expect(paths(plan.fixFiles)).toEqual(['moded']);
+      expect(plan.unsupported).toEqual([{ path: 'forbidden', reason: 'cannot copy character device: creating a device node needs root (CAP_MKNOD)' }]);
+    });
+  });
+
+  describe('times, attributes and content', () => {
+    it('compares times at the destination\'s granularity: to the nanosecond when it keeps them', () => {
+      // Prepare
+      const source = [root, entry('f', 'file', { mtimeNs: T + 1n })];
+      const destination = [root, entry('f', 'file')];
+
+      // Act
+      const fine = planCopy(source, destination, { mode: 'mirror', compareOwner: true, timeGranularityNs: 1n });
+      const coarse = planCopy(source, destination, { mode: 'mirror', compareOwner: true, timeGranularityNs: 1000n });
+
+      // Assess
+      expect(paths(fine.copyFiles)).toEqual(['f']);
+      expect(coarse.copyFiles).toEqual([]);
+    });
+
+    it('fixes a file whose extended attributes or atime differ, and settles folders that match', () => {
+      // Prepare
+      const xattrs = [['user.a', Buffer.from('1')]] as const;
+      const source = [root, entry('d', 'dir', { xattrs }), entry('same', 'dir'), entry('t', 'file', { atimeNs: T + 5_000n }), entry('x', 'file', { xattrs })];
+      const destination = [root, entry('d', 'dir'), entry('same', 'dir', { atimeNs: T + 9_000n }), entry('x', 'file'), entry('t', 'file')];
+
+      // Act
+      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true });
+
+      // Assess
+      expect(paths(plan.fixFiles)).toEqual(['t', 'x']);
+      expect([...plan.settledDirs].sort()).toEqual(['', 'same']); // a folder's atime is not compared
+    });
+
+    it('lists files whose size and mtime match for a content compare in checksum mode', () => {
+      // Prepare
+      const source = [root, entry('same', 'file', { size: 3 }), entry('new', 'file', { size: 3 })];
+      const destination = [root, entry('same', 'file', { size: 3 })];
+
+      // Act
+      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true, checksum: true });
+
+      // Assess
+      expect(paths(plan.compareFiles)).toEqual(['same']);
+      expect(paths(plan.copyFiles)).toEqual(['new']);
+    });
+  });
 });

@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTree } from '../../../copy-task/engine/index.ts';
 import { makeReadOnly, effectiveMode, readOriginalModes } from '../../../lambdas/drivers/local/read-only.ts';
+import type { NativeFs } from '../../../copy-task/native/index.ts';
+import { nativeOrThrow } from '../fidelity/every-case-tree.ts';
 import { useTempDirs, writeTree } from '../helpers.ts';
 
 describe('Function: copyTree with sourceModes', () => {
@@ -30,3 +33,37 @@ describe('Function: copyTree with sourceModes', () => {
     expect((await stat(join(destination, 'sub/b.txt'))).mode & 0o7777).toBe(0o644);
   });
 });
+
+describe('Function: copyTree with sourceModes and ACLs', () => {
+  const tempDir = useTempDirs();
+
+  it('gives an ACL the permissions of the original mode too, since chmod keeps the two in step', async () => {
+    // Prepare: a file with an ACL (its mask follows the group bits), made read-only by the local driver
+    const fs = nativeOrThrow();
+    const base = await tempDir();
+    const source = join(base, 'data');
+    await writeTree(source, { 'shared.txt': 's' });
+    const file = join(source, 'shared.txt');
+    execFileSync('setfacl', ['-m', 'u:1234:rw', file]);
+    await chmod(file, 0o664);
+    const aclBefore = aclOf(fs, file);
+    const record = join(base, 'readonly-modes.json');
+    await makeReadOnly(source, record);
+    expect(aclOf(fs, file).equals(aclBefore)).toBe(false); // the mask lost its w
+    const originals = await readOriginalModes(record);
+
+    // Act
+    await copyTree(source, join(base, 'dst'), { pass: 'final', sourceModes: (rel, mode) => effectiveMode(rel, mode, originals) });
+
+    // Assess
+    expect((await stat(join(base, 'dst/shared.txt'))).mode & 0o7777).toBe(0o664);
+    expect(aclOf(fs, join(base, 'dst/shared.txt'))).toEqual(aclBefore);
+  });
+});
+
+function aclOf(fs: NativeFs, path: string): Buffer {
+  const flat = fs.readXattrs(Buffer.from(path));
+  const at = flat.findIndex((name, i) => i % 2 === 0 && name.toString() === 'system.posix_acl_access');
+  if (at < 0) throw new Error(`${path} has no access ACL`);
+  return flat[at + 1] as Buffer;
+}

@@ -1,0 +1,39 @@
+import { link, lstat, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { IoContext, SourceState } from './context.ts';
+import { VerificationError } from './errors.ts';
+import type { HardLink } from './plan.ts';
+import { display, resolveUnder, tempSibling } from './paths.ts';
+import { codeOf, linkKeyOf } from './scan.ts';
+
+/**
+ * Gives a further name of a source file the same file on the destination: a hard link to the
+ * leader's copy, made under a temp name and renamed over the final name (so the name never goes
+ * missing). The source is looked at first: a name that is no longer that file is left for the next
+ * pass (`changed`).
+ */
+export async function linkFile(context: IoContext, hardLink: HardLink): Promise<SourceState> {
+  const { entry, leader } = hardLink;
+  try {
+    const stats = await lstat(resolveUnder(context.sourceRoot, entry.rel), { bigint: true });
+    if (!stats.isFile() || linkKeyOf(stats) !== entry.linkKey) return 'changed';
+  } catch (error) {
+    if (codeOf(error) === 'ENOENT') return 'vanished';
+    throw error;
+  }
+  const existing = resolveUnder(context.destinationRoot, leader.rel);
+  const destination = resolveUnder(context.destinationRoot, entry.rel);
+  const temp = tempSibling(destination, randomBytes(6).toString('hex'));
+  await link(existing, temp);
+  try {
+    await rename(temp, destination);
+  } finally {
+    // rename() does nothing when both names are already the same file, leaving the temp name.
+    await unlink(temp).catch(() => undefined);
+  }
+  if (context.verify) {
+    const [made, target] = await Promise.all([lstat(destination, { bigint: true }), lstat(existing, { bigint: true })]);
+    if (made.ino !== target.ino || made.dev !== target.dev) throw new VerificationError(`hard link mismatch after copy: not the same file as ${display(leader.rel)}`);
+  }
+  return 'same';
+}

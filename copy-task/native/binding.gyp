@@ -1,0 +1,13 @@
+{
+  # One C file against Node-API only (no V8 or libuv headers), so the module built with any Node's
+  # headers loads in any Node with Node-API 8: the machine's headers and the runtime may differ.
+  "targets": [
+    {
+      "target_name": "smig_native",
+      "sources": ["src/smig_native.c"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE", "_FILE_OFFSET_BITS=64"],
+      "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags!": ["-fno-exceptions"]
+    }
+  ]
+}

@@ -1,0 +1,56 @@
+/**
+ * Loads the engine's Node-API addon (src/smig_native.c, built by build.mjs into build/Release).
+ *
+ * The engine works without it, with reduced fidelity (see NATIVE_LIMITATIONS); it never fails to
+ * start for want of it. SMIG_NATIVE=off turns it off, to exercise that path.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's calls. Paths and attribute names are Buffers; times are BigInt nanoseconds. */
+export interface NativeFs {
+  /** utimensat(2); `noFollow` sets a link's own times. */
+  utimens(path: Buffer, atimeNs: bigint, mtimeNs: bigint, noFollow: boolean): void;
+  futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
+  /** mknod(2): `mode` holds the type (S_IFIFO, S_IFCHR, S_IFBLK) and the permission bits. */
+  mknod(path: Buffer, mode: number, rdev: bigint): void;
+  /** Every extended attribute of the entry itself (never followed): names and values alternating. */
+  readXattrs(path: Buffer): Buffer[];
+  setXattr(path: Buffer, name: Buffer, value: Buffer): void;
+  /** Removes one attribute; one already gone is not an error. */
+  removeXattr(path: Buffer, name: Buffer): void;
+  /** lseek(SEEK_DATA): the next data at or after `offset`, -1 when there is none. */
+  seekData(fd: number, offset: number): number;
+  /** lseek(SEEK_HOLE): the next hole at or after `offset` (end of file counts), -1 past the end. */
+  seekHole(fd: number, offset: number): number;
+}
+
+export type NativeStatus = { readonly loaded: true; readonly fs: NativeFs } | { readonly loaded: false; readonly reason: string };
+
+/** What a copy cannot keep without the addon. */
+export const NATIVE_LIMITATIONS: readonly string[] = [
+  'times are kept to the microsecond, not the nanosecond',
+  'extended attributes and ACLs are not copied',
+  'sparse files are written out in full',
+  'FIFOs and device nodes cannot be created',
+];
+
+const ADDON = fileURLToPath(new URL('./build/Release/smig_native.node', import.meta.url));
+const BUILD_ERROR = fileURLToPath(new URL('./build/build-error.txt', import.meta.url));
+
+export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeStatus {
+  if (env['SMIG_NATIVE'] === 'off') return { loaded: false, reason: 'turned off by SMIG_NATIVE=off' };
+  if (!existsSync(ADDON)) {
+    const buildError = existsSync(BUILD_ERROR) ? `: ${readFileSync(BUILD_ERROR, 'utf8').trim()}` : '';
+    return { loaded: false, reason: `not built (${ADDON} is missing${buildError}); build it with: node copy-task/native/build.mjs --strict` };
+  }
+  try {
+    return { loaded: true, fs: createRequire(import.meta.url)(ADDON) as NativeFs };
+  } catch (error) {
+    return { loaded: false, reason: `cannot load ${ADDON}: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** This process's addon, loaded once. */
+export const nativeStatus: NativeStatus = loadNative();

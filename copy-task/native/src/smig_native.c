@@ -1,0 +1,400 @@
+/*
+ * The few system calls the copy engine needs and Node does not offer: times to the nanosecond
+ * (utimensat with a timespec; fs.utimes takes a double and keeps microseconds), device nodes and
+ * FIFOs (mknod), extended attributes (the l*xattr family, which never follow a link), and the holes
+ * of sparse files (lseek SEEK_DATA/SEEK_HOLE).
+ *
+ * Node-API only (NAPI_VERSION 8): the module is ABI-stable, so one built with the machine's Node
+ * headers loads in the Node that runs the engine. Paths are Buffers (any bytes but NUL), never
+ * strings, so names that are not UTF-8 pass through unchanged. Every call is synchronous and short
+ * (no data is moved here); errors are thrown like Node's own: code, errno, syscall, path.
+ */
+#include <node_api.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define NS_PER_S 1000000000LL
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+static const char *errno_code(int err) {
+  switch (err) {
+#define CODE(e) \
+  case e:       \
+    return #e;
+    CODE(EPERM) CODE(ENOENT) CODE(EIO) CODE(ENXIO) CODE(E2BIG) CODE(EBADF) CODE(EAGAIN)
+    CODE(ENOMEM) CODE(EACCES) CODE(EFAULT) CODE(EBUSY) CODE(EEXIST) CODE(EXDEV) CODE(ENODEV)
+    CODE(ENOTDIR) CODE(EISDIR) CODE(EINVAL) CODE(ENFILE) CODE(EMFILE) CODE(EFBIG) CODE(ENOSPC)
+    CODE(ESPIPE) CODE(EROFS) CODE(EMLINK) CODE(ERANGE) CODE(ENAMETOOLONG) CODE(ENOSYS)
+    CODE(ENOTEMPTY) CODE(ELOOP) CODE(ENODATA) CODE(ENOTSUP) CODE(EOVERFLOW) CODE(EDQUOT)
+    CODE(ESTALE) CODE(EINTR) CODE(ETXTBSY)
+#undef CODE
+    default:
+      return NULL;
+  }
+}
+
+/* Throws an Error shaped like Node's fs errors ("ENOENT: no such file or directory, lstat 'x'"). */
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  char fallback[16];
+  const char *code = errno_code(err);
+  if (code == NULL) {
+    snprintf(fallback, sizeof fallback, "E%d", err);
+    code = fallback;
+  }
+  size_t length = strlen(code) + strlen(strerror(err)) + strlen(syscall) + (path ? strlen(path) : 0) + 16;
+  char *message = malloc(length);
+  if (message == NULL) {
+    napi_throw_error(env, code, strerror(err));
+    return NULL;
+  }
+  if (path) {
+    snprintf(message, length, "%s: %s, %s '%s'", code, strerror(err), syscall, path);
+  } else {
+    snprintf(message, length, "%s: %s, %s", code, strerror(err), syscall);
+  }
+  // Lower case after the code, as in Node's (libuv's) messages: "ENOENT: no such file or directory".
+  size_t first = strlen(code) + 2;
+  if (message[first] >= 'A' && message[first] <= 'Z') message[first] = (char)(message[first] - 'A' + 'a');
+  napi_value code_value, message_value, error, value;
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value);
+  free(message);
+  napi_create_error(env, code_value, message_value, &error);
+  napi_create_int32(env, -err, &value);
+  napi_set_named_property(env, error, "errno", value);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &value);
+  napi_set_named_property(env, error, "syscall", value);
+  if (path) {
+    napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, error, "path", value);
+  }
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
+/* ---- arguments ---------------------------------------------------------------------------- */
+
+/* A Buffer argument as a NUL-terminated copy (free it); NULL (with a TypeError thrown) if invalid. */
+static char *get_bytes(napi_env env, napi_value value, const char *what) {
+  bool is_buffer = false;
+  napi_is_buffer(env, value, &is_buffer);
+  if (!is_buffer) {
+    throw_type(env, what);
+    return NULL;
+  }
+  void *data;
+  size_t length;
+  napi_get_buffer_info(env, value, &data, &length);
+  if (memchr(data, 0, length) != NULL) {
+    throw_type(env, "paths and attribute names must not contain NUL bytes");
+    return NULL;
+  }
+  char *copy = malloc(length + 1);
+  if (copy == NULL) {
+    throw_errno(env, ENOMEM, "malloc", NULL);
+    return NULL;
+  }
+  memcpy(copy, data, length);
+  copy[length] = '\0';
+  return copy;
+}
+
+static bool get_int64(napi_env env, napi_value value, int64_t *out, const char *what) {
+  if (napi_get_value_int64(env, value, out) != napi_ok) {
+    throw_type(env, what);
+    return false;
+  }
+  return true;
+}
+
+/* A BigInt of nanoseconds since the epoch as a timespec (tv_nsec in 0..999999999, also before 1970). */
+static bool get_timespec(napi_env env, napi_value value, struct timespec *out) {
+  int64_t ns;
+  bool lossless;
+  if (napi_get_value_bigint_int64(env, value, &ns, &lossless) != napi_ok || !lossless) {
+    throw_type(env, "times must be BigInt nanoseconds");
+    return false;
+  }
+  int64_t seconds = ns / NS_PER_S;
+  int64_t rest = ns % NS_PER_S;
+  if (rest < 0) {
+    rest += NS_PER_S;
+    seconds -= 1;
+  }
+  out->tv_sec = (time_t)seconds;
+  out->tv_nsec = (long)rest;
+  return true;
+}
+
+static bool get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv) {
+  size_t argc = expected;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < expected) {
+    throw_type(env, "missing arguments");
+    return false;
+  }
+  return true;
+}
+
+static napi_value undefined(napi_env env) {
+  napi_value value;
+  napi_get_undefined(env, &value);
+  return value;
+}
+
+/* ---- times -------------------------------------------------------------------------------- */
+
+/* utimens(path: Buffer, atimeNs: bigint, mtimeNs: bigint, noFollow: boolean): void */
+static napi_value utimens(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  struct timespec times[2];
+  if (!get_timespec(env, argv[1], &times[0]) || !get_timespec(env, argv[2], &times[1])) return NULL;
+  bool no_follow = false;
+  napi_get_value_bool(env, argv[3], &no_follow);
+  char *path = get_bytes(env, argv[0], "path must be a Buffer");
+  if (path == NULL) return NULL;
+  napi_value result = undefined(env);
+  if (utimensat(AT_FDCWD, path, times, no_follow ? AT_SYMLINK_NOFOLLOW : 0) != 0) {
+    result = throw_errno(env, errno, "utimensat", path);
+  }
+  free(path);
+  return result;
+}
+
+/* futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void */
+static napi_value futimens_(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  int64_t fd;
+  struct timespec times[2];
+  if (!get_int64(env, argv[0], &fd, "fd must be a number")) return NULL;
+  if (!get_timespec(env, argv[1], &times[0]) || !get_timespec(env, argv[2], &times[1])) return NULL;
+  if (futimens((int)fd, times) != 0) return throw_errno(env, errno, "futimens", NULL);
+  return undefined(env);
+}
+
+/* ---- special files ------------------------------------------------------------------------ */
+
+/* mknod(path: Buffer, mode: number (type and permission bits), rdev: bigint): void */
+static napi_value mknod_(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  int64_t mode;
+  uint64_t rdev;
+  bool lossless;
+  if (!get_int64(env, argv[1], &mode, "mode must be a number")) return NULL;
+  if (napi_get_value_bigint_uint64(env, argv[2], &rdev, &lossless) != napi_ok || !lossless) {
+    return throw_type(env, "rdev must be a BigInt");
+  }
+  char *path = get_bytes(env, argv[0], "path must be a Buffer");
+  if (path == NULL) return NULL;
+  napi_value result = undefined(env);
+  if (mknod(path, (mode_t)mode, (dev_t)rdev) != 0) result = throw_errno(env, errno, "mknod", path);
+  free(path);
+  return result;
+}
+
+/* ---- extended attributes ------------------------------------------------------------------ */
+
+/*
+ * One attribute's value into a new Buffer; sets *gone when it disappeared since it was listed.
+ * Sizes are asked first and the read retried if the value grew in between (ERANGE).
+ */
+static napi_value read_value(napi_env env, const char *path, const char *name, bool *gone) {
+  *gone = false;
+  for (;;) {
+    ssize_t size = lgetxattr(path, name, NULL, 0);
+    if (size < 0) {
+      if (errno == ENODATA) {
+        *gone = true;
+        return NULL;
+      }
+      return throw_errno(env, errno, "lgetxattr", path);
+    }
+    void *data;
+    napi_value buffer;
+    if (napi_create_buffer(env, (size_t)size, &data, &buffer) != napi_ok) return NULL;
+    if (size == 0) return buffer;
+    ssize_t got = lgetxattr(path, name, data, (size_t)size);
+    if (got >= 0) {
+      if (got == size) return buffer;
+      napi_value trimmed;
+      napi_create_buffer_copy(env, (size_t)got, data, NULL, &trimmed);
+      return trimmed;
+    }
+    if (errno == ERANGE) continue;
+    if (errno == ENODATA) {
+      *gone = true;
+      return NULL;
+    }
+    return throw_errno(env, errno, "lgetxattr", path);
+  }
+}
+
+/*
+ * readXattrs(path: Buffer): Buffer[], names and values alternating, in the order the file system
+ * lists them. A file system without extended attributes gives [] (ENOTSUP), as does an entry
+ * that has none.
+ */
+static napi_value read_xattrs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  char *path = get_bytes(env, argv[0], "path must be a Buffer");
+  if (path == NULL) return NULL;
+  napi_value result = NULL;
+  char *names = NULL;
+  ssize_t length;
+  for (;;) {
+    length = llistxattr(path, NULL, 0);
+    if (length < 0) {
+      if (errno == ENOTSUP) length = 0;
+      else {
+        throw_errno(env, errno, "llistxattr", path);
+        goto done;
+      }
+    }
+    if (length == 0) break;
+    free(names);
+    names = malloc((size_t)length);
+    if (names == NULL) {
+      throw_errno(env, ENOMEM, "malloc", NULL);
+      goto done;
+    }
+    ssize_t got = llistxattr(path, names, (size_t)length);
+    if (got >= 0) {
+      length = got;
+      break;
+    }
+    if (errno != ERANGE) {
+      throw_errno(env, errno, "llistxattr", path);
+      goto done;
+    }
+  }
+  napi_create_array(env, &result);
+  uint32_t index = 0;
+  for (ssize_t at = 0; at < length;) {
+    const char *name = names + at;
+    size_t name_length = strnlen(name, (size_t)(length - at));
+    at += (ssize_t)name_length + 1;
+    if (name_length == 0) continue;
+    bool gone;
+    napi_value value = read_value(env, path, name, &gone);
+    if (gone) continue;
+    if (value == NULL) {
+      result = NULL;
+      goto done;
+    }
+    napi_value name_buffer;
+    napi_create_buffer_copy(env, name_length, name, NULL, &name_buffer);
+    napi_set_element(env, result, index++, name_buffer);
+    napi_set_element(env, result, index++, value);
+  }
+done:
+  free(names);
+  free(path);
+  return result;
+}
+
+/* setXattr(path: Buffer, name: Buffer, value: Buffer): void (never follows a link) */
+static napi_value set_xattr(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  bool is_buffer = false;
+  napi_is_buffer(env, argv[2], &is_buffer);
+  if (!is_buffer) return throw_type(env, "value must be a Buffer");
+  void *data;
+  size_t size;
+  napi_get_buffer_info(env, argv[2], &data, &size);
+  char *path = get_bytes(env, argv[0], "path must be a Buffer");
+  if (path == NULL) return NULL;
+  char *name = get_bytes(env, argv[1], "name must be a Buffer");
+  napi_value result = NULL;
+  if (name != NULL) {
+    result = undefined(env);
+    if (lsetxattr(path, name, data, size, 0) != 0) result = throw_errno(env, errno, "lsetxattr", path);
+  }
+  free(name);
+  free(path);
+  return result;
+}
+
+/* removeXattr(path: Buffer, name: Buffer): void; an attribute already gone is not an error. */
+static napi_value remove_xattr(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  char *path = get_bytes(env, argv[0], "path must be a Buffer");
+  if (path == NULL) return NULL;
+  char *name = get_bytes(env, argv[1], "name must be a Buffer");
+  napi_value result = NULL;
+  if (name != NULL) {
+    result = undefined(env);
+    if (lremovexattr(path, name) != 0 && errno != ENODATA) result = throw_errno(env, errno, "lremovexattr", path);
+  }
+  free(name);
+  free(path);
+  return result;
+}
+
+/* ---- sparse files ------------------------------------------------------------------------- */
+
+static napi_value seek(napi_env env, napi_callback_info info, int whence, const char *syscall) {
+  napi_value argv[2];
+  if (!get_args(env, info, 2, argv)) return NULL;
+  int64_t fd, offset;
+  if (!get_int64(env, argv[0], &fd, "fd must be a number") || !get_int64(env, argv[1], &offset, "offset must be a number")) {
+    return NULL;
+  }
+  off_t found = lseek((int)fd, (off_t)offset, whence);
+  napi_value result;
+  if (found < 0) {
+    // ENXIO: no data (or no hole) at or after offset, i.e. at or past the end.
+    if (errno != ENXIO) return throw_errno(env, errno, syscall, NULL);
+    found = -1;
+  }
+  napi_create_int64(env, (int64_t)found, &result);
+  return result;
+}
+
+/* seekData(fd: number, offset: number): number, the next data at or after offset, or -1. */
+static napi_value seek_data(napi_env env, napi_callback_info info) {
+  return seek(env, info, SEEK_DATA, "lseek(SEEK_DATA)");
+}
+
+/* seekHole(fd: number, offset: number): number, the next hole at or after offset (the end counts), or -1. */
+static napi_value seek_hole(napi_env env, napi_callback_info info) {
+  return seek(env, info, SEEK_HOLE, "lseek(SEEK_HOLE)");
+}
+
+/* ---- module ------------------------------------------------------------------------------- */
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor properties[] = {
+      {"utimens", NULL, utimens, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"futimens", NULL, futimens_, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mknod", NULL, mknod_, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readXattrs", NULL, read_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setXattr", NULL, set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"removeXattr", NULL, remove_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"seekData", NULL, seek_data, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"seekHole", NULL, seek_hole, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  return exports;
+}

@@ -19,6 +19,7 @@ import { shareActionRoutes } from './routes/share-actions.ts';
 import { shareTypeRoutes } from './routes/share-types.ts';
 import { shareNetworkRoutes } from './routes/share-networks.ts';
 import { shareRoutes } from './routes/shares.ts';
+import { snapshotRoutes } from './routes/snapshots.ts';
 import { versionsView } from './views/versions.ts';
 
 export type ApiHandler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
@@ -31,7 +32,7 @@ export interface ApiHandlerOptions {
   readonly logger?: Logger;
 }
 
-const ROUTES = [...shareRoutes, ...shareActionRoutes, ...accessRuleRoutes, ...shareTypeRoutes, ...poolRoutes, ...migrationRoutes, ...shareNetworkRoutes, ...migrationScheduleRoutes];
+const ROUTES = [...shareRoutes, ...shareActionRoutes, ...accessRuleRoutes, ...shareTypeRoutes, ...poolRoutes, ...migrationRoutes, ...shareNetworkRoutes, ...migrationScheduleRoutes, ...snapshotRoutes];
 
 /**
  * The Manila v2 API as an API Gateway (REST, Lambda proxy) handler. Middlewares, outermost first:

@@ -1,4 +1,5 @@
 import type { AccessLevel, AccessRule, AccessType, Migration, Pool, SecurityService, SecurityServiceType, Share, ShareNetwork, ShareProto, ShareType } from './model.ts';
+import type { ShareSnapshot } from './model.ts';
 import type { TaskState } from './task-state.ts';
 import type { ScheduleService } from './schedules/schedule-service.ts';
 
@@ -173,6 +174,30 @@ export interface ShareNetworkService {
   securityServiceTypes(networkId: string): Promise<SecurityServiceType[]>;
 }
 
+export interface CreateSnapshotRequest {
+  readonly share_id: string;
+  readonly name?: string | null;
+  readonly description?: string | null;
+  /** Manila's `force`: snapshot a share whose status is not `available` (never one a migration holds). */
+  readonly force?: boolean;
+  readonly project_id: string;
+  readonly user_id: string;
+}
+
+export interface SnapshotFilter {
+  readonly share_id?: string;
+  readonly name?: string;
+  readonly status?: string;
+}
+
+/** Share snapshots (Manila's share snapshot API). Refused while a migration holds the share. */
+export interface SnapshotService {
+  create(request: CreateSnapshotRequest): Promise<ShareSnapshot>;
+  get(snapshotId: string): Promise<ShareSnapshot>;
+  list(filter?: SnapshotFilter): Promise<ShareSnapshot[]>;
+  delete(snapshotId: string): Promise<void>;
+}
+
 /** Checks X-Auth-Token. */
 export interface TokenVerifier {
   verify(token: string | undefined): Promise<{ readonly projectId: string; readonly userId: string; readonly isAdmin: boolean }>;
@@ -184,6 +209,7 @@ export interface DomainServices {
   readonly pools: PoolService;
   readonly migrations: MigrationService;
   readonly tokens: TokenVerifier;
+  readonly snapshots: SnapshotService;
   readonly shareNetworks: ShareNetworkService;
   readonly securityServices: SecurityServiceService;
   /** Scheduled migrations (our extension). */

@@ -48,6 +48,21 @@ export interface CopyPlan {
   readonly source_modes: string;
 }
 
+/**
+ * Host-assisted with snapshots: before the live data, each snapshot, oldest first, is copied onto the
+ * destination (the copy task reads `copy.source`, the snapshot) and the destination is snapshotted.
+ */
+export interface SnapshotReplayState {
+  /** A snapshot is left to replay: the one at `index`. */
+  readonly more: boolean;
+  /** Its place among the share's snapshots, oldest first (0-based); `count` once all are replayed. */
+  readonly index: number;
+  readonly count: number;
+  readonly snapshot_id?: string;
+  /** The copy task's job for it (only while `more`). */
+  readonly copy?: CopyPlan;
+}
+
 /** What each step returns and the next one receives. */
 export interface MigrationExecutionState {
   readonly migration_id: string;
@@ -64,6 +79,8 @@ export interface MigrationExecutionState {
   readonly wait_seconds?: number;
   /** Set by prepare destination, for the copy task. */
   readonly copy?: CopyPlan;
+  /** Set by prepare destination and by each snapshot of the destination: the share's next snapshot to replay. */
+  readonly snapshot_replay?: SnapshotReplayState;
   /** Set by a Catch: the error that sent the execution to cleanup. */
   readonly error?: { readonly Error: string; readonly Cause: string };
   /** Set by cleanup. */
@@ -85,6 +102,7 @@ export const Step = {
   DRIVER_CANCEL: 'driver-cancel',
   DRIVER_COMPLETE: 'driver-complete',
   PREPARE_DESTINATION: 'prepare-destination',
+  SNAPSHOT_DESTINATION: 'snapshot-destination',
   PHASE1_DONE: 'phase1-done',
   AWAIT_COMPLETION: 'await-completion',
   SOURCE_READ_ONLY: 'source-read-only',

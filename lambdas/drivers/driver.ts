@@ -1,4 +1,4 @@
-import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareProto } from '../core/model.ts';
+import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareProto, ShareSnapshotInstance } from '../core/model.ts';
 import type { Host } from '../core/host.ts';
 
 /** How the copy task reaches an instance's data: a path in its file system (a folder, or a mount point). */
@@ -60,6 +60,20 @@ export interface ShareDriver {
   applyAccessRules(instance: ShareInstance, rules: readonly AccessRule[], options: { readOnly: boolean }): Promise<void>;
   /** Where the copy task reads or writes this instance's data. */
   getCopyMount(instance: ShareInstance): Promise<CopyMount>;
+
+  /**
+   * Snapshots, for drivers whose pools report snapshot_support (Manila's create_snapshot and friends);
+   * a driver without them leaves these out. A snapshot instance is addressed by its id within its share
+   * instance: when a driver-assisted migration moves the instance, its snapshots move with it.
+   *
+   * Takes a read-only, point-in-time copy of the instance's data; returns its provider location.
+   * Idempotent: a snapshot that already exists is kept and its location returned.
+   */
+  createSnapshot?(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<string>;
+  /** Removes a snapshot. Succeeds if it is already gone. */
+  deleteSnapshot?(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<void>;
+  /** Where the copy task reads a snapshot's data (a migration replays it onto the destination from there). */
+  getSnapshotMount?(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<CopyMount>;
 
   migrationCheckCompatibility(source: ShareInstance, destinationHost: Host): Promise<MigrationCompatibility>;
   migrationStart(request: DriverMigrationRequest): Promise<void>;

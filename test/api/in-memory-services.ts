@@ -7,6 +7,10 @@ import { CatalogSecurityServiceService, CatalogShareNetworkService } from '../..
 import { isIP } from 'node:net';
 import { StoredScheduleService, type ScheduleService } from '../../lambdas/core/schedules/schedule-service.ts';
 import { InMemoryScheduleStore, RecordingScheduler } from '../support/in-memory-schedule-store.ts';
+import { DriverSnapshotService } from '../../lambdas/core/snapshots/snapshot-service.ts';
+import { ConcurrentUpdateError } from '../../lambdas/core/errors.ts';
+import type { SnapshotService } from '../../lambdas/core/services.ts';
+import type { DriverRegistry, ShareDriver } from '../../lambdas/drivers/driver.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -117,6 +121,7 @@ export class InMemoryServices implements DomainServices {
   readonly shareNetworks: ShareNetworkService;
   readonly securityServices: SecurityServiceService;
   readonly schedules: ScheduleService;
+  readonly snapshots: SnapshotService;
   readonly scheduleRecords = new InMemoryScheduleStore();
   readonly scheduler = new RecordingScheduler();
 
@@ -144,6 +149,14 @@ export class InMemoryServices implements DomainServices {
     };
     this.shareNetworks = new CatalogShareNetworkService(networkDeps);
     this.securityServices = new CatalogSecurityServiceService(networkDeps);
+    // The real snapshot service over the share map, with a driver that only answers.
+    this.snapshots = new DriverSnapshotService({
+      shares: this.shareStore(),
+      shareTypes: this.shareTypes,
+      drivers: answeringSnapshotDrivers(),
+      clock: { now: () => new Date() },
+      ids: { newId: () => randomUUID() },
+    });
     // The real schedule service over an in-memory store; a scheduler that only records what it was asked.
     this.schedules = new StoredScheduleService({
       schedules: this.scheduleRecords,
@@ -167,6 +180,26 @@ export class InMemoryServices implements DomainServices {
     const share = this.shareRecords.get(id);
     if (!share) throw new NotFoundError(`Share ${id} could not be found.`, { shareId: id });
     return share;
+  }
+
+  /** The share map as a versioned store (conditional on the version, like the real tables). */
+  private shareStore(): ShareStore {
+    const records = this.shareRecords;
+    return {
+      get: async (id) => records.get(id) ?? null,
+      list: async () => [...records.values()],
+      create: async (share) => {
+        if (records.has(share.id)) throw new ConflictError(`Share ${share.id} exists.`);
+        records.set(share.id, share);
+      },
+      replace: async (share) => {
+        if (records.get(share.id)?.version !== share.version - 1) throw new ConcurrentUpdateError(`Share ${share.id} changed.`);
+        records.set(share.id, share);
+      },
+      delete: async (id) => {
+        records.delete(id);
+      },
+    };
   }
 
   private put(share: Share): Share {
@@ -312,6 +345,8 @@ export class InMemoryServices implements DomainServices {
         if (share.migration_id !== null || isBusy(share.task_state)) {
           throw new ForbiddenError('Share is busy with an active migration and cannot be deleted.', { shareId, migrationId: share.migration_id ?? undefined });
         }
+        const snapshots = share.snapshots?.length ?? 0;
+        if (snapshots > 0) throw new ForbiddenError(`Invalid share: Share still has ${snapshots} dependent snapshots.`, { shareId });
         this.shareRecords.delete(shareId);
       },
       allowAccess: async (shareId, request: AllowAccessRequest) => {
@@ -380,8 +415,8 @@ export class InMemoryServices implements DomainServices {
         if (share.migration_id !== null || isBusy(share.task_state)) throw new InvalidShareStateError(`Share is busy with an active task (${share.task_state}).`, ids);
         if (share.status !== 'available') throw new InvalidShareStateError(`Share status must be available, not ${share.status}.`, ids);
         const destination = parseHost(request.host);
-        if (request.force_host_assisted_migration && (request.nondisruptive || request.preserve_snapshots)) {
-          throw new InvalidRequestError('Invalid parameter combination: force_host_assisted_migration cannot be combined with nondisruptive or preserve_snapshots.', { shareId });
+        if (request.force_host_assisted_migration && request.nondisruptive) {
+          throw new InvalidRequestError('Invalid parameter combination: force_host_assisted_migration cannot be combined with nondisruptive.', { shareId });
         }
         if (request.new_share_network_id) throw new InvalidRequestError('new_share_network_id is not supported yet.', { shareId });
         const source = share.instances.find((i) => i.id === share.active_instance_id)!;
@@ -516,4 +551,13 @@ function emptyProgress(): NonNullable<Migration['progress']> {
     total_progress: 0,
     updated_at: now(),
   };
+}
+
+/** Drivers that take and remove snapshots without storage: every host answers. */
+function answeringSnapshotDrivers(): DriverRegistry {
+  const driver = {
+    createSnapshot: async (_instance: unknown, snapshot: { id: string }) => `snapshots/${snapshot.id}`,
+    deleteSnapshot: async () => undefined,
+  } as unknown as ShareDriver;
+  return { forHost: () => driver, all: () => [driver] };
 }

@@ -95,11 +95,17 @@ describe('API: migration_start', () => {
     expect(unknownType.body).toEqual({ badRequest: { code: 400, message: 'Share type nope not found.' } });
   });
 
-  it('leaves the guarantee combination to the domain, which refuses host-assisted + preserve_snapshots', async () => {
-    const res = await action({ migration_start: { ...START, force_host_assisted_migration: 'True', preserve_snapshots: 'True' } });
+  it('leaves the guarantee combination to the domain, which refuses host-assisted + nondisruptive', async () => {
+    const res = await action({ migration_start: { ...START, force_host_assisted_migration: 'True', nondisruptive: 'True' } });
 
     expect(res.status).toBe(400);
     expect(res.body.badRequest.message).toContain('Invalid parameter combination');
+  });
+
+  it('accepts host-assisted + preserve_snapshots: the host-assisted path replays snapshots', async () => {
+    const res = await action({ migration_start: { ...START, force_host_assisted_migration: 'True', preserve_snapshots: 'True' } });
+
+    expect(res.status).toBe(202);
   });
 
   it('refuses a second migration of a busy share (400, share and migration ids in the message)', async () => {

@@ -154,6 +154,54 @@ describe('Construct: MigrationWorkflow', () => {
     });
   });
 
+  it('replays snapshots after preparing the destination: a loop of snapshot copy and destination snapshot, then the bulk copy', () => {
+    // Assess
+    expect(state(StateName.PREPARE_DESTINATION)).toMatchObject({ Catch: [toCleanup], Next: StateName.MORE_SNAPSHOTS });
+    expect(state(StateName.MORE_SNAPSHOTS)).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.snapshot_replay.more', IsPresent: true },
+            { Variable: '$.snapshot_replay.more', BooleanEquals: true },
+          ],
+          Next: StateName.SNAPSHOT_COPY,
+        },
+      ],
+      Default: StateName.BULK_COPY,
+    });
+    expect(state(StateName.SNAPSHOT_COPY)).toEqual({
+      ...state(StateName.BULK_COPY),
+      Parameters: {
+        ...(state(StateName.BULK_COPY).Parameters as object),
+        Overrides: {
+          ContainerOverrides: [
+            {
+              Name: 'copy',
+              Environment: [
+                { Name: 'SMIG_MIGRATION_ID', 'Value.$': '$.migration_id' },
+                { Name: 'SMIG_SOURCE', 'Value.$': '$.snapshot_replay.copy.source' },
+                { Name: 'SMIG_DESTINATION', 'Value.$': '$.snapshot_replay.copy.destination' },
+                { Name: 'SMIG_PASS', Value: 'bulk' },
+                { Name: 'SMIG_VERIFY', Value: 'true' },
+                { Name: 'SMIG_SOURCE_MODES', 'Value.$': '$.snapshot_replay.copy.source_modes' },
+              ],
+            },
+          ],
+        },
+      },
+      Next: StateName.SNAPSHOT_DESTINATION,
+    });
+    expect(state(StateName.SNAPSHOT_DESTINATION)).toEqual({
+      Type: 'Task',
+      Resource: stepArn(Step.SNAPSHOT_DESTINATION),
+      TimeoutSeconds: 360,
+      Retry: [stepRetry],
+      Catch: [toCleanup],
+      Next: StateName.MORE_SNAPSHOTS,
+    });
+  });
+
   it('runs the final delta as the same task with SMIG_PASS=final, then cuts over', () => {
     // Assess
     const finalCopy = state(StateName.FINAL_COPY);
@@ -274,7 +322,7 @@ describe('Construct: MigrationWorkflow', () => {
     // Assess
     const guarded = taskStates().filter(([name]) => name !== StateName.VALIDATE && name !== StateName.CLEANUP);
     expect(guarded.map(([name]) => name).sort()).toEqual(
-      [...ALL_STEPS.filter((s) => s !== Step.VALIDATE && s !== Step.CLEANUP).map((s) => STEP_STATE[s]), StateName.BULK_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].sort(),
+      [...ALL_STEPS.filter((s) => s !== Step.VALIDATE && s !== Step.CLEANUP).map((s) => STEP_STATE[s]), StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].sort(),
     );
     for (const [name, task] of guarded) {
       const catchers = task.Catch as { Next: string; ResultPath: string }[];

@@ -50,6 +50,7 @@ describe('Function: loadSynthesizedWorkflow', () => {
         ALL_STEPS.map((step) => [STEP_STATE[step], step === Step.AWAIT_COMPLETION ? { kind: 'lambda-callback', step } : { kind: 'lambda', step }]),
       ),
       [StateName.BULK_COPY]: { kind: 'ecs-run-task' },
+      [StateName.SNAPSHOT_COPY]: { kind: 'ecs-run-task' },
       [StateName.REFRESH_COPY]: { kind: 'ecs-run-task' },
       [StateName.FINAL_COPY]: { kind: 'ecs-run-task' },
     };
@@ -158,6 +159,8 @@ describe('Workflow: paths through the synthesized definition', () => {
     readonly resumeAt?: MigrationExecutionState['resume_at'];
     readonly driverAssisted?: boolean;
     readonly autoComplete?: boolean;
+    /** Snapshots the share has: prepare destination plans their replay, each snapshot step the next. */
+    readonly snapshots?: number;
     /** Errors thrown by state name (an `Error` whose `name` is the value). */
     readonly failures?: Readonly<Record<string, string>>;
     /** Errors thrown by state name, on the first call only. */
@@ -176,6 +179,11 @@ describe('Workflow: paths through the synthesized definition', () => {
   const executionInput = { share_id: 's-1', host: 'local@b#p' } satisfies MigrationExecutionInput;
   /** The execution's name, as a console start would give it; validate makes it the migration id. */
   const executionName = 'm-1';
+
+  /** What the replay steps return: the `index`-th snapshot's copy job, or none left. */
+  const replayOf = (index: number, count: number): MigrationExecutionState['snapshot_replay'] => (index < count
+    ? { more: true, index, count, snapshot_id: `snap-${index}`, copy: { source: `/exports/src-snapshots/${index}`, destination: '/exports/dst', source_modes: `/exports/src-snapshots/${index}.modes` } }
+    : { more: false, index, count });
 
   async function run(script: Script): Promise<Outcome> {
     const visited: string[] = [];
@@ -196,7 +204,12 @@ describe('Workflow: paths through the synthesized definition', () => {
       [Step.DRIVER_CONTINUE]: (state: MigrationExecutionState) => ({ ...state, phase1_done: ++polls >= 2 }),
       [Step.DRIVER_CANCEL]: (state: MigrationExecutionState) => ({ ...state, driver_assisted: false }),
       [Step.DRIVER_COMPLETE]: (state: MigrationExecutionState) => state,
-      [Step.PREPARE_DESTINATION]: (state: MigrationExecutionState) => ({ ...state, copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes' } }),
+      [Step.PREPARE_DESTINATION]: (state: MigrationExecutionState) => ({
+        ...state,
+        copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes' },
+        ...(script.snapshots ? { snapshot_replay: replayOf(0, script.snapshots) } : {}),
+      }),
+      [Step.SNAPSHOT_DESTINATION]: (state: MigrationExecutionState) => ({ ...state, snapshot_replay: replayOf(state.snapshot_replay!.index + 1, script.snapshots ?? 0) }),
       [Step.PHASE1_DONE]: (state: MigrationExecutionState) => ({ ...state, wait_seconds: 60 }),
       [Step.AWAIT_COMPLETION]: () => ({ ignored: true }),
       [Step.SOURCE_READ_ONLY]: (state: MigrationExecutionState) => state,
@@ -269,6 +282,48 @@ describe('Workflow: paths through the synthesized definition', () => {
       { ...job, SMIG_PASS: 'final' },
     ]);
     expect(outcome.output).toMatchObject({ migration_id: 'm-1', copy: { source: '/exports/src' } });
+  });
+
+  it('replays each snapshot, oldest first (copy it onto the destination, snapshot the destination), before the bulk copy', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true, snapshots: 2 });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited).toEqual([
+      StateName.VALIDATE,
+      StateName.DRIVER_COMPATIBILITY,
+      StateName.PREPARE_DESTINATION,
+      StateName.SNAPSHOT_COPY,
+      StateName.SNAPSHOT_DESTINATION,
+      StateName.SNAPSHOT_COPY,
+      StateName.SNAPSHOT_DESTINATION,
+      StateName.BULK_COPY,
+      StateName.PHASE1_DONE,
+      StateName.SOURCE_READ_ONLY,
+      StateName.FINAL_COPY,
+      StateName.CUTOVER,
+    ]);
+    const snapshotJob = (index: number) => ({
+      SMIG_MIGRATION_ID: 'm-1',
+      SMIG_SOURCE: `/exports/src-snapshots/${index}`,
+      SMIG_DESTINATION: '/exports/dst',
+      SMIG_PASS: 'bulk',
+      SMIG_VERIFY: 'true',
+      SMIG_SOURCE_MODES: `/exports/src-snapshots/${index}.modes`,
+    });
+    expect(outcome.copyJobs.slice(0, 3)).toEqual([snapshotJob(0), snapshotJob(1), expect.objectContaining({ SMIG_SOURCE: '/exports/src', SMIG_PASS: 'bulk' })]);
+    expect(outcome.output).toMatchObject({ snapshot_replay: { more: false, index: 2, count: 2 } });
+  });
+
+  it.each([StateName.SNAPSHOT_COPY, StateName.SNAPSHOT_DESTINATION])('a failure in "%s" cleans up and fails the execution', async (failing) => {
+    // Act
+    const outcome = await run({ snapshots: 2, failures: { [failing]: 'States.TaskFailed' } });
+
+    // Assess
+    expect(outcome.visited.slice(-2)).toEqual([failing, StateName.CLEANUP]);
+    expect(outcome.visited).not.toContain(StateName.BULK_COPY);
+    expect(outcome.error?.name).toBe('MigrationFailed');
   });
 
   it('refreshes the bulk copy when a wait for migration_complete times out, then waits again', async () => {

@@ -59,7 +59,7 @@ describe('Function: loadLocalBackends', () => {
   });
   afterEach(() => cleanup());
 
-  it('defaults to alpha and beta under <dataDir>/backends', async () => {
+  it('defaults to alpha and beta under <dataDir>/backends, with snapshots', async () => {
     // Act
     const backends = await loadLocalBackends(dir);
 
@@ -73,7 +73,7 @@ describe('Function: loadLocalBackends', () => {
         driver_handles_share_servers: false,
         security_service_types: [],
         share_backend_name: backend,
-        snapshot_support: false,
+        snapshot_support: true,
       })),
     );
     const registry = new LocalDriverRegistry(backends);

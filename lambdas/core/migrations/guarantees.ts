@@ -6,13 +6,14 @@ export type Guarantee = (typeof GUARANTEES)[number];
 
 /**
  * What the host-assisted path here guarantees, and why not where it does not. Unlike Manila's, it keeps
- * the share writable until switchover and carries metadata (modes, owners, times), verified.
+ * the share writable until switchover, carries metadata (modes, owners, times), verified, and carries
+ * snapshots by replaying them onto the destination (snapshot-migration.ts).
  */
 export const HOST_ASSISTED_OFFERS: Readonly<Record<Guarantee, true | string>> = {
   writable: true,
   preserve_metadata: true,
   nondisruptive: 'the host-assisted path moves the share to a new export, so clients must remount at switchover',
-  preserve_snapshots: 'the host-assisted path does not carry snapshots yet',
+  preserve_snapshots: true,
 };
 
 /** The requested guarantees the host-assisted path cannot give, each with why. */

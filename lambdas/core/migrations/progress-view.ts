@@ -24,6 +24,8 @@ export function progressView(migration: Migration, shareTaskState: TaskStateValu
         bytes_done: p.bytes_done, bytes_total: p.bytes_total, bytes_per_second: p.bytes_per_second,
         eta_seconds: p.eta_seconds, updated_at: p.updated_at,
       } : {}),
+      // Host-assisted with snapshots: which snapshot is being replayed onto the destination.
+      ...(migration.snapshot_replay ? { snapshot_replay: migration.snapshot_replay } : {}),
     },
   };
 }

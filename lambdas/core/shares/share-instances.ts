@@ -1,5 +1,6 @@
 import { NotFoundError } from '../errors.ts';
 import type { Share, ShareInstance } from '../model.ts';
+import { withoutSnapshotInstancesOn } from '../snapshots/share-snapshots.ts';
 
 export function activeInstance(share: Share): ShareInstance {
   return instanceOf(share, share.active_instance_id);
@@ -24,6 +25,7 @@ export function withInstance(share: Share, instance: ShareInstance): Share {
   };
 }
 
+/** The share without one instance, and without the snapshot copies that lived on it. */
 export function withoutInstance(share: Share, instanceId: string): Share {
-  return { ...share, instances: share.instances.filter((i) => i.id !== instanceId) };
+  return withoutSnapshotInstancesOn({ ...share, instances: share.instances.filter((i) => i.id !== instanceId) }, instanceId);
 }

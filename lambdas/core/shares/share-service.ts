@@ -134,6 +134,8 @@ export class DriverShareService implements ShareService {
       if (!allowed.includes(s.status)) {
         throw new ForbiddenError(`Share status must be one of ${allowed.join(', ')}, not ${s.status}.`, ids);
       }
+      const snapshots = s.snapshots?.length ?? 0;
+      if (snapshots > 0) throw new ForbiddenError(`Invalid share: Share still has ${snapshots} dependent snapshots.`, ids);
       return s.status === ShareStatus.DELETING ? s : { ...s, status: ShareStatus.DELETING, updated_at: clock.now().toISOString() };
     }, ids, 'Share');
     for (const instance of deleting.instances) {

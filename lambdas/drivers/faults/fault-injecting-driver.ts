@@ -1,4 +1,4 @@
-import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance } from '../../core/model.ts';
+import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareSnapshotInstance } from '../../core/model.ts';
 import type { Host } from '../../core/host.ts';
 import { DriverError } from '../../core/errors.ts';
 import type {
@@ -7,6 +7,7 @@ import type {
 
 export const DRIVER_CALLS = [
   'listPools', 'createInstance', 'deleteInstance', 'applyAccessRules', 'getCopyMount',
+  'createSnapshot', 'deleteSnapshot', 'getSnapshotMount',
   'migrationCheckCompatibility', 'migrationStart', 'migrationContinue', 'migrationComplete', 'migrationCancel', 'migrationGetProgress',
 ] as const;
 export type DriverCall = (typeof DRIVER_CALLS)[number];
@@ -57,6 +58,18 @@ export class FaultInjectingDriver implements ShareDriver {
     return this.call('getCopyMount', instance.share_id, () => this.inner.getCopyMount(instance));
   }
 
+  createSnapshot(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<string> {
+    return this.call('createSnapshot', instance.share_id, () => this.snapshotCall('createSnapshot', instance)(instance, snapshot));
+  }
+
+  deleteSnapshot(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<void> {
+    return this.call('deleteSnapshot', instance.share_id, () => this.snapshotCall('deleteSnapshot', instance)(instance, snapshot));
+  }
+
+  getSnapshotMount(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<CopyMount> {
+    return this.call('getSnapshotMount', instance.share_id, () => this.snapshotCall('getSnapshotMount', instance)(instance, snapshot));
+  }
+
   async migrationCheckCompatibility(source: ShareInstance, destinationHost: Host): Promise<MigrationCompatibility> {
     const answer = await this.call('migrationCheckCompatibility', source.share_id, () => this.inner.migrationCheckCompatibility(source, destinationHost));
     return { ...answer, ...this.faults.compatibility };
@@ -80,6 +93,13 @@ export class FaultInjectingDriver implements ShareDriver {
 
   migrationGetProgress(request: DriverMigrationRequest): Promise<DriverMigrationStatus> {
     return this.call('migrationGetProgress', request.source.share_id, () => this.inner.migrationGetProgress(request));
+  }
+
+  /** The wrapped driver's snapshot call, bound; a DriverError if it has none. */
+  private snapshotCall<K extends 'createSnapshot' | 'deleteSnapshot' | 'getSnapshotMount'>(name: K, instance: ShareInstance): NonNullable<ShareDriver[K]> {
+    const fn = this.inner[name];
+    if (!fn) throw new DriverError(`${this.backendHost} does not support snapshots (no ${name})`, { shareId: instance.share_id });
+    return fn.bind(this.inner) as NonNullable<ShareDriver[K]>;
   }
 
   private async call<T>(name: DriverCall, shareId: string | undefined, run: () => Promise<T>): Promise<T> {

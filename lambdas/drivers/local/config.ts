@@ -44,8 +44,9 @@ export interface LocalBackendConfig {
    */
   readonly share_backend_name?: string;
   /**
-   * What the pools report as snapshot_support, for scheduling; the driver implements no snapshot calls.
-   * @default false
+   * Whether the backend takes snapshots (read-only copies of a share's data inside its folder, reflinked
+   * where the file system allows); its pools report it as snapshot_support.
+   * @default false (true for the default backends alpha and beta)
    */
   readonly snapshot_support?: boolean;
   /**
@@ -84,7 +85,7 @@ const POOL_KEYS = new Set(['name', 'total_capacity_gb']);
 export async function loadLocalBackends(dataDir: string, configFile?: string): Promise<ResolvedLocalBackendConfig[]> {
   if (configFile === undefined) {
     const backends = DEFAULT_BACKENDS.map((backend) =>
-      resolveLocalBackendConfig({ backend, root: path.resolve(dataDir, 'backends', backend), pools: [{ name: 'default' }] }),
+      resolveLocalBackendConfig({ backend, root: path.resolve(dataDir, 'backends', backend), pools: [{ name: 'default' }], snapshot_support: true }),
     );
     return backends;
   }

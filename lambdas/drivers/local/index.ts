@@ -30,3 +30,4 @@ export {
   type OriginalModesFile,
 } from './read-only.ts';
 export { LocalDriverRegistry } from './registry.ts';
+export { cloneTree, LocalSnapshotFiles, snapshotDir, type LocalSnapshotRecord } from './snapshots.ts';

@@ -7,6 +7,7 @@
  *   instance.json         which instance this is (id, share, pool, size, protocol)
  *   access-rules.json     the complete rule set last applied, with each rule's effective level
  *   readonly-modes.json   only while read-only: original modes of the paths whose write bits were removed
+ *   snapshots/<id>/       the instance's snapshots: read-only copies of data/ (snapshots.ts)
  * <root>/.migrations/<destination instance id>.json   a driver-assisted migration that was started
  * ```
  *
@@ -14,14 +15,15 @@
  *
  * Driver-assisted migration: between two pools of this backend on one file system, an instance moves with
  * a single rename of its folder (data, modes, owners, times, links and bookkeeping all intact, in O(1)).
- * Anything else is refused by the compatibility check and left to the host-assisted copy.
+ * Anything else is refused by the compatibility check and left to the host-assisted copy. Snapshots live in
+ * the instance folder, so the rename carries them too (preserve_snapshots).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rmdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { DriverError, errorMessage, ShareMigrationError, type ErrorIds } from '../../core/errors.ts';
 import { formatHost, parseHost, type Host } from '../../core/host.ts';
-import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareProto } from '../../core/model.ts';
+import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareProto, ShareSnapshotInstance } from '../../core/model.ts';
 import type {
   CopyMount,
   CreateInstanceRequest,
@@ -33,6 +35,7 @@ import type {
 import { resolveLocalBackendConfig, type LocalBackendConfig, type LocalPoolConfig, type ResolvedLocalBackendConfig } from './config.ts';
 import { exists, isErrno, readJson, removeTree, writeJsonAtomic } from './fs-util.ts';
 import { makeReadOnly, restoreOriginalModes } from './read-only.ts';
+import { LocalSnapshotFiles, removeSnapshot, snapshotDir, snapshotLocation, takeSnapshot } from './snapshots.ts';
 
 export const LOCAL_DRIVER_VERSION = '1.0.0';
 export const LOCAL_VENDOR_NAME = 'share-migration';
@@ -247,6 +250,39 @@ export class LocalDriver implements ShareDriver {
     return this.#run(`locating instance ${instance.id}`, { shareId: instance.share_id }, async () => {
       const dir = await this.#existingInstanceDir(instance);
       return { path: path.join(dir, LocalInstanceFiles.DATA), originalModesFile: path.join(dir, LocalInstanceFiles.ORIGINAL_MODES) };
+    });
+  }
+
+  /** A read-only copy of the data under `snapshots/<id>/` (snapshots.ts), reflinked where the file system allows. */
+  async createSnapshot(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<string> {
+    return this.#run(`snapshotting instance ${instance.id}`, { shareId: instance.share_id }, async () => {
+      if (!this.config.snapshot_support) {
+        throw new DriverError(`${this.backendHost} does not support snapshots (snapshot_support is false in its config)`, { shareId: instance.share_id });
+      }
+      const dir = await this.#existingInstanceDir(instance);
+      checkSnapshotId(snapshot, instance);
+      await takeSnapshot(dir, path.join(dir, LocalInstanceFiles.DATA), path.join(dir, LocalInstanceFiles.ORIGINAL_MODES), snapshot.id);
+      return snapshotLocation(snapshot.id);
+    });
+  }
+
+  async deleteSnapshot(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<void> {
+    return this.#run(`deleting snapshot ${snapshot.id} of instance ${instance.id}`, { shareId: instance.share_id }, async () => {
+      checkSnapshotId(snapshot, instance);
+      const { dir } = this.#locate(instance);
+      // An instance that is gone took its snapshots with it.
+      if (await exists(dir)) await removeSnapshot(dir, snapshot.id);
+    });
+  }
+
+  async getSnapshotMount(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<LocalCopyMount> {
+    return this.#run(`locating snapshot ${snapshot.id} of instance ${instance.id}`, { shareId: instance.share_id }, async () => {
+      checkSnapshotId(snapshot, instance);
+      const dir = snapshotDir(await this.#existingInstanceDir(instance), snapshot.id);
+      if (!(await exists(dir))) {
+        throw new DriverError(`Snapshot ${snapshot.id} of instance ${instance.id} does not exist on ${this.backendHost} (no folder ${dir})`, { shareId: instance.share_id });
+      }
+      return { path: path.join(dir, LocalSnapshotFiles.DATA), originalModesFile: path.join(dir, LocalSnapshotFiles.ORIGINAL_MODES) };
     });
   }
 
@@ -545,6 +581,12 @@ export class LocalDriver implements ShareDriver {
       if (err instanceof ShareMigrationError) throw err;
       throw new DriverError(`${this.backendHost}: ${action} failed: ${errorMessage(err)}`, ids, { cause: err });
     }
+  }
+}
+
+function checkSnapshotId(snapshot: ShareSnapshotInstance, instance: ShareInstance): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(snapshot.id)) {
+    throw new DriverError(`Snapshot id "${snapshot.id}" cannot name a folder`, { shareId: instance.share_id });
   }
 }
 

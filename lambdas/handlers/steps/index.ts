@@ -10,6 +10,7 @@ import { createDriverContinueHandler } from './driver-continue.ts';
 import { createDriverStartHandler } from './driver-start.ts';
 import { createPhase1DoneHandler } from './phase1-done.ts';
 import { createPrepareDestinationHandler } from './prepare-destination.ts';
+import { createSnapshotDestinationHandler } from './snapshot-destination.ts';
 import { createSourceReadOnlyHandler } from './source-read-only.ts';
 import { createValidateHandler } from './validate.ts';
 
@@ -22,6 +23,7 @@ export const STEP_HANDLER_FACTORIES: Readonly<Record<Step, (getDeps: GetDeps) =>
   'driver-cancel': createDriverCancelHandler,
   'driver-complete': createDriverCompleteHandler,
   'prepare-destination': createPrepareDestinationHandler,
+  'snapshot-destination': createSnapshotDestinationHandler,
   'phase1-done': createPhase1DoneHandler,
   'await-completion': createAwaitCompletionHandler,
   'source-read-only': createSourceReadOnlyHandler,

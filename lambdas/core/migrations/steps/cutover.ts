@@ -6,6 +6,7 @@ import type { MigrationExecutionState } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { advance, finish, loadMigration, loadShare, patchLockedShare } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
+import { assertSnapshotsReplayed } from '../../snapshots/snapshot-migration.ts';
 
 /**
  * Host-assisted switchover, after the verified final delta: access rules onto the destination, the
@@ -24,6 +25,7 @@ export async function cutoverStep(deps: MigrationDeps, state: MigrationExecution
   const destination = instanceOf(share, migration.destination_instance_id);
 
   if (share.migration_id === migration.id && share.active_instance_id !== destination.id) {
+    assertSnapshotsReplayed(share, migration);
     await deps.drivers.forHost(destination.host).applyAccessRules(destination, share.access_rules, { readOnly: false });
     await patchLockedShare(deps, share.id, migration.id, (s) => {
       const switched = withInstance(s, { ...destination, status: ShareStatus.AVAILABLE });

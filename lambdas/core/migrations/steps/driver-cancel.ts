@@ -5,7 +5,8 @@ import { driverRequest } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { GuaranteeUnmetError } from '../../errors.ts';
 import { describeUnmet, unmetByHostAssisted } from '../guarantees.ts';
-import { loadMigration, patchLockedShare, patchMigration } from '../migration-records.ts';
+import { loadMigration, loadShare, patchLockedShare, patchMigration } from '../migration-records.ts';
+import { snapshotReplayProblem } from '../../snapshots/snapshot-migration.ts';
 
 /**
  * The driver failed: undo what it allocated and hand over to the host-assisted path
@@ -21,6 +22,13 @@ export async function driverCancelStep(deps: MigrationDeps, state: MigrationExec
     // Only the driver could give what was asked: no fallback; cleanup ends it in migration_error.
     throw new GuaranteeUnmetError(
       `The driver-assisted migration failed (${cause}) and the host-assisted path cannot take over: ${describeUnmet(hostUnmet)}.`,
+      { shareId: migration.share_id, migrationId: migration.id },
+    );
+  }
+  const snapshotProblem = await snapshotReplayProblem(deps, await loadShare(deps, migration.share_id, migration.id), migration.destination_host);
+  if (snapshotProblem !== null) {
+    throw new GuaranteeUnmetError(
+      `The driver-assisted migration failed (${cause}) and the host-assisted path cannot carry the share's snapshots: ${snapshotProblem}.`,
       { shareId: migration.share_id, migrationId: migration.id },
     );
   }

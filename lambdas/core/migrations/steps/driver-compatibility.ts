@@ -1,6 +1,8 @@
 import { parseHost } from '../../host.ts';
 import { GuaranteeUnmetError } from '../../errors.ts';
 import { instanceOf } from '../../shares/share-instances.ts';
+import { snapshotsOf } from '../../snapshots/share-snapshots.ts';
+import { snapshotReplayProblem } from '../../snapshots/snapshot-migration.ts';
 import { TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState } from '../../workflow.ts';
 import { describeUnmet, unmetByDriver, unmetByHostAssisted } from '../guarantees.ts';
@@ -20,17 +22,19 @@ export async function driverCompatibilityStep(deps: MigrationDeps, state: Migrat
   await advance(deps, migration.id, TaskState.MIGRATION_IN_PROGRESS);
   let driverAssisted = false;
   let whyNotDriver = 'force_host_assisted_migration was requested';
+  const share = await loadShare(deps, migration.share_id, migration.id);
   if (!migration.options.force_host_assisted_migration) {
-    const share = await loadShare(deps, migration.share_id, migration.id);
     const source = instanceOf(share, migration.source_instance_id);
     const answer = await deps.drivers
       .forHost(source.host)
       .migrationCheckCompatibility(source, parseHost(migration.destination_host));
     const unmet = unmetByDriver(answer, migration.options);
-    driverAssisted = answer.compatible && unmet.length === 0;
+    // Manila: a driver that cannot preserve snapshots cannot migrate a share that has some.
+    const leavesSnapshots = !answer.preserve_snapshots && snapshotsOf(share).length > 0;
+    driverAssisted = answer.compatible && unmet.length === 0 && !leavesSnapshots;
     whyNotDriver = !answer.compatible
       ? (answer.reason ?? 'the driver cannot migrate to the destination')
-      : `the driver cannot guarantee ${unmet.join(', ')}`;
+      : unmet.length > 0 ? `the driver cannot guarantee ${unmet.join(', ')}` : 'the driver cannot carry the share\'s snapshots';
   }
   if (!driverAssisted) {
     const hostUnmet = unmetByHostAssisted(migration.options);
@@ -39,6 +43,10 @@ export async function driverCompatibilityStep(deps: MigrationDeps, state: Migrat
         `No migration path meets the requested guarantees. Driver-assisted: ${whyNotDriver}. Host-assisted: ${describeUnmet(hostUnmet)}.`,
         ids,
       );
+    }
+    const snapshotProblem = await snapshotReplayProblem(deps, share, migration.destination_host);
+    if (snapshotProblem !== null) {
+      throw new GuaranteeUnmetError(`No migration path can carry the share's snapshots. Driver-assisted: ${whyNotDriver}. Host-assisted: ${snapshotProblem}.`, ids);
     }
   }
   await patchMigration(deps, migration.id, (m) => (m.mechanism !== null ? null : {

@@ -6,8 +6,12 @@ import { ensureDestinationInstance } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { advance, loadMigration, patchLockedShare } from '../migration-records.ts';
 import { withInstance } from '../../shares/share-instances.ts';
+import { planSnapshotReplay } from '../../snapshots/snapshot-migration.ts';
 
-/** Host-assisted: create the destination instance and tell the copy task where both sides are. */
+/**
+ * Host-assisted: create the destination instance and tell the copy task where both sides are, and which
+ * of the share's snapshots it replays first (snapshot-migration.ts).
+ */
 export async function prepareDestinationStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
   throwIfStopped(await loadMigration(deps, state.migration_id));
   const migration = await advance(deps, state.migration_id, TaskState.DATA_COPYING_STARTING);
@@ -24,9 +28,11 @@ export async function prepareDestinationStep(deps: MigrationDeps, state: Migrati
     deps.drivers.forHost(source.host).getCopyMount(source),
     destinationDriver.getCopyMount(destination),
   ]);
+  const snapshotReplay = await planSnapshotReplay(deps, migration, 0);
   await advance(deps, migration.id, TaskState.DATA_COPYING_IN_PROGRESS);
   return {
     ...state,
     copy: { source: sourceMount.path, destination: destinationMount.path, source_modes: sourceMount.originalModesFile ?? '' },
+    snapshot_replay: snapshotReplay,
   };
 }

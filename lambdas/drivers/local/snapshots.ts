@@ -1,0 +1,155 @@
+/**
+ * Snapshots of a local share instance: read-only, point-in-time copies of its data folder, kept inside the
+ * instance folder so that they move with it (a driver-assisted migration is one rename).
+ *
+ * ```
+ * <instance folder>/snapshots/<snapshot instance id>/
+ *   data/                 the data as it was, every write bit removed
+ *   snapshot.json         which snapshot this is, and when it was taken
+ *   readonly-modes.json   the original modes of what lost its write bits (read-only.ts), for copies of it
+ * ```
+ *
+ * A snapshot is built aside (`snapshots/.creating-<id>`) and renamed into place, so one either exists whole
+ * or not at all. File data is cloned with reflinks where the file system allows (`cp --reflink=auto`:
+ * COPYFILE_FICLONE falls back to a plain copy), so a snapshot on btrfs or XFS costs no space until the
+ * share changes. Modes, times (folders and links too), hard links within the tree, and owners (as root) are
+ * kept; extended attributes are not.
+ */
+import { constants, type BigIntStats } from 'node:fs';
+import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rename, symlink, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { exists, isErrno, readJson, removeTree, writeJsonAtomic } from './fs-util.ts';
+import { effectiveMode, makeReadOnly, readOriginalModes, type OriginalModes } from './read-only.ts';
+
+/** Names inside an instance folder and a snapshot folder. */
+export const LocalSnapshotFiles = {
+  /** The instance folder's subfolder of snapshots. */
+  SNAPSHOTS: 'snapshots',
+  DATA: 'data',
+  SNAPSHOT: 'snapshot.json',
+  ORIGINAL_MODES: 'readonly-modes.json',
+} as const;
+
+/** `snapshot.json`. */
+export interface LocalSnapshotRecord {
+  readonly version: 1;
+  readonly snapshot_instance_id: string;
+  readonly taken_at: string;
+}
+
+/** Where a snapshot lives, relative to its instance folder: its provider location. */
+export function snapshotLocation(snapshotId: string): string {
+  return `${LocalSnapshotFiles.SNAPSHOTS}/${snapshotId}`;
+}
+
+export function snapshotDir(instanceDir: string, snapshotId: string): string {
+  return path.join(instanceDir, LocalSnapshotFiles.SNAPSHOTS, snapshotId);
+}
+
+/**
+ * Takes the snapshot `snapshotId` of `instanceDir`'s data. `instanceModesFile` is the instance's record of
+ * original modes (present only while it is read-only): the snapshot keeps the real modes, not stripped ones.
+ * Idempotent: an existing snapshot is left as it is.
+ */
+export async function takeSnapshot(instanceDir: string, dataDir: string, instanceModesFile: string, snapshotId: string): Promise<void> {
+  const target = snapshotDir(instanceDir, snapshotId);
+  if (await exists(target)) return;
+  const parent = path.dirname(target);
+  const staging = path.join(parent, `.creating-${snapshotId}`);
+  await mkdir(parent, { recursive: true });
+  await removeTree(staging);
+  await mkdir(staging);
+  const data = path.join(staging, LocalSnapshotFiles.DATA);
+  await cloneTree(dataDir, data, await readOriginalModes(instanceModesFile));
+  const record: LocalSnapshotRecord = { version: 1, snapshot_instance_id: snapshotId, taken_at: new Date().toISOString() };
+  await writeJsonAtomic(path.join(staging, LocalSnapshotFiles.SNAPSHOT), record);
+  await makeReadOnly(data, path.join(staging, LocalSnapshotFiles.ORIGINAL_MODES));
+  try {
+    await rename(staging, target);
+  } catch (err) {
+    // Another call took it meanwhile: theirs stands.
+    if (!isErrno(err, 'ENOTEMPTY', 'EEXIST')) throw err;
+    await removeTree(staging);
+  }
+}
+
+/** Removes a snapshot: renamed out of sight first, so a half-removed one is never seen. Idempotent. */
+export async function removeSnapshot(instanceDir: string, snapshotId: string): Promise<void> {
+  const target = snapshotDir(instanceDir, snapshotId);
+  const trash = path.join(path.dirname(target), `.deleting-${snapshotId}`);
+  await removeTree(trash);
+  try {
+    await rename(target, trash);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  await removeTree(trash);
+}
+
+/** The snapshot's record, or null when there is no such snapshot. */
+export async function readSnapshot(instanceDir: string, snapshotId: string): Promise<LocalSnapshotRecord | null> {
+  return ((await readJson(path.join(snapshotDir(instanceDir, snapshotId), LocalSnapshotFiles.SNAPSHOT))) as LocalSnapshotRecord | undefined) ?? null;
+}
+
+const SLASH = Buffer.from('/');
+
+/**
+ * Copies the tree at `source` to `destination` (which must not exist): folders, regular files (reflinked
+ * where possible), symbolic links as links, hard links as hard links; with modes (the `originals` where
+ * recorded), times and, as root, owners. Folders get their modes and times last, deepest first, so
+ * writing into them neither fails nor moves their mtime.
+ */
+export async function cloneTree(source: string, destination: string, originals: OriginalModes = new Map()): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
+  const linked = new Map<string, Buffer>();
+  const visit = async (rel: Buffer): Promise<void> => {
+    const from = join(source, rel);
+    const to = join(destination, rel);
+    const stats = await lstat(from, { bigint: true });
+    const mode = effectiveMode(rel, Number(stats.mode & 0o7777n), originals);
+    if (stats.isDirectory()) {
+      await mkdir(to, { mode: 0o700 });
+      for (const name of await readdir(from, { encoding: 'buffer' })) {
+        await visit(rel.length === 0 ? name : Buffer.concat([rel, SLASH, name]));
+      }
+      await finish(to, stats, mode, asRoot);
+    } else if (stats.isFile()) {
+      const inode = `${stats.dev}:${stats.ino}`;
+      const first = stats.nlink > 1n ? linked.get(inode) : undefined;
+      if (first) {
+        await link(first, to);
+        return;
+      }
+      await copyFile(from, to, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      await finish(to, stats, mode, asRoot);
+      if (stats.nlink > 1n) linked.set(inode, to);
+    } else if (stats.isSymbolicLink()) {
+      await symlink(await readlink(from, { encoding: 'buffer' }), to);
+      if (asRoot) await lchown(to, Number(stats.uid), Number(stats.gid));
+      await lutimes(to, seconds(stats.atimeNs), seconds(stats.mtimeNs));
+    } else {
+      throw new Error(`cannot snapshot ${from.toString()}: sockets, FIFOs and device nodes are not supported`);
+    }
+  };
+  await visit(Buffer.alloc(0));
+}
+
+async function finish(target: Buffer, stats: BigIntStats, mode: number, asRoot: boolean): Promise<void> {
+  if (asRoot) await lchown(target, Number(stats.uid), Number(stats.gid));
+  await chmod(target, mode);
+  await utimes(target, seconds(stats.atimeNs), seconds(stats.mtimeNs));
+}
+
+function join(root: string, rel: Buffer): Buffer {
+  return rel.length === 0 ? Buffer.from(root) : Buffer.concat([Buffer.from(root), SLASH, rel]);
+}
+
+/**
+ * Nanoseconds as the seconds utimes takes, landing on the same microsecond (libuv keeps microseconds and
+ * truncates; the half-microsecond keeps floating-point error from rounding one down), as the copy task does.
+ */
+function seconds(ns: bigint): number {
+  const whole = ns >= 0n || ns % 1_000_000_000n === 0n ? ns / 1_000_000_000n : ns / 1_000_000_000n - 1n;
+  const micros = (ns - whole * 1_000_000_000n) / 1000n;
+  return Number(whole) + (Number(micros) + 0.5) / 1e6;
+}

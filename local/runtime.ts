@@ -16,6 +16,7 @@ import { LocalDriverRegistry, loadLocalBackends } from '../lambdas/drivers/local
 import { createApiHandler } from '../lambdas/api/handler.ts';
 import { resolveAdminToken } from './admin-token.ts';
 import { JsonLinesEventLog } from './event-log.ts';
+import { localCopyTaskDefinitions } from './local-copy-task-definitions.ts';
 import { LocalCopyTaskRunner, copyTaskTableEnv } from './copy-task-runner.ts';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION, startDynalite } from './dynalite-server.ts';
 import { startApiServer } from './http-server.ts';
@@ -107,6 +108,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     drivers: new LocalDriverRegistry(backends),
     workflow,
     copyTasks,
+    copyTaskDefinitions: localCopyTaskDefinitions,
     tokens: new HashedTokenVerifier(sha256Hex(admin.token)),
     events: new JsonLinesEventLog(path.join(dataDir, 'events.jsonl')),
     schedules: new ScheduleTable(documents, dynalite.tableNames.catalog),

@@ -15,6 +15,7 @@ import type { SchedulerPort } from '../core/schedules/ports.ts';
 import { CatalogTableCollection } from '../adapters/dynamodb/catalog-collection.ts';
 import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../adapters/dynamodb/table-schema.ts';
 import { EcsCopyTaskControl } from '../adapters/ecs/ecs-copy-task-control.ts';
+import { EcsCopyTaskDefinitions } from '../adapters/ecs/ecs-copy-task-definitions.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions/step-functions-workflow.ts';
 import { LocalDriverRegistry, parseLocalBackends } from '../drivers/local/index.ts';
 import { EfsDriverRegistry } from '../drivers/efs/index.ts';
@@ -37,6 +38,7 @@ export function awsComposition(env: NodeJS.ProcessEnv = process.env): Compositio
 function build(env: NodeJS.ProcessEnv): Composition {
   const documents = createDocumentClient();
   const shareTypes = new ShareTypeTable(documents, required(env, CATALOG_TABLE.envVar));
+  const ecs = new ECSClient({});
   return composeDomain({
     shares: createShareTable(documents, required(env, SHARES_TABLE.envVar)),
     migrations: new MigrationTable(documents, required(env, MIGRATIONS_TABLE.envVar)),
@@ -45,7 +47,8 @@ function build(env: NodeJS.ProcessEnv): Composition {
     securityServices: new CatalogTableCollection(documents, required(env, CATALOG_TABLE.envVar), 'security_service'),
     drivers: driversFrom(env['SMIG_BACKENDS'], shareTypes, env['AWS_REGION']),
     workflow: new StepFunctionsWorkflow(new SFNClient({}), env['SMIG_STATE_MACHINE_ARN'] ?? ''),
-    copyTasks: new EcsCopyTaskControl(new ECSClient({}), env['SMIG_COPY_CLUSTER'] ?? ''),
+    copyTasks: new EcsCopyTaskControl(ecs, env['SMIG_COPY_CLUSTER'] ?? ''),
+    copyTaskDefinitions: new EcsCopyTaskDefinitions(ecs, required(env, 'SMIG_COPY_TASK_DEFINITION'), env['SMIG_COPY_CONTAINER'] ?? 'copy'),
     tokens: new HashedTokenVerifier(required(env, 'SMIG_ADMIN_TOKEN_SHA256')),
     events: new EventBridgePublisher(new EventBridgeClient({}), required(env, 'SMIG_EVENT_BUS_NAME')),
     schedules: new ScheduleTable(documents, required(env, CATALOG_TABLE.envVar)),

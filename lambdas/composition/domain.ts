@@ -1,6 +1,6 @@
 import type { DriverRegistry } from '../drivers/driver.ts';
 import { DriverPoolService } from '../core/pools/pool-service.ts';
-import type { Clock, CopyTaskControl, IdGenerator, MigrationStore, ShareStore, ShareTypeStore, WorkflowPort } from '../core/ports.ts';
+import type { Clock, CopyTaskControl, CopyTaskDefinitions, IdGenerator, MigrationStore, ShareStore, ShareTypeStore, WorkflowPort } from '../core/ports.ts';
 import type { DomainServices, TokenVerifier } from '../core/services.ts';
 import { DriverShareService } from '../core/shares/share-service.ts';
 import { DriverSnapshotService } from '../core/snapshots/snapshot-service.ts';
@@ -23,6 +23,7 @@ export interface Adapters {
   readonly drivers: DriverRegistry;
   readonly workflow: WorkflowPort;
   readonly copyTasks: CopyTaskControl;
+  readonly copyTaskDefinitions: CopyTaskDefinitions;
   readonly tokens: TokenVerifier;
   /** Where task_state changes are published: an EventBridge bus on AWS, a JSON-lines file at home. */
   readonly events: MigrationEventPublisher;
@@ -60,6 +61,7 @@ export function composeDomain(adapters: Adapters): Composition {
     drivers: adapters.drivers,
     workflow: adapters.workflow,
     copyTasks: adapters.copyTasks,
+    copyTaskDefinitions: adapters.copyTaskDefinitions,
     events: adapters.events,
     clock,
     ids,

@@ -270,6 +270,8 @@ export interface Migration {
   readonly execution_id: string | null;
   /** The running copy task (ECS task ARN, or the local child's id), recorded by the copy task itself. */
   readonly copy_task_id?: string | null;
+  /** The task definition the copy task runs (ECS: this migration's revision with both volumes). */
+  readonly copy_task_definition?: string | null;
   readonly error: MigrationErrorInfo | null;
   /** The last task_state whose change event was published (events are delivered at least once). */
   readonly published_task_state?: TaskState | null;

@@ -1,4 +1,5 @@
 import type { Migration, Share, ShareType } from './model.ts';
+import type { CopyMount } from '../drivers/driver.ts';
 
 /**
  * Storage the domain needs, owned by the domain (Powertools' persistence-layer pattern): adapters
@@ -42,6 +43,17 @@ export interface WorkflowPort {
 export interface CopyTaskControl {
   /** `taskId` is what the copy task recorded as `copy_task_id`. A task that has already stopped is fine. */
   stopCopyTask(taskId: string, reason: string): Promise<void>;
+}
+
+/**
+ * The task definition a migration's copy task runs: on ECS, a revision of the copy task definition with
+ * one volume per instance that needs mounting (registered at prepare, deregistered when the migration
+ * ends); at home, the child process reaches the folders directly.
+ */
+export interface CopyTaskDefinitions {
+  forMigration(migrationId: string, mounts: readonly CopyMount[]): Promise<string>;
+  /** A definition that is not the migration's own, or is already gone, is left alone. */
+  release(taskDefinition: string): Promise<void>;
 }
 
 export interface Clock {

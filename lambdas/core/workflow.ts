@@ -46,6 +46,8 @@ export interface CopyPlan {
    * stripped their write bits ('' when the driver keeps none): the destination must get the real ones.
    */
   readonly source_modes: string;
+  /** The ECS task definition that mounts both instances (CopyTaskDefinitions); the local runner ignores it. */
+  readonly task_definition: string;
 }
 
 /**

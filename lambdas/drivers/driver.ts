@@ -2,8 +2,21 @@ import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, Share
 import type { Host } from '../core/host.ts';
 
 /** How the copy task reaches an instance's data: a path in its file system (a folder, or a mount point). */
+/** An EFS volume the copy task's container must mount to reach an instance (ECS mounts EFS natively). */
+export interface CopyVolume {
+  readonly fileSystemId: string;
+  /** Mounted with IAM authorization through this access point; absent: `rootDirectory` of the file system. */
+  readonly accessPointId?: string;
+  /** Where the container sees it: the mount's `path`. */
+  readonly containerPath: string;
+  readonly rootDirectory: string;
+  readonly region: string;
+}
+
 export interface CopyMount {
   readonly path: string;
+  /** The volume that puts the instance at `path` in the copy container; absent when `path` is reachable as it is. */
+  readonly volume?: CopyVolume;
   /**
    * Where a driver that enforces read-only mode by changing file modes records the original ones
    * (exists only while the instance is read-only); the copy task gives the destination those.

@@ -182,7 +182,7 @@ describe('Workflow: paths through the synthesized definition', () => {
 
   /** What the replay steps return: the `index`-th snapshot's copy job, or none left. */
   const replayOf = (index: number, count: number): MigrationExecutionState['snapshot_replay'] => (index < count
-    ? { more: true, index, count, snapshot_id: `snap-${index}`, copy: { source: `/exports/src-snapshots/${index}`, destination: '/exports/dst', source_modes: `/exports/src-snapshots/${index}.modes` } }
+    ? { more: true, index, count, snapshot_id: `snap-${index}`, copy: { source: `/exports/src-snapshots/${index}`, destination: '/exports/dst', source_modes: `/exports/src-snapshots/${index}.modes`, task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy:7' } }
     : { more: false, index, count });
 
   async function run(script: Script): Promise<Outcome> {
@@ -206,7 +206,7 @@ describe('Workflow: paths through the synthesized definition', () => {
       [Step.DRIVER_COMPLETE]: (state: MigrationExecutionState) => state,
       [Step.PREPARE_DESTINATION]: (state: MigrationExecutionState) => ({
         ...state,
-        copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes' },
+        copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes', task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy:7' },
         ...(script.snapshots ? { snapshot_replay: replayOf(0, script.snapshots) } : {}),
       }),
       [Step.SNAPSHOT_DESTINATION]: (state: MigrationExecutionState) => ({ ...state, snapshot_replay: replayOf(state.snapshot_replay!.index + 1, script.snapshots ?? 0) }),

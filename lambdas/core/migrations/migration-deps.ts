@@ -1,6 +1,6 @@
 import type { DriverRegistry } from '../../drivers/driver.ts';
 import type { DriverPoolService } from '../pools/pool-service.ts';
-import type { Clock, CopyTaskControl, IdGenerator, MigrationStore, ShareStore, WorkflowPort } from '../ports.ts';
+import type { Clock, CopyTaskControl, CopyTaskDefinitions, IdGenerator, MigrationStore, ShareStore, WorkflowPort } from '../ports.ts';
 import type { ShareNetworkService, ShareTypeService } from '../services.ts';
 import type { MigrationEventPublisher } from '../events/migration-event.ts';
 import type { ScheduleStore } from '../schedules/ports.ts';
@@ -15,6 +15,7 @@ export interface MigrationDeps {
   readonly drivers: DriverRegistry;
   readonly workflow: WorkflowPort;
   readonly copyTasks: CopyTaskControl;
+  readonly copyTaskDefinitions: CopyTaskDefinitions;
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly events: MigrationEventPublisher;

@@ -66,7 +66,13 @@ export async function planSnapshotReplay(deps: MigrationDeps, migration: Migrati
     index,
     count: ordered.length,
     snapshot_id: next.id,
-    copy: { source: snapshotMount.path, destination: destinationMount.path, source_modes: snapshotMount.originalModesFile ?? '' },
+    copy: {
+      source: snapshotMount.path,
+      destination: destinationMount.path,
+      source_modes: snapshotMount.originalModesFile ?? '',
+      // The migration's task definition mounts the source and destination instances (prepare destination).
+      task_definition: migration.copy_task_definition ?? '',
+    },
   };
 }
 

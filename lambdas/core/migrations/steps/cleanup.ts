@@ -36,6 +36,7 @@ export async function cleanupStep(deps: MigrationDeps, state: MigrationExecution
       error: { ...(m.error ?? error), cause: `${(m.error ?? error).cause} (switchover had begun: nothing was deleted; check both instances)` },
     }));
   }
+  if (migration.copy_task_definition) await deps.copyTaskDefinitions.release(migration.copy_task_definition);
   const final = cancelled ? TaskState.MIGRATION_CANCELLED : TaskState.MIGRATION_ERROR;
   const ended = await finish(deps, migration.id, final, (m) => ({
     read_only_until: m.read_only_since && !m.read_only_until ? deps.clock.now().toISOString() : m.read_only_until,

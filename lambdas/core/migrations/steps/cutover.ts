@@ -39,6 +39,7 @@ export async function cutoverStep(deps: MigrationDeps, state: MigrationExecution
     });
   }
   if (source) await deps.drivers.forHost(source.host).deleteInstance(source);
+  if (migration.copy_task_definition) await deps.copyTaskDefinitions.release(migration.copy_task_definition);
   const done = await finish(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({
     read_only_until: m.read_only_until ?? deps.clock.now().toISOString(),
   }));

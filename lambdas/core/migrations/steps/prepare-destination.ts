@@ -4,7 +4,7 @@ import type { MigrationExecutionState } from '../../workflow.ts';
 import { throwIfStopped } from '../cancellation.ts';
 import { ensureDestinationInstance } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
-import { advance, loadMigration, patchLockedShare } from '../migration-records.ts';
+import { advance, loadMigration, patchLockedShare, patchMigration } from '../migration-records.ts';
 import { withInstance } from '../../shares/share-instances.ts';
 import { planSnapshotReplay } from '../../snapshots/snapshot-migration.ts';
 
@@ -23,16 +23,27 @@ export async function prepareDestinationStep(deps: MigrationDeps, state: Migrati
     size_gb: share.size,
     share_proto: share.share_proto,
   });
-  await patchLockedShare(deps, share.id, migration.id, (s) => withInstance(s, { ...destination, export_locations: exportLocations }));
+  const created = { ...destination, export_locations: exportLocations };
+  await patchLockedShare(deps, share.id, migration.id, (s) => withInstance(s, created));
   const [sourceMount, destinationMount] = await Promise.all([
     deps.drivers.forHost(source.host).getCopyMount(source),
-    destinationDriver.getCopyMount(destination),
+    destinationDriver.getCopyMount(created),
   ]);
+  const taskDefinition = migration.copy_task_definition
+    ?? await deps.copyTaskDefinitions.forMigration(migration.id, [sourceMount, destinationMount]);
+  if (migration.copy_task_definition !== taskDefinition) {
+    await patchMigration(deps, migration.id, () => ({ copy_task_definition: taskDefinition }));
+  }
   const snapshotReplay = await planSnapshotReplay(deps, migration, 0);
   await advance(deps, migration.id, TaskState.DATA_COPYING_IN_PROGRESS);
   return {
     ...state,
-    copy: { source: sourceMount.path, destination: destinationMount.path, source_modes: sourceMount.originalModesFile ?? '' },
+    copy: {
+      source: sourceMount.path,
+      destination: destinationMount.path,
+      source_modes: sourceMount.originalModesFile ?? '',
+      task_definition: taskDefinition,
+    },
     snapshot_replay: snapshotReplay,
   };
 }

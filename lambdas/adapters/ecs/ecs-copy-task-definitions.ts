@@ -1,0 +1,72 @@
+import {
+  DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand,
+  type ContainerDefinition, type Volume,
+} from '@aws-sdk/client-ecs';
+import type { CopyMount } from '../../drivers/driver.ts';
+import type { CopyTaskDefinitions } from '../../core/ports.ts';
+
+/**
+ * Per-migration revisions of the copy task definition: the stack's copy task definition plus one EFS
+ * volume per instance (transit encryption and IAM authorization on, through the instance's access
+ * point), mounted in the copy container at the path the driver gave. Mounts that need no volume leave
+ * the stack's definition as it is.
+ */
+export class EcsCopyTaskDefinitions implements CopyTaskDefinitions {
+  private readonly client: ECSClient;
+  private readonly baseTaskDefinition: string;
+  private readonly containerName: string;
+
+  constructor(client: ECSClient, baseTaskDefinition: string, containerName: string) {
+    this.client = client;
+    this.baseTaskDefinition = baseTaskDefinition;
+    this.containerName = containerName;
+  }
+
+  async forMigration(migrationId: string, mounts: readonly CopyMount[]): Promise<string> {
+    const volumes = mounts.flatMap((m) => (m.volume ? [m.volume] : []));
+    if (volumes.length === 0) return this.baseTaskDefinition;
+    const base = (await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: this.baseTaskDefinition }))).taskDefinition;
+    if (!base?.family || !base.containerDefinitions) throw new Error(`Copy task definition ${this.baseTaskDefinition} could not be read`);
+    const ecsVolumes: Volume[] = volumes.map((v, i) => ({
+      name: `instance-${i}`,
+      efsVolumeConfiguration: {
+        fileSystemId: v.fileSystemId,
+        transitEncryption: 'ENABLED',
+        ...(v.accessPointId
+          ? { authorizationConfig: { accessPointId: v.accessPointId, iam: 'ENABLED' } }
+          : { rootDirectory: v.rootDirectory, authorizationConfig: { iam: 'ENABLED' } }),
+      },
+    }));
+    const containers: ContainerDefinition[] = base.containerDefinitions.map((c) => (c.name !== this.containerName ? c : {
+      ...c,
+      mountPoints: [...(c.mountPoints ?? []), ...volumes.map((v, i) => ({ sourceVolume: `instance-${i}`, containerPath: v.containerPath, readOnly: false }))],
+    }));
+    const out = await this.client.send(new RegisterTaskDefinitionCommand({
+      family: base.family,
+      taskRoleArn: base.taskRoleArn,
+      executionRoleArn: base.executionRoleArn,
+      networkMode: base.networkMode,
+      requiresCompatibilities: base.requiresCompatibilities,
+      cpu: base.cpu,
+      memory: base.memory,
+      runtimePlatform: base.runtimePlatform,
+      ephemeralStorage: base.ephemeralStorage,
+      containerDefinitions: containers,
+      volumes: [...(base.volumes ?? []), ...ecsVolumes],
+      tags: [{ key: 'smig:migration', value: migrationId }],
+    }));
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    if (!arn) throw new Error(`ECS did not return the copy task definition registered for migration ${migrationId}`);
+    return arn;
+  }
+
+  async release(taskDefinition: string): Promise<void> {
+    if (taskDefinition === this.baseTaskDefinition) return;
+    try {
+      await this.client.send(new DeregisterTaskDefinitionCommand({ taskDefinition }));
+    } catch (err) {
+      // Already deregistered (a retried cleanup): ECS answers ClientException "...is INACTIVE" or similar.
+      if ((err as { name?: string }).name !== 'ClientException') throw err;
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import type { CopyTaskDefinitions } from '../lambdas/core/ports.ts';
+
+/** At home the copy task is a child process that reaches both folders directly: nothing to mount. */
+export const LOCAL_COPY_TASK_DEFINITION = 'local-copy-task';
+
+export const localCopyTaskDefinitions: CopyTaskDefinitions = {
+  forMigration: async () => LOCAL_COPY_TASK_DEFINITION,
+  release: async () => undefined,
+};

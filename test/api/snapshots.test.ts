@@ -179,6 +179,16 @@ describe('API: snapshots', () => {
       expect((await api.call('GET', '/v2/snapshots', { token: ALICE.token })).body.snapshots.map((s: any) => s.id)).toEqual([mine.id]);
     });
 
+    it('lists no export locations (2.32+): no pool here mounts snapshots', async () => {
+      // Prepare
+      const share = await seedShare(api);
+      const snapshot = (await api.call('POST', '/v2/snapshots', { body: snapshotBody(share.id) })).body.snapshot;
+
+      // Act & Assess
+      expect((await api.call('GET', `/v2/snapshots/${snapshot.id}/export-locations`)).body).toEqual({ share_snapshot_export_locations: [] });
+      expect((await api.call('GET', `/v2/snapshots/${snapshot.id}/export-locations`, { version: '2.31' })).status).toBe(404);
+    });
+
     it('answers 404 for an unknown snapshot', async () => {
       // Act
       const res = await api.call('GET', '/v2/snapshots/nope');

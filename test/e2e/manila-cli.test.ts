@@ -102,4 +102,42 @@ describe.skipIf(!hasManila)('The unmodified manila CLI against the embedded runt
     const migrations = await t.client.migrations(id);
     expect(migrations[0].options).toMatchObject({ force_host_assisted_migration: true, writable: false, new_share_type_id: typeId });
   });
+
+  it('creates, lists, shows and deletes snapshots, and migrates a share with --preserve-snapshots True', async () => {
+    // Prepare
+    await manila('type-create', 'snappy', 'false', '--snapshot-support', 'True');
+    const id = field(await manila('create', 'NFS', '1', '--name', 'cli-snaps', '--share-type', 'snappy'), 'id');
+    const source = field(await manila('show', id), 'host');
+    const destination = source === 'local@alpha#default' ? 'local@beta#default' : 'local@alpha#default';
+
+    // Act
+    const created = await manila('snapshot-create', id, '--name', 'cli-s1', '--description', 'from the CLI');
+    const snapshotId = field(created, 'id');
+    const listed = await manila('snapshot-list', '--share-id', id);
+    const shown = await manila('snapshot-show', snapshotId);
+    await manila('migration-start', id, destination, '--writable', 'True', '--preserve-metadata', 'True', '--preserve-snapshots', 'True', '--nondisruptive', 'False');
+    let progress = '';
+    for (let i = 0; i < 100 && !progress.includes('data_copying_completed'); i++) {
+      progress = await manila('migration-get-progress', id);
+      if (!progress.includes('data_copying_completed')) await new Promise((r) => setTimeout(r, 200));
+    }
+    await manila('migration-complete', id);
+    let after = '';
+    for (let i = 0; i < 100 && !after.includes('migration_success'); i++) {
+      after = await manila('show', id);
+      if (!after.includes('migration_success')) await new Promise((r) => setTimeout(r, 200));
+    }
+    const moved = await manila('snapshot-show', snapshotId);
+    await manila('snapshot-delete', snapshotId);
+
+    // Assess
+    expect(field(created, 'status')).toBe('available');
+    expect(listed).toContain(snapshotId);
+    expect(listed).toContain('cli-s1');
+    expect(field(shown, 'description')).toBe('from the CLI');
+    expect(field(after, 'host')).toBe(destination);
+    expect(field(moved, 'created_at')).toBe(field(created, 'created_at'));
+    expect(field(moved, 'provider_location')).not.toBe(field(created, 'provider_location'));
+    expect(await manila('snapshot-list', '--share-id', id)).not.toContain(snapshotId);
+  });
 });

@@ -92,6 +92,16 @@ async function deleteSnapshot(req: ApiRequest): Promise<ApiResponse> {
   return accepted();
 }
 
+/**
+ * GET /snapshots/{id}/export-locations (2.32+): a snapshot is mountable only where the pool reports
+ * mount_snapshot_support, which no backend here does, so the list is empty (the manila CLI's snapshot-show
+ * asks for it).
+ */
+async function listSnapshotExportLocations(req: ApiRequest): Promise<ApiResponse> {
+  await visibleSnapshot(req, req.params['id']!);
+  return json(200, { share_snapshot_export_locations: [] });
+}
+
 /** A tenant sees its project's snapshots; an admin sees all. Others' are not found, as in Manila. */
 async function visibleSnapshot(req: ApiRequest, snapshotId: string): Promise<ShareSnapshot> {
   const snapshot = await req.services.snapshots.get(snapshotId);
@@ -135,5 +145,6 @@ export const snapshotRoutes: readonly Route[] = [
   { method: 'GET', path: '/snapshots/detail', handler: (req) => listSnapshots(req, true) },
   { method: 'GET', path: '/snapshots/{id}', handler: showSnapshot },
   { method: 'DELETE', path: '/snapshots/{id}', handler: deleteSnapshot },
+  { method: 'GET', path: '/snapshots/{id}/export-locations', minVersion: '2.32', handler: listSnapshotExportLocations },
 ];
 

@@ -258,14 +258,17 @@ describe('Module: snapshot-migration', () => {
     } as unknown as MigrationDeps;
   });
 
-  it('plans the oldest snapshot first, with the copy task reading its mount', async () => {
+  it('plans the oldest snapshot first, with the copy task reading its mount, in the task definition prepare just recorded', async () => {
+    // Prepare: the record has the task definition, the migration in hand (read before) not yet
+    migrations.items.set('m-1', { ...migration, copy_task_definition: 'copy:7', version: 2 });
+
     // Act
     const plan = await planSnapshotReplay(deps, migration, 0);
 
     // Assess
     expect(plan).toEqual({
       more: true, index: 0, count: 2, snapshot_id: 'older',
-      copy: { source: '/src/snapshots/c-older/data', destination: '/dst/data', source_modes: '/src/snapshots/c-older/modes' },
+      copy: { source: '/src/snapshots/c-older/data', destination: '/dst/data', source_modes: '/src/snapshots/c-older/modes', task_definition: 'copy:7' },
     });
     expect(migrations.items.get('m-1')!.snapshot_replay).toEqual({ replayed: 0, total: 2, snapshot_id: 'older', snapshot_name: 'older' });
   });

@@ -3,7 +3,7 @@ import { CopyFailedError, DriverError } from '../errors.ts';
 import type { Migration, Share, ShareInstance, ShareSnapshot, ShareSnapshotInstance } from '../model.ts';
 import { SnapshotStatus } from '../model.ts';
 import type { MigrationDeps } from '../migrations/migration-deps.ts';
-import { loadShare, patchLockedShare, patchMigration } from '../migrations/migration-records.ts';
+import { loadMigration, loadShare, patchLockedShare, patchMigration } from '../migrations/migration-records.ts';
 import { instanceOf } from '../shares/share-instances.ts';
 import type { SnapshotReplayState } from '../workflow.ts';
 import { findSnapshot, oldestFirst, snapshotInstanceOn, snapshotsOf, withSnapshot, withSnapshotInstance } from './share-snapshots.ts';
@@ -70,8 +70,9 @@ export async function planSnapshotReplay(deps: MigrationDeps, migration: Migrati
       source: snapshotMount.path,
       destination: destinationMount.path,
       source_modes: snapshotMount.originalModesFile ?? '',
-      // The migration's task definition mounts the source and destination instances (prepare destination).
-      task_definition: migration.copy_task_definition ?? '',
+      // The migration's task definition mounts the source and destination instances (prepare destination
+      // records it just before planning the first snapshot, so read the record as it is now).
+      task_definition: (await loadMigration(deps, migration.id)).copy_task_definition ?? '',
     },
   };
 }

@@ -25,11 +25,14 @@ async function snapshotContents(exportPath: string, providerLocation: string): P
 
 describe('Snapshots through the HTTP API, and their replay by the host-assisted migration', () => {
   let t: TestRuntime;
+  let flakyRoot: string;
 
   beforeAll(async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'smig-e2e-snapshots-'));
     const backend = (name: string, pools: string[]) => ({ backend: name, root: path.join(dataDir, 'backends', name), pools: pools.map((p) => ({ name: p })), snapshot_support: true });
-    t = await startTestRuntime({ dataDir, backends: { backends: [backend('alpha', ['default']), backend('beta', ['default']), backend('gamma', ['fast', 'slow'])] } });
+    const flaky = { ...backend('flaky', ['default']), faults: { fail: { createSnapshot: 'snapshot pool full' } } };
+    t = await startTestRuntime({ dataDir, backends: { backends: [backend('alpha', ['default']), backend('beta', ['default']), backend('gamma', ['fast', 'slow']), flaky] } });
+    flakyRoot = flaky.root;
     await t.client.expect(200, 'POST', '/types', {
       share_type: { name: 'snappy', extra_specs: { driver_handles_share_servers: false, snapshot_support: true } },
     });
@@ -180,5 +183,27 @@ describe('Snapshots through the HTTP API, and their replay by the host-assisted 
     const shown = (await t.client.expect(200, 'GET', `/snapshots/${s1.id}`)).snapshot;
     expect(shown).toMatchObject({ name: 'only', created_at: s1.created_at, status: 'available' });
     expect(await snapshotContents(await t.client.exportPath(share.id), shown.provider_location)).toEqual(v1);
+  });
+
+  it('a replay that fails cleans up: the destination and its snapshot copies are gone, the source keeps its snapshots', async () => {
+    // Prepare
+    const share = await t.client.createShare({ name: 'snap-fail', onlyHost: ALPHA, shareType: 'snappy' });
+    const source = await t.client.exportPath(share.id);
+    await fillSampleTree(source, 4);
+    const v1 = await describeTree(source);
+    const s1 = await createSnapshot(share.id, 'keep-me');
+
+    // Act
+    await t.client.startMigration(share.id, 'local@flaky#default', { preserve_snapshots: true, auto_complete: true });
+    const done = await t.client.waitForTaskState(share.id, ['migration_success', 'migration_error']);
+
+    // Assess
+    expect(done).toMatchObject({ task_state: 'migration_error', status: 'available', host: ALPHA });
+    const [migration] = await t.client.migrations(share.id);
+    expect(migration.error.cause).toMatch(/snapshot pool full/);
+    const shown = (await t.client.expect(200, 'GET', `/snapshots/${s1.id}`)).snapshot;
+    expect(shown).toMatchObject({ status: 'available', provider_location: s1.provider_location });
+    expect(await snapshotContents(source, shown.provider_location)).toEqual(v1);
+    await expect(access(path.join(flakyRoot, 'default', `share-${migration.destination_instance_id}`))).rejects.toThrow();
   });
 });

@@ -90,7 +90,7 @@ describe('DynamoDB stores over dynalite', () => {
     await migrations.replace({ ...(await migrations.get('sink'))!, cancel_requested: true, version: (await migrations.get('sink'))!.version + 1 });
 
     // Assess
-    expect(mid?.progress).toMatchObject({ pass: 'bulk', files_done: 5, total_progress: 20 });
+    expect(mid?.progress).toMatchObject({ pass: 'bulk', files_done: 5, total_progress: 24 });
     expect(mid?.copy_task_id).toBe('task-1');
     expect(mid!.version).toBeGreaterThan(1);
     const done = await migrations.get('sink');

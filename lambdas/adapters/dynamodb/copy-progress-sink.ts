@@ -92,11 +92,13 @@ export function createDynamoCopyProgressSink(options: DynamoCopyProgressSinkOpti
 
 /**
  * The engine's counters restart with each phase; one pass's percentage spans them: scanning 0,
- * copying up to 80, verifying up to 99 (100 only when the pass has finished).
+ * copying (each file verified as it is copied) up to 99, a content comparison (--checksum) too;
+ * 100 only when the pass has finished.
  */
 const PHASE_SPAN: Readonly<Record<string, readonly [number, number]>> = {
   scanning: [0, 0],
-  copying: [0, 80],
+  comparing: [0, 99],
+  copying: [0, 99],
   verifying: [80, 99],
   deleting: [99, 99],
   done: [99, 99],

@@ -65,6 +65,8 @@ describe.skipIf(!hasManila)('The unmodified manila CLI against the embedded runt
     expect(field(after, 'status')).toBe('available');
     expect(field(after, 'host')).toBe(destination);
     expect(await manila('access-list', id)).toContain('10.0.0.0/24');
+    // The CLI finds shares by name too (it asks for the recycle bin first, which must be empty).
+    expect(field(await manila('show', 'cli-share'), 'id')).toBe(id);
   });
 
   it('passes every migration-start option, cancels, reads progress and resets the task state', async () => {

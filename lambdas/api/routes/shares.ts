@@ -89,6 +89,11 @@ function asInteger(value: unknown): number | undefined {
 /** GET /shares and /shares/detail (ShareMixin._get_shares). */
 async function listShares(req: ApiRequest, detail: boolean): Promise<ApiResponse> {
   const { query, identity, services } = req;
+  // Shares are deleted for good here: Manila's recycle bin (2.69+) is always empty. The manila CLI
+  // asks for it when it looks a share up by name, so live shares must not answer that query.
+  if (versionMatches(req.version, '2.69') && booleanOr(query.get('is_soft_deleted'), false)) {
+    return json(200, { shares: [] });
+  }
   const filter: { -readonly [K in keyof ShareFilter]: ShareFilter[K] } = {};
   const name = query.get('name') ?? query.get('display_name');
   if (name !== undefined) filter.name = name;

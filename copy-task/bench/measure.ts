@@ -1,0 +1,90 @@
+/**
+ * Timed runs of one copy tool each, with what surrounds them kept out of the timing: the page cache
+ * is written back before each run (so no tool pays for the one before it), and old destinations are
+ * renamed aside at once and deleted only between rounds (on this machine's disk, creating many files
+ * right after deleting many is several times slower).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Tool {
+  readonly name: string;
+  /** The command line that makes `destination` a copy of `source`. */
+  readonly command: (source: string, destination: string) => readonly string[];
+}
+
+export interface TimedRun {
+  readonly seconds: number;
+  /** Peak resident set of the command, in KiB (only when asked for). */
+  readonly maxRssKiB?: number;
+}
+
+/** Runs a command to completion; rejects with its stderr when it fails. */
+export function timed(argv: readonly string[], options: { readonly maxRss?: boolean; readonly env?: NodeJS.ProcessEnv } = {}): Promise<TimedRun> {
+  const rssFile = options.maxRss ? join(process.env['SMIG_BENCH_TMP'] ?? '/tmp', `rss-${process.pid}-${Date.now()}.txt`) : undefined;
+  const full = rssFile ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, ...argv] : [...argv];
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(full[0] as string, full.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...options.env } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 4000) stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) {
+        reject(new Error(`${argv.join(' ')} exited with ${code ?? signal}: ${stderr.trim()}`));
+        return;
+      }
+      if (!rssFile) {
+        resolve({ seconds });
+        return;
+      }
+      const maxRssKiB = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
+      rmSync(rssFile, { force: true });
+      resolve({ seconds, maxRssKiB });
+    });
+  });
+}
+
+/** Writes dirty pages back (outside any timed region). */
+export function flush(): void {
+  spawnSync('sync');
+}
+
+/** Where destinations go once measured, until the round ends. */
+export class Trash {
+  readonly #dir: string;
+  #count = 0;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  put(path: string): void {
+    if (!existsSync(path)) return;
+    renameSync(path, join(this.#dir, `t${this.#count++}`));
+  }
+
+  /** Deletes everything put aside, then writes back, so the next round starts on a quiet disk. */
+  empty(): void {
+    spawnSync('rm', ['-rf', this.#dir]);
+    mkdirSync(this.#dir, { recursive: true });
+    flush();
+  }
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** The tools in another order each round, so that none always runs first or last. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}

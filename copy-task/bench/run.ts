@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --quick] [--runs N] [--only small,large,noop,mixed,startup,memory] [--dir PATH]`
+ *
+ * Times smig-copy against cp -a, rsync -a and rclone sync on the same trees in the same run (tools
+ * interleaved, their order rotated each round), several runs each, and prints the medians and each
+ * tool's time as a ratio to smig-copy's; writes the same as JSON. Issue 3's targets are checked at
+ * the end. The trees are built under --dir (default: <tmpdir>/smig-bench, the same disk as the
+ * destinations) and kept for the next run; SMIG_BENCH_QUICK=1 is --quick (small trees, two runs: a
+ * smoke run, not a measurement).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { flush, median, rotate, timed, Trash, type Tool } from './measure.ts';
+import { buildEmptyFilesTree, buildLargeTree, buildMixedTree, buildSmallTree } from './trees.ts';
+
+const SECTIONS = ['small', 'large', 'noop', 'mixed', 'startup', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: process.env['SMIG_BENCH_QUICK'] === '1' },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    dir: { type: 'string' },
+  },
+});
+const quick = values.quick;
+const runs = values.runs ? Number(values.runs) : quick ? 2 : 5;
+const only = new Set((values.only ?? SECTIONS.join(',')).split(',') as Section[]);
+const base = resolve(values.dir ?? join(tmpdir(), 'smig-bench'));
+mkdirSync(base, { recursive: true });
+process.env['SMIG_BENCH_TMP'] = base;
+
+const repo = resolve(import.meta.dirname, '../..');
+const packageJson = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+const smigBin = join(repo, packageJson.bin['smig-copy'] as string);
+const hasRclone = spawnSync('rclone', ['version'], { stdio: 'ignore' }).status === 0;
+
+const shapes = {
+  small: quick ? { files: 5_000, folders: 100, minBytes: 1024, maxBytes: 16 * 1024 } : { files: 50_000, folders: 1_000, minBytes: 1024, maxBytes: 16 * 1024 },
+  large: quick ? { files: 8, bytes: 16 * 1024 * 1024 } : { files: 8, bytes: 256 * 1024 * 1024 },
+  mixed: quick ? 1_000 : 10_000,
+  memory: quick ? [2_000, 20_000] : [20_000, 200_000],
+};
+
+const smig = (...flags: string[]): Tool => ({
+  name: ['smig-copy', ...flags].join(' '),
+  command: (source, destination) => [process.execPath, smigBin, '--json', ...flags, source, destination],
+});
+const SMIG = smig('--no-verify');
+const SMIG_VERIFY = smig('--verify');
+const CP: Tool = { name: 'cp -a', command: (source, destination) => ['cp', '-a', source, destination] };
+const RSYNC: Tool = { name: 'rsync -a', command: (source, destination) => ['rsync', '-a', `${source}/`, `${destination}/`] };
+const RSYNC_HAX: Tool = { name: 'rsync -aHAX', command: (source, destination) => ['rsync', '-aHAX', `${source}/`, `${destination}/`] };
+const RCLONE: Tool = { name: 'rclone sync', command: (source, destination) => ['rclone', 'sync', '--config', '/dev/null', source, destination] };
+const others = (...tools: Tool[]) => (hasRclone ? [...tools, RCLONE] : tools);
+
+interface Row {
+  readonly tool: string;
+  readonly seconds: number[];
+  readonly median: number;
+  /** This tool's median over the baseline's (above 1: the baseline is faster). */
+  readonly ratio: number;
+}
+
+interface CaseResult {
+  readonly id: string;
+  readonly title: string;
+  readonly baseline: string;
+  readonly rows: Row[];
+}
+
+const results: CaseResult[] = [];
+const notes: string[] = [];
+if (!hasRclone) notes.push('rclone is not installed (apt-get install rclone): its rows are missing');
+const trash = new Trash(join(base, 'trash'));
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Copies `source` with every tool, `runs` rounds, each into a fresh destination. */
+async function copyCase(id: string, title: string, source: string, tools: readonly Tool[]): Promise<void> {
+  const seconds = new Map(tools.map((tool) => [tool.name, [] as number[]]));
+  for (let round = 0; round < runs; round++) {
+    for (const tool of rotate(tools, round)) {
+      const destination = join(base, `dst-${id}`);
+      trash.put(destination);
+      flush();
+      const run = await timed(tool.command(source, destination));
+      seconds.get(tool.name)?.push(run.seconds);
+      log(`  ${id} round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
+      trash.put(destination);
+    }
+    trash.empty();
+  }
+  record(id, title, tools, seconds);
+}
+
+/** Each tool makes its own copy once (untimed), then runs again over it `runs` times: nothing to do. */
+async function noopCase(source: string, tools: readonly Tool[]): Promise<void> {
+  const seconds = new Map(tools.map((tool) => [tool.name, [] as number[]]));
+  const destinationOf = (tool: Tool) => join(base, `dst-noop-${tools.indexOf(tool)}`);
+  for (const tool of tools) {
+    trash.put(destinationOf(tool));
+    await timed(tool.command(source, destinationOf(tool)));
+  }
+  trash.empty();
+  for (const tool of tools) await timed(tool.command(source, destinationOf(tool))); // settle: atimes, caches
+  for (let round = 0; round < runs; round++) {
+    for (const tool of rotate(tools, round)) {
+      const run = await timed(tool.command(source, destinationOf(tool)));
+      seconds.get(tool.name)?.push(run.seconds);
+      log(`  noop round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
+    }
+  }
+  for (const tool of tools) trash.put(destinationOf(tool));
+  trash.empty();
+  record('noop', `no-op incremental pass, ${shapes.small.files.toLocaleString('en')} files in sync`, tools, seconds);
+}
+
+function record(id: string, title: string, tools: readonly Tool[], seconds: Map<string, number[]>): void {
+  const baseline = median(seconds.get(tools[0]?.name ?? '') ?? []);
+  results.push({
+    id,
+    title,
+    baseline: tools[0]?.name ?? '',
+    rows: tools.map((tool) => {
+      const list = seconds.get(tool.name) ?? [];
+      return { tool: tool.name, seconds: list, median: median(list), ratio: median(list) / baseline };
+    }),
+  });
+}
+
+async function startupCase(): Promise<void> {
+  const tools: Tool[] = [
+    { name: 'smig-copy --help', command: () => [process.execPath, smigBin, '--help'] },
+    { name: 'node -e 0 (reference)', command: () => [process.execPath, '-e', '0'] },
+  ];
+  const seconds = new Map(tools.map((tool) => [tool.name, [] as number[]]));
+  const count = quick ? 5 : 20;
+  for (let i = 0; i < count; i++) {
+    for (const tool of tools) seconds.get(tool.name)?.push((await timed(tool.command('', ''))).seconds);
+  }
+  record('startup', 'CLI start-up', tools, seconds);
+}
+
+interface MemoryResult {
+  readonly files: number;
+  readonly maxRssKiB: number[];
+  readonly median: number;
+}
+
+const memory: MemoryResult[] = [];
+
+async function memoryCase(): Promise<void> {
+  const trees = shapes.memory.map((files) => ({ files, root: join(base, `empty-${files}`) }));
+  for (const tree of trees) if (buildEmptyFilesTree(tree.root, tree.files)) log(`  built ${tree.root}`);
+  const rss = new Map(trees.map((tree) => [tree.files, [] as number[]]));
+  for (let round = 0; round < Math.max(3, runs); round++) {
+    for (const tree of trees) {
+      const destination = join(base, 'dst-memory');
+      trash.put(destination);
+      const run = await timed(SMIG.command(tree.root, destination), { maxRss: true });
+      rss.get(tree.files)?.push(run.maxRssKiB ?? 0);
+      log(`  memory ${tree.files} files: ${run.maxRssKiB} KiB, ${run.seconds.toFixed(2)} s`);
+      trash.put(destination);
+    }
+    trash.empty();
+  }
+  for (const tree of trees) {
+    const list = rss.get(tree.files) ?? [];
+    memory.push({ files: tree.files, maxRssKiB: list, median: median(list) });
+  }
+}
+
+const load = { before: loadavg(), after: [] as number[] };
+log(`bench folder: ${base}${quick ? ' (quick: a smoke run, not a measurement)' : ''}; ${runs} runs; ${cpus().length} cores; load ${load.before.map((l) => l.toFixed(2)).join(' ')}`);
+
+const smallRoot = join(base, quick ? 'small-quick' : 'small');
+if (only.has('small') || only.has('noop')) {
+  if (buildSmallTree(smallRoot, shapes.small)) log(`  built ${smallRoot}`);
+}
+if (only.has('small')) {
+  await copyCase('small', `small files: ${shapes.small.files.toLocaleString('en')} of 1–16 KiB in ${shapes.small.folders.toLocaleString('en')} folders`, smallRoot, [SMIG, SMIG_VERIFY, CP, ...others(RSYNC)]);
+}
+if (only.has('large')) {
+  const largeRoot = join(base, quick ? 'large-quick' : 'large');
+  if (buildLargeTree(largeRoot, shapes.large)) log(`  built ${largeRoot}`);
+  await copyCase('large', `large files: ${shapes.large.files} of ${shapes.large.bytes / 1024 / 1024} MiB, random`, largeRoot, [SMIG, SMIG_VERIFY, CP, ...others(RSYNC)]);
+}
+if (only.has('noop')) await noopCase(smallRoot, [SMIG, ...others(RSYNC)]);
+if (only.has('mixed')) {
+  const mixedRoot = join(base, quick ? 'mixed-quick' : 'mixed');
+  if (buildMixedTree(mixedRoot, shapes.mixed)) log(`  built ${mixedRoot}`);
+  await copyCase('mixed', `mixed: ${shapes.mixed.toLocaleString('en')} files with symlinks, hard links, xattrs, ACLs, sparse files, FIFOs`, mixedRoot, [SMIG, SMIG_VERIFY, CP, ...others(RSYNC_HAX)]);
+}
+if (only.has('startup')) await startupCase();
+if (only.has('memory')) await memoryCase();
+load.after = loadavg();
+
+// ---- report ----------------------------------------------------------------------------------
+
+const lines: string[] = [];
+const pad = (text: string, width: number) => text.padEnd(width);
+lines.push(`${pad('case', 34)}${pad('tool', 22)}${pad('median', 10)}${pad('runs', 6)}ratio to ${'smig-copy'}`);
+for (const result of results) {
+  result.rows.forEach((row, i) => {
+    const label = i === 0 ? result.id : '';
+    const ratio = i === 0 ? '1.00 (baseline)' : `${row.ratio.toFixed(2)}`;
+    lines.push(`${pad(label, 34)}${pad(row.tool, 22)}${pad(`${row.median.toFixed(3)} s`, 10)}${pad(String(row.seconds.length), 6)}${ratio}`);
+  });
+}
+if (memory.length === 2) {
+  const [small, large] = memory as [MemoryResult, MemoryResult];
+  lines.push(`${pad('memory (peak RSS)', 34)}${pad(`${small.files.toLocaleString('en')} files`, 22)}${pad(`${(small.median / 1024).toFixed(1)} MiB`, 10)}${pad(String(small.maxRssKiB.length), 6)}`);
+  lines.push(`${pad('', 34)}${pad(`${large.files.toLocaleString('en')} files`, 22)}${pad(`${(large.median / 1024).toFixed(1)} MiB`, 10)}${pad(String(large.maxRssKiB.length), 6)}${(large.median / small.median).toFixed(2)} (to ${small.files.toLocaleString('en')} files)`);
+}
+
+interface Target {
+  readonly what: string;
+  readonly value: number;
+  readonly met: boolean;
+}
+
+const targets: Target[] = [];
+const rowOf = (id: string, tool: string) => results.find((r) => r.id === id)?.rows.find((row) => row.tool === tool);
+const target = (what: string, value: number | undefined, met: (value: number) => boolean) => {
+  if (value !== undefined && Number.isFinite(value)) targets.push({ what, value, met: met(value) });
+};
+target('large files: cp -a / smig-copy >= 1', rowOf('large', CP.name)?.ratio, (v) => v >= 1);
+target('small files: cp -a / smig-copy >= 1.5', rowOf('small', CP.name)?.ratio, (v) => v >= 1.5);
+target('no-op pass: rsync -a / smig-copy >= 2', rowOf('noop', RSYNC.name)?.ratio, (v) => v >= 2);
+target('small files: verify on / off <= 1.25', rowOf('small', SMIG_VERIFY.name)?.ratio, (v) => v <= 1.25);
+target('large files: verify on / off <= 1.25', rowOf('large', SMIG_VERIFY.name)?.ratio, (v) => v <= 1.25);
+target('CLI start-up (s) < 0.1', rowOf('startup', 'smig-copy --help')?.median, (v) => v < 0.1);
+if (memory.length === 2) target('memory: peak RSS 200k / 20k files <= 1.5', (memory[1] as MemoryResult).median / (memory[0] as MemoryResult).median, (v) => v <= 1.5);
+
+lines.push('');
+for (const t of targets) lines.push(`${t.met ? 'met    ' : 'MISSED '} ${t.what}: ${t.value.toFixed(3)}`);
+lines.push('');
+lines.push(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); load average before ${load.before.map((l) => l.toFixed(2)).join(' ')}, after ${load.after.map((l) => l.toFixed(2)).join(' ')}`);
+for (const note of notes) lines.push(`note: ${note}`);
+
+const jsonPath = join(base, 'bench-results.json');
+writeFileSync(jsonPath, `${JSON.stringify({ quick, runs, base, node: process.version, cores: cpus().length, load, results, memory, targets, notes }, null, 2)}\n`);
+lines.push(`results as JSON: ${jsonPath}`);
+process.stdout.write(`${lines.join('\n')}\n`);
+if (!existsSync(jsonPath)) process.exitCode = 1;

@@ -1,11 +1,16 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { AuthorizerContextKey } from '../../lambdas/api/authorizer-context.ts';
+import { AuthorizerEnv } from '../../lambdas/composition/authorizer-env.ts';
 import { CompositionEnv, MigrationFunction } from './migration-function.ts';
 import type { MigrationTables } from './migration-tables.ts';
+import { ServiceFunction } from './service-function.ts';
 
 /** The `STEP_NAME` of the API function. */
 export const API_STEP_NAME = 'api';
@@ -16,6 +21,67 @@ export const STATE_MACHINE_ARN_ENV = CompositionEnv.STATE_MACHINE_ARN;
 /** What HashedTokenVerifier accepts: the lower-case hex SHA-256 of the admin token. */
 export const ADMIN_TOKEN_SHA256_PATTERN = /^[0-9a-f]{64}$/;
 
+/** The header Manila clients send their token in, and the TOKEN authorizer's identity source. */
+export const AUTH_TOKEN_HEADER = 'X-Auth-Token';
+
+/**
+ * The routes API Gateway answers without the authorizer: Manila's version discovery (`GET /`, 300
+ * Multiple Choices, and `GET /v2`), which Manila serves without a token too and which returns only
+ * version documents. Every other method and path, on every resource, goes through the authorizer.
+ */
+export const OPEN_ROUTES: readonly { readonly path: string; readonly method: string }[] = [
+  { path: '/', method: 'GET' },
+  { path: '/v2', method: 'GET' },
+];
+
+/**
+ * The shape a request body must have for API Gateway to pass it on (the request validator's model,
+ * JSON Schema draft 4). A REST API cannot cap a body's size below API Gateway's own 10 MB without AWS
+ * WAF; this bounds its shape instead, so malformed and pathologically nested bodies are refused with
+ * 400 at the edge without running the function. Every Manila request body is one object naming the
+ * entity or action (`{"share": {...}}`, `{"migration_start": {...}}`), a few levels deep.
+ */
+export const REQUEST_BODY_LIMITS = {
+  /** Keys of the top-level object. */
+  topLevelKeys: 4,
+  /** Levels of objects and arrays under the top-level object. */
+  depth: 5,
+  /** Properties of any nested object. */
+  properties: 64,
+  /** Items of any array. */
+  items: 256,
+  /** Characters of any string. */
+  stringLength: 16_384,
+} as const;
+
+/** The request body model's JSON Schema, from REQUEST_BODY_LIMITS. */
+export function requestBodySchema(): apigateway.JsonSchema {
+  const limits = REQUEST_BODY_LIMITS;
+  const scalar: apigateway.JsonSchema = {
+    type: [
+      apigateway.JsonSchemaType.STRING,
+      apigateway.JsonSchemaType.NUMBER,
+      apigateway.JsonSchemaType.INTEGER,
+      apigateway.JsonSchemaType.BOOLEAN,
+      apigateway.JsonSchemaType.NULL,
+    ],
+    maxLength: limits.stringLength,
+  };
+  // maxLength, maxItems and maxProperties each apply to their own type only, so one schema bounds a
+  // value of any type; below `depth` levels only scalars are allowed.
+  let value = scalar;
+  for (let level = 0; level < limits.depth; level += 1) {
+    value = { maxLength: limits.stringLength, maxItems: limits.items, maxProperties: limits.properties, items: value, additionalProperties: value };
+  }
+  return {
+    schema: apigateway.JsonSchemaVersion.DRAFT4,
+    title: 'ManilaRequestBody',
+    type: apigateway.JsonSchemaType.OBJECT,
+    maxProperties: limits.topLevelKeys,
+    additionalProperties: value,
+  };
+}
+
 export interface ManilaApiProps {
   readonly tables: MigrationTables;
   /** The migration workflow: the API starts executions and answers its migration_complete callback. */
@@ -23,23 +89,55 @@ export interface ManilaApiProps {
   /** The copy tasks' cluster: migration_cancel stops the running copy task, by the task ARN it recorded. */
   readonly copyCluster: ecs.ICluster;
   /**
-   * The SHA-256 hex (lower case) of the admin token. The handler checks every request's X-Auth-Token
-   * against it; the token itself is never deployed. May be a token, e.g. a CfnParameter's value.
+   * The SHA-256 hex (lower case) of the admin token. The authorizer accepts it as an admin of project
+   * `admin`, next to the token secret's entries; the API function also checks it where no authorizer
+   * ran. The token itself is never deployed. May be a token, e.g. a CfnParameter's value.
    */
   readonly adminTokenSha256: string;
+  /**
+   * The Secrets Manager secret of the hashed tokens the authorizer accepts:
+   * `{"tokens":[{"sha256":"<hex>","role":"admin"|"member","project_id":"<project>","name":"<optional>"}]}`.
+   * @default - a new secret holding `{"tokens":[]}` (only the admin token is valid until you add entries)
+   */
+  readonly tokensSecret?: secretsmanager.ISecret;
+  /**
+   * How long API Gateway keeps the authorizer's answer for one token (0 turns caching off). A removed
+   * token stays valid this long, plus up to `tokensMaxAge` in the authorizer's own cache.
+   * @default Duration.minutes(5)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * How long the authorizer uses a read of the token secret before reading it again.
+   * @default Duration.minutes(5)
+   */
+  readonly tokensMaxAge?: Duration;
+  /**
+   * Steady-state requests per second the stage accepts, all callers and methods together (API Gateway
+   * answers 429 beyond it).
+   * @default 50
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Requests the stage accepts in a burst above the rate.
+   * @default 100
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Where API Gateway writes one JSON line per request (access log).
+   * @default - a new log group kept one year, encrypted by CloudWatch Logs' own key
+   */
+  readonly accessLogGroup?: logs.ILogGroup;
+  /**
+   * Whether this stack sets API Gateway's CloudWatch Logs role, an account-wide setting (one per account
+   * and region) that access and execution logging need. Leave it off where the account has one already.
+   * @default false
+   */
+  readonly cloudWatchRole?: boolean;
   /**
    * More environment variables for the API function, next to the table names, STEP_NAME and the above.
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
-  /**
-   * How API Gateway authenticates callers before the handler runs.
-   * @default apigateway.AuthorizationType.NONE - the handler itself verifies Manila's X-Auth-Token
-   * header (what the unmodified manila CLI sends) against `adminTokenSha256`; a Lambda TOKEN
-   * authorizer on that header comes in a later issue. IAM would reject the manila CLI, which does
-   * not sign requests with SigV4.
-   */
-  readonly authorizationType?: apigateway.AuthorizationType;
   /**
    * The deployment stage, the first segment of every URL path.
    * @default 'prod'
@@ -48,12 +146,18 @@ export interface ManilaApiProps {
 }
 
 /**
- * Manila's v2 share migration routes: an API Gateway REST API that proxies every method and path
- * (root `ANY` and `{proxy+}`) to the API function, lambdas/handlers/api.ts.
+ * Manila's v2 share migration routes: a regional API Gateway REST API that proxies every method and
+ * path to the API function (lambdas/handlers/api.ts), behind a Lambda TOKEN authorizer on X-Auth-Token
+ * (lambdas/handlers/authorizer.ts) except for version discovery (OPEN_ROUTES); throttled, access-logged
+ * as JSON, X-Ray traced, with request bodies checked against REQUEST_BODY_LIMITS.
  */
 export class ManilaApi extends Construct {
-  readonly restApi: apigateway.LambdaRestApi;
+  readonly restApi: apigateway.RestApi;
   readonly handler: MigrationFunction;
+  readonly authorizerFunction: ServiceFunction;
+  readonly authorizer: apigateway.TokenAuthorizer;
+  readonly tokensSecret: secretsmanager.ISecret;
+  readonly accessLogGroup: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: ManilaApiProps) {
     super(scope, id);
@@ -82,12 +186,166 @@ export class ManilaApi extends Construct {
       }),
     );
 
-    this.restApi = new apigateway.LambdaRestApi(this, 'RestApi', {
-      handler: this.handler,
-      proxy: true,
+    this.tokensSecret = props.tokensSecret ?? this.createTokensSecret();
+    this.authorizerFunction = new ServiceFunction(this, 'AuthorizerFunction', {
+      entry: 'lambdas/handlers/authorizer.ts',
+      description: 'share-migration: API Gateway TOKEN authorizer on X-Auth-Token',
+      timeout: Duration.seconds(10),
+      environment: {
+        [AuthorizerEnv.TOKENS_SECRET_ARN]: this.tokensSecret.secretArn,
+        [AuthorizerEnv.ADMIN_TOKEN_SHA256]: props.adminTokenSha256,
+        [AuthorizerEnv.TOKENS_MAX_AGE_SECONDS]: String((props.tokensMaxAge ?? Duration.minutes(5)).toSeconds()),
+      },
+    });
+    // GetSecretValue and DescribeSecret on this secret only.
+    this.tokensSecret.grantRead(this.authorizerFunction);
+    this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', {
+      handler: this.authorizerFunction,
+      identitySource: apigateway.IdentitySource.header(AUTH_TOKEN_HEADER),
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
+    });
+
+    this.accessLogGroup = props.accessLogGroup ?? new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    this.restApi = new apigateway.RestApi(this, 'RestApi', {
       description: 'share-migration: OpenStack Manila v2 share migration API',
-      deployOptions: { stageName: props.stageName ?? 'prod' },
-      defaultMethodOptions: { authorizationType: props.authorizationType ?? apigateway.AuthorizationType.NONE },
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      cloudWatchRole: props.cloudWatchRole ?? false,
+      // Kept when the stack goes: the account setting would otherwise name a deleted role.
+      ...(props.cloudWatchRole === true ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        throttlingRateLimit: props.throttlingRateLimit ?? 50,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 100,
+        // Execution logging of errors only, never request or response data (tokens, bodies).
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+    this.addManilaFaults();
+    this.addRoutes();
+    if (props.cloudWatchRole === true) {
+      Validations.of(this.restApi).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'The account-level role API Gateway writes its logs with: AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it, and API Gateway names its execution log groups itself.',
+      });
+    }
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'No AWS WAF web ACL by default (a fixed monthly cost): every route but version discovery is behind the token authorizer and the stage is throttled. Associate your own web ACL with the stage where required.',
     });
   }
+
+  /** Every method: the open routes without authorization, everything else through the authorizer with the body checked. */
+  private addRoutes(): void {
+    const integration = new apigateway.LambdaIntegration(this.handler, { proxy: true, allowTestInvoke: false });
+    const model = this.restApi.addModel('RequestBody', {
+      contentType: 'application/json',
+      modelName: 'ManilaRequestBody',
+      description: 'share-migration: the shape every request body must have (REQUEST_BODY_LIMITS)',
+      schema: requestBodySchema(),
+    });
+    const validator = this.restApi.addRequestValidator('BodyValidator', {
+      requestValidatorName: 'manila-request-body',
+      validateRequestBody: true,
+      // No parameter is declared required; on for completeness (cdk-nag APIG2 asks for both).
+      validateRequestParameters: true,
+    });
+    const authorized: apigateway.MethodOptions = {
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+      authorizer: this.authorizer,
+      requestValidator: validator,
+      requestModels: { 'application/json': model },
+    };
+    const open = (method: apigateway.Method): void => {
+      Validations.of(method).acknowledge(
+        { id: 'AwsSolutions-APIG4', reason: 'Version discovery: Manila answers GET / and GET /v2 without a token, and they return only version documents.' },
+        { id: 'AwsSolutions-COG4', reason: 'Version discovery: Manila answers GET / and GET /v2 without a token, and they return only version documents.' },
+      );
+    };
+
+    // API Gateway picks an explicit method over ANY on the same resource: GET of / and /v2 is open,
+    // every other method there, and every method on any other path, is authorized.
+    const v2 = this.restApi.root.addResource('v2');
+    for (const resource of [this.restApi.root, v2]) {
+      open(resource.addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.NONE }));
+      this.authorizedMethod(resource.addMethod('ANY', integration, authorized));
+    }
+    this.authorizedMethod(v2.addResource('{proxy+}').addMethod('ANY', integration, authorized));
+    this.authorizedMethod(this.restApi.root.addResource('{proxy+}').addMethod('ANY', integration, authorized));
+  }
+
+  private authorizedMethod(method: apigateway.Method): void {
+    Validations.of(method).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Manila clients authenticate with a token in X-Auth-Token (Keystone style), not a Cognito JWT: a Lambda TOKEN authorizer checks it against hashed tokens.',
+    });
+  }
+
+  /** What API Gateway answers by itself, in Manila's fault shapes, so Manila clients read the reason. */
+  private addManilaFaults(): void {
+    const json = (body: string): Record<string, string> => ({ 'application/json': body });
+    this.restApi.addGatewayResponse('Unauthorized', {
+      type: apigateway.ResponseType.UNAUTHORIZED,
+      templates: json('{"unauthorized": {"code": 401, "message": "The request you have made requires authentication."}}'),
+    });
+    this.restApi.addGatewayResponse('BadRequestBody', {
+      type: apigateway.ResponseType.BAD_REQUEST_BODY,
+      templates: json('{"badRequest": {"code": 400, "message": "Invalid request body: $util.escapeJavaScript($context.error.validationErrorString)"}}'),
+    });
+    this.restApi.addGatewayResponse('Throttled', {
+      type: apigateway.ResponseType.THROTTLED,
+      templates: json('{"overLimit": {"code": 429, "message": "Too many requests: the API is throttled, retry later."}}'),
+    });
+  }
+
+  /**
+   * The secret's first value: no tokens (the admin token, from its hash, is valid regardless). It is
+   * not a secret, so a plain value; add entries with `aws secretsmanager put-secret-value`, which a
+   * later deploy leaves alone (the template's value does not change).
+   */
+  private createTokensSecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'Tokens', {
+      description: 'share-migration: SHA-256 hashes of the API tokens, with role and project: {"tokens":[{"sha256","role","project_id","name"}]}',
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify({ tokens: [] })),
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'The secret holds hashes of tokens the operator issues to Manila clients; rotating it means issuing new tokens to those clients, which a rotation function cannot do.',
+    });
+    return secret;
+  }
+}
+
+/** One JSON object per request: who (source IP, authorizer principal), what, the outcome and the latencies. */
+function accessLogFormat(): apigateway.AccessLogFormat {
+  const field = apigateway.AccessLogField;
+  return apigateway.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: field.contextRequestId(),
+      extendedRequestId: field.contextExtendedRequestId(),
+      requestTime: field.contextRequestTime(),
+      sourceIp: field.contextIdentitySourceIp(),
+      userAgent: field.contextIdentityUserAgent(),
+      principalId: field.contextAuthorizerPrincipalId(),
+      projectId: field.contextAuthorizer(AuthorizerContextKey.PROJECT_ID),
+      httpMethod: field.contextHttpMethod(),
+      resourcePath: field.contextResourcePath(),
+      path: field.contextPath(),
+      protocol: field.contextProtocol(),
+      status: field.contextStatus(),
+      responseLength: field.contextResponseLength(),
+      responseLatency: field.contextResponseLatency(),
+      authorizerStatus: field.contextAuthorizerStatus(),
+      authorizerLatency: field.contextAuthorizerLatency(),
+      authorizerError: field.contextAuthorizerError(),
+      integrationStatus: field.contextIntegrationStatus(),
+      integrationLatency: field.contextIntegrationLatency(),
+      errorMessage: field.contextErrorMessage(),
+      errorResponseType: field.contextErrorResponseType(),
+      xrayTraceId: field.contextXrayTraceId(),
+    }),
+  );
 }

@@ -1,9 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { MigrationTables, TableId } from './migration-tables.ts';
-import { repoPath } from './paths.ts';
+import { ServiceFunction } from './service-function.ts';
 
 /**
  * The environment variable that names a function's handler. The local runtime reads it from the
@@ -59,36 +57,22 @@ export interface MigrationFunctionProps {
 }
 
 /**
- * One handler of lambdas/handlers as a Node.js 22 function, bundled by esbuild to ESM with source
- * maps, with the table names and its STEP_NAME in the environment.
+ * One handler of lambdas/handlers as a ServiceFunction (Node.js 22, esbuild ESM bundle, its own role and
+ * log group, X-Ray tracing, Powertools), with the table names and its STEP_NAME in the environment.
  */
-export class MigrationFunction extends nodejs.NodejsFunction {
+export class MigrationFunction extends ServiceFunction {
   readonly stepName: string;
 
   constructor(scope: Construct, id: string, props: MigrationFunctionProps) {
     super(scope, id, {
-      entry: repoPath(props.entry),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      timeout: props.timeout ?? Duration.minutes(5),
-      memorySize: props.memorySize ?? 256,
+      entry: props.entry,
+      timeout: props.timeout,
+      memorySize: props.memorySize,
       description: props.description ?? `share-migration: ${props.stepName}`,
-      depsLockFilePath: repoPath('package-lock.json'),
-      projectRoot: repoPath(),
       environment: {
         ...props.environment,
         ...props.tables.environment,
         [STEP_NAME_ENV]: props.stepName,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        sourceMap: true,
-        // Bundled CommonJS dependencies may still call require(); give ESM output one.
-        banner: "import { createRequire as __smigCreateRequire } from 'node:module'; const require = __smigCreateRequire(import.meta.url);",
       },
     });
     this.stepName = props.stepName;

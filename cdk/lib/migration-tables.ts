@@ -12,12 +12,17 @@ export interface MigrationTablesProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Whether DynamoDB refuses to delete the tables (DeleteTable, or CloudFormation) until it is turned off.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
  * The DynamoDB tables of table-schema.ts, created from those definitions: on-demand billing,
- * point-in-time recovery, encrypted with the AWS managed key. Physical names are generated; code
- * reads them from each schema's `envVar` (see `environment`).
+ * point-in-time recovery, deletion protection, encrypted with the AWS managed key. Physical names are
+ * generated; code reads them from each schema's `envVar` (see `environment`).
  */
 export class MigrationTables extends Construct {
   /** The tables by schema id. */
@@ -26,7 +31,7 @@ export class MigrationTables extends Construct {
   constructor(scope: Construct, id: string, props: MigrationTablesProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const entries = TABLES.map((schema) => [schema.id, this.createTable(schema, removalPolicy)] as const);
+    const entries = TABLES.map((schema) => [schema.id, this.createTable(schema, removalPolicy, props.deletionProtection ?? true)] as const);
     this.byId = Object.fromEntries(entries) as Record<TableId, dynamodb.Table>;
   }
 
@@ -44,7 +49,7 @@ export class MigrationTables extends Construct {
     for (const id of ids) this.byId[id].grantReadWriteData(grantee);
   }
 
-  private createTable(schema: TableSchema, removalPolicy: RemovalPolicy): dynamodb.Table {
+  private createTable(schema: TableSchema, removalPolicy: RemovalPolicy, deletionProtection: boolean): dynamodb.Table {
     // Every key in the schema is a string: ids, `kind#id` catalogue keys and ISO-8601 timestamps.
     const key = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
     const table = new dynamodb.Table(this, pascalCase(schema.id), {
@@ -53,6 +58,8 @@ export class MigrationTables extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // A table is deleted only after someone turns this off on purpose, whatever the removal policy.
+      deletionProtection,
       removalPolicy,
     });
     for (const index of schema.indexes) {

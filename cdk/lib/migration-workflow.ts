@@ -3,6 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -137,6 +138,12 @@ export interface MigrationWorkflowProps {
    * @default - `<stack name>-migration`
    */
   readonly stateMachineName?: string;
+  /**
+   * Where the state machine logs every execution event with its data (level ALL): inputs, outputs and
+   * errors of every state. Give an encrypted one; the data names shares, hosts and task tokens.
+   * @default - a new log group, kept three months, encrypted by CloudWatch Logs' own key
+   */
+  readonly logGroup?: logs.ILogGroup;
 }
 
 /**
@@ -182,6 +189,13 @@ export class MigrationWorkflow extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       comment: 'share-migration: OpenStack Manila share migration (driver-assisted, else host-assisted)',
       definitionBody: sfn.DefinitionBody.fromChainable(start),
+      logs: {
+        destination: props.logGroup ?? new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+      // X-Ray: a trace per execution, joined with the step functions' own traces.
+      tracingEnabled: true,
     });
 
     // The state machine refers to every step function (definition, role policy), and a function

@@ -1,22 +1,29 @@
-import { Annotations, CfnParameter, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Annotations, CfnOutput, CfnParameter, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { parseEfsBackends } from '../../lambdas/drivers/efs/config.ts';
 import { parseLocalBackends } from '../../lambdas/drivers/local/config.ts';
-import { CopyTask } from './copy-task.ts';
+import { COPY_CONTAINER_NAME, CopyTask } from './copy-task.ts';
 import { ADMIN_TOKEN_SHA256_PATTERN, ManilaApi } from './manila-api.ts';
+import { MigrationEvents } from './migration-events.ts';
 import { CompositionEnv } from './migration-function.ts';
 import { MigrationLambdas } from './migration-lambdas.ts';
+import { MigrationMonitoring } from './migration-monitoring.ts';
 import { MigrationSchedules } from './migration-schedules.ts';
 import { MigrationTables } from './migration-tables.ts';
 import { MigrationWorkflow } from './migration-workflow.ts';
+import { acknowledgeStackFindings } from './nag-acknowledgments.ts';
+import { OperationsKey } from './operations-key.ts';
 
 /** The CloudFormation stack name of share-migration. */
 export const STACK_NAME = 'ShareMigration';
 
 /**
- * The CDK context the stack reads (`cdk synth -c key=value`, or cdk.json). Neither is needed to synth.
+ * The CDK context the stack reads (`cdk synth -c key=value`, cdk.json, or cdk.context.json: see
+ * cdk.context.sample.json). None is needed to synth.
  *
  * - `adminTokenSha256`: the SHA-256 hex (lower case) of the admin token that callers send as
  *   X-Auth-Token, e.g. `-c adminTokenSha256=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)`.
@@ -24,10 +31,25 @@ export const STACK_NAME = 'ShareMigration';
  *   (`cdk deploy --parameters AdminTokenSha256=...`).
  * - `backends`: the storage backends as SMIG_BACKENDS, JSON `{ "backends": [...] }` (a string on the
  *   command line, or an object in cdk.json), checked at synth. Without it: `{"backends":[]}`.
+ * - `vpcId`, `subnetIds`, `availabilityZones`: an existing VPC for the copy tasks, taken as given
+ *   (Vpc.fromVpcAttributes: no lookup, so synth stays offline): the private subnets with a route to the
+ *   exports and to AWS APIs, and their zones, as JSON arrays or comma-separated strings. Without
+ *   `vpcId`: a new VPC.
+ * - `tokensSecretArn`: an existing Secrets Manager secret of hashed API tokens (`{"tokens":[...]}`).
+ *   Without it: the stack creates one holding no tokens.
+ * - `alarmEmail`: an address subscribed to the alarm topic. Without it: no subscription.
+ * - `apiGatewayCloudWatchRole`: `true` to let the stack set API Gateway's account-wide CloudWatch Logs
+ *   role, which the API's logging needs. Without it: the account must have one already.
  */
 export const ContextKey = {
   ADMIN_TOKEN_SHA256: 'adminTokenSha256',
   BACKENDS: 'backends',
+  VPC_ID: 'vpcId',
+  SUBNET_IDS: 'subnetIds',
+  AVAILABILITY_ZONES: 'availabilityZones',
+  TOKENS_SECRET_ARN: 'tokensSecretArn',
+  ALARM_EMAIL: 'alarmEmail',
+  API_GATEWAY_CLOUDWATCH_ROLE: 'apiGatewayCloudWatchRole',
 } as const;
 
 /** The template parameter that carries the admin token's SHA-256 when the context does not. */
@@ -39,7 +61,7 @@ export const NO_BACKENDS = '{"backends":[]}';
 export interface ShareMigrationStackProps extends StackProps {
   /**
    * The VPC the copy tasks run in; it must reach the share exports.
-   * @default - a new VPC (see CopyTask)
+   * @default - the context's `vpcId`, `subnetIds` and `availabilityZones`, else a new VPC (see CopyTask)
    */
   readonly vpc?: ec2.IVpc;
   /**
@@ -53,21 +75,26 @@ export interface ShareMigrationStackProps extends StackProps {
    */
   readonly stepTimeout?: Duration;
   /**
-   * How API Gateway authenticates callers before the API function runs.
-   * @default apigateway.AuthorizationType.NONE - the API function verifies Manila's X-Auth-Token
-   * header itself (see ManilaApiProps.authorizationType); a Lambda TOKEN authorizer comes later.
+   * The EventBridge bus task_state changes are published on.
+   * @default 'share-migration'
    */
-  readonly apiAuthorizationType?: apigateway.AuthorizationType;
+  readonly eventBusName?: string;
 }
 
-/** share-migration on AWS: tables, step Lambdas, the copy task, the workflow, schedules and the API, wired together. */
+/**
+ * share-migration on AWS: tables, step Lambdas, the copy task, the workflow, schedules, the API, the
+ * event bus and the alarms, wired together.
+ */
 export class ShareMigrationStack extends Stack {
+  readonly operationsKey: OperationsKey;
+  readonly events: MigrationEvents;
   readonly tables: MigrationTables;
   readonly lambdas: MigrationLambdas;
   readonly copyTask: CopyTask;
   readonly workflow: MigrationWorkflow;
   readonly api: ManilaApi;
   readonly schedules: MigrationSchedules;
+  readonly monitoring: MigrationMonitoring;
 
   constructor(scope: Construct, id: string, props: ShareMigrationStackProps = {}) {
     super(scope, id, props);
@@ -75,18 +102,30 @@ export class ShareMigrationStack extends Stack {
     const adminTokenSha256 = this.adminTokenSha256();
     const backends = this.backends();
 
+    this.operationsKey = new OperationsKey(this, 'OperationsKey');
+    this.events = new MigrationEvents(this, 'Events', { eventBusName: props.eventBusName });
     this.tables = new MigrationTables(this, 'Tables');
     this.lambdas = new MigrationLambdas(this, 'Steps', {
       tables: this.tables,
       timeout: stepTimeout,
       // lambdas/composition/aws.ts builds every adapter in every function: the steps need the
-      // backends (drivers), and it refuses to start without the admin token hash.
+      // backends (drivers), and it refuses to start without the admin token hash or the event bus.
       environment: {
         [CompositionEnv.BACKENDS]: backends,
         [CompositionEnv.ADMIN_TOKEN_SHA256]: adminTokenSha256,
+        ...this.events.environment,
       },
     });
-    this.copyTask = new CopyTask(this, 'CopyTask', { tables: this.tables, vpc: props.vpc, image: props.copyImage });
+    // The steps publish the task_state changes they make.
+    for (const fn of Object.values(this.lambdas.byStep)) this.events.grantPublish(fn);
+    this.copyTask = new CopyTask(this, 'CopyTask', { tables: this.tables, vpc: props.vpc ?? this.vpcFromContext(), image: props.copyImage });
+    if (this.copyTask.vpc instanceof ec2.Vpc) {
+      // The VPC this stack made: log its rejected traffic, as a network owner does for one you bring.
+      this.copyTask.vpc.addFlowLog('FlowLogs', {
+        destination: ec2.FlowLogDestination.toCloudWatchLogs(this.operationsKey.logGroup(this, 'VpcFlowLogs', logs.RetentionDays.ONE_MONTH)),
+        trafficType: ec2.FlowLogTrafficType.REJECT,
+      });
+    }
     this.workflow = new MigrationWorkflow(this, 'Workflow', {
       stepFunctions: this.lambdas.byStep,
       stepTaskTimeout: stepTimeout.plus(Duration.minutes(1)),
@@ -94,6 +133,7 @@ export class ShareMigrationStack extends Stack {
       copyContainer: this.copyTask.container,
       copySecurityGroups: [this.copyTask.securityGroup],
       copySubnets: this.copyTask.subnets,
+      logGroup: this.operationsKey.logGroup(this, 'WorkflowLogs', logs.RetentionDays.THREE_MONTHS),
     });
     // The ARN built from the state machine's name, not the resource's: see MigrationWorkflow.stateMachineArn.
     this.lambdas.addEnvironment(CompositionEnv.STATE_MACHINE_ARN, this.workflow.stateMachineArn);
@@ -104,10 +144,95 @@ export class ShareMigrationStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       copyCluster: this.copyTask.cluster,
       adminTokenSha256,
-      environment: { [CompositionEnv.BACKENDS]: backends, ...this.schedules.environment },
-      authorizationType: props.apiAuthorizationType,
+      environment: { [CompositionEnv.BACKENDS]: backends, ...this.schedules.environment, ...this.events.environment },
+      tokensSecret: this.tokensSecretFromContext(),
+      accessLogGroup: this.operationsKey.logGroup(this, 'ApiAccessLogs', logs.RetentionDays.ONE_YEAR),
+      cloudWatchRole: this.node.tryGetContext(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE) === true ||
+        this.node.tryGetContext(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE) === 'true',
     });
     this.schedules.grantManageSchedules(this.api.handler);
+    // The API publishes the task_state changes it makes (migration_starting when it locks a share).
+    this.events.grantPublish(this.api.handler);
+
+    this.monitoring = new MigrationMonitoring(this, 'Monitoring', {
+      stateMachine: this.workflow.stateMachine,
+      copyCluster: this.copyTask.cluster,
+      copyContainerName: COPY_CONTAINER_NAME,
+      authorizer: this.api.authorizerFunction,
+      topicKey: this.operationsKey.key,
+      failureEventBus: this.events.bus,
+      alarmEmail: this.contextString(ContextKey.ALARM_EMAIL),
+    });
+    acknowledgeStackFindings(this);
+
+    // What the README's "Deploy on AWS" steps use after `cdk deploy`.
+    new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Manila v2 API base URL: manila --bypass-url <ApiUrl>v2' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Start migrations from the console or aws stepfunctions start-execution' });
+    new CfnOutput(this, 'TokensSecretArn', { value: this.api.tokensSecret.secretArn, description: 'Hashed API tokens: {"tokens":[{"sha256","role","project_id","name"}]}' });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'task_state change events' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe to the alarms' });
+  }
+
+  /**
+   * The existing VPC the context names, taken as given so that synth needs no lookup (and no
+   * credentials); undefined without `vpcId`, for CopyTask's new VPC.
+   */
+  private vpcFromContext(): ec2.IVpc | undefined {
+    const vpcId = this.contextString(ContextKey.VPC_ID);
+    const subnetIds = this.contextList(ContextKey.SUBNET_IDS);
+    const availabilityZones = this.contextList(ContextKey.AVAILABILITY_ZONES);
+    if (vpcId === undefined) {
+      if (subnetIds.length > 0 || availabilityZones.length > 0) {
+        throw new Error(`Context ${ContextKey.SUBNET_IDS} and ${ContextKey.AVAILABILITY_ZONES} go with ${ContextKey.VPC_ID}: give -c ${ContextKey.VPC_ID}=vpc-... too`);
+      }
+      return undefined;
+    }
+    const usage = `-c ${ContextKey.VPC_ID}=vpc-0123456789abcdef0 -c ${ContextKey.SUBNET_IDS}=subnet-aaa,subnet-bbb -c ${ContextKey.AVAILABILITY_ZONES}=eu-west-1a,eu-west-1b`;
+    if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) throw new Error(`Context ${ContextKey.VPC_ID} must be a VPC id (vpc-...): ${usage}`);
+    if (subnetIds.length === 0 || availabilityZones.length === 0) {
+      throw new Error(`Context ${ContextKey.VPC_ID} needs the copy tasks' private subnets and their zones, as no lookup is made: ${usage}`);
+    }
+    const badSubnet = subnetIds.find((subnet) => !/^subnet-[0-9a-f]{8,17}$/.test(subnet));
+    if (badSubnet !== undefined) throw new Error(`Context ${ContextKey.SUBNET_IDS}: "${badSubnet}" is not a subnet id (subnet-...): ${usage}`);
+    if (subnetIds.length % availabilityZones.length !== 0) {
+      throw new Error(
+        `Context ${ContextKey.SUBNET_IDS} must list the same number of subnets for each of the ${availabilityZones.length} ${ContextKey.AVAILABILITY_ZONES}, ` +
+          `zone by zone in the same order (got ${subnetIds.length} subnets)`,
+      );
+    }
+    // Private subnets with egress: where CopyTask runs its tasks by default.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId, availabilityZones, privateSubnetIds: subnetIds });
+    Validations.of(vpc).acknowledge({
+      id: 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      reason: 'The copy tasks are only placed in the subnets; nothing in the stack adds routes or endpoints to their route tables.',
+    });
+    return vpc;
+  }
+
+  /** The existing token secret the context names, or undefined for the API's own. */
+  private tokensSecretFromContext(): secretsmanager.ISecret | undefined {
+    const arn = this.contextString(ContextKey.TOKENS_SECRET_ARN);
+    if (arn === undefined) return undefined;
+    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(arn)) {
+      throw new Error(`Context ${ContextKey.TOKENS_SECRET_ARN} must be a secret's complete ARN (ending in its 6-character suffix), as aws secretsmanager describe-secret prints it`);
+    }
+    return secretsmanager.Secret.fromSecretCompleteArn(this, 'TokensSecret', arn);
+  }
+
+  private contextString(key: string): string | undefined {
+    const value: unknown = this.node.tryGetContext(key);
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string') throw new Error(`Context ${key} must be a string`);
+    return value;
+  }
+
+  /** A list given as a JSON array (cdk.json, cdk.context.json) or a comma-separated string (-c key=a,b). */
+  private contextList(key: string): string[] {
+    const value: unknown = this.node.tryGetContext(key);
+    if (value === undefined || value === '') return [];
+    const list = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) throw new Error(`Context ${key} must be a list of strings, or a comma-separated string`);
+    return list.map((item: string) => item.trim()).filter((item) => item !== '');
   }
 
   /** The context value, checked, or else the NoEcho parameter: synth needs no value. */
@@ -150,8 +275,19 @@ export class ShareMigrationStack extends Stack {
         throw new Error(`Context ${ContextKey.BACKENDS} is not valid JSON (${(error as Error).message}); give {"backends":[...]}`);
       }
     }
-    // The same check the functions make at start (lambdas/composition/aws.ts), made here instead.
-    parseLocalBackends(document, { source: `context ${ContextKey.BACKENDS}`, baseDir: '/mnt' });
+    // The same checks the functions make at start (lambdas/composition/aws.ts), made here instead:
+    // entries of kind "efs" by the EFS driver's, the others by the local driver's.
+    const source = `context ${ContextKey.BACKENDS}`;
+    const entries = (document as { backends?: unknown } | null)?.backends;
+    // An empty or missing list: the local driver's check says what to give.
+    if (!Array.isArray(entries) || entries.length === 0) parseLocalBackends(document, { source, baseDir: '/mnt' });
+    const isEfs = (entry: unknown): boolean => (entry as { kind?: unknown } | null)?.kind === 'efs';
+    const local = (entries as unknown[]).filter((entry) => !isEfs(entry)).map((entry) => {
+      const { kind: _kind, ...rest } = entry as Record<string, unknown>;
+      return rest;
+    });
+    if (local.length > 0) parseLocalBackends({ backends: local }, { source, baseDir: '/mnt' });
+    parseEfsBackends(document, { source, defaultRegion: Token.isUnresolved(this.region) ? undefined : this.region });
     return JSON.stringify(document);
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { DomainServices } from '../core/services.ts';
+import { createObservability, observe } from '../handlers/observability.ts';
 import { HttpError } from './http-error.ts';
 import { authenticate } from './middlewares/authenticate.ts';
 import { jsonBody } from './middlewares/json-body.ts';
@@ -36,7 +37,8 @@ const ROUTES = [...shareRoutes, ...shareActionRoutes, ...accessRuleRoutes, ...sh
 
 /**
  * The Manila v2 API as an API Gateway (REST, Lambda proxy) handler. Middlewares, outermost first:
- * request logging, authentication, microversion negotiation, Manila faults, JSON body; then the router.
+ * tracing and metrics, request logging, authentication, microversion negotiation, Manila faults, JSON
+ * body; then the router.
  */
 export function createApiHandler(getServices: () => Promise<DomainServices>, options: ApiHandlerOptions = {}): ApiHandler {
   const logger = options.logger ?? new Logger({ serviceName: 'share-migration-api' });
@@ -73,6 +75,7 @@ export function createApiHandler(getServices: () => Promise<DomainServices>, opt
   // gets the version headers and the request's log line. Authentication comes first, as keystone's
   // middleware does in Manila's pipeline: a request without a token is a 401 whatever its version.
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(manilaApi)
+    .use(observe(createObservability()))
     .use(requestLogger({ logger }))
     .use(authenticate({ getServices }))
     .use(microversion())

@@ -5,21 +5,33 @@ import type { Context } from 'aws-lambda';
 import type { MigrationDeps } from '../core/migrations/migration-deps.ts';
 import { WorkflowError, type Step } from '../core/workflow.ts';
 import { createLogger } from './logger.ts';
+import { createObservability, observe, type Observability } from './observability.ts';
+import { MetricName } from './telemetry.ts';
 
 export type StepFunction<I, O> = (deps: MigrationDeps, input: I) => Promise<O>;
 export type StepHandler<I = unknown, O = unknown> = (event: I, context: Context) => Promise<O>;
 export type GetDeps = () => MigrationDeps | Promise<MigrationDeps>;
 
 /**
- * A workflow step as a Lambda handler: the step's domain function with logging around it. Errors are
- * rethrown untouched, so Step Functions matches them by name in Retry and Catch.
+ * A workflow step as a Lambda handler: the step's domain function with logging, tracing and metrics
+ * around it. Errors are rethrown untouched, so Step Functions matches them by name in Retry and Catch.
  */
 export function createStepHandler<I, O>(step: Step, fn: StepFunction<I, O>, getDeps: GetDeps): StepHandler<I, O> {
   const logger = createLogger(`step:${step}`);
+  const observability = createObservability();
   return middy<I, O, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(observe(observability))
     .use(stepLog(logger))
+    .use(stepMetrics(observability, step))
     .handler(async (event) => fn(await getDeps(), event));
+}
+
+/** Counts the step's outcome: StepSucceeded or StepFailed, by step. */
+function stepMetrics(observability: Observability, step: Step): middy.MiddlewareObj {
+  const stepMetricsAfter = (): void => observability.count(MetricName.STEP_SUCCEEDED, { step });
+  const stepMetricsOnError = (): void => observability.count(MetricName.STEP_FAILED, { step });
+  return { after: stepMetricsAfter, onError: stepMetricsOnError };
 }
 
 /** Logs the step's ids on entry and its typed error on failure. */

@@ -2,6 +2,7 @@ import aslValidator from 'asl-validator';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { STATE_MACHINE_ARN_ENV } from '../../cdk/lib/manila-api.ts';
 import { CompositionEnv, STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
@@ -58,6 +59,21 @@ const readWriteActions = [
   'dynamodb:Scan',
   'dynamodb:UpdateItem',
 ];
+/** What every function's role allows besides its grants (cdk/lib/service-function.ts): X-Ray, and writing its own log group. */
+const xrayStatement = { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' };
+const ownLogsStatement = (fn: IConstruct) => ({
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Effect: 'Allow',
+  Resource: { 'Fn::GetAtt': [logicalId(fn.node.scope!.node.findChild(`${fn.node.id}Logs`)), 'Arn'] },
+});
+/** events:PutEvents on the share-migration bus (test/cdk/production.test.ts). */
+const putEventsStatement = () => ({ Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(stack.events.bus), 'Arn'] } });
+/** The environment every function gets for Powertools and the event bus. */
+const operationsEnvironment = () => ({
+  POWERTOOLS_SERVICE_NAME: 'share-migration',
+  POWERTOOLS_METRICS_NAMESPACE: 'ShareMigration',
+  SMIG_EVENT_BUS_NAME: { Ref: logicalId(stack.events.bus) },
+});
 
 describe('Construct: MigrationWorkflow', () => {
   it('starts by validating the execution input with the execution name, and a rejected request fails with no cleanup', () => {
@@ -368,7 +384,10 @@ describe('Construct: MigrationWorkflow', () => {
       Roles: [{ Ref: logicalId(stack.lambdas.forStep(Step.AWAIT_COMPLETION).role!) }],
       PolicyDocument: {
         Statement: [
+          xrayStatement,
+          ownLogsStatement(stack.lambdas.forStep(Step.AWAIT_COMPLETION)),
           Match.objectLike({ Action: readWriteActions }),
+          putEventsStatement(),
           { Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Effect: 'Allow', Resource: formattedStateMachineArn },
         ],
       },
@@ -383,12 +402,14 @@ describe('Construct: MigrationWorkflow', () => {
 });
 
 describe('Construct: ManilaApi', () => {
-  it('lets the API function use the three tables, start executions, answer task tokens, stop copy tasks of its cluster and manage migration schedules, and nothing else', () => {
+  it('lets the API function use the three tables, start executions, answer task tokens, stop copy tasks of its cluster, manage migration schedules and publish events, and nothing else', () => {
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.api.handler.role!) }],
       PolicyDocument: {
         Statement: [
+          xrayStatement,
+          ownLogsStatement(stack.api.handler),
           {
             Action: readWriteActions,
             Effect: 'Allow',
@@ -412,12 +433,13 @@ describe('Construct: ManilaApi', () => {
           // test/cdk/migration-schedules.test.ts: the schedules of its group, and the scheduler role passed to EventBridge Scheduler only.
           Match.objectLike({ Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'] }),
           Match.objectLike({ Action: 'iam:PassRole' }),
+          putEventsStatement(),
         ],
       },
     });
   });
 
-  it('gives the API function what lambdas/composition/aws.ts reads: state machine, copy cluster, backends, admin token hash, schedules', () => {
+  it('gives the API function what lambdas/composition/aws.ts reads: state machine, copy cluster, backends, admin token hash, schedules, event bus', () => {
     // Assess
     const resource = template.toJSON().Resources[logicalId(stack.api.handler)];
     expect(resource.Properties.Environment.Variables).toEqual({
@@ -433,6 +455,7 @@ describe('Construct: ManilaApi', () => {
       SMIG_SCHEDULE_GROUP: 'ShareMigration-migrations',
       SMIG_SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [logicalId(stack.schedules.role), 'Arn'] },
       SMIG_SCHEDULE_DLQ_ARN: { 'Fn::GetAtt': [logicalId(stack.schedules.deadLetterQueue), 'Arn'] },
+      ...operationsEnvironment(),
     });
   });
 
@@ -446,22 +469,7 @@ describe('Construct: ManilaApi', () => {
     });
   });
 
-  it.each([
-    ['the root', () => ({ 'Fn::GetAtt': [logicalId(stack.api.restApi), 'RootResourceId'] })],
-    ['{proxy+}', () => ({ Ref: logicalId(stack.api.restApi.root.getResource('{proxy+}')!) })],
-  ])('proxies ANY on %s to the API function with no API Gateway authorization (the handler checks X-Auth-Token)', (_, resourceId) => {
-    // Assess
-    template.hasResourceProperties('AWS::ApiGateway::Method', {
-      HttpMethod: 'ANY',
-      AuthorizationType: 'NONE',
-      ResourceId: resourceId(),
-      Integration: {
-        Type: 'AWS_PROXY',
-        IntegrationHttpMethod: 'POST',
-        Uri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalId(stack.api.handler), 'Arn'] }])] },
-      },
-    });
-  });
+  // The routes, the authorizer and the stage: test/cdk/production.test.ts.
 });
 
 describe('Construct: MigrationTables', () => {
@@ -526,7 +534,7 @@ describe('Construct: MigrationLambdas', () => {
     });
   });
 
-  it.each(ALL_STEPS)('gives the %s function what lambdas/composition/aws.ts reads: the formatted state machine ARN, backends, admin token hash', (step) => {
+  it.each(ALL_STEPS)('gives the %s function what lambdas/composition/aws.ts reads: the formatted state machine ARN, backends, admin token hash, event bus', (step) => {
     // Assess: every step has the whole composition built; no copy cluster, the steps stop no copy task.
     const resource = template.toJSON().Resources[logicalId(stack.lambdas.forStep(step))];
     expect(resource.Properties.Environment.Variables).toEqual({
@@ -538,10 +546,11 @@ describe('Construct: MigrationLambdas', () => {
       [STATE_MACHINE_ARN_ENV]: formattedStateMachineArn,
       SMIG_BACKENDS: '{"backends":[]}',
       SMIG_ADMIN_TOKEN_SHA256: { Ref: ADMIN_TOKEN_SHA256_PARAMETER },
+      ...operationsEnvironment(),
     });
   });
 
-  it.each(ALL_STEPS)('lets the %s function read and write the three tables (and await-completion answer its token)', (step) => {
+  it.each(ALL_STEPS)('lets the %s function read and write the three tables, publish events (and await-completion answer its token)', (step) => {
     // Prepare
     const tables = {
       Action: readWriteActions,
@@ -553,7 +562,9 @@ describe('Construct: MigrationLambdas', () => {
     // Assess
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.lambdas.forStep(step).role!) }],
-      PolicyDocument: { Statement: step === Step.AWAIT_COMPLETION ? [tables, taskResponse] : [tables] },
+      PolicyDocument: {
+        Statement: [xrayStatement, ownLogsStatement(stack.lambdas.forStep(step)), tables, putEventsStatement(), ...(step === Step.AWAIT_COMPLETION ? [taskResponse] : [])],
+      },
     });
   });
 });
@@ -595,7 +606,8 @@ describe('Construct: CopyTask', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([
           { Action: 'ecs:RunTask', Effect: 'Allow', Resource: { Ref: logicalId(stack.copyTask.taskDefinition) } },
-          { Action: ['ecs:DescribeTasks', 'ecs:StopTask'], Effect: 'Allow', Resource: '*' },
+          // Merged with the logging and tracing actions on "*" (test/cdk/production.test.ts).
+          Match.objectLike({ Action: Match.arrayWith(['ecs:DescribeTasks', 'ecs:StopTask']), Effect: 'Allow', Resource: '*' }),
           {
             Action: 'iam:PassRole',
             Effect: 'Allow',

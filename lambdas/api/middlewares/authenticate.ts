@@ -1,6 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { DomainServices } from '../../core/services.ts';
+import { identityFromAuthorizer } from '../authorizer.ts';
 import { HttpError, badRequest } from '../http-error.ts';
 import { isPublic } from '../paths.ts';
 import { header } from '../request.ts';
@@ -25,7 +26,9 @@ export function authenticate(options: AuthenticateOptions): MiddlewareObj<APIGat
     const token = header(request.event, 'X-Auth-Token');
     if (token === undefined || token.trim() === '') throw new HttpError(401);
     const services = await options.getServices();
-    const identity = await services.tokens.verify(token);
+    // API Gateway alone fills requestContext.authorizer, after its TOKEN authorizer (lambdas/api/authorizer.ts)
+    // allowed the token: a client cannot forge it. Without one (local runtime, no authorizer) verify here.
+    const identity = identityFromAuthorizer(request.event.requestContext?.authorizer) ?? (await services.tokens.verify(token));
     const urlProject = state.path.kind === 'resource' ? state.path.projectId : null;
     if (urlProject !== null && urlProject !== identity.projectId) throw badRequest('Malformed request url');
     state.services = services;

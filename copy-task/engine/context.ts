@@ -20,6 +20,13 @@ export interface IoContext {
   /** How finely the destination keeps times (see time-granularity.ts). */
   readonly timeGranularityNs: bigint;
   readonly hooks?: CopyHooks;
+  /**
+   * Shared with the addon's copies: two int64s, bytes done (the addon adds to it; the run turns it
+   * into progress) and a stop flag (set when the signal aborts; copies stop between chunks).
+   */
+  readonly control?: Buffer;
+  /** fsync each file before its rename: when the run cannot write back the whole file system at its end (no addon). */
+  readonly syncEachFile?: boolean;
 }
 
 /**

@@ -2,9 +2,11 @@ import { constants } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { HASH_NAME, hashFile, hashZeros, newHash } from './checksum.ts';
+import { COPY_AS_ROOT, COPY_VERIFY } from '../native/index.ts';
+import { FAST_HASH_NAME, HASH_NAME, hashFile, hashZeros, newHash } from './checksum.ts';
 import { CHUNK_SIZE, type IoContext, type SourceState } from './context.ts';
-import { throwIfAborted, VerificationError } from './errors.ts';
+import { CopyAbortedError, throwIfAborted, VerificationError } from './errors.ts';
+import type { FastIo } from './platform.ts';
 import { applyAttributes, verifyAttributes, type Attributes } from './metadata.ts';
 import { openForReading } from './open-for-reading.ts';
 import { display, resolveUnder, tempSibling } from './paths.ts';
@@ -28,6 +30,7 @@ export interface FileCopyResult {
 
 interface Mismatch {
   readonly outcome: 'mismatch';
+  readonly hash: string;
   readonly source: string;
   readonly destination: string;
 }
@@ -48,6 +51,11 @@ type Attempt =
  * copied again, up to MAX_ATTEMPTS times (once when `stableSource`: any change is then an error the
  * caller reports); after that it is `changed` and nothing is put in place. A copy whose hash differs
  * is made once more; a second difference is an error.
+ *
+ * With the native addon (and no hook, bandwidth limit or source-mode mapping to call back into
+ * JavaScript for), each attempt is one call that does all of it on the thread pool, hashing with
+ * XXH3-128 and letting the kernel copy (copy_file_range) when not verifying; bytes then count
+ * through `context.control`, not `onBytes`. Otherwise Node's fs does it, hashing with sha256.
  */
 export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBytes: (bytes: number) => void, stableSource = false): Promise<FileCopyResult> {
   let progressed = 0;
@@ -56,8 +64,9 @@ export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBy
     onBytes(bytes);
   };
   let mismatch: Mismatch | undefined;
+  const fast = nativeCopier(context);
   for (let changes = 0; ; ) {
-    const attempt = await copyOnce(context, entry, count);
+    const attempt = fast ? await copyOnceNative(context, fast, entry, (bytes) => (progressed += bytes)) : await copyOnce(context, entry, count);
     if (attempt.outcome === 'copied') return { state: attempt.state, bytes: attempt.size, progressed };
     if (attempt.outcome === 'vanished') return { state: 'vanished', bytes: 0, progressed };
     if (attempt.outcome === 'changed') {
@@ -67,11 +76,48 @@ export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBy
     }
     if (mismatch !== undefined) {
       throw new VerificationError(
-        `checksum mismatch after copy (source ${HASH_NAME} ${attempt.source}, destination ${HASH_NAME} ${attempt.destination}), ` +
+        `checksum mismatch after copy (source ${attempt.hash} ${attempt.source}, destination ${attempt.hash} ${attempt.destination}), ` +
           `as on the attempt before (${mismatch.destination}); nothing was put under its final name`,
       );
     }
     mismatch = attempt;
+  }
+}
+
+/** The addon's whole-file copy, when nothing needs JavaScript in the middle of a file. */
+function nativeCopier(context: IoContext): FastIo | undefined {
+  const fast = context.platform.fast;
+  if (!fast || context.hooks?.afterCopy || context.limiter || context.sourceModes) return undefined;
+  return fast;
+}
+
+async function copyOnceNative(context: IoContext, fast: FastIo, entry: TreeEntry, onProgressed: (bytes: number) => void): Promise<Attempt> {
+  throwIfAborted(context.signal);
+  const destination = resolveUnder(context.destinationRoot, entry.rel);
+  const temp = tempSibling(destination, randomBytes(6).toString('hex'));
+  const flags = (context.verify ? COPY_VERIFY : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
+  let result;
+  try {
+    result = await fast.copyFile(resolveUnder(context.sourceRoot, entry.rel), temp, destination, flags, Number(context.timeGranularityNs), context.control ?? null);
+  } catch (error) {
+    if (codeOf(error) === 'ECANCELED') throw new CopyAbortedError(context.signal?.reason ?? 'stopped');
+    const detail = (error as { detail?: unknown }).detail;
+    if (typeof detail === 'string' && error instanceof Error) error.message = `${detail}: ${error.message}`;
+    throw error;
+  }
+  onProgressed(result.progressed);
+  switch (result.outcome) {
+    case 'copied': {
+      const asScanned = result.size === entry.size && sameTime(result.mtimeNs, entry.mtimeNs, context.timeGranularityNs);
+      return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size: result.size };
+    }
+    case 'changed':
+    case 'vanished':
+      return { outcome: result.outcome };
+    case 'mismatch':
+      return { outcome: 'mismatch', hash: FAST_HASH_NAME, source: result.sourceDigest ?? '', destination: result.destinationDigest ?? '' };
+    case 'attributes':
+      throw new VerificationError(`metadata mismatch after copy: ${result.problem ?? 'unknown difference'}`);
   }
 }
 
@@ -98,7 +144,8 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
       let complete: boolean;
       try {
         complete = await copyData(context, input, output, size, hash, onBytes);
-        await output.sync();
+        // Otherwise the run writes back the whole destination before it ends (see durability.ts).
+        if (context.syncEachFile) await output.sync();
       } finally {
         await output.close();
       }
@@ -119,7 +166,7 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
         const written = await hashFile(context.platform, temp, { signal: context.signal });
         if (written.digest !== expected || written.size !== size) {
           await unlink(temp);
-          return { outcome: 'mismatch', source: expected, destination: written.digest };
+          return { outcome: 'mismatch', hash: HASH_NAME, source: expected, destination: written.digest };
         }
       }
       const statMode = Number(before.mode & 0o7777n);

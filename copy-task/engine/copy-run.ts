@@ -1,10 +1,11 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { BandwidthLimiter } from './bandwidth.ts';
-import { hashFile } from './checksum.ts';
+import { contentDigest } from './checksum.ts';
 import type { IoContext, SourceState } from './context.ts';
 import { copyRegularFile } from './copy-file.ts';
 import { copySpecial } from './copy-special.ts';
 import { copySymlink } from './copy-symlink.ts';
+import { JOURNAL_NAME, WriteBackJournal } from './durability.ts';
 import { CopyAbortedError, CopyFailedError, isAbort, VerificationError } from './errors.ts';
 import { RunLedger } from './ledger.ts';
 import { linkFile } from './link-file.ts';
@@ -24,6 +25,13 @@ import type { CopySummary, TreeEntry } from './types.ts';
 /** How a file's copy ended in this run, for the names linked to it. */
 type CopyOutcome = SourceState | 'failed';
 
+/** How often a long copy writes back what it placed (see durability.ts). */
+const CHECKPOINT_MS = 30_000;
+/** How often bytes copied inside the addon become progress while a long file is copied. */
+const PROGRESS_POLL_MS = 200;
+/** How long a stopped run waits for the write-back that lets it remove its journal. */
+const STOP_WRITE_BACK_MS = 1000;
+
 /**
  * One run of the engine over resolved roots: scanning → (comparing) → copying → linking → deleting
  * → folder attributes, sharing a ledger and a progress tracker.
@@ -41,6 +49,10 @@ export class CopyRun {
   /** How each file copied in this run ended (by key), for its further names. */
   readonly #outcomes = new Map<string, CopyOutcome>();
   #context!: IoContext;
+  /** Bytes done by the addon's copies and the stop flag they look at (see IoContext.control). */
+  readonly #control = new BigInt64Array(2);
+  #controlDrained = 0n;
+  #journal: WriteBackJournal | undefined;
 
   constructor(roots: Roots, settings: CopySettings, platform: Platform = createPlatform()) {
     this.#settings = settings;
@@ -56,9 +68,27 @@ export class CopyRun {
   }
 
   async run(): Promise<CopySummary> {
+    const stop = () => (this.#control[1] = 1n);
+    this.#settings.signal?.addEventListener('abort', stop);
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      return await this.#run(timers);
+    } catch (error) {
+      const journal = this.#journal;
+      if (journal) await (isAbort(this.#settings.signal, error) ? journal.abandon(STOP_WRITE_BACK_MS) : journal.close()).catch(() => undefined);
+      throw error;
+    } finally {
+      for (const timer of timers) clearInterval(timer);
+      this.#settings.signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  async #run(timers: NodeJS.Timeout[]): Promise<CopySummary> {
     this.#tracker.startPhase('scanning');
     const timeGranularityNs = await probeTimeGranularity(this.#platform, this.#roots.destinationRoot);
     this.#touched.add(''); // the probe came and went in the root
+    const fast = this.#platform.fast;
+    this.#journal = fast ? await WriteBackJournal.open(this.#roots.destinationRoot, (path) => fast.syncfs(path)) : undefined;
     this.#context = {
       ...this.#roots,
       isRoot: this.#isRoot,
@@ -69,15 +99,24 @@ export class CopyRun {
       verify: this.#settings.verify,
       timeGranularityNs,
       hooks: this.#settings.hooks,
+      control: Buffer.from(this.#control.buffer),
+      syncEachFile: this.#journal === undefined,
     };
     const plan = await this.#scan(timeGranularityNs);
     const differing = await this.#compare(plan.compareFiles);
     await this.#prepareFolders(plan, differing);
+    timers.push(setInterval(() => this.#drainProgress(), PROGRESS_POLL_MS).unref());
+    const journal = this.#journal;
+    if (journal) timers.push(setInterval(() => void journal.checkpoint(), CHECKPOINT_MS).unref());
     await this.#copy(plan, differing);
+    this.#drainProgress();
     await this.#link(plan.hardLinks);
     // Extras go only once everything else is in place, and not at all if anything failed.
     if (this.#ledger.failures.length === 0) await this.#remove('deleting', plan.extras);
+    // What the pass placed is on disk before the journal goes (and so before the folders' last times).
+    await this.#journal?.close();
     await this.#finishFolders(plan);
+    if (fast) await fast.syncfs(this.#roots.destinationRoot);
 
     const summary = this.#ledger.summary(this.#settings.verify, this.#seconds());
     if (this.#ledger.failures.length > 0) throw new CopyFailedError(this.#ledger.failures, summary);
@@ -88,20 +127,23 @@ export class CopyRun {
   /** Scans both trees and plans; fails before touching anything if the source holds what cannot be copied. */
   async #scan(timeGranularityNs: bigint): Promise<CopyPlan> {
     const readXattrs = (abs: Buffer) => this.#platform.readXattrs(abs);
-    const options = { concurrency: this.#settings.concurrency, signal: this.#settings.signal, readXattrs };
+    const fast = this.#platform.fast;
+    const listDir = fast ? (abs: Buffer) => fast.scanDir(abs, true) : undefined;
+    const options = { concurrency: this.#settings.concurrency, signal: this.#settings.signal, readXattrs, listDir };
     const [source, destination] = await Promise.all([
       scanTree(this.#roots.sourceRoot, {
         ...options,
         modeOf: this.#settings.sourceModes,
         onEntry: (e) => (e.kind === 'file' ? this.#tracker.found(1, e.size) : undefined),
       }),
-      scanTree(this.#roots.destinationRoot, options),
+      scanTree(this.#roots.destinationRoot, { ...options, skip: (rel) => rel.equals(JOURNAL_NAME) }),
     ]);
     const plan = planCopy(source.entries, destination.entries, {
       mode: this.#settings.mode,
       compareOwner: this.#isRoot,
       timeGranularityNs,
       checksum: this.#settings.checksum,
+      suspectSinceNs: this.#journal?.suspectSinceNs,
       cannotCreate: (entry) => this.#platform.cannotMakeSpecial(entry.format ?? 0, this.#isRoot),
     });
     const blocking = [...source.failures, ...destination.failures, ...plan.unsupported];
@@ -119,8 +161,8 @@ export class CopyRun {
       this.#attempt(entry.rel, 'cannot compare', async () => {
         const options = { signal: this.#settings.signal, limiter: this.#context.limiter };
         const [source, destination] = await Promise.all([
-          hashFile(this.#platform, this.#source(entry.rel), { ...options, onBytes: (bytes) => this.#tracker.add(0, bytes) }),
-          hashFile(this.#platform, this.#destination(entry.rel), { signal: this.#settings.signal }),
+          contentDigest(this.#platform, this.#source(entry.rel), { ...options, onBytes: (bytes) => this.#tracker.add(0, bytes) }),
+          contentDigest(this.#platform, this.#destination(entry.rel), { signal: this.#settings.signal }),
         ]);
         this.#tracker.add(1, 0);
         if (source.digest !== destination.digest || source.size !== destination.size) differing.push(entry);
@@ -162,6 +204,7 @@ export class CopyRun {
       this.#outcomes.set(key, 'failed');
       return this.#attempt(entry.rel, 'cannot copy', async () => {
         const result = await copyRegularFile(this.#context, entry, (bytes) => this.#tracker.add(0, bytes), this.#settings.stableSource);
+        this.#drainProgress();
         this.#tracker.adjustTotal(result.progressed - entry.size);
         this.#tracker.add(1, 0);
         this.#outcomes.set(key, result.state);
@@ -266,6 +309,14 @@ export class CopyRun {
       if (error instanceof VerificationError) this.#ledger.fail({ path: display(rel), reason: error.message });
       else this.#ledger.fail(failureOf(rel, error, what));
     }
+  }
+
+  /** Turns the bytes the addon's copies have done since the last look into progress. */
+  #drainProgress(): void {
+    const done = this.#control[0] as bigint;
+    if (done === this.#controlDrained) return;
+    this.#tracker.add(0, Number(done - this.#controlDrained));
+    this.#controlDrained = done;
   }
 
   #each<T>(items: Iterable<T>, work: (item: T) => Promise<void>): Promise<void> {

@@ -54,6 +54,12 @@ export interface PlanOptions {
   readonly timeGranularityNs?: bigint;
   /** Compare the content of files whose size and mtime match. @default false */
   readonly checksum?: boolean;
+  /**
+   * Destination files with a ctime at or after this (ns) were placed by a run that did not finish
+   * writing back (see durability.ts): their size and mtime prove nothing, so they are compared by
+   * content. @default none
+   */
+  readonly suspectSinceNs?: bigint;
   /** Why a FIFO or device node cannot be created here. @default they all can */
   readonly cannotCreate?: (entry: TreeEntry) => string | undefined;
 }
@@ -121,7 +127,7 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
           break;
         }
         unchangedFiles += 1;
-        if (options.checksum) compareFiles.push(entry);
+        if (options.checksum || isSuspect(current, options.suspectSinceNs)) compareFiles.push(entry);
         if (!sameAttributes(current, entry, true)) fixFiles.push(entry);
         break;
       }
@@ -236,6 +242,10 @@ function findExtras(destination: readonly TreeEntry[], sourceKeys: ReadonlySet<s
     else extras.push(entry);
   }
   return { extras, staleTemps };
+}
+
+function isSuspect(entry: TreeEntry, since: bigint | undefined): boolean {
+  return since !== undefined && (entry.ctimeNs === undefined || entry.ctimeNs >= since);
 }
 
 function sameLink(a: TreeEntry, b: TreeEntry, compareOwner: boolean, same: (a: bigint, b: bigint) => boolean): boolean {

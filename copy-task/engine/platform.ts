@@ -1,5 +1,8 @@
 import { lutimes } from 'node:fs/promises';
 import { NATIVE_LIMITATIONS, nativeStatus, type NativeFs, type NativeStatus } from '../native/index.ts';
+
+/** What the addon does on the thread pool: whole-file copies, content hashes, folder listings, syncfs. */
+export type FastIo = Pick<NativeFs, 'copyFile' | 'hashFile' | 'scanDir' | 'syncfs'>;
 import { MICROSECOND, toUtimesSeconds } from './times.ts';
 import type { Xattrs } from './types.ts';
 
@@ -25,6 +28,8 @@ export interface Platform {
   mknod(abs: Buffer, format: number, mode: number, rdev: bigint): void;
   /** The data ranges [start, end) of an open file of `size` bytes; holes are left out (one range without the addon). */
   dataRanges(fd: number, size: number): Iterable<readonly [number, number]>;
+  /** The addon's thread-pool calls; undefined without it (the engine then does the same with Node's fs). */
+  readonly fast: FastIo | undefined;
 }
 
 const S_IFIFO = 0o010000;
@@ -37,6 +42,7 @@ function nativePlatform(fs: NativeFs): Platform {
   return {
     limitations: [],
     nativeProblem: undefined,
+    fast: fs,
     timeGranularityNs: 1n,
     async setTimes(abs, atimeNs, mtimeNs, isLink) {
       fs.utimens(abs, atimeNs, mtimeNs, isLink);
@@ -79,6 +85,7 @@ function fallbackPlatform(reason: string): Platform {
   return {
     limitations: NATIVE_LIMITATIONS.map((limitation) => `${limitation} (the native addon is not loaded: ${reason})`),
     nativeProblem: reason,
+    fast: undefined,
     timeGranularityNs: MICROSECOND,
     async setTimes(abs, atimeNs, mtimeNs) {
       await lutimes(abs, toUtimesSeconds(atimeNs), toUtimesSeconds(mtimeNs));

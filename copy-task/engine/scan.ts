@@ -1,5 +1,6 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
+import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
 import { runQueue } from './pool.ts';
 import { childOf, display, resolveUnder } from './paths.ts';
 import type { CopyFailure, EntryKind, TreeEntry, Xattrs } from './types.ts';
@@ -21,6 +22,13 @@ export interface ScanOptions {
   readonly modeOf?: (rel: Buffer, statMode: number) => number;
   /** Reads an entry's extended attributes (Platform.readXattrs); none are recorded without it. */
   readonly readXattrs?: (abs: Buffer) => Xattrs | undefined;
+  /**
+   * Lists a folder with every entry's lstat, link target and xattrs in one call on the thread pool
+   * (the addon's scanDir, packed as parseListing reads it); without it, Node's fs does it entry by entry.
+   */
+  readonly listDir?: (abs: Buffer) => Promise<Buffer>;
+  /** Entries to leave out (the run's own journal), by path relative to the root. */
+  readonly skip?: (rel: Buffer) => boolean;
 }
 
 /** Walks a tree without following symbolic links (the root itself must be a real folder). */
@@ -44,7 +52,26 @@ export async function scanTree(root: Buffer, options: ScanOptions): Promise<Scan
   entries.push(rootEntry);
   options.onEntry?.(rootEntry);
 
+  const { listDir } = options;
   await runQueue([rootEntry.rel], options.concurrency, options.signal, async (dir, push) => {
+    if (listDir) {
+      let listing: Buffer;
+      try {
+        listing = await listDir(resolveUnder(root, dir));
+      } catch (error) {
+        failures.push(failureOf(dir, error, 'cannot list folder'));
+        return;
+      }
+      parseListing(dir, listing, root, (entry) => {
+        if (options.skip?.(entry.rel)) return;
+        const mode = options.modeOf && entry.kind !== 'symlink' ? options.modeOf(entry.rel, entry.mode) : entry.mode;
+        const mapped = mode === entry.mode ? entry : { ...entry, mode, ...(entry.xattrs ? { xattrs: withAclMode(entry.xattrs, mode) } : {}) };
+        entries.push(mapped);
+        options.onEntry?.(mapped);
+        if (mapped.kind === 'dir') push(mapped.rel);
+      }, (failure) => failures.push(failure));
+      return;
+    }
     let names: Buffer[];
     try {
       names = await readdir(resolveUnder(root, dir), { encoding: 'buffer' });
@@ -54,6 +81,7 @@ export async function scanTree(root: Buffer, options: ScanOptions): Promise<Scan
     }
     for (const name of names) {
       const rel = childOf(dir, name);
+      if (options.skip?.(rel)) continue;
       try {
         const entry = await read(rel, resolveUnder(root, rel));
         entries.push(entry);
@@ -71,6 +99,91 @@ export async function scanTree(root: Buffer, options: ScanOptions): Promise<Scan
 }
 
 const S_IFMT = 0o170000n;
+const S_IFMT_NUMBER = 0o170000;
+const HEADER = 92;
+const WHAT_FAILED = ['', 'lstat', 'readlink', 'llistxattr'] as const;
+
+/**
+ * Reads the addon's packed listing of the folder `dir` (see src/smig_async.c, scanDir): one record
+ * per entry, in name-byte order, each turned into a TreeEntry (or a failure when it could not be read).
+ */
+export function parseListing(dir: Buffer, listing: Buffer, root: Buffer, onEntry: (entry: TreeEntry) => void, onFailure: (failure: CopyFailure) => void): void {
+  for (let at = 0; at + HEADER <= listing.length; ) {
+    const length = listing.readUInt32LE(at);
+    const nameLength = listing.readUInt16LE(at + 88);
+    const targetLength = listing.readUInt16LE(at + 90);
+    const xattrLength = listing.readUInt32LE(at + 28);
+    const nameStart = at + HEADER;
+    const rel = childOf(dir, listing.subarray(nameStart, nameStart + nameLength));
+    const errno = listing.readInt32LE(at + 20);
+    if (errno !== 0) {
+      const what = WHAT_FAILED[listing.readUInt32LE(at + 24)] ?? 'lstat';
+      const code = getSystemErrorName(-errno);
+      const reason = `cannot read: ${code}: ${getSystemErrorMessage(-errno)}, ${what} '${resolveUnder(root, rel).toString()}'`;
+      onFailure({ path: display(rel), reason, code });
+      at += length;
+      continue;
+    }
+    const statMode = listing.readUInt32LE(at + 4);
+    const format = statMode & S_IFMT_NUMBER;
+    const [kind, typeName] = kindOfFormat(format);
+    const nlink = listing.readUInt32LE(at + 16);
+    const targetStart = nameStart + nameLength;
+    const xattrs = xattrLength > 0 ? parseXattrs(listing, targetStart + targetLength, xattrLength) : undefined;
+    const entry: TreeEntry = {
+      rel,
+      kind,
+      typeName,
+      size: Number(listing.readBigUInt64LE(at + 32)),
+      mode: statMode & 0o7777,
+      uid: listing.readUInt32LE(at + 8),
+      gid: listing.readUInt32LE(at + 12),
+      atimeNs: listing.readBigInt64LE(at + 64),
+      mtimeNs: listing.readBigInt64LE(at + 72),
+      ctimeNs: listing.readBigInt64LE(at + 80),
+      ...(kind === 'file' && nlink > 1 ? { linkKey: `${listing.readBigUInt64LE(at + 48)}:${listing.readBigUInt64LE(at + 40)}` } : {}),
+      ...(kind === 'special' ? { format, rdev: listing.readBigUInt64LE(at + 56) } : {}),
+      ...(kind === 'symlink' ? { target: Buffer.from(listing.subarray(targetStart, targetStart + targetLength)) } : {}),
+      ...(xattrs ? { xattrs } : {}),
+    };
+    onEntry(entry);
+    at += length;
+  }
+}
+
+function parseXattrs(listing: Buffer, start: number, length: number): Xattrs {
+  const pairs: [string, Buffer][] = [];
+  for (let at = start; at < start + length; ) {
+    const nameLength = listing.readUInt16LE(at);
+    const name = listing.toString('latin1', at + 2, at + 2 + nameLength);
+    at += 2 + nameLength;
+    const valueLength = listing.readUInt32LE(at);
+    pairs.push([name, Buffer.from(listing.subarray(at + 4, at + 4 + valueLength))]);
+    at += 4 + valueLength;
+  }
+  return pairs;
+}
+
+function kindOfFormat(format: number): [EntryKind, string] {
+  switch (format) {
+    case 0o100000:
+      return ['file', 'file'];
+    case 0o040000:
+      return ['dir', 'folder'];
+    case 0o120000:
+      return ['symlink', 'symbolic link'];
+    case 0o010000:
+      return ['special', 'fifo'];
+    case 0o060000:
+      return ['special', 'block device'];
+    case 0o020000:
+      return ['special', 'character device'];
+    case 0o140000:
+      return ['unsupported', 'socket'];
+    default:
+      return ['unsupported', 'unknown file type'];
+  }
+}
 
 export function toEntry(rel: Buffer, stats: BigIntStats): TreeEntry {
   const [kind, typeName] = kindOf(stats);

@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "smig_native",
-      "sources": ["src/smig_native.c"],
+      "sources": ["src/smig_native.c", "src/smig_async.c"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE", "_FILE_OFFSET_BITS=64"],
       "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags!": ["-fno-exceptions"]

@@ -24,6 +24,36 @@ export interface NativeFs {
   seekData(fd: number, offset: number): number;
   /** lseek(SEEK_HOLE): the next hole at or after `offset` (end of file counts), -1 past the end. */
   seekHole(fd: number, offset: number): number;
+  /**
+   * Copies one regular file whole, on the thread pool (see src/smig_async.c): data into `temp` (holes
+   * kept, hashed with XXH3-128 and read back when verifying), the source checked for changes, owner,
+   * xattrs, mode and times set (and read back when verifying), then renamed to `destination`.
+   * `control`: two int64s, bytes done (added to) and a stop flag (non-zero stops with ECANCELED).
+   */
+  copyFile(source: Buffer, temp: Buffer, destination: Buffer, flags: number, granularityNs: number, control: Buffer | null): Promise<NativeCopyResult>;
+  /** XXH3-128 of a file's content, 32 hex digits; holes hashed as zeros without reading them. */
+  hashFile(path: Buffer): Promise<{ digest: string; size: number }>;
+  /** One folder's entries, lstat'ed, with link targets and (when asked) xattrs, packed (see scan.ts). */
+  scanDir(path: Buffer, withXattrs: boolean): Promise<Buffer>;
+  /** syncfs(2): writes back the file system holding `path`. */
+  syncfs(path: Buffer): Promise<void>;
+}
+
+/** copyFile flags. */
+export const COPY_VERIFY = 1;
+export const COPY_AS_ROOT = 2;
+
+export interface NativeCopyResult {
+  /** `attributes`: the metadata read back differs (`problem` says how); nothing was put in place. */
+  readonly outcome: 'copied' | 'changed' | 'vanished' | 'mismatch' | 'attributes';
+  /** The source's size when it was opened. */
+  readonly size: number;
+  /** Bytes counted as progress (holes included). */
+  readonly progressed: number;
+  readonly mtimeNs: bigint;
+  readonly sourceDigest?: string;
+  readonly destinationDigest?: string;
+  readonly problem?: string;
 }
 
 export type NativeStatus = { readonly loaded: true; readonly fs: NativeFs } | { readonly loaded: false; readonly reason: string };

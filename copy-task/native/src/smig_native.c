@@ -11,6 +11,8 @@
  */
 #include <node_api.h>
 
+#include "smig_native.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -37,15 +39,15 @@ static const char *errno_code(int err) {
     CODE(ENOTDIR) CODE(EISDIR) CODE(EINVAL) CODE(ENFILE) CODE(EMFILE) CODE(EFBIG) CODE(ENOSPC)
     CODE(ESPIPE) CODE(EROFS) CODE(EMLINK) CODE(ERANGE) CODE(ENAMETOOLONG) CODE(ENOSYS)
     CODE(ENOTEMPTY) CODE(ELOOP) CODE(ENODATA) CODE(ENOTSUP) CODE(EOVERFLOW) CODE(EDQUOT)
-    CODE(ESTALE) CODE(EINTR) CODE(ETXTBSY)
+    CODE(ESTALE) CODE(EINTR) CODE(ETXTBSY) CODE(ECANCELED)
 #undef CODE
     default:
       return NULL;
   }
 }
 
-/* Throws an Error shaped like Node's fs errors ("ENOENT: no such file or directory, lstat 'x'"). */
-static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+/* An Error shaped like Node's fs errors ("ENOENT: no such file or directory, lstat 'x'"). */
+napi_value smig_errno_error(napi_env env, int err, const char *syscall, const char *path) {
   char fallback[16];
   const char *code = errno_code(err);
   if (code == NULL) {
@@ -54,9 +56,12 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall, const 
   }
   size_t length = strlen(code) + strlen(strerror(err)) + strlen(syscall) + (path ? strlen(path) : 0) + 16;
   char *message = malloc(length);
+  napi_value code_value, message_value, error, value;
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
   if (message == NULL) {
-    napi_throw_error(env, code, strerror(err));
-    return NULL;
+    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message_value);
+    napi_create_error(env, code_value, message_value, &error);
+    return error;
   }
   if (path) {
     snprintf(message, length, "%s: %s, %s '%s'", code, strerror(err), syscall, path);
@@ -66,8 +71,6 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall, const 
   // Lower case after the code, as in Node's (libuv's) messages: "ENOENT: no such file or directory".
   size_t first = strlen(code) + 2;
   if (message[first] >= 'A' && message[first] <= 'Z') message[first] = (char)(message[first] - 'A' + 'a');
-  napi_value code_value, message_value, error, value;
-  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &message_value);
   free(message);
   napi_create_error(env, code_value, message_value, &error);
@@ -79,7 +82,12 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall, const 
     napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &value);
     napi_set_named_property(env, error, "path", value);
   }
-  napi_throw(env, error);
+  return error;
+}
+
+/* Throws smig_errno_error. */
+static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+  napi_throw(env, smig_errno_error(env, err, syscall, path));
   return NULL;
 }
 
@@ -396,5 +404,6 @@ NAPI_MODULE_INIT() {
       {"seekHole", NULL, seek_hole, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  smig_define_async(env, exports);
   return exports;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -127,6 +128,33 @@ export class CopyTask extends Construct {
       exclude: copyImageExcludes(),
       platform: Platform.LINUX_AMD64,
     });
+  }
+
+  /** `task-definition/<family>:*`: every revision of the copy task's family (per-migration revisions included). */
+  familyRevisionsArn(): string {
+    return Stack.of(this).formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${this.taskDefinition.family}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  }
+
+  /**
+   * What registering a migration's revision takes (lambdas/adapters/ecs/ecs-copy-task-definitions.ts):
+   * reading the stack's revision and registering a new one (neither has resource-level permissions), tagging
+   * it with the migration at creation, and passing the copy task's roles on to it.
+   */
+  grantRegisterRevisions(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'], resourceArns: ['*'] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ecs:TagResource'],
+      resourceArns: [this.familyRevisionsArn()],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    });
+    this.taskDefinition.taskRole.grantPassRole(grantee.grantPrincipal);
+    this.taskDefinition.executionRole?.grantPassRole(grantee.grantPrincipal);
+  }
+
+  /** Deregistering a migration's revision when it ends (no resource-level permission exists for it). */
+  grantDeregisterRevisions(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DeregisterTaskDefinition'], resourceArns: ['*'] });
   }
 
   private createVpc(): ec2.IVpc {

@@ -18,6 +18,9 @@ export const CompositionEnv = {
   STATE_MACHINE_ARN: 'SMIG_STATE_MACHINE_ARN',
   /** The copy tasks' cluster, ARN or name: the API's migration_cancel stops the running copy task there. */
   COPY_CLUSTER: 'SMIG_COPY_CLUSTER',
+  /** The copy task definition the per-migration revisions are made from, and its copy container's name. */
+  COPY_TASK_DEFINITION: 'SMIG_COPY_TASK_DEFINITION',
+  COPY_CONTAINER: 'SMIG_COPY_CONTAINER',
   /** The storage backends, JSON `{ "backends": [...] }` as parseLocalBackends reads it. */
   BACKENDS: 'SMIG_BACKENDS',
   /** The SHA-256 hex of the admin token, which X-Auth-Token is checked against (required by aws.ts in every function). */

@@ -379,7 +379,7 @@ export class MigrationWorkflow extends Construct {
    * One copy pass on Fargate, waited for (runTask.sync); its result is dropped, progress lives in the
    * migration record. `plan` is where the state holds the job (a CopyPlan): the live data's, or a snapshot's.
    */
-  private copyStep(name: StateName, pass: CopyPass, plan = '$.copy'): tasks.EcsRunTask {
+  private copyStep(name: StateName, pass: CopyPass, plan = '$.copy'): MigrationCopyTask {
     const environment: Readonly<Record<string, string>> = {
       [CopyTaskEnv.MIGRATION_ID]: sfn.JsonPath.stringAt('$.migration_id'),
       [CopyTaskEnv.SOURCE]: sfn.JsonPath.stringAt(`${plan}.source`),
@@ -388,7 +388,7 @@ export class MigrationWorkflow extends Construct {
       [CopyTaskEnv.VERIFY]: 'true',
       [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt(`${plan}.source_modes`),
     };
-    return new tasks.EcsRunTask(this, name, {
+    return new MigrationCopyTask(this, name, `${plan}.task_definition`, {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       cluster: this.props.copyCluster,
       taskDefinition: this.props.copyContainer.taskDefinition,
@@ -414,6 +414,26 @@ export class MigrationWorkflow extends Construct {
   private cleanedUpOnFailure<T extends sfn.TaskStateBase>(task: T): T {
     task.addCatch(this.cleanup, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
     return task;
+  }
+}
+
+/**
+ * An ECS copy pass whose task definition comes from the execution state: prepare destination registers
+ * a revision of the copy task definition per migration, with both instances' EFS volumes mounted. The
+ * workflow may run any revision of the copy task's family (granted in MigrationWorkflow).
+ */
+class MigrationCopyTask extends tasks.EcsRunTask {
+  private readonly taskDefinitionPath: string;
+
+  constructor(scope: Construct, id: string, taskDefinitionPath: string, props: tasks.EcsRunTaskProps) {
+    super(scope, id, props);
+    this.taskDefinitionPath = taskDefinitionPath;
+  }
+
+  protected override _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
+    const rendered = super._renderTask(topLevelQueryLanguage) as { Parameters: Record<string, unknown> };
+    const { TaskDefinition: _stackRevision, ...parameters } = rendered.Parameters;
+    return { ...rendered, Parameters: { ...parameters, 'TaskDefinition.$': this.taskDefinitionPath } };
   }
 }
 

@@ -50,6 +50,24 @@ export function acknowledgeStackFindings(stack: ShareMigrationStack): void {
     reason: 'The API creates one schedule per scheduled migration at run time: the ARN is limited to schedules of the stack\'s own schedule group.',
   });
 
+  // Per-migration copy task definitions (CopyTask.grantRegisterRevisions / grantDeregisterRevisions).
+  const familyToken = `arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${stack.copyTask.taskDefinition.family}:*`;
+  for (const step of ['prepare-destination', 'cutover', 'cleanup'] as const) {
+    const role = stack.lambdas.byStep[step].role!;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecs:DescribeTaskDefinition, RegisterTaskDefinition and DeregisterTaskDefinition have no resource-level permissions; a migration\'s copy task definition revision is registered at prepare and deregistered when it ends.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${familyToken}]`,
+      reason: 'Tagging the revision registered for a migration (only at its creation), whose revision number exists only at run time.',
+    });
+  }
+  Validations.of(stateMachineRole).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${familyToken}]`,
+    reason: 'The copy states run the revision of the copy task definition the migration registered (its number exists only at run time), only on the copy cluster.',
+  });
+
   // The copy task.
   Validations.of(stack.copyTask.cluster).acknowledge({
     id: 'AwsSolutions-ECS4',

@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, CfnParameter, Duration, Stack, Token, Validatio
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { parseEfsBackends } from '../../lambdas/drivers/efs/config.ts';
@@ -16,6 +17,7 @@ import { MigrationSchedules } from './migration-schedules.ts';
 import { MigrationTables } from './migration-tables.ts';
 import { MigrationWorkflow } from './migration-workflow.ts';
 import { acknowledgeStackFindings } from './nag-acknowledgments.ts';
+import { Step } from '../../lambdas/core/workflow.ts';
 import { OperationsKey } from './operations-key.ts';
 
 /** The CloudFormation stack name of share-migration. */
@@ -137,6 +139,22 @@ export class ShareMigrationStack extends Stack {
     });
     // The ARN built from the state machine's name, not the resource's: see MigrationWorkflow.stateMachineArn.
     this.lambdas.addEnvironment(CompositionEnv.STATE_MACHINE_ARN, this.workflow.stateMachineArn);
+    // Per-migration copy task definitions: every function builds the ECS adapter (lambdas/composition/aws.ts);
+    // prepare destination registers a migration's revision, cutover and cleanup deregister it, and the
+    // workflow runs whichever revision the execution names.
+    const copyTaskEnvironment = {
+      [CompositionEnv.COPY_TASK_DEFINITION]: this.copyTask.taskDefinition.taskDefinitionArn,
+      [CompositionEnv.COPY_CONTAINER]: COPY_CONTAINER_NAME,
+    };
+    for (const [name, value] of Object.entries(copyTaskEnvironment)) this.lambdas.addEnvironment(name, value);
+    this.copyTask.grantRegisterRevisions(this.lambdas.forStep(Step.PREPARE_DESTINATION));
+    for (const step of [Step.CUTOVER, Step.CLEANUP]) this.copyTask.grantDeregisterRevisions(this.lambdas.forStep(step));
+    iam.Grant.addToPrincipal({
+      grantee: this.workflow.stateMachine,
+      actions: ['ecs:RunTask'],
+      resourceArns: [this.copyTask.familyRevisionsArn()],
+      conditions: { ArnEquals: { 'ecs:cluster': this.copyTask.cluster.clusterArn } },
+    });
     // Scheduled migrations: EventBridge Scheduler starts the state machine; the API creates the schedules.
     this.schedules = new MigrationSchedules(this, 'Schedules', { stateMachineArn: this.workflow.stateMachineArn });
     this.api = new ManilaApi(this, 'Api', {
@@ -144,7 +162,7 @@ export class ShareMigrationStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       copyCluster: this.copyTask.cluster,
       adminTokenSha256,
-      environment: { [CompositionEnv.BACKENDS]: backends, ...this.schedules.environment, ...this.events.environment },
+      environment: { [CompositionEnv.BACKENDS]: backends, ...this.schedules.environment, ...this.events.environment, ...copyTaskEnvironment },
       tokensSecret: this.tokensSecretFromContext(),
       accessLogGroup: this.operationsKey.logGroup(this, 'ApiAccessLogs', logs.RetentionDays.ONE_YEAR),
       cloudWatchRole: this.node.tryGetContext(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE) === true ||

@@ -427,6 +427,8 @@ describe('Point 7: safe defaults', () => {
       'ecs:StopTask', 'ecs:DescribeTasks',
       // Pulling the copy image from the asset repository (the pull actions name the repository).
       'ecr:GetAuthorizationToken',
+      // Per-migration copy task definitions: none of these has resource-level permissions.
+      'ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition',
     ]);
 
     // Assess

@@ -138,7 +138,8 @@ describe('Construct: MigrationWorkflow', () => {
       Resource: 'arn:aws:states:::ecs:runTask.sync',
       Parameters: {
         Cluster: `arn:aws:ecs:local:000000000000:cluster/${logicalId(stack.copyTask.cluster)}`,
-        TaskDefinition: stack.copyTask.taskDefinition.family,
+        // The migration's own revision, registered by prepare destination with both instances mounted.
+        'TaskDefinition.$': '$.copy.task_definition',
         LaunchType: 'FARGATE',
         PlatformVersion: 'LATEST',
         NetworkConfiguration: {
@@ -190,6 +191,7 @@ describe('Construct: MigrationWorkflow', () => {
       ...state(StateName.BULK_COPY),
       Parameters: {
         ...(state(StateName.BULK_COPY).Parameters as object),
+        'TaskDefinition.$': '$.snapshot_replay.copy.task_definition',
         Overrides: {
           ContainerOverrides: [
             {
@@ -455,6 +457,8 @@ describe('Construct: ManilaApi', () => {
       SMIG_SCHEDULE_GROUP: 'ShareMigration-migrations',
       SMIG_SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [logicalId(stack.schedules.role), 'Arn'] },
       SMIG_SCHEDULE_DLQ_ARN: { 'Fn::GetAtt': [logicalId(stack.schedules.deadLetterQueue), 'Arn'] },
+      SMIG_COPY_TASK_DEFINITION: { Ref: logicalId(stack.copyTask.taskDefinition) },
+      SMIG_COPY_CONTAINER: 'copy',
       ...operationsEnvironment(),
     });
   });
@@ -546,6 +550,8 @@ describe('Construct: MigrationLambdas', () => {
       [STATE_MACHINE_ARN_ENV]: formattedStateMachineArn,
       SMIG_BACKENDS: '{"backends":[]}',
       SMIG_ADMIN_TOKEN_SHA256: { Ref: ADMIN_TOKEN_SHA256_PARAMETER },
+      SMIG_COPY_TASK_DEFINITION: { Ref: logicalId(stack.copyTask.taskDefinition) },
+      SMIG_COPY_CONTAINER: 'copy',
       ...operationsEnvironment(),
     });
   });
@@ -563,11 +569,41 @@ describe('Construct: MigrationLambdas', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.lambdas.forStep(step).role!) }],
       PolicyDocument: {
-        Statement: [xrayStatement, ownLogsStatement(stack.lambdas.forStep(step)), tables, putEventsStatement(), ...(step === Step.AWAIT_COMPLETION ? [taskResponse] : [])],
+        Statement: [
+          // Statements on "*" are merged: X-Ray's, and a copy task definition's register/deregister.
+          { ...xrayStatement, Action: [...copyTaskDefinitionStarActions(step), ...xrayStatement.Action] },
+          ownLogsStatement(stack.lambdas.forStep(step)), tables, putEventsStatement(),
+          ...(step === Step.AWAIT_COMPLETION ? [taskResponse] : []),
+          ...copyTaskDefinitionStatements(step),
+        ],
       },
     });
   });
 });
+
+/** The actions on "*" that registering (prepare destination) and deregistering (cutover, cleanup) a copy task definition take. */
+function copyTaskDefinitionStarActions(step: Step): string[] {
+  if (step === Step.PREPARE_DESTINATION) return ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'];
+  if (step === Step.CUTOVER || step === Step.CLEANUP) return ['ecs:DeregisterTaskDefinition'];
+  return [];
+}
+
+/** The rest of what registering a migration's copy task definition takes. */
+function copyTaskDefinitionStatements(step: Step): unknown[] {
+  const family = {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:task-definition/${stack.copyTask.taskDefinition.family}:*`]],
+  };
+  if (step === Step.PREPARE_DESTINATION) {
+    return [
+      { Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, Effect: 'Allow', Resource: family },
+      { Action: 'iam:PassRole', Effect: 'Allow', Resource: [
+        { 'Fn::GetAtt': [logicalId(stack.copyTask.taskDefinition.executionRole!), 'Arn'] },
+        { 'Fn::GetAtt': [logicalId(stack.copyTask.taskDefinition.taskRole), 'Arn'] },
+      ] },
+    ];
+  }
+  return [];
+}
 
 describe('Construct: CopyTask', () => {
   it('runs the copy container on Fargate, logging to CloudWatch, with the migrations table name', () => {

@@ -61,6 +61,8 @@ describe('npm start (local/main.ts)', () => {
     const first = startMain(dataDir, port);
     const firstMs = await waitForAnswer(`http://127.0.0.1:${port}/`, 60_000);
     console.info(`npm start answered after ${firstMs} ms (first start, empty data folder)`);
+    // The API answers as soon as it listens; the banner follows once resumed migrations and the ticker are going.
+    for (let i = 0; i < 100 && !/admin token:/.test(first.output()); i++) await new Promise((r) => setTimeout(r, 100));
     const token = /admin token:\s+(\S+)/.exec(first.output())?.[1];
     expect(token).toBeTruthy();
     expect((await stat(path.join(dataDir, 'admin-token'))).mode & 0o777).toBe(0o600);
@@ -79,6 +81,7 @@ describe('npm start (local/main.ts)', () => {
     console.info(`npm start answered after ${secondMs} ms (restart)`);
 
     // Assess
+    for (let i = 0; i < 100 && !second.output().includes(token!); i++) await new Promise((r) => setTimeout(r, 100));
     expect(second.output()).toContain(token!);
     const shown = await fetch(`http://127.0.0.1:${port}/v2/shares/${shareId}`, { headers: { 'X-Auth-Token': token!, 'X-OpenStack-Manila-API-Version': '2.72' } });
     expect(shown.status).toBe(200);

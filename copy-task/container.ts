@@ -89,7 +89,10 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
     const copy = deps.copy ?? copyTree;
     if (job.sourceModes && !deps.loadSourceModes) throw new CopyJobError(['SMIG_SOURCE_MODES is set but this build cannot read it'], job);
     const sourceModes = job.sourceModes && deps.loadSourceModes ? await deps.loadSourceModes(job.sourceModes) : undefined;
-    const run = copy(job.source, job.destination, { pass: job.pass, verify: job.verify, signal: controller.signal, onProgress, sourceModes });
+    const run = copy(job.source, job.destination, {
+      pass: job.pass, verify: job.verify, signal: controller.signal, onProgress, sourceModes,
+      ...(job.bytesPerSecond ? { bytesPerSecond: job.bytesPerSecond } : {}),
+    });
     const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);
     await relay.flush();
     await sink.finished({ pass: job.pass, files: summary.files, bytes: summary.bytes, seconds: summary.seconds, verified: summary.verified });

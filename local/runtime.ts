@@ -11,7 +11,7 @@ import { CatalogTableCollection } from '../lambdas/adapters/dynamodb/catalog-col
 import { composeDomain, type Composition } from '../lambdas/composition/domain.ts';
 import { STEP_HANDLER_FACTORIES } from '../lambdas/handlers/steps/index.ts';
 import { createLogger } from '../lambdas/handlers/logger.ts';
-import type { Step } from '../lambdas/core/workflow.ts';
+import { CopyTaskEnv, type Step } from '../lambdas/core/workflow.ts';
 import { LocalDriverRegistry, loadLocalBackends } from '../lambdas/drivers/local/index.ts';
 import { createApiHandler } from '../lambdas/api/handler.ts';
 import { resolveAdminToken } from './admin-token.ts';
@@ -38,6 +38,8 @@ export interface LocalRuntimeOptions {
   readonly backendsFile?: string;
   /** Where the copy task's JSON lines go. @default dropped (its progress reaches the migration record) */
   readonly copyTaskOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** A bandwidth limit on the copy task's reads from the source, bytes per second. @default SMIG_COPY_BYTES_PER_SECOND, else none */
+  readonly copyBytesPerSecond?: number;
   /** Resume migrations a previous run left unfinished. @default true */
   readonly resume?: boolean;
   /** How often the schedule ticker looks for due schedules. @default 1000 (SMIG_SCHEDULE_TICK_MS) */
@@ -83,6 +85,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+      ...copyLimitEnv(options.copyBytesPerSecond ?? process.env[CopyTaskEnv.BYTES_PER_SECOND]),
     },
   });
   let composition: Composition | undefined;
@@ -147,3 +150,9 @@ function tickFromEnv(): number | undefined {
   const value = Number(process.env['SMIG_SCHEDULE_TICK_MS']);
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }
+
+/** The copy task's bandwidth limit, passed on as the container would get it from its task definition. */
+function copyLimitEnv(limit: number | string | undefined): Record<string, string> {
+  return limit === undefined || limit === '' ? {} : { [CopyTaskEnv.BYTES_PER_SECOND]: String(limit) };
+}
+

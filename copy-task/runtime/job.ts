@@ -15,6 +15,8 @@ export interface CopyJob {
   readonly verify: boolean;
   /** SMIG_SOURCE_MODES: the driver's record of the source's real modes while it is read-only, if any. */
   readonly sourceModes?: string;
+  /** SMIG_COPY_BYTES_PER_SECOND: a bandwidth limit on reads from the source. */
+  readonly bytesPerSecond?: number;
 }
 
 /** The environment does not describe a job. Carries what could be read, so the failure can still be reported. */
@@ -60,6 +62,11 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
     problems.push(`${CopyTaskEnv.VERIFY} must be true or false, got '${verifyText}'`);
   }
 
+  const limitText = env[CopyTaskEnv.BYTES_PER_SECOND]?.trim() || undefined;
+  const bytesPerSecond = limitText === undefined ? undefined : Number(limitText);
+  if (bytesPerSecond !== undefined && !(Number.isInteger(bytesPerSecond) && bytesPerSecond > 0)) {
+    problems.push(`${CopyTaskEnv.BYTES_PER_SECOND} must be a whole number of bytes per second, got '${limitText}'`);
+  }
   const sourceModes = readPath(env[CopyTaskEnv.SOURCE_MODES]?.trim() || undefined, CopyTaskEnv.SOURCE_MODES, problems);
 
   const known = { migrationId: migrationId && MIGRATION_ID.test(migrationId) ? migrationId : undefined, pass };
@@ -67,6 +74,7 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
   return {
     migrationId: known.migrationId, source, destination, pass, verify: verifyText ? verifyText === 'true' : pass === 'final',
     ...(sourceModes ? { sourceModes } : {}),
+    ...(bytesPerSecond ? { bytesPerSecond } : {}),
   };
 }
 

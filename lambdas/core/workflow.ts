@@ -129,6 +129,8 @@ export const CopyTaskEnv = {
   PASS: 'SMIG_PASS',
   VERIFY: 'SMIG_VERIFY',
   SOURCE_MODES: 'SMIG_SOURCE_MODES',
+  /** A cap on reads from the source, bytes per second (deployment setting): spares users during the bulk copy. */
+  BYTES_PER_SECOND: 'SMIG_COPY_BYTES_PER_SECOND',
   MIGRATIONS_TABLE: 'SMIG_MIGRATIONS_TABLE',
 } as const;
 

@@ -6,21 +6,21 @@ import { copyRegularFile } from './copy-file.ts';
 import { copySpecial } from './copy-special.ts';
 import { copySymlink } from './copy-symlink.ts';
 import { JOURNAL_NAME, WriteBackJournal } from './durability.ts';
-import { CopyAbortedError, CopyFailedError, isAbort, VerificationError } from './errors.ts';
+import { CopyAbortedError, CopyFailedError, isAbort, throwIfAborted, VerificationError } from './errors.ts';
 import { RunLedger } from './ledger.ts';
 import { linkFile } from './link-file.ts';
 import { applyAttributes, isRunningAsRoot, verifyAttributes } from './metadata.ts';
-import { display, keyOf, parentOf, resolveUnder } from './paths.ts';
-import { planCopy, type CopyPlan, type HardLink } from './plan.ts';
+import { depthOf, display, keyOf, parentOf, resolveUnder } from './paths.ts';
+import { LinkRegistry, planCopy, type CopyPlan, type HardLink, type LinkIndex } from './plan.ts';
 import { createPlatform, type Platform } from './platform.ts';
-import { forEachConcurrent } from './pool.ts';
+import { forEachConcurrent, runQueue, Slots } from './pool.ts';
 import { ProgressTracker } from './progress.ts';
 import { removeTree } from './remove.ts';
 import type { Roots } from './roots.ts';
-import { failureOf, scanTree } from './scan.ts';
+import { failureOf, listFolder, readEntry, type ListOptions } from './scan.ts';
 import type { CopySettings } from './settings.ts';
 import { probeTimeGranularity } from './time-granularity.ts';
-import type { CopySummary, TreeEntry } from './types.ts';
+import type { CopyFailure, CopySummary, TreeEntry } from './types.ts';
 
 /** How a file's copy ended in this run, for the names linked to it. */
 type CopyOutcome = SourceState | 'failed';
@@ -31,10 +31,37 @@ const CHECKPOINT_MS = 30_000;
 const PROGRESS_POLL_MS = 200;
 /** How long a stopped run waits for the write-back that lets it remove its journal. */
 const STOP_WRITE_BACK_MS = 1000;
+/** Folders listed (and, while copying, worked on) at once; their files share the run's `concurrency`. */
+const FOLDERS_AT_ONCE = 4;
+
+/** A folder of the walk: its path, and whether the destination has it as a folder to list. */
+interface Folder {
+  readonly rel: Buffer;
+  readonly onDestination: boolean;
+}
+
+/** What the survey (the first walk) found: totals for progress, and whether there is anything to do. */
+interface Survey {
+  files: number;
+  bytes: number;
+  unchanged: number;
+  work: boolean;
+  readonly failures: CopyFailure[];
+  readonly links: LinkRegistry;
+}
 
 /**
- * One run of the engine over resolved roots: scanning → (comparing) → copying → linking → deleting
- * → folder attributes, sharing a ledger and a progress tracker.
+ * One run of the engine over resolved roots, in two walks of both trees, one folder at a time, so
+ * that memory holds a few folders and not the tree (only hard-link groups and the folders' own
+ * attributes grow with it):
+ *
+ * 1. scanning: every folder listed on both sides and planned, to count what is to be copied, to
+ *    gather hard-link groups, and to fail before anything is written if the source holds what
+ *    cannot be copied. A tree already in sync ends here.
+ * 2. copying: every folder listed again and planned with the whole tree's hard-link groups; what
+ *    stands in the way goes, missing folders are made, files are compared (checksum), copied and
+ *    fixed, links and special files made. Then hard links, then extras (deleting, only if nothing
+ *    failed), then folder attributes, deepest first.
  */
 export class CopyRun {
   readonly #settings: CopySettings;
@@ -46,9 +73,15 @@ export class CopyRun {
   readonly #started = performance.now();
   /** Keys of destination folders whose content this run changed: their times must be set again. */
   readonly #touched = new Set<string>();
-  /** How each file copied in this run ended (by key), for its further names. */
+  /** How each leader of a hard-link group copied in this run ended (by key), for its further names. */
   readonly #outcomes = new Map<string, CopyOutcome>();
+  /** Every source folder met while copying, for its attributes at the end; and those already right. */
+  readonly #folders: TreeEntry[] = [];
+  readonly #settled = new Set<string>();
+  readonly #hardLinks: HardLink[] = [];
+  readonly #extras: TreeEntry[] = [];
   #context!: IoContext;
+  #slots!: Slots;
   /** Bytes done by the addon's copies and the stop flag they look at (see IoContext.control). */
   readonly #control = new BigInt64Array(2);
   #controlDrained = 0n;
@@ -89,6 +122,7 @@ export class CopyRun {
     this.#touched.add(''); // the probe came and went in the root
     const fast = this.#platform.fast;
     this.#journal = fast ? await WriteBackJournal.open(this.#roots.destinationRoot, (path) => fast.syncfs(path)) : undefined;
+    this.#slots = new Slots(this.#settings.concurrency);
     this.#context = {
       ...this.#roots,
       isRoot: this.#isRoot,
@@ -102,21 +136,27 @@ export class CopyRun {
       control: Buffer.from(this.#control.buffer),
       syncEachFile: this.#journal === undefined,
     };
-    const plan = await this.#scan(timeGranularityNs);
-    const differing = await this.#compare(plan.compareFiles);
-    await this.#prepareFolders(plan, differing);
-    timers.push(setInterval(() => this.#drainProgress(), PROGRESS_POLL_MS).unref());
-    const journal = this.#journal;
-    if (journal) timers.push(setInterval(() => void journal.checkpoint(), CHECKPOINT_MS).unref());
-    await this.#copy(plan, differing);
-    this.#drainProgress();
-    await this.#link(plan.hardLinks);
-    // Extras go only once everything else is in place, and not at all if anything failed.
-    if (this.#ledger.failures.length === 0) await this.#remove('deleting', plan.extras);
-    // What the pass placed is on disk before the journal goes (and so before the folders' last times).
-    await this.#journal?.close();
-    await this.#finishFolders(plan);
-    if (fast) await fast.syncfs(this.#roots.destinationRoot);
+
+    const survey = await this.#survey(timeGranularityNs);
+    if (survey.failures.length > 0) throw new CopyFailedError(survey.failures, this.#ledger.summary(false, this.#seconds()));
+    this.#tracker.startPhase('copying', { files: survey.files, bytes: survey.bytes });
+    if (survey.work) {
+      await this.#journal?.begin();
+      timers.push(setInterval(() => this.#drainProgress(), PROGRESS_POLL_MS).unref());
+      const journal = this.#journal;
+      if (journal) timers.push(setInterval(() => void journal.checkpoint(), CHECKPOINT_MS).unref());
+      await this.#copy(timeGranularityNs, survey.links);
+      this.#drainProgress();
+      await this.#link();
+      // Extras go only once everything else is in place, and not at all if anything failed.
+      if (this.#ledger.failures.length === 0) await this.#remove('deleting', this.#extras);
+      // What the pass placed is on disk before the journal goes (and so before the folders' last times).
+      await this.#journal?.close();
+    } else {
+      this.#ledger.unchanged = survey.unchanged;
+    }
+    await this.#finishFolders();
+    if (fast && survey.work) await fast.syncfs(this.#roots.destinationRoot);
 
     const summary = this.#ledger.summary(this.#settings.verify, this.#seconds());
     if (this.#ledger.failures.length > 0) throw new CopyFailedError(this.#ledger.failures, summary);
@@ -124,58 +164,104 @@ export class CopyRun {
     return summary;
   }
 
-  /** Scans both trees and plans; fails before touching anything if the source holds what cannot be copied. */
-  async #scan(timeGranularityNs: bigint): Promise<CopyPlan> {
-    const readXattrs = (abs: Buffer) => this.#platform.readXattrs(abs);
+  // ---- the walk ----------------------------------------------------------------------------
+
+  #listOptions(side: 'source' | 'destination'): ListOptions {
     const fast = this.#platform.fast;
-    const listDir = fast ? (abs: Buffer) => fast.scanDir(abs, true) : undefined;
-    const options = { concurrency: this.#settings.concurrency, signal: this.#settings.signal, readXattrs, listDir };
-    const [source, destination] = await Promise.all([
-      scanTree(this.#roots.sourceRoot, {
-        ...options,
-        modeOf: this.#settings.sourceModes,
-        onEntry: (e) => (e.kind === 'file' ? this.#tracker.found(1, e.size) : undefined),
-      }),
-      scanTree(this.#roots.destinationRoot, { ...options, skip: (rel) => rel.equals(JOURNAL_NAME) }),
+    return {
+      readXattrs: (abs) => this.#platform.readXattrs(abs),
+      listDir: fast ? (abs) => fast.scanDir(abs, true) : undefined,
+      ...(side === 'source' ? { modeOf: this.#settings.sourceModes } : { skip: (rel: Buffer) => rel.equals(JOURNAL_NAME) }),
+    };
+  }
+
+  /**
+   * Walks both trees together, one folder at a time (FOLDERS_AT_ONCE at once): `visit` gets a
+   * folder's entries on both sides (sorted by name) and returns the subfolders to walk into.
+   * The roots come first, as the one "folder" holding both root entries.
+   */
+  async #walk(visit: (dir: Buffer, source: TreeEntry[], destination: TreeEntry[], failures: CopyFailure[]) => Promise<Folder[]>): Promise<void> {
+    const sourceOptions = this.#listOptions('source');
+    const destinationOptions = this.#listOptions('destination');
+    const here = Buffer.alloc(0);
+    const [sourceRoot, destinationRoot] = await Promise.all([
+      readEntry(this.#roots.sourceRoot, here, sourceOptions),
+      readEntry(this.#roots.destinationRoot, here, destinationOptions),
     ]);
-    const plan = planCopy(source.entries, destination.entries, {
+    const top = await visit(here, [sourceRoot], [destinationRoot], []);
+    await runQueue(top, FOLDERS_AT_ONCE, this.#settings.signal, async (folder, push) => {
+      const [source, destination] = await Promise.all([
+        listFolder(this.#roots.sourceRoot, folder.rel, sourceOptions),
+        folder.onDestination ? listFolder(this.#roots.destinationRoot, folder.rel, destinationOptions) : { entries: [], failures: [] },
+      ]);
+      for (const next of await visit(folder.rel, source.entries, destination.entries, [...source.failures, ...destination.failures])) push(next);
+    });
+  }
+
+  #planOptions(timeGranularityNs: bigint, links?: LinkIndex) {
+    return {
       mode: this.#settings.mode,
       compareOwner: this.#isRoot,
       timeGranularityNs,
       checksum: this.#settings.checksum,
       suspectSinceNs: this.#journal?.suspectSinceNs,
-      cannotCreate: (entry) => this.#platform.cannotMakeSpecial(entry.format ?? 0, this.#isRoot),
+      cannotCreate: (entry: TreeEntry) => this.#platform.cannotMakeSpecial(entry.format ?? 0, this.#isRoot),
+      ...(links ? { links } : {}),
+    };
+  }
+
+  /** Subfolders to walk into next: every source folder, listed on the destination when it is a folder there. */
+  static #subfolders(source: readonly TreeEntry[], destination: readonly TreeEntry[]): Folder[] {
+    const destinationFolders = new Set(destination.filter((e) => e.kind === 'dir').map((e) => keyOf(e.rel)));
+    return source.filter((e) => e.kind === 'dir').map((e) => ({ rel: e.rel, onDestination: destinationFolders.has(keyOf(e.rel)) }));
+  }
+
+  /** The first walk: counts, hard-link groups, and what cannot be copied, before anything is written. */
+  async #survey(timeGranularityNs: bigint): Promise<Survey> {
+    const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry() };
+    // Within one folder's plan, names of one file are recognised; across folders, the registry does it later.
+    await this.#walk(async (_dir, source, destination, failures) => {
+      survey.failures.push(...failures);
+      for (const entry of source) if (entry.kind === 'file') this.#tracker.found(1, entry.size);
+      survey.links.addFolder(source, destination);
+      const plan = planCopy(source, destination, this.#planOptions(timeGranularityNs));
+      survey.failures.push(...plan.unsupported);
+      survey.files += plan.copyFiles.length;
+      survey.bytes += plan.bytesToCopy;
+      survey.unchanged += plan.unchangedFiles;
+      survey.work ||= hasWork(plan, source);
+      return CopyRun.#subfolders(source, destination);
     });
-    const blocking = [...source.failures, ...destination.failures, ...plan.unsupported];
-    if (blocking.length > 0) throw new CopyFailedError(blocking, this.#ledger.summary(false, this.#seconds()));
-    this.#ledger.unchanged = plan.unchangedFiles;
-    return plan;
+    survey.links.seal();
+    // Further names of files are settled only against the whole tree's groups: the copying walk does that.
+    survey.work ||= survey.links.size > 0;
+    return survey;
   }
 
-  /** Checksum mode: hashes both sides of files whose size and mtime match; returns those whose content differs. */
-  async #compare(candidates: readonly TreeEntry[]): Promise<TreeEntry[]> {
-    if (candidates.length === 0) return [];
-    this.#tracker.startPhase('comparing', { files: candidates.length, bytes: candidates.reduce((sum, e) => sum + e.size, 0) });
-    const differing: TreeEntry[] = [];
-    await this.#each(candidates, (entry) =>
-      this.#attempt(entry.rel, 'cannot compare', async () => {
-        const options = { signal: this.#settings.signal, limiter: this.#context.limiter };
-        const [source, destination] = await Promise.all([
-          contentDigest(this.#platform, this.#source(entry.rel), { ...options, onBytes: (bytes) => this.#tracker.add(0, bytes) }),
-          contentDigest(this.#platform, this.#destination(entry.rel), { signal: this.#settings.signal }),
-        ]);
-        this.#tracker.add(1, 0);
-        if (source.digest !== destination.digest || source.size !== destination.size) differing.push(entry);
-      }),
-    );
-    this.#ledger.unchanged -= differing.length;
-    return differing;
+  /** The second walk: makes each folder's entries like the source's. */
+  async #copy(timeGranularityNs: bigint, links: LinkRegistry): Promise<void> {
+    await this.#walk(async (dir, source, destination, failures) => {
+      for (const failure of failures) this.#ledger.fail(failure);
+      const plan = planCopy(source, destination, this.#planOptions(timeGranularityNs, links));
+      for (const failure of plan.unsupported) this.#ledger.fail(failure);
+      this.#ledger.unchanged += plan.unchangedFiles;
+      for (const level of plan.finishDirs) this.#folders.push(...level);
+      for (const key of plan.settledDirs) this.#settled.add(key);
+      this.#hardLinks.push(...plan.hardLinks);
+      this.#extras.push(...plan.extras);
+      await this.#prepareFolders(plan);
+      await this.#copyEntries(plan);
+      const created = new Set(plan.createDirs.flat().map((e) => keyOf(e.rel)));
+      const replaced = new Set(plan.replace.map((e) => keyOf(e.rel)));
+      return CopyRun.#subfolders(source, destination).map((folder) => {
+        const key = keyOf(folder.rel);
+        return created.has(key) || replaced.has(key) ? { rel: folder.rel, onDestination: false } : folder;
+      });
+    });
   }
 
-  /** Clears what stands in the way, then creates missing folders, parents first (mode 0700 until finished). */
-  async #prepareFolders(plan: CopyPlan, differing: readonly TreeEntry[]): Promise<void> {
-    const bytes = plan.bytesToCopy + differing.reduce((sum, e) => sum + e.size, 0);
-    this.#tracker.startPhase('copying', { files: plan.copyFiles.length + differing.length, bytes });
+  /** Clears what stands in the way, then creates missing folders (mode 0700 until finished). */
+  async #prepareFolders(plan: CopyPlan): Promise<void> {
     await this.#remove('copying', [...plan.replace, ...plan.staleTemps]);
     if (!this.#isRoot) {
       await this.#each(plan.lockedDirs, (dir) =>
@@ -197,17 +283,17 @@ export class CopyRun {
     }
   }
 
-  /** File data, symbolic links, FIFOs and devices, and attribute fixes, through one pool. */
-  async #copy(plan: CopyPlan, differing: readonly TreeEntry[]): Promise<void> {
+  /** File data, symbolic links, FIFOs and devices, content compares and attribute fixes of one folder. */
+  async #copyEntries(plan: CopyPlan): Promise<void> {
     const copyFile = (entry: TreeEntry) => {
       const key = keyOf(entry.rel);
-      this.#outcomes.set(key, 'failed');
+      if (entry.linkKey !== undefined) this.#outcomes.set(key, 'failed');
       return this.#attempt(entry.rel, 'cannot copy', async () => {
         const result = await copyRegularFile(this.#context, entry, (bytes) => this.#tracker.add(0, bytes), this.#settings.stableSource);
         this.#drainProgress();
         this.#tracker.adjustTotal(result.progressed - entry.size);
         this.#tracker.add(1, 0);
-        this.#outcomes.set(key, result.state);
+        if (entry.linkKey !== undefined) this.#outcomes.set(key, result.state);
         if (!this.#ledger.noteSource(entry, result.state)) return;
         this.#ledger.files += 1;
         this.#ledger.bytes += result.bytes;
@@ -234,24 +320,57 @@ export class CopyRun {
         await verifyAttributes(this.#context, abs, entry, entry.kind === 'special' ? 'special' : 'file');
         this.#ledger.fixed += 1;
       });
+    const fixKeys = new Set(plan.fixFiles.map((entry) => keyOf(entry.rel)));
+    const compareKeys = new Set(plan.compareFiles.map((entry) => keyOf(entry.rel)));
+    // A file whose size and mtime match but not its content (checksum, or placed by a run that did
+    // not finish writing back) is copied again; one that matches still gets its attributes fixed.
+    const compare = async (entry: TreeEntry) => {
+      let differs = false;
+      await this.#attempt(entry.rel, 'cannot compare', async () => {
+        const options = { signal: this.#settings.signal, limiter: this.#context.limiter };
+        const [source, destination] = await Promise.all([
+          contentDigest(this.#platform, this.#source(entry.rel), options),
+          contentDigest(this.#platform, this.#destination(entry.rel), { signal: this.#settings.signal }),
+        ]);
+        differs = source.digest !== destination.digest || source.size !== destination.size;
+      });
+      if (differs) {
+        this.#ledger.unchanged -= 1;
+        this.#tracker.adjustTotal(entry.size);
+        await copyFile(entry);
+      } else if (fixKeys.has(keyOf(entry.rel))) {
+        await fix(entry);
+      }
+    };
 
-    const recopied = new Set(differing.map((entry) => keyOf(entry.rel)));
     const steps: (() => Promise<void>)[] = [
       ...plan.copyFiles.map((entry) => () => copyFile(entry)),
-      ...differing.map((entry) => () => copyFile(entry)),
+      ...plan.compareFiles.map((entry) => () => compare(entry)),
       ...plan.links.map((entry) => () => copyLink(entry)),
       ...plan.specials.map((entry) => () => copySpecialFile(entry)),
-      ...plan.fixFiles.filter((entry) => !recopied.has(keyOf(entry.rel))).map((entry) => () => fix(entry)),
+      ...plan.fixFiles.filter((entry) => !compareKeys.has(keyOf(entry.rel))).map((entry) => () => fix(entry)),
     ];
-    await this.#each(steps, (step) => step());
+    // Every step ends before the folder does (a stopped run leaves nothing in flight behind it).
+    const results = await Promise.allSettled(
+      steps.map((step) =>
+        this.#slots.run(async () => {
+          throwIfAborted(this.#settings.signal);
+          await step();
+        }),
+      ),
+    );
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Further names of files with several, once every file they name is in place. */
-  async #link(hardLinks: readonly HardLink[]): Promise<void> {
-    await this.#each(hardLinks, async (hardLink) => {
+  async #link(): Promise<void> {
+    await this.#each(this.#hardLinks, async (hardLink) => {
       const { entry, leader } = hardLink;
       const outcome = this.#outcomes.get(keyOf(leader.rel));
+      // The plan of one folder could not know whether the leader's copy is made again in this run.
       if (outcome === undefined && hardLink.linked) return; // the same file already, and its data was not copied again
+      if (hardLink.linked) this.#ledger.unchanged -= 1;
       if (outcome === 'failed') {
         this.#ledger.fail({ path: display(entry.rel), reason: `not linked: ${display(leader.rel)}, another name of the same file, could not be copied` });
         return;
@@ -283,12 +402,21 @@ export class CopyRun {
 
   /**
    * Owner, attributes, mode and times of folders, deepest first, once nothing more changes inside
-   * them: those this run created or changed, and those whose attributes differ.
+   * them: those this run created or changed, and those whose attributes differ. A run that found
+   * nothing to do has only the root to see to (the time probe came and went in it).
    */
-  async #finishFolders(plan: CopyPlan): Promise<void> {
-    for (const level of plan.finishDirs) {
-      const due = level.filter((dir) => this.#touched.has(keyOf(dir.rel)) || !plan.settledDirs.has(keyOf(dir.rel)));
-      await this.#each(due, (dir) =>
+  async #finishFolders(): Promise<void> {
+    const byDepth: TreeEntry[][] = [];
+    for (const dir of this.#folders) {
+      const key = keyOf(dir.rel);
+      if (!this.#touched.has(key) && this.#settled.has(key)) continue;
+      const depth = depthOf(dir.rel);
+      while (byDepth.length <= depth) byDepth.push([]);
+      byDepth[depth]?.push(dir);
+    }
+    if (this.#folders.length === 0) byDepth.push([await readEntry(this.#roots.sourceRoot, Buffer.alloc(0), this.#listOptions('source'))]);
+    for (const level of byDepth.reverse()) {
+      await this.#each(level, (dir) =>
         this.#attempt(dir.rel, 'cannot set folder attributes', async () => {
           const abs = this.#destination(dir.rel);
           await applyAttributes(this.#context, abs, dir);
@@ -338,4 +466,15 @@ export class CopyRun {
   #seconds(): number {
     return (performance.now() - this.#started) / 1000;
   }
+}
+
+/** Anything for the copying walk to do in this folder (beyond the folders below it). */
+function hasWork(plan: CopyPlan, source: readonly TreeEntry[]): boolean {
+  // The root is seen to in any case (the time probe just changed its mtime).
+  const dirs = source.filter((e) => e.kind === 'dir' && e.rel.length > 0);
+  return (
+    plan.replace.length + plan.staleTemps.length + plan.createDirs.length + plan.lockedDirs.length + plan.copyFiles.length +
+      plan.compareFiles.length + plan.fixFiles.length + plan.links.length + plan.specials.length + plan.hardLinks.length +
+      plan.extras.length > 0 || dirs.some((dir) => !plan.settledDirs.has(keyOf(dir.rel)))
+  );
 }

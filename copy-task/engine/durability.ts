@@ -36,6 +36,7 @@ export class WriteBackJournal {
   /** ctime (ns) from which destination entries are suspect; undefined when no earlier run was cut short. */
   readonly suspectSinceNs: bigint | undefined;
   #checkpoint: Promise<void> | undefined;
+  #begun = false;
   #closed = false;
 
   private constructor(root: Buffer, syncfs: (path: Buffer) => Promise<void>, suspectSinceNs: bigint | undefined) {
@@ -45,18 +46,21 @@ export class WriteBackJournal {
     this.suspectSinceNs = suspectSinceNs;
   }
 
-  /** Reads the journal an unfinished run left, or starts one (durably, before anything is placed). */
+  /** Reads the journal an unfinished run left, if any. */
   static async open(root: Buffer, syncfs: (path: Buffer) => Promise<void>): Promise<WriteBackJournal> {
     const path = Buffer.concat([root, Buffer.from('/'), JOURNAL_NAME]);
-    const left = await readSince(path);
-    const journal = new WriteBackJournal(root, syncfs, left);
-    if (left === undefined) {
-      await journal.#stamp(async (stamp) => {
-        await syncDirectory(root);
-        return stamp;
-      });
-    }
-    return journal;
+    return new WriteBackJournal(root, syncfs, await readSince(path));
+  }
+
+  /** Starts the journal (durably) before the run places anything; a run with nothing to do never does. */
+  async begin(): Promise<void> {
+    if (this.#begun) return;
+    this.#begun = true;
+    if (this.suspectSinceNs !== undefined) return; // the one left behind stays in force
+    await this.#stamp(async (stamp) => {
+      await syncDirectory(this.#root);
+      return stamp;
+    });
   }
 
   /**
@@ -64,7 +68,7 @@ export class WriteBackJournal {
    * Not while suspects of an earlier run are about: one whose content differed may not be copied yet.
    */
   checkpoint(): Promise<void> {
-    if (this.suspectSinceNs !== undefined) return Promise.resolve();
+    if (!this.#begun || this.suspectSinceNs !== undefined) return Promise.resolve();
     this.#checkpoint ??= this.#stamp(async (stamp) => {
       await this.#syncfs(this.#root);
       return stamp;
@@ -78,7 +82,7 @@ export class WriteBackJournal {
 
   /** Everything placed so far is written back, and the journal goes (once; later calls do nothing). */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closed || (!this.#begun && this.suspectSinceNs === undefined)) return;
     this.#closed = true;
     await this.#checkpoint;
     await this.#syncfs(this.#root);

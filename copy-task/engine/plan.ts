@@ -62,6 +62,20 @@ export interface PlanOptions {
   readonly suspectSinceNs?: bigint;
   /** Why a FIFO or device node cannot be created here. @default they all can */
   readonly cannotCreate?: (entry: TreeEntry) => string | undefined;
+  /**
+   * Which files are one file under several names, across the whole tree: for planning one folder
+   * at a time (a LinkRegistry the run filled in its survey). `linked` in the plan's hard links then
+   * assumes no leader elsewhere is copied by the run; the run corrects that. @default the groups
+   * found in `source` and `destination`
+   */
+  readonly links?: LinkIndex;
+}
+
+/** What a plan needs to know about hard links (see LinkGroups). */
+export interface LinkIndex {
+  leaderOf(entry: TreeEntry): TreeEntry | undefined;
+  linkedOnDestination(leader: TreeEntry, current: TreeEntry | undefined): boolean;
+  sharedWithOthers(entry: TreeEntry, current: TreeEntry | undefined): boolean;
 }
 
 /** `source` and `destination` are scans sorted by path (parents before children). */
@@ -69,7 +83,7 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
   const granularity = options.timeGranularityNs ?? MICROSECOND;
   const same = (a: bigint, b: bigint) => sameTime(a, b, granularity);
   const destinationByKey = new Map(destination.map((entry) => [keyOf(entry.rel), entry]));
-  const links = new LinkGroups(source, destination);
+  const links = options.links ?? new LinkGroups(source, destination);
   const sourceKeys = new Set<string>();
   const replace: TreeEntry[] = [];
   const createDirs: TreeEntry[] = [];
@@ -173,7 +187,7 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
  * Which source files are one file under several names, and whether the destination already has
  * them so. Temp names are left out: they are removed before anything is linked.
  */
-class LinkGroups {
+class LinkGroups implements LinkIndex {
   /** linkKey → the source paths of that file, in path order (the first is the leader). */
   readonly #sourceGroups = new Map<string, TreeEntry[]>();
   /** Keys of every source regular file, with its group's linkKey if it has several names. */
@@ -222,6 +236,77 @@ class LinkGroups {
       if (entry.linkKey === undefined || this.#sourceFiles.get(other) !== entry.linkKey) return true;
     }
     return false;
+  }
+}
+
+/**
+ * The hard-link groups of a whole tree, gathered folder by folder (`addFolder`, in any order) and
+ * then sealed: a LinkIndex for plans of one folder. Holds only files with several names (and what
+ * the source has at the destination's names of such files), so it grows with hard links, not with
+ * the tree.
+ */
+export class LinkRegistry implements LinkIndex {
+  readonly #sourceGroups = new Map<string, TreeEntry[]>();
+  /** Keys of source files that matter here (with several names, or at a destination name with several), and their linkKey. */
+  readonly #sourceFiles = new Map<string, string | undefined>();
+  readonly #destinationGroups = new Map<string, string[]>();
+  #sealed = false;
+
+  /** Adds one folder's entries, source and destination side (sorted by name). */
+  addFolder(source: readonly TreeEntry[], destination: readonly TreeEntry[]): void {
+    let sourceByKey: Map<string, TreeEntry> | undefined;
+    for (const entry of destination) {
+      if (entry.kind !== 'file' || entry.linkKey === undefined || isTempName(baseName(entry.rel))) continue;
+      const key = keyOf(entry.rel);
+      const group = this.#destinationGroups.get(entry.linkKey);
+      if (group) group.push(key);
+      else this.#destinationGroups.set(entry.linkKey, [key]);
+      sourceByKey ??= new Map(source.map((e) => [keyOf(e.rel), e]));
+      const there = sourceByKey.get(key);
+      if (there?.kind === 'file') this.#sourceFiles.set(key, there.linkKey);
+    }
+    for (const entry of source) {
+      if (entry.kind !== 'file' || entry.linkKey === undefined) continue;
+      this.#sourceFiles.set(keyOf(entry.rel), entry.linkKey);
+      const group = this.#sourceGroups.get(entry.linkKey);
+      if (group) group.push(entry);
+      else this.#sourceGroups.set(entry.linkKey, [entry]);
+    }
+  }
+
+  /** Orders each group by path: its first name is the leader, as in a plan of the whole tree. */
+  seal(): void {
+    for (const group of this.#sourceGroups.values()) group.sort((a, b) => Buffer.compare(a.rel, b.rel));
+    this.#sealed = true;
+  }
+
+  get size(): number {
+    return this.#sourceGroups.size + this.#destinationGroups.size;
+  }
+
+  leaderOf(entry: TreeEntry): TreeEntry | undefined {
+    this.#assertSealed();
+    const leader = entry.linkKey === undefined ? undefined : this.#sourceGroups.get(entry.linkKey)?.[0];
+    return leader === undefined || leader.rel.equals(entry.rel) ? undefined : leader;
+  }
+
+  linkedOnDestination(leader: TreeEntry, current: TreeEntry | undefined): boolean {
+    if (current?.linkKey === undefined) return false;
+    return this.#destinationGroups.get(current.linkKey)?.includes(keyOf(leader.rel)) ?? false;
+  }
+
+  sharedWithOthers(entry: TreeEntry, current: TreeEntry | undefined): boolean {
+    if (current?.linkKey === undefined) return false;
+    const self = keyOf(entry.rel);
+    for (const other of this.#destinationGroups.get(current.linkKey) ?? []) {
+      if (other === self || !this.#sourceFiles.has(other)) continue;
+      if (entry.linkKey === undefined || this.#sourceFiles.get(other) !== entry.linkKey) return true;
+    }
+    return false;
+  }
+
+  #assertSealed(): void {
+    if (!this.#sealed) throw new Error('LinkRegistry used before seal()');
   }
 }
 

@@ -60,3 +60,30 @@ export function forEachConcurrent<T>(
 ): Promise<void> {
   return runQueue(items, concurrency, signal, (item) => work(item));
 }
+
+/**
+ * At most `limit` tasks at once across every caller (the run's file operations, whatever folder
+ * they come from); the others wait their turn in order.
+ */
+export class Slots {
+  readonly #limit: number;
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next in line.
+    if (this.#active >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#active += 1;
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active -= 1;
+    }
+  }
+}

@@ -1,23 +1,11 @@
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
-import { runQueue } from './pool.ts';
 import { childOf, display, resolveUnder } from './paths.ts';
 import type { CopyFailure, EntryKind, TreeEntry, Xattrs } from './types.ts';
 import { withAclMode } from './xattrs.ts';
 
-export interface ScanResult {
-  /** Sorted by path bytes, so a folder comes before everything in it. */
-  readonly entries: TreeEntry[];
-  /** Folders that could not be listed, links or attributes that could not be read. */
-  readonly failures: CopyFailure[];
-}
-
-export interface ScanOptions {
-  readonly concurrency: number;
-  readonly signal?: AbortSignal;
-  /** Called for every entry found (progress). */
-  readonly onEntry?: (entry: TreeEntry) => void;
+export interface ListOptions {
   /** The mode to record for an entry, given what lstat saw (CopyOptions.sourceModes). */
   readonly modeOf?: (rel: Buffer, statMode: number) => number;
   /** Reads an entry's extended attributes (Platform.readXattrs); none are recorded without it. */
@@ -31,71 +19,66 @@ export interface ScanOptions {
   readonly skip?: (rel: Buffer) => boolean;
 }
 
-/** Walks a tree without following symbolic links (the root itself must be a real folder). */
-export async function scanTree(root: Buffer, options: ScanOptions): Promise<ScanResult> {
+export interface FolderListing {
+  /** The folder's entries (not the folder itself), sorted by name bytes. */
+  readonly entries: TreeEntry[];
+  /** The folder itself could not be listed, or some entries could not be read. */
+  readonly failures: CopyFailure[];
+}
+
+/** An entry as lstat sees it (never following a link), with its link target and attributes. */
+export async function readEntry(root: Buffer, rel: Buffer, options: ListOptions): Promise<TreeEntry> {
+  const abs = resolveUnder(root, rel);
+  const stats = await lstat(abs, { bigint: true });
+  const entry = toEntry(rel, stats);
+  const xattrs = options.readXattrs?.(abs);
+  const target = entry.kind === 'symlink' ? await readlink(abs, { encoding: 'buffer' }) : undefined;
+  return mapMode({ ...entry, ...(xattrs ? { xattrs } : {}), ...(target ? { target } : {}) }, options);
+}
+
+/** One folder's entries, never following links; entries removed since they were listed are left out. */
+export async function listFolder(root: Buffer, dir: Buffer, options: ListOptions): Promise<FolderListing> {
   const entries: TreeEntry[] = [];
   const failures: CopyFailure[] = [];
-  const read = async (rel: Buffer, abs: Buffer): Promise<TreeEntry> => {
-    const stats = await lstat(abs, { bigint: true });
-    const entry = toEntry(rel, stats);
-    const mode = options.modeOf && entry.kind !== 'symlink' ? options.modeOf(rel, entry.mode) : entry.mode;
-    const xattrs = options.readXattrs?.(abs);
-    const target = entry.kind === 'symlink' ? await readlink(abs, { encoding: 'buffer' }) : undefined;
-    return {
-      ...entry,
-      ...(mode !== entry.mode ? { mode } : {}),
-      ...(xattrs ? { xattrs: mode !== entry.mode ? withAclMode(xattrs, mode) : xattrs } : {}),
-      ...(target ? { target } : {}),
-    };
+  const add = (entry: TreeEntry) => {
+    if (!options.skip?.(entry.rel)) entries.push(mapMode(entry, options));
   };
-  const rootEntry = await read(Buffer.alloc(0), root);
-  entries.push(rootEntry);
-  options.onEntry?.(rootEntry);
-
-  const { listDir } = options;
-  await runQueue([rootEntry.rel], options.concurrency, options.signal, async (dir, push) => {
-    if (listDir) {
-      let listing: Buffer;
-      try {
-        listing = await listDir(resolveUnder(root, dir));
-      } catch (error) {
-        failures.push(failureOf(dir, error, 'cannot list folder'));
-        return;
-      }
-      parseListing(dir, listing, root, (entry) => {
-        if (options.skip?.(entry.rel)) return;
-        const mode = options.modeOf && entry.kind !== 'symlink' ? options.modeOf(entry.rel, entry.mode) : entry.mode;
-        const mapped = mode === entry.mode ? entry : { ...entry, mode, ...(entry.xattrs ? { xattrs: withAclMode(entry.xattrs, mode) } : {}) };
-        entries.push(mapped);
-        options.onEntry?.(mapped);
-        if (mapped.kind === 'dir') push(mapped.rel);
-      }, (failure) => failures.push(failure));
-      return;
-    }
-    let names: Buffer[];
+  if (options.listDir) {
+    let listing: Buffer;
     try {
-      names = await readdir(resolveUnder(root, dir), { encoding: 'buffer' });
+      listing = await options.listDir(resolveUnder(root, dir));
     } catch (error) {
-      failures.push(failureOf(dir, error, 'cannot list folder'));
-      return;
+      return { entries, failures: [failureOf(dir, error, 'cannot list folder')] };
     }
-    for (const name of names) {
-      const rel = childOf(dir, name);
-      if (options.skip?.(rel)) continue;
-      try {
-        const entry = await read(rel, resolveUnder(root, rel));
-        entries.push(entry);
-        options.onEntry?.(entry);
-        if (entry.kind === 'dir') push(rel);
-      } catch (error) {
-        if (codeOf(error) === 'ENOENT') continue; // removed since it was listed: it is not there to copy
-        failures.push(failureOf(rel, error, 'cannot read'));
-      }
+    parseListing(dir, listing, root, add, (failure) => failures.push(failure));
+    return { entries, failures };
+  }
+  let names: Buffer[];
+  try {
+    names = await readdir(resolveUnder(root, dir), { encoding: 'buffer' });
+  } catch (error) {
+    return { entries, failures: [failureOf(dir, error, 'cannot list folder')] };
+  }
+  names.sort(Buffer.compare);
+  for (const name of names) {
+    const rel = childOf(dir, name);
+    if (options.skip?.(rel)) continue;
+    try {
+      entries.push(await readEntry(root, rel, options));
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') continue; // removed since it was listed: it is not there to copy
+      failures.push(failureOf(rel, error, 'cannot read'));
     }
-  });
-
-  entries.sort((a, b) => Buffer.compare(a.rel, b.rel));
+  }
   return { entries, failures };
+}
+
+/** The mode the destination must get (ListOptions.modeOf), with the access ACL following it. */
+function mapMode(entry: TreeEntry, options: ListOptions): TreeEntry {
+  if (!options.modeOf || entry.kind === 'symlink') return entry;
+  const mode = options.modeOf(entry.rel, entry.mode);
+  if (mode === entry.mode) return entry;
+  return { ...entry, mode, ...(entry.xattrs ? { xattrs: withAclMode(entry.xattrs, mode) } : {}) };
 }
 
 const S_IFMT = 0o170000n;

@@ -66,8 +66,9 @@ export const NATIVE_LIMITATIONS: readonly string[] = [
   'FIFOs and device nodes cannot be created',
 ];
 
-const ADDON = fileURLToPath(new URL('./build/Release/smig_native.node', import.meta.url));
-const BUILD_ERROR = fileURLToPath(new URL('./build/build-error.txt', import.meta.url));
+// Relative to copy-task/native/ and to copy-task/dist/ alike (the compiled CLI, see cli/build.mjs).
+const ADDON = fileURLToPath(new URL('../native/build/Release/smig_native.node', import.meta.url));
+const BUILD_ERROR = fileURLToPath(new URL('../native/build/build-error.txt', import.meta.url));
 
 export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeStatus {
   if (env['SMIG_NATIVE'] === 'off') return { loaded: false, reason: 'turned off by SMIG_NATIVE=off' };

@@ -112,6 +112,8 @@ export class CopyTask extends Construct {
       essential: true,
       // The copy task checkpoints on SIGTERM; give it time before SIGKILL.
       stopTimeout: Duration.seconds(60),
+      // The copy writes only under the mounted exports (temp names beside the final ones): the image itself stays read-only.
+      readonlyRootFilesystem: true,
       environment: { [CopyTaskEnv.MIGRATIONS_TABLE]: migrations.tableName },
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: COPY_CONTAINER_NAME,

@@ -615,6 +615,7 @@ describe('Construct: CopyTask', () => {
         Match.objectLike({
           Name: 'copy',
           Essential: true,
+          ReadonlyRootFilesystem: true,
           Environment: [{ Name: 'SMIG_MIGRATIONS_TABLE', Value: { Ref: logicalId(stack.tables.table('migrations')) } }],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
         }),

@@ -79,11 +79,17 @@ interface CaseResult {
 const results: CaseResult[] = [];
 const notes: string[] = [];
 if (!hasRclone) notes.push('rclone is not installed (apt-get install rclone): its rows are missing');
-const trash = new Trash(join(base, 'trash'));
+const sharedTrash = new Trash(join(base, 'trash'));
+const trash = sharedTrash;
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
-/** Copies `source` with every tool, `runs` rounds, each into a fresh destination. */
-async function copyCase(id: string, title: string, source: string, tools: readonly Tool[]): Promise<void> {
+/**
+ * Copies `source` with every tool, `runs` rounds, each into a fresh destination. Trees of many files
+ * are deleted only once every case is done (deleting many files makes the next creations slow here);
+ * trees of large files between rounds (they would fill the disk otherwise).
+ */
+async function copyCase(id: string, title: string, source: string, tools: readonly Tool[], deleteEachRound = false): Promise<void> {
+  const trash = deleteEachRound ? new Trash(join(base, `trash-${id}`)) : sharedTrash;
   const seconds = new Map(tools.map((tool) => [tool.name, [] as number[]]));
   for (let round = 0; round < runs; round++) {
     for (const tool of rotate(tools, round)) {
@@ -95,7 +101,7 @@ async function copyCase(id: string, title: string, source: string, tools: readon
       log(`  ${id} round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
       trash.put(destination);
     }
-    trash.empty();
+    if (deleteEachRound) trash.empty();
   }
   record(id, title, tools, seconds);
 }
@@ -108,7 +114,7 @@ async function noopCase(source: string, tools: readonly Tool[]): Promise<void> {
     trash.put(destinationOf(tool));
     await timed(tool.command(source, destinationOf(tool)));
   }
-  trash.empty();
+  flush();
   for (const tool of tools) await timed(tool.command(source, destinationOf(tool))); // settle: atimes, caches
   for (let round = 0; round < runs; round++) {
     for (const tool of rotate(tools, round)) {
@@ -118,7 +124,6 @@ async function noopCase(source: string, tools: readonly Tool[]): Promise<void> {
     }
   }
   for (const tool of tools) trash.put(destinationOf(tool));
-  trash.empty();
   record('noop', `no-op incremental pass, ${shapes.small.files.toLocaleString('en')} files in sync`, tools, seconds);
 }
 
@@ -169,7 +174,6 @@ async function memoryCase(): Promise<void> {
       log(`  memory ${tree.files} files: ${run.maxRssKiB} KiB, ${run.seconds.toFixed(2)} s`);
       trash.put(destination);
     }
-    trash.empty();
   }
   for (const tree of trees) {
     const list = rss.get(tree.files) ?? [];
@@ -187,11 +191,6 @@ if (only.has('small') || only.has('noop')) {
 if (only.has('small')) {
   await copyCase('small', `small files: ${shapes.small.files.toLocaleString('en')} of 1–16 KiB in ${shapes.small.folders.toLocaleString('en')} folders`, smallRoot, [SMIG, SMIG_VERIFY, CP, ...others(RSYNC)]);
 }
-if (only.has('large')) {
-  const largeRoot = join(base, quick ? 'large-quick' : 'large');
-  if (buildLargeTree(largeRoot, shapes.large)) log(`  built ${largeRoot}`);
-  await copyCase('large', `large files: ${shapes.large.files} of ${shapes.large.bytes / 1024 / 1024} MiB, random`, largeRoot, [SMIG, SMIG_VERIFY, CP, ...others(RSYNC)]);
-}
 if (only.has('noop')) await noopCase(smallRoot, [SMIG, ...others(RSYNC)]);
 if (only.has('mixed')) {
   const mixedRoot = join(base, quick ? 'mixed-quick' : 'mixed');
@@ -200,7 +199,15 @@ if (only.has('mixed')) {
 }
 if (only.has('startup')) await startupCase();
 if (only.has('memory')) await memoryCase();
+// Last: its rounds delete what they made, which would slow the creation of many files after it.
+if (only.has('large')) {
+  const largeRoot = join(base, quick ? 'large-quick' : 'large');
+  if (buildLargeTree(largeRoot, shapes.large)) log(`  built ${largeRoot}`);
+  await copyCase('large', `large files: ${shapes.large.files} of ${shapes.large.bytes / 1024 / 1024} MiB, random`, largeRoot, [SMIG, SMIG_VERIFY, CP, ...others(RSYNC)], true);
+}
 load.after = loadavg();
+log('  deleting the copies');
+trash.empty();
 
 // ---- report ----------------------------------------------------------------------------------
 

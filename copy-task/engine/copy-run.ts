@@ -17,7 +17,8 @@ import { forEachConcurrent, runQueue, Slots } from './pool.ts';
 import { ProgressTracker } from './progress.ts';
 import { removeTree } from './remove.ts';
 import type { Roots } from './roots.ts';
-import { failureOf, listFolder, readEntry, type ListOptions } from './scan.ts';
+import { PAIR_COMPARE_OWNER } from '../native/index.ts';
+import { failureOf, listFolder, listFolderPair, readEntry, type FolderListing, type ListOptions, type SameFiles } from './scan.ts';
 import type { CopySettings } from './settings.ts';
 import { probeTimeGranularity } from './time-granularity.ts';
 import type { CopyFailure, CopySummary, TreeEntry } from './types.ts';
@@ -180,7 +181,10 @@ export class CopyRun {
    * folder's entries on both sides (sorted by name) and returns the subfolders to walk into.
    * The roots come first, as the one "folder" holding both root entries.
    */
-  async #walk(visit: (dir: Buffer, source: TreeEntry[], destination: TreeEntry[], failures: CopyFailure[]) => Promise<Folder[]>): Promise<void> {
+  async #walk(
+    timeGranularityNs: bigint,
+    visit: (dir: Buffer, source: TreeEntry[], destination: TreeEntry[], failures: CopyFailure[], same: SameFiles) => Promise<Folder[]>,
+  ): Promise<void> {
     const sourceOptions = this.#listOptions('source');
     const destinationOptions = this.#listOptions('destination');
     const here = Buffer.alloc(0);
@@ -188,14 +192,37 @@ export class CopyRun {
       readEntry(this.#roots.sourceRoot, here, sourceOptions),
       readEntry(this.#roots.destinationRoot, here, destinationOptions),
     ]);
-    const top = await visit(here, [sourceRoot], [destinationRoot], []);
+    const top = await visit(here, [sourceRoot], [destinationRoot], [], { files: 0, bytes: 0 });
+    const pair = this.#pairLister(timeGranularityNs);
+    const roots = { source: this.#roots.sourceRoot, destination: this.#roots.destinationRoot };
+    const options = { source: sourceOptions, destination: destinationOptions };
     await runQueue(top, FOLDERS_AT_ONCE, this.#settings.signal, async (folder, push) => {
-      const [source, destination] = await Promise.all([
-        listFolder(this.#roots.sourceRoot, folder.rel, sourceOptions),
-        folder.onDestination ? listFolder(this.#roots.destinationRoot, folder.rel, destinationOptions) : { entries: [], failures: [] },
-      ]);
-      for (const next of await visit(folder.rel, source.entries, destination.entries, [...source.failures, ...destination.failures])) push(next);
+      let source: FolderListing;
+      let destination: FolderListing;
+      let same: SameFiles = { files: 0, bytes: 0 };
+      if (pair && folder.onDestination) {
+        ({ source, destination, same } = await listFolderPair(roots, folder.rel, options, pair));
+      } else {
+        [source, destination] = await Promise.all([
+          listFolder(this.#roots.sourceRoot, folder.rel, sourceOptions),
+          folder.onDestination ? listFolder(this.#roots.destinationRoot, folder.rel, destinationOptions) : { entries: [], failures: [] },
+        ]);
+      }
+      const failures = [...source.failures, ...destination.failures];
+      for (const next of await visit(folder.rel, source.entries, destination.entries, failures, same)) push(next);
     });
+  }
+
+  /**
+   * Both sides of a folder listed together by the addon, which leaves out files equal on both; not
+   * when their content is to be compared anyway (checksum, or an earlier run that did not finish
+   * writing back), nor when the source's modes are mapped (the addon compares what lstat shows).
+   */
+  #pairLister(timeGranularityNs: bigint) {
+    const fast = this.#platform.fast;
+    if (!fast || this.#settings.checksum || this.#settings.sourceModes || this.#journal?.suspectSinceNs !== undefined) return undefined;
+    const flags = this.#isRoot ? PAIR_COMPARE_OWNER : 0;
+    return (source: Buffer, destination: Buffer) => fast.scanPair(source, destination, Number(timeGranularityNs), flags);
   }
 
   #planOptions(timeGranularityNs: bigint, links?: LinkIndex) {
@@ -220,8 +247,10 @@ export class CopyRun {
   async #survey(timeGranularityNs: bigint): Promise<Survey> {
     const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry() };
     // Within one folder's plan, names of one file are recognised; across folders, the registry does it later.
-    await this.#walk(async (_dir, source, destination, failures) => {
+    await this.#walk(timeGranularityNs, async (_dir, source, destination, failures, same) => {
       survey.failures.push(...failures);
+      survey.unchanged += same.files;
+      if (same.files > 0) this.#tracker.found(same.files, same.bytes);
       for (const entry of source) if (entry.kind === 'file') this.#tracker.found(1, entry.size);
       survey.links.addFolder(source, destination);
       const plan = planCopy(source, destination, this.#planOptions(timeGranularityNs));
@@ -240,11 +269,11 @@ export class CopyRun {
 
   /** The second walk: makes each folder's entries like the source's. */
   async #copy(timeGranularityNs: bigint, links: LinkRegistry): Promise<void> {
-    await this.#walk(async (dir, source, destination, failures) => {
+    await this.#walk(timeGranularityNs, async (_dir, source, destination, failures, same) => {
       for (const failure of failures) this.#ledger.fail(failure);
       const plan = planCopy(source, destination, this.#planOptions(timeGranularityNs, links));
       for (const failure of plan.unsupported) this.#ledger.fail(failure);
-      this.#ledger.unchanged += plan.unchangedFiles;
+      this.#ledger.unchanged += plan.unchangedFiles + same.files;
       for (const level of plan.finishDirs) this.#folders.push(...level);
       for (const key of plan.settledDirs) this.#settled.add(key);
       this.#hardLinks.push(...plan.hardLinks);

@@ -73,6 +73,45 @@ export async function listFolder(root: Buffer, dir: Buffer, options: ListOptions
   return { entries, failures };
 }
 
+/** Files found equal on both sides by a paired listing, and so left out of it. */
+export interface SameFiles {
+  files: number;
+  bytes: number;
+}
+
+/**
+ * A folder listed on both sides at once by the addon (scanPair), which leaves out the regular files
+ * with one name whose size, times, mode, owner and xattrs are the same on both (counted in `same`):
+ * in a tree in sync, that is nearly everything, and nothing is built for it.
+ */
+export async function listFolderPair(
+  roots: { readonly source: Buffer; readonly destination: Buffer },
+  dir: Buffer,
+  options: { readonly source: ListOptions; readonly destination: ListOptions },
+  scanPair: (source: Buffer, destination: Buffer) => Promise<[Buffer | Error, Buffer | Error]>,
+): Promise<{ source: FolderListing; destination: FolderListing; same: SameFiles }> {
+  const same: SameFiles = { files: 0, bytes: 0 };
+  const [sourceListing, destinationListing] = await scanPair(resolveUnder(roots.source, dir), resolveUnder(roots.destination, dir));
+  const side = (root: Buffer, listing: Buffer | Error, sideOptions: ListOptions, onSame?: (size: number) => void): FolderListing => {
+    if (listing instanceof Error) return { entries: [], failures: [failureOf(dir, listing, 'cannot list folder')] };
+    const entries: TreeEntry[] = [];
+    const failures: CopyFailure[] = [];
+    const add = (entry: TreeEntry) => {
+      if (!sideOptions.skip?.(entry.rel)) entries.push(mapMode(entry, sideOptions));
+    };
+    parseListing(dir, listing, root, add, (failure) => failures.push(failure), onSame);
+    return { entries, failures };
+  };
+  return {
+    source: side(roots.source, sourceListing, options.source, (size) => {
+      same.files += 1;
+      same.bytes += size;
+    }),
+    destination: side(roots.destination, destinationListing, options.destination),
+    same,
+  };
+}
+
 /** The mode the destination must get (ListOptions.modeOf), with the access ACL following it. */
 function mapMode(entry: TreeEntry, options: ListOptions): TreeEntry {
   if (!options.modeOf || entry.kind === 'symlink') return entry;
@@ -85,14 +124,29 @@ const S_IFMT = 0o170000n;
 const S_IFMT_NUMBER = 0o170000;
 const HEADER = 92;
 const WHAT_FAILED = ['', 'lstat', 'readlink', 'llistxattr'] as const;
+const RECORD_SAME = 1 << 16;
 
 /**
  * Reads the addon's packed listing of the folder `dir` (see src/smig_async.c, scanDir): one record
  * per entry, in name-byte order, each turned into a TreeEntry (or a failure when it could not be read).
  */
-export function parseListing(dir: Buffer, listing: Buffer, root: Buffer, onEntry: (entry: TreeEntry) => void, onFailure: (failure: CopyFailure) => void): void {
+export function parseListing(
+  dir: Buffer,
+  listing: Buffer,
+  root: Buffer,
+  onEntry: (entry: TreeEntry) => void,
+  onFailure: (failure: CopyFailure) => void,
+  onSame?: (size: number) => void,
+): void {
   for (let at = 0; at + HEADER <= listing.length; ) {
     const length = listing.readUInt32LE(at);
+    const flags = listing.readUInt32LE(at + 24);
+    if ((flags & RECORD_SAME) !== 0) {
+      // A file equal on both sides (scanPair): counted, not built.
+      onSame?.(Number(listing.readBigUInt64LE(at + 32)));
+      at += length;
+      continue;
+    }
     const nameLength = listing.readUInt16LE(at + 88);
     const targetLength = listing.readUInt16LE(at + 90);
     const xattrLength = listing.readUInt32LE(at + 28);
@@ -100,7 +154,7 @@ export function parseListing(dir: Buffer, listing: Buffer, root: Buffer, onEntry
     const rel = childOf(dir, listing.subarray(nameStart, nameStart + nameLength));
     const errno = listing.readInt32LE(at + 20);
     if (errno !== 0) {
-      const what = WHAT_FAILED[listing.readUInt32LE(at + 24)] ?? 'lstat';
+      const what = WHAT_FAILED[flags & 0xffff] ?? 'lstat';
       const code = getSystemErrorName(-errno);
       const reason = `cannot read: ${code}: ${getSystemErrorMessage(-errno)}, ${what} '${resolveUnder(root, rel).toString()}'`;
       onFailure({ path: display(rel), reason, code });

@@ -35,9 +35,18 @@ export interface NativeFs {
   hashFile(path: Buffer): Promise<{ digest: string; size: number }>;
   /** One folder's entries, lstat'ed, with link targets and (when asked) xattrs, packed (see scan.ts). */
   scanDir(path: Buffer, withXattrs: boolean): Promise<Buffer>;
+  /**
+   * Both sides of one folder (xattrs included); regular files with one name whose size, times (at
+   * `granularityNs`), mode, owner (flag PAIR_COMPARE_OWNER) and xattrs are equal are marked as such.
+   * A side that cannot be listed comes back as its Error.
+   */
+  scanPair(source: Buffer, destination: Buffer, granularityNs: number, flags: number): Promise<[Buffer | Error, Buffer | Error]>;
   /** syncfs(2): writes back the file system holding `path`. */
   syncfs(path: Buffer): Promise<void>;
 }
+
+/** scanPair flags. */
+export const PAIR_COMPARE_OWNER = 1;
 
 /** copyFile flags. */
 export const COPY_VERIFY = 1;

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -41,6 +42,8 @@
 #define NS_PER_S 1000000000LL
 #define CHUNK (1024 * 1024)
 #define RANGE_CHUNK (8 * 1024 * 1024)
+/* Written data is handed to the disk every this many bytes (see start_write_back). */
+#define WRITE_BACK_CHUNK (8 * 1024 * 1024)
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
@@ -117,6 +120,25 @@ static int open_for_reading(const char *path) {
 
 /* ---- extended attributes ------------------------------------------------------------------- */
 
+#ifndef SYS_listxattrat
+#define SYS_listxattrat 465 /* Linux 6.13 */
+#endif
+
+static int listxattrat_missing;
+
+/*
+ * The attribute names of `name` in the folder `dir`, never followed: listxattrat(2) where the kernel
+ * has it (no walk of the whole path for every entry), llistxattr on the full path otherwise.
+ */
+static ssize_t list_names_at(int dir, const char *name, const char *full, char *list, size_t size) {
+  if (dir >= 0 && !__atomic_load_n(&listxattrat_missing, __ATOMIC_RELAXED)) {
+    ssize_t got = syscall(SYS_listxattrat, dir, name, AT_SYMLINK_NOFOLLOW, list, size);
+    if (got >= 0 || errno != ENOSYS) return got;
+    __atomic_store_n(&listxattrat_missing, 1, __ATOMIC_RELAXED);
+  }
+  return llistxattr(full, list, size);
+}
+
 typedef struct {
   size_t count;
   char **names;
@@ -139,12 +161,12 @@ static void xattr_free(xattr_set *set) {
  * Every attribute of an open file (fd >= 0) or of a path, never followed (fd < 0), sorted by name.
  * Returns 0 or an errno; *syscall names the call that failed. No support for them counts as none.
  */
-static int xattr_read(int fd, const char *path, xattr_set *out, const char **syscall) {
+static int xattr_read_at(int fd, int dir, const char *name_in_dir, const char *path, xattr_set *out, const char **syscall) {
   memset(out, 0, sizeof *out);
   char *names = NULL;
   ssize_t length;
   for (;;) {
-    length = fd >= 0 ? flistxattr(fd, NULL, 0) : llistxattr(path, NULL, 0);
+    length = fd >= 0 ? flistxattr(fd, NULL, 0) : list_names_at(dir, name_in_dir, path, NULL, 0);
     if (length < 0) {
       if (errno == ENOTSUP) return 0;
       *syscall = "llistxattr";
@@ -154,7 +176,7 @@ static int xattr_read(int fd, const char *path, xattr_set *out, const char **sys
     free(names);
     names = malloc((size_t)length);
     if (names == NULL) return ENOMEM;
-    ssize_t got = fd >= 0 ? flistxattr(fd, names, (size_t)length) : llistxattr(path, names, (size_t)length);
+    ssize_t got = fd >= 0 ? flistxattr(fd, names, (size_t)length) : list_names_at(dir, name_in_dir, path, names, (size_t)length);
     if (got >= 0) {
       length = got;
       break;
@@ -232,6 +254,10 @@ static int xattr_read(int fd, const char *path, xattr_set *out, const char **sys
   return 0;
 }
 
+static int xattr_read(int fd, const char *path, xattr_set *out, const char **syscall) {
+  return xattr_read_at(fd, -1, NULL, path, out, syscall);
+}
+
 static bool xattr_equal(const xattr_set *a, const xattr_set *b) {
   if (a->count != b->count) return false;
   for (size_t i = 0; i < a->count; i++) {
@@ -307,6 +333,15 @@ static int write_all(int fd, const unsigned char *data, size_t length, int64_t a
 }
 
 /*
+ * Starts writing [from, to) of a file to disk without waiting (sync_file_range WRITE): the run's
+ * syncfs at the end of a pass (durability.ts) then waits only for the tail, and the disk works
+ * while the next data is copied instead of after it. Best effort: errors show at the syncfs.
+ */
+static void start_write_back(int fd, int64_t from, int64_t to) {
+  if (to > from) sync_file_range(fd, (off64_t)from, (off64_t)(to - from), SYNC_FILE_RANGE_WRITE);
+}
+
+/*
  * Copies the first `size` bytes of `in` to `out`: only data ranges (holes stay holes), then the length
  * is set (keeping a trailing hole). Hashes as it goes when `hash` is given (holes as zeros); otherwise
  * lets the kernel copy (copy_file_range), falling back to read+write where it cannot. *complete is
@@ -318,7 +353,7 @@ static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t 
   bool kernel_copy = hash == NULL;
   unsigned char *buffer = thread_buffer();
   if (buffer == NULL) return job_fail(job, ENOMEM, "malloc", NULL);
-  int64_t position = 0, data_end = 0;
+  int64_t position = 0, data_end = 0, handed = 0;
   while (position < size) {
     int64_t start = position, end = size;
     if (!dense) {
@@ -371,6 +406,10 @@ static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t 
       position += n;
       data_end = position;
       job_progress(job, n);
+      if (position - handed >= WRITE_BACK_CHUNK) {
+        start_write_back(out, handed, position);
+        handed = position;
+      }
     }
   }
   if (size > position) {
@@ -378,6 +417,7 @@ static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t 
     job_progress(job, size - position);
   }
   if (data_end < size && ftruncate(out, (off_t)size) != 0) return job_fail(job, errno, "ftruncate", job->temp);
+  start_write_back(out, handed, data_end);
   return 0;
 }
 
@@ -808,21 +848,20 @@ static void put_u16(unsigned char *at, uint16_t v) { memcpy(at, &v, 2); }
 static void put_u32(unsigned char *at, uint32_t v) { memcpy(at, &v, 4); }
 static void put_u64(unsigned char *at, uint64_t v) { memcpy(at, &v, 8); }
 
+/* One folder's listing: what scan_folder fills in. */
 typedef struct {
-  napi_async_work work;
-  napi_deferred deferred;
   char *path;
   bool with_xattrs;
   int err;
   const char *syscall;
   bytes out;
-} scan_job;
+} folder_scan;
 
 static int compare_strings(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void scan_entry(scan_job *job, int dir, const char *name, char *full, size_t base_length) {
+static void scan_entry(folder_scan *job, int dir, const char *name, char *full, size_t base_length) {
   struct stat st;
   int err = 0;
   uint32_t what = 0;
@@ -849,7 +888,7 @@ static void scan_entry(scan_job *job, int dir, const char *name, char *full, siz
     size_t name_length = strlen(name);
     memcpy(full + base_length, name, name_length + 1);
     const char *syscall = NULL;
-    int xerr = xattr_read(-1, full, &xattrs, &syscall);
+    int xerr = xattr_read_at(-1, dir, name, full, &xattrs, &syscall);
     if (xerr == ENOENT) return;
     if (xerr) {
       err = xerr;
@@ -904,9 +943,7 @@ static void scan_entry(scan_job *job, int dir, const char *name, char *full, siz
   xattr_free(&xattrs);
 }
 
-static void scan_execute(napi_env env, void *data) {
-  (void)env;
-  scan_job *job = data;
+static void scan_folder(folder_scan *job) {
   int dir = open(job->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir < 0) {
     job->err = errno;
@@ -964,32 +1001,131 @@ static void scan_execute(napi_env env, void *data) {
   closedir(stream);
 }
 
+/*
+ * Pairs: with a destination folder to compare against, regular files with one name on both sides
+ * whose size, times (at the granularity), mode, owner (when compared) and xattrs are the same are
+ * marked SAME in both listings (bit 16 of the "what failed" field): the engine counts them as
+ * unchanged without building anything for them, which is most of a pass over a tree in sync.
+ */
+#define RECORD_SAME (1u << 16)
+enum { PAIR_COMPARE_OWNER = 1 };
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  folder_scan side[2];
+  bool pair;
+  int64_t granularity;
+  int flags;
+} scan_job;
+
+static uint32_t get_u32(const unsigned char *at) { uint32_t v; memcpy(&v, at, 4); return v; }
+static uint16_t get_u16(const unsigned char *at) { uint16_t v; memcpy(&v, at, 2); return v; }
+static int64_t get_i64(const unsigned char *at) { int64_t v; memcpy(&v, at, 8); return v; }
+
+static bool same_ns(int64_t a, int64_t b, int64_t granularity) {
+  if (granularity <= 1) return a == b;
+  return a / granularity - (a % granularity < 0 ? 1 : 0) == b / granularity - (b % granularity < 0 ? 1 : 0);
+}
+
+static bool same_file_record(const unsigned char *a, const unsigned char *b, int64_t granularity, int flags) {
+  uint32_t mode = get_u32(a + 4);
+  if (!S_ISREG(mode) || mode != get_u32(b + 4)) return false;
+  if (get_u32(a + 20) != 0 || get_u32(b + 20) != 0) return false;
+  if (get_u32(a + 16) != 1 || get_u32(b + 16) != 1) return false;
+  if ((flags & PAIR_COMPARE_OWNER) && (get_u32(a + 8) != get_u32(b + 8) || get_u32(a + 12) != get_u32(b + 12))) return false;
+  if (memcmp(a + 32, b + 32, 8) != 0) return false; /* size */
+  if (!same_ns(get_i64(a + 72), get_i64(b + 72), granularity) || !same_ns(get_i64(a + 64), get_i64(b + 64), granularity)) return false;
+  uint32_t xattrs = get_u32(a + 28);
+  if (xattrs != get_u32(b + 28)) return false;
+  size_t at = RECORD_HEADER + get_u16(a + 88) + get_u16(a + 90);
+  size_t bt = RECORD_HEADER + get_u16(b + 88) + get_u16(b + 90);
+  return memcmp(a + at, b + bt, xattrs) == 0;
+}
+
+static int compare_record_names(const unsigned char *a, const unsigned char *b) {
+  size_t la = get_u16(a + 88), lb = get_u16(b + 88);
+  int order = memcmp(a + RECORD_HEADER, b + RECORD_HEADER, la < lb ? la : lb);
+  if (order != 0) return order;
+  return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+static void mark_same(scan_job *job) {
+  bytes *a = &job->side[0].out, *b = &job->side[1].out;
+  size_t i = 0, j = 0;
+  while (i < a->length && j < b->length) {
+    unsigned char *ra = a->data + i, *rb = b->data + j;
+    int order = compare_record_names(ra, rb);
+    if (order == 0 && same_file_record(ra, rb, job->granularity, job->flags)) {
+      put_u32(ra + 24, get_u32(ra + 24) | RECORD_SAME);
+      put_u32(rb + 24, get_u32(rb + 24) | RECORD_SAME);
+    }
+    if (order <= 0) i += get_u32(ra);
+    if (order >= 0) j += get_u32(rb);
+  }
+}
+
+static void scan_execute(napi_env env, void *data) {
+  (void)env;
+  scan_job *job = data;
+  scan_folder(&job->side[0]);
+  if (job->pair) {
+    scan_folder(&job->side[1]);
+    if (job->side[0].err == 0 && job->side[1].err == 0) mark_same(job);
+  }
+}
+
 static void release_bytes(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   free(data);
 }
 
+/* A listing as a Buffer (its bytes handed over), or the error it ended with. */
+static napi_value folder_result(napi_env env, folder_scan *side) {
+  napi_value value;
+  if (side->err) {
+    value = smig_errno_error(env, side->err, side->syscall, side->path);
+    free(side->out.data);
+  } else if (side->out.length == 0) {
+    void *unused;
+    napi_create_buffer(env, 0, &unused, &value);
+    free(side->out.data);
+  } else {
+    napi_create_external_buffer(env, side->out.length, side->out.data, release_bytes, NULL, &value);
+  }
+  side->out.data = NULL;
+  return value;
+}
+
 static void scan_complete(napi_env env, napi_status status, void *data) {
   (void)status;
   scan_job *job = data;
-  if (job->err) {
-    napi_reject_deferred(env, job->deferred, smig_errno_error(env, job->err, job->syscall, job->path));
-    free(job->out.data);
+  if (!job->pair) {
+    bool failed = job->side[0].err != 0;
+    napi_value value = folder_result(env, &job->side[0]);
+    if (failed) napi_reject_deferred(env, job->deferred, value);
+    else napi_resolve_deferred(env, job->deferred, value);
   } else {
-    napi_value buffer;
-    if (job->out.length == 0) {
-      void *unused;
-      napi_create_buffer(env, 0, &unused, &buffer);
-      free(job->out.data);
-    } else {
-      napi_create_external_buffer(env, job->out.length, job->out.data, release_bytes, NULL, &buffer);
-    }
-    napi_resolve_deferred(env, job->deferred, buffer);
+    napi_value pair;
+    napi_create_array_with_length(env, 2, &pair);
+    napi_set_element(env, pair, 0, folder_result(env, &job->side[0]));
+    napi_set_element(env, pair, 1, folder_result(env, &job->side[1]));
+    napi_resolve_deferred(env, job->deferred, pair);
   }
   napi_delete_async_work(env, job->work);
-  free(job->path);
+  free(job->side[0].path);
+  free(job->side[1].path);
   free(job);
+}
+
+static napi_value queue_scan(napi_env env, scan_job *job) {
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "smig.scanDir", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, scan_execute, scan_complete, job, &job->work);
+  napi_queue_async_work(env, job->work);
+  return promise;
 }
 
 /* scanDir(path: Buffer, withXattrs: boolean): Promise<Buffer> (records as described above) */
@@ -999,18 +1135,41 @@ static napi_value scan_dir(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   scan_job *job = calloc(1, sizeof *job);
   if (job == NULL) return NULL;
-  job->path = argc < 2 ? NULL : buffer_arg(env, argv[0], "path must be a Buffer");
-  if (job->path == NULL) {
+  job->side[0].path = argc < 2 ? NULL : buffer_arg(env, argv[0], "path must be a Buffer");
+  if (job->side[0].path == NULL) {
     free(job);
     return NULL;
   }
-  napi_get_value_bool(env, argv[1], &job->with_xattrs);
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "smig.scanDir", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, scan_execute, scan_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  napi_get_value_bool(env, argv[1], &job->side[0].with_xattrs);
+  return queue_scan(env, job);
+}
+
+/*
+ * scanPair(source: Buffer, destination: Buffer, granularityNs: number, flags: number):
+ * Promise<[Buffer | Error, Buffer | Error]>, both folders listed with xattrs, equal files marked SAME.
+ */
+static napi_value scan_pair(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 4) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "scanPair takes 4 arguments");
+    return NULL;
+  }
+  scan_job *job = calloc(1, sizeof *job);
+  if (job == NULL) return NULL;
+  job->pair = true;
+  job->side[0].with_xattrs = job->side[1].with_xattrs = true;
+  napi_get_value_int64(env, argv[2], &job->granularity);
+  napi_get_value_int32(env, argv[3], &job->flags);
+  job->side[0].path = buffer_arg(env, argv[0], "source must be a Buffer");
+  job->side[1].path = job->side[0].path ? buffer_arg(env, argv[1], "destination must be a Buffer") : NULL;
+  if (job->side[1].path == NULL) {
+    free(job->side[0].path);
+    free(job);
+    return NULL;
+  }
+  return queue_scan(env, job);
 }
 
 /* ---- syncfs -------------------------------------------------------------------------------- */
@@ -1078,6 +1237,7 @@ void smig_define_async(napi_env env, napi_value exports) {
       {"copyFile", NULL, copy_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hashFile", NULL, hash_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanDir", NULL, scan_dir, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"scanPair", NULL, scan_pair, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);

@@ -417,7 +417,8 @@ static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t 
     job_progress(job, size - position);
   }
   if (data_end < size && ftruncate(out, (off_t)size) != 0) return job_fail(job, errno, "ftruncate", job->temp);
-  start_write_back(out, handed, data_end);
+  /* Small files are left to the syncfs, which writes many of them back together. */
+  if (data_end >= WRITE_BACK_CHUNK / 8) start_write_back(out, handed, data_end);
   return 0;
 }
 
@@ -540,6 +541,49 @@ static bool attributes_match(copy_job *job, int out, const xattr_set *wanted) {
   return used == 0;
 }
 
+/*
+ * A file without a name in the destination's folder (O_TMPFILE): it gets its name only once it is
+ * complete and verified (place_unnamed), and a run killed before that leaves nothing at all. -1 where
+ * the file system has no such files (NFS): the copy then goes through a temp name.
+ */
+static int open_unnamed(const char *destination) {
+  const char *slash = strrchr(destination, '/');
+  if (slash == NULL) return -1;
+  size_t length = slash == destination ? 1 : (size_t)(slash - destination);
+  char *dir = malloc(length + 1);
+  if (dir == NULL) return -1;
+  memcpy(dir, destination, length);
+  dir[length] = '\0';
+  int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  free(dir);
+  return fd;
+}
+
+/* Links an unnamed file in under `path` (which must not exist): EEXIST when it does. */
+static int link_unnamed(int fd, const char *path) {
+  if (linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH) == 0) return 0;
+  if (errno != ENOENT && errno != EPERM) return errno;
+  /* Without CAP_DAC_READ_SEARCH, through /proc (which follows to the open file). */
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 ? 0 : errno;
+}
+
+/* Gives the complete, verified unnamed file its final name, replacing what is there through a temp name. */
+static int place_unnamed(copy_job *job, int fd) {
+  int err = link_unnamed(fd, job->destination);
+  if (err == 0) return 0;
+  if (err != EEXIST) return job_fail(job, err, "link", job->destination);
+  err = link_unnamed(fd, job->temp);
+  if (err) return job_fail(job, err, "link", job->temp);
+  if (rename(job->temp, job->destination) != 0) {
+    err = errno;
+    unlink(job->temp);
+    return job_fail(job, err, "rename", job->destination);
+  }
+  return 0;
+}
+
 static void copy_execute(napi_env env, void *data) {
   (void)env;
   copy_job *job = data;
@@ -551,7 +595,7 @@ static void copy_execute(napi_env env, void *data) {
     return;
   }
   int out = -1;
-  bool placed = false;
+  bool placed = false, unnamed = false;
   XXH3_state_t *hash = NULL;
   xattr_set source_xattrs = {0};
   if (fstat(in, &job->before) != 0) {
@@ -562,7 +606,9 @@ static void copy_execute(napi_env env, void *data) {
     job->outcome = OUT_CHANGED;
     goto finish;
   }
-  out = open(job->temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  out = open_unnamed(job->destination);
+  unnamed = out >= 0;
+  if (!unnamed) out = open(job->temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (out < 0) {
     job_fail(job, errno, "open", job->temp);
     goto finish;
@@ -624,7 +670,9 @@ static void copy_execute(napi_env env, void *data) {
     }
     if (job->err) goto finish;
   }
-  if (rename(job->temp, job->destination) != 0) {
+  if (unnamed) {
+    if (place_unnamed(job, out) != 0) goto finish;
+  } else if (rename(job->temp, job->destination) != 0) {
     job_fail(job, errno, "rename", job->destination);
     goto finish;
   }
@@ -633,7 +681,7 @@ static void copy_execute(napi_env env, void *data) {
 finish:
   if (out >= 0) {
     close(out);
-    if (!placed) unlink(job->temp);
+    if (!placed && !unnamed) unlink(job->temp);
   }
   close(in);
   if (hash) XXH3_freeState(hash);

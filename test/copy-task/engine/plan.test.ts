@@ -226,5 +226,19 @@ describe('Function: planCopy', () => {
       expect(paths(plan.compareFiles)).toEqual(['same']);
       expect(paths(plan.copyFiles)).toEqual(['new']);
     });
+
+    it('compares by content the files an unfinished run placed (ctime at or after the journal\'s since), and only those', () => {
+      // Prepare
+      const source = [root, entry('before', 'file', { size: 3 }), entry('after', 'file', { size: 3 })];
+      const destination = [root, entry('before', 'file', { size: 3, ctimeNs: T + 10n }), entry('after', 'file', { size: 3, ctimeNs: T + 20n })];
+
+      // Act
+      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true, suspectSinceNs: T + 20n });
+
+      // Assess
+      expect(paths(plan.compareFiles)).toEqual(['after']);
+      expect(plan.copyFiles).toEqual([]);
+      expect(plan.unchangedFiles).toBe(2);
+    });
   });
 });

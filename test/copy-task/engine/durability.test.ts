@@ -1,0 +1,93 @@
+import { lstat, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WriteBackJournal } from '../../../copy-task/engine/durability.ts';
+import { copyTree, nativeStatus } from '../../../copy-task/engine/index.ts';
+import { useTempDirs, writeTree } from '../helpers.ts';
+
+const JOURNAL = '.smig-tmp-journal';
+
+describe('Class: WriteBackJournal', () => {
+  const tempDir = useTempDirs();
+
+  async function copied(spec: Record<string, string>) {
+    const dir = await tempDir();
+    const src = join(dir, 'src');
+    const dst = join(dir, 'dst');
+    await writeTree(src, spec);
+    // Whole seconds, so that corrupt() can put an mtime back exactly through utimes.
+    for (const path of Object.keys(spec)) await utimes(join(src, path), new Date('2024-05-01T00:00:00Z'), new Date('2024-05-01T00:00:00Z'));
+    await copyTree(src, dst);
+    return { src, dst };
+  }
+
+  /** Same length, other bytes, the mtime put back: what a crash can leave when data never reached the disk. */
+  async function corrupt(path: string): Promise<void> {
+    const before = await lstat(path);
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, 'x'.repeat(text.length));
+    await utimes(path, before.atime, before.mtime);
+  }
+
+  describe('Method: open', () => {
+    it('starts no journal for a run with nothing to write, and leaves none behind after one that wrote', async () => {
+      // Prepare
+      const { src, dst } = await copied({ 'a.txt': 'a' });
+
+      // Act
+      const summary = await copyTree(src, dst);
+
+      // Assess
+      expect(summary).toMatchObject({ files: 0, unchanged: 1 });
+      expect(await readdir(dst)).toEqual(['a.txt']);
+    });
+
+    it.skipIf(!nativeStatus.loaded)('reads the since an unfinished run recorded, and begins none of its own over it', async () => {
+      // Prepare
+      const dir = await tempDir();
+      await writeFile(join(dir, JOURNAL), 'since 1234\n');
+      const syncs: string[] = [];
+
+      // Act
+      const journal = await WriteBackJournal.open(Buffer.from(dir), async (path) => void syncs.push(path.toString()));
+      await journal.begin();
+      await journal.checkpoint();
+
+      // Assess
+      expect(journal.suspectSinceNs).toBe(1234n);
+      expect(await readFile(join(dir, JOURNAL), 'utf8')).toBe('since 1234\n');
+      await journal.close();
+      expect(syncs).toEqual([dir]);
+      expect(await readdir(dir)).toEqual([]);
+    });
+  });
+
+  describe('Method: copyTree over a journal left behind', () => {
+    it.skipIf(!nativeStatus.loaded)('compares what the unfinished run placed and copies again what lost its data, then removes the journal', async () => {
+      // Prepare
+      const { src, dst } = await copied({ 'a.txt': 'alpha', 'sub/b.txt': 'bravo', 'sub/c.txt': 'charlie' });
+      await corrupt(join(dst, 'sub/b.txt'));
+      await writeFile(join(dst, JOURNAL), 'since 0\n');
+
+      // Act
+      const summary = await copyTree(src, dst);
+
+      // Assess
+      expect(summary).toMatchObject({ files: 1, unchanged: 2 });
+      expect(await readFile(join(dst, 'sub/b.txt'), 'utf8')).toBe('bravo');
+      expect((await readdir(dst)).sort()).toEqual(['a.txt', 'sub']);
+    });
+
+    it('trusts size and mtime when no run was cut short (the same damage goes unseen without --checksum)', async () => {
+      // Prepare
+      const { src, dst } = await copied({ 'a.txt': 'alpha', 'sub/b.txt': 'bravo' });
+      await corrupt(join(dst, 'sub/b.txt'));
+
+      // Act
+      const summary = await copyTree(src, dst);
+
+      // Assess
+      expect(summary).toMatchObject({ files: 0, unchanged: 2 });
+    });
+  });
+});

@@ -77,6 +77,13 @@ describe('Host-assisted migration through the HTTP API and the synthesized state
     await t.client.waitForTaskState(share.id, ['data_copying_completed']);
     const [running] = await t.client.migrations(share.id);
     const destinationFolder = await destinationInstanceFolder(t, running.destination_instance_id);
+    // While the migration holds the share, its access rules and the share itself cannot change.
+    const allow = await t.client.action(share.id, { allow_access: { access_type: 'ip', access_to: '192.168.9.9', access_level: 'rw' } });
+    expect(allow.status).toBe(400);
+    expect(allow.body.badRequest.message).toMatch(/busy/i);
+    const rule = rulesBefore[0];
+    expect((await t.client.action(share.id, { deny_access: { access_id: rule.id } })).status).toBe(400);
+    expect((await t.client.request('DELETE', `/shares/${share.id}`)).status).toBe(403);
     expect((await t.client.action(share.id, { migration_cancel: null })).status).toBe(202);
     const after = await t.client.waitForTaskState(share.id, ['migration_cancelled', 'migration_error']);
 

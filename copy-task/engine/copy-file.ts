@@ -91,10 +91,15 @@ function nativeCopier(context: IoContext): FastIo | undefined {
   return fast;
 }
 
+/** Temp names of this process: a random prefix once, then a counter (a random draw per file costs more than the copy's own JavaScript). */
+const TEMP_PREFIX = randomBytes(6).toString('hex');
+let tempCount = 0;
+
 async function copyOnceNative(context: IoContext, fast: FastIo, entry: TreeEntry, onProgressed: (bytes: number) => void): Promise<Attempt> {
   throwIfAborted(context.signal);
   const destination = resolveUnder(context.destinationRoot, entry.rel);
-  const temp = tempSibling(destination, randomBytes(6).toString('hex'));
+  // Used only where the file system has no unnamed files, or to replace an existing name.
+  const temp = tempSibling(destination, `${TEMP_PREFIX}${(tempCount++).toString(36)}`);
   const flags = (context.verify ? COPY_VERIFY : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
   let result;
   try {

@@ -52,6 +52,8 @@ export const ContextKey = {
   TOKENS_SECRET_ARN: 'tokensSecretArn',
   ALARM_EMAIL: 'alarmEmail',
   API_GATEWAY_CLOUDWATCH_ROLE: 'apiGatewayCloudWatchRole',
+  /** The security groups of the EFS backends' mount targets: the copy tasks are let in on NFS (2049). */
+  EFS_SECURITY_GROUP_IDS: 'efsSecurityGroupIds',
 } as const;
 
 /** The template parameter that carries the admin token's SHA-256 when the context does not. */
@@ -128,6 +130,7 @@ export class ShareMigrationStack extends Stack {
         trafficType: ec2.FlowLogTrafficType.REJECT,
       });
     }
+    this.allowCopyTasksIntoMountTargets();
     this.workflow = new MigrationWorkflow(this, 'Workflow', {
       stepFunctions: this.lambdas.byStep,
       stepTaskTimeout: stepTimeout.plus(Duration.minutes(1)),
@@ -225,6 +228,20 @@ export class ShareMigrationStack extends Stack {
       reason: 'The copy tasks are only placed in the subnets; nothing in the stack adds routes or endpoints to their route tables.',
     });
     return vpc;
+  }
+
+  /**
+   * The port that gives the copy node connectivity to every backend (the blueprint asks each driver to
+   * provide one): NFS from the copy tasks' security group into each EFS backend's mount-target group.
+   */
+  private allowCopyTasksIntoMountTargets(): void {
+    for (const [index, groupId] of this.contextList(ContextKey.EFS_SECURITY_GROUP_IDS).entries()) {
+      if (!/^sg-[0-9a-f]{8,17}$/.test(groupId)) {
+        throw new Error(`Context ${ContextKey.EFS_SECURITY_GROUP_IDS}: "${groupId}" is not a security group id (sg-...): -c ${ContextKey.EFS_SECURITY_GROUP_IDS}=sg-aaa,sg-bbb`);
+      }
+      const mountTargets = ec2.SecurityGroup.fromSecurityGroupId(this, `EfsMountTargets${index}`, groupId, { mutable: true });
+      mountTargets.addIngressRule(this.copyTask.securityGroup, ec2.Port.tcp(2049), 'share-migration copy tasks mount the exports over NFS');
+    }
   }
 
   /** The existing token secret the context names, or undefined for the API's own. */

@@ -534,3 +534,27 @@ describe('Point 8: deploy-time configuration', () => {
     expect(() => synthesizeStack(context)).toThrow(message);
   });
 });
+
+describe('Point 2: copy tasks reach the EFS mount targets', () => {
+  it('lets the copy tasks into each EFS backend\'s mount-target security group on NFS (2049), and nothing else', () => {
+    // Prepare
+    const { template } = synthesizeStack({ [ContextKey.EFS_SECURITY_GROUP_IDS]: 'sg-0123456789abcdef0,sg-0fedcba9876543210' });
+
+    // Assess
+    const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'))
+      .map((r) => r.Properties)
+      .filter((p) => typeof p.GroupId === 'string' && p.GroupId.startsWith('sg-'));
+    expect(ingress).toEqual(['sg-0123456789abcdef0', 'sg-0fedcba9876543210'].map((GroupId) => ({
+      GroupId,
+      IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+      Description: 'share-migration copy tasks mount the exports over NFS',
+      SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/^CopyTaskSecurityGroup/), 'GroupId'] },
+    })));
+  });
+
+  it('refuses a security group id that is not one', () => {
+    expect(() => synthesizeStack({ [ContextKey.EFS_SECURITY_GROUP_IDS]: 'default' })).toThrow(/is not a security group id/);
+  });
+});

@@ -57,4 +57,11 @@ describe('Class: EcsCopyTaskControl', () => {
     expect(input).toMatchObject({ cluster: 'copy-cluster', task: 'arn:aws:ecs:eu-west-1:123456789012:task/copy-cluster/abc' });
     expect(input.reason!.length).toBe(255);
   });
+
+  it('surfaces a StopTask that fails (the migration service tolerates it: the copy task also stops itself on cancel_requested)', async () => {
+    ecs.on(StopTaskCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const control = new EcsCopyTaskControl(new ECSClient({ region: 'eu-west-1' }), 'copy-cluster');
+    await expect(control.stopCopyTask('arn:aws:ecs:eu-west-1:123456789012:task/copy-cluster/abc', 'cancelled')).rejects.toThrow('Rate exceeded');
+  });
 });
+

@@ -64,4 +64,23 @@ describe('Class: EcsCopyTaskDefinitions', () => {
     await definitions().release(`${BASE.slice(0, -1)}5`);
     expect(ecs.commandCalls(DeregisterTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition)).toEqual([`${BASE.slice(0, -1)}4`, `${BASE.slice(0, -1)}5`]);
   });
+
+  it('registers nothing when the stack\'s definition cannot be read, and surfaces a refused registration', async () => {
+    // Prepare
+    const volume = { fileSystemId: 'fs-1', accessPointId: 'fsap-1', containerPath: '/mnt/efs/src', rootDirectory: '/', region: 'eu-west-1' };
+    ecs.on(DescribeTaskDefinitionCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ taskDefinition: { family: 'ShareMigrationCopy', containerDefinitions: [{ name: 'copy', image: 'img' }] } });
+    ecs.on(RegisterTaskDefinitionCommand).rejects(new ClientException({ message: 'Too many revisions', $metadata: {} }));
+
+    // Act / Assess: the prepare step fails (and is retried by the workflow); nothing was registered to clean up
+    await expect(definitions().forMigration('m-3', [{ path: volume.containerPath, volume }])).rejects.toThrow('Rate exceeded');
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
+    await expect(definitions().forMigration('m-3', [{ path: volume.containerPath, volume }])).rejects.toThrow('Too many revisions');
+  });
+
+  it('surfaces a deregistration that fails for another reason, so cleanup retries it', async () => {
+    ecs.on(DeregisterTaskDefinitionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(definitions().release(`${BASE.slice(0, -1)}4`)).rejects.toThrow('Rate exceeded');
+  });
 });
+

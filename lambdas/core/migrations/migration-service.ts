@@ -68,7 +68,9 @@ export class WorkflowMigrationService implements MigrationService {
       await this.deps.workflow.sendTaskFailure(updated.task_token, WorkflowError.CANCELLED, 'Migration was cancelled by the operator');
     }
     if (updated.copy_task_id) {
-      await this.deps.copyTasks.stopCopyTask(updated.copy_task_id, `Migration ${updated.id} was cancelled by the operator`);
+      // Only makes the stop prompt: the copy task polls cancel_requested every second and stops itself,
+      // so a StopTask that fails (throttled, task already gone) must not fail the cancel that was recorded.
+      await this.deps.copyTasks.stopCopyTask(updated.copy_task_id, `Migration ${updated.id} was cancelled by the operator`).catch(() => undefined);
     }
   }
 

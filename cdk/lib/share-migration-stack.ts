@@ -131,6 +131,7 @@ export class ShareMigrationStack extends Stack {
       });
     }
     this.allowCopyTasksIntoMountTargets();
+    this.grantCopyTasksEfsAccess(backends);
     this.workflow = new MigrationWorkflow(this, 'Workflow', {
       stepFunctions: this.lambdas.byStep,
       stepTaskTimeout: stepTimeout.plus(Duration.minutes(1)),
@@ -241,6 +242,35 @@ export class ShareMigrationStack extends Stack {
       }
       const mountTargets = ec2.SecurityGroup.fromSecurityGroupId(this, `EfsMountTargets${index}`, groupId, { mutable: true });
       mountTargets.addIngressRule(this.copyTask.securityGroup, ec2.Port.tcp(2049), 'share-migration copy tasks mount the exports over NFS');
+    }
+  }
+
+  /**
+   * The copy task mounts both instances with IAM authorization: it may mount, write (the destination) and
+   * act as root (to keep owners) on the EFS backends' file systems: those named in the backends, and the
+   * ones file-system backends create (tagged with their backend, their ids known only at run time).
+   */
+  private grantCopyTasksEfsAccess(backendsJson: string): void {
+    const efs = parseEfsBackends(JSON.parse(backendsJson), { defaultRegion: Token.isUnresolved(this.region) ? undefined : this.region });
+    if (efs.length === 0) return;
+    const actions = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'];
+    const arnOf = (region: string, id: string) => this.formatArn({ service: 'elasticfilesystem', region, resource: 'file-system', resourceName: id });
+    const named = [...new Set(efs.flatMap((b) => [b.file_system_id, ...b.pools.map((p) => p.file_system_id)].flatMap((id) => (id ? [arnOf(b.region, id)] : []))))];
+    const role = this.copyTask.taskDefinition.taskRole;
+    if (named.length > 0) role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: named }));
+    const creating = efs.filter((b) => b.mode === 'file-system');
+    if (creating.length > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions,
+        resources: [...new Set(creating.map((b) => arnOf(b.region, '*')))],
+        conditions: { StringEquals: { 'aws:ResourceTag/smig:backend': creating.map((b) => `${b.host}@${b.backend}`) } },
+      }));
+      for (const region of new Set(creating.map((b) => b.region))) {
+        Validations.of(role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:elasticfilesystem:${region}:<AWS::AccountId>:file-system/*]`,
+          reason: 'File systems a file-system backend creates per share instance have ids known only at run time; the statement is limited to those tagged with this stack\'s backends.',
+        });
+      }
     }
   }
 

@@ -558,3 +558,22 @@ describe('Point 2: copy tasks reach the EFS mount targets', () => {
     expect(() => synthesizeStack({ [ContextKey.EFS_SECURITY_GROUP_IDS]: 'default' })).toThrow(/is not a security group id/);
   });
 });
+
+describe('Point 2: the copy task may mount the EFS backends', () => {
+  it('lets the copy task role mount, write and act as root on the named file systems and on those its file-system backends create', () => {
+    // Assess: the sample context has an access-point backend (fs-0123456789abcdef0) and a file-system backend (silver)
+    const actions = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientRootAccess', 'elasticfilesystem:ClientWrite'];
+    const policies = Object.values(sample.template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('CopyTaskTaskDefinitionTaskRole'));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[])
+      .filter((s) => JSON.stringify(s.Action).includes('elasticfilesystem'));
+    expect(statements).toEqual([
+      { Action: actions, Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticfilesystem:eu-west-1:', { Ref: 'AWS::AccountId' }, ':file-system/fs-0123456789abcdef0']] } },
+      {
+        Action: actions, Effect: 'Allow',
+        Condition: { StringEquals: { 'aws:ResourceTag/smig:backend': ['efs@silver'] } },
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticfilesystem:eu-west-1:', { Ref: 'AWS::AccountId' }, ':file-system/*']] },
+      },
+    ]);
+  });
+});

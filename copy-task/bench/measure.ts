@@ -66,7 +66,7 @@ export class Trash {
 
   put(path: string): void {
     if (!existsSync(path)) return;
-    renameSync(path, join(this.#dir, `t${this.#count++}`));
+    renameSync(path, join(this.#dir, `${process.pid}-${Date.now()}-${this.#count++}`));
   }
 
   /** Deletes everything put aside, then writes back, so the next round starts on a quiet disk. */

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { COPY_AS_ROOT, COPY_VERIFY } from '../native/index.ts';
+import { COPY_AS_ROOT, COPY_VERIFY, type NativeCopyResult } from '../native/index.ts';
 import { FAST_HASH_NAME, HASH_NAME, hashFile, hashZeros, newHash } from './checksum.ts';
 import { CHUNK_SIZE, type IoContext, type SourceState } from './context.ts';
 import { CopyAbortedError, throwIfAborted, VerificationError } from './errors.ts';
@@ -57,7 +57,14 @@ type Attempt =
  * XXH3-128 and letting the kernel copy (copy_file_range) when not verifying; bytes then count
  * through `context.control`, not `onBytes`. Otherwise Node's fs does it, hashing with sha256.
  */
-export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBytes: (bytes: number) => void, stableSource = false): Promise<FileCopyResult> {
+export async function copyRegularFile(
+  context: IoContext,
+  entry: TreeEntry,
+  onBytes: (bytes: number) => void,
+  stableSource = false,
+  /** The first attempt, already made in a batch (copyBatch). */
+  first?: NativeCopyResult | Error,
+): Promise<FileCopyResult> {
   let progressed = 0;
   const count = (bytes: number): void => {
     progressed += bytes;
@@ -65,8 +72,18 @@ export async function copyRegularFile(context: IoContext, entry: TreeEntry, onBy
   };
   let mismatch: Mismatch | undefined;
   const fast = nativeCopier(context);
+  let made = first;
   for (let changes = 0; ; ) {
-    const attempt = fast ? await copyOnceNative(context, fast, entry, (bytes) => (progressed += bytes)) : await copyOnce(context, entry, count);
+    let attempt: Attempt;
+    if (made !== undefined) {
+      const result = made;
+      made = undefined;
+      if (result instanceof Error) throw nativeError(context, result);
+      progressed += result.progressed;
+      attempt = attemptOf(context, entry, result);
+    } else {
+      attempt = fast ? await copyOnceNative(context, fast, entry, (bytes) => (progressed += bytes)) : await copyOnce(context, entry, count);
+    }
     if (attempt.outcome === 'copied') return { state: attempt.state, bytes: attempt.size, progressed };
     if (attempt.outcome === 'vanished') return { state: 'vanished', bytes: 0, progressed };
     if (attempt.outcome === 'changed') {
@@ -105,12 +122,47 @@ async function copyOnceNative(context: IoContext, fast: FastIo, entry: TreeEntry
   try {
     result = await fast.copyFile(resolveUnder(context.sourceRoot, entry.rel), temp, destination, flags, Number(context.timeGranularityNs), context.control ?? null);
   } catch (error) {
-    if (codeOf(error) === 'ECANCELED') throw new CopyAbortedError(context.signal?.reason ?? 'stopped');
-    const detail = (error as { detail?: unknown }).detail;
-    if (typeof detail === 'string' && error instanceof Error) error.message = `${detail}: ${error.message}`;
-    throw error;
+    throw nativeError(context, error);
   }
   onProgressed(result.progressed);
+  return attemptOf(context, entry, result);
+}
+
+/** Small files at most this big go to the addon several at a time (copyBatch). */
+export const BATCH_FILE_BYTES = 1024 * 1024;
+/** Files per batch: enough to make the trip to the thread pool cheap, few enough to keep all its threads busy. */
+export const BATCH_FILES = 16;
+
+/**
+ * First attempts at several small files in one call to the addon; undefined when the addon's
+ * whole-file path is not in use (copyRegularFile then copies them one by one). Each result goes
+ * to copyRegularFile as `first`, which settles it as if it had made it itself.
+ */
+/** Whether copyBatch does anything here (the addon's whole-file path is in use). */
+export function canBatch(context: IoContext): boolean {
+  return nativeCopier(context) !== undefined;
+}
+
+export async function copyBatch(context: IoContext, entries: readonly TreeEntry[]): Promise<(NativeCopyResult | Error)[] | undefined> {
+  const fast = nativeCopier(context);
+  if (!fast) return undefined;
+  throwIfAborted(context.signal);
+  const sources = entries.map((entry) => resolveUnder(context.sourceRoot, entry.rel));
+  const destinations = entries.map((entry) => resolveUnder(context.destinationRoot, entry.rel));
+  const temps = destinations.map((destination) => tempSibling(destination, `${TEMP_PREFIX}${(tempCount++).toString(36)}`));
+  const flags = (context.verify ? COPY_VERIFY : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
+  return fast.copyFiles(sources, temps, destinations, flags, Number(context.timeGranularityNs), context.control ?? null);
+}
+
+/** An error from the addon's copy as the engine reports it: a stop becomes CopyAbortedError. */
+function nativeError(context: IoContext, error: unknown): unknown {
+  if (codeOf(error) === 'ECANCELED') return new CopyAbortedError(context.signal?.reason ?? 'stopped');
+  const detail = (error as { detail?: unknown }).detail;
+  if (typeof detail === 'string' && error instanceof Error) error.message = `${detail}: ${error.message}`;
+  return error;
+}
+
+function attemptOf(context: IoContext, entry: TreeEntry, result: NativeCopyResult): Attempt {
   switch (result.outcome) {
     case 'copied': {
       const asScanned = result.size === entry.size && sameTime(result.mtimeNs, entry.mtimeNs, context.timeGranularityNs);

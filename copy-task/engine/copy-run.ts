@@ -2,7 +2,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { BandwidthLimiter } from './bandwidth.ts';
 import { contentDigest } from './checksum.ts';
 import type { IoContext, SourceState } from './context.ts';
-import { copyRegularFile } from './copy-file.ts';
+import { BATCH_FILE_BYTES, BATCH_FILES, canBatch, copyBatch, copyRegularFile, type FileCopyResult } from './copy-file.ts';
 import { copySpecial } from './copy-special.ts';
 import { copySymlink } from './copy-symlink.ts';
 import { JOURNAL_NAME, WriteBackJournal } from './durability.ts';
@@ -28,6 +28,11 @@ type CopyOutcome = SourceState | 'failed';
 
 /** How often a long copy writes back what it placed (see durability.ts). */
 const CHECKPOINT_MS = 30_000;
+/**
+ * ... and every this many bytes copied: the disk then writes while the run copies on, instead of
+ * all at the end (small files get no write-back of their own, see copy_data in smig_async.c).
+ */
+const CHECKPOINT_BYTES = 128n * 1024n * 1024n;
 /** How often bytes copied inside the addon become progress while a long file is copied. */
 const PROGRESS_POLL_MS = 200;
 /** How long a stopped run waits for the write-back that lets it remove its journal. */
@@ -86,6 +91,7 @@ export class CopyRun {
   /** Bytes done by the addon's copies and the stop flag they look at (see IoContext.control). */
   readonly #control = new BigInt64Array(2);
   #controlDrained = 0n;
+  #checkpointedAt = 0n;
   #journal: WriteBackJournal | undefined;
 
   constructor(roots: Roots, settings: CopySettings, platform: Platform = createPlatform()) {
@@ -314,11 +320,11 @@ export class CopyRun {
 
   /** File data, symbolic links, FIFOs and devices, content compares and attribute fixes of one folder. */
   async #copyEntries(plan: CopyPlan): Promise<void> {
-    const copyFile = (entry: TreeEntry) => {
+    const copyFile = (entry: TreeEntry, first?: Parameters<typeof copyRegularFile>[4]) => {
       const key = keyOf(entry.rel);
       if (entry.linkKey !== undefined) this.#outcomes.set(key, 'failed');
       return this.#attempt(entry.rel, 'cannot copy', async () => {
-        const result = await copyRegularFile(this.#context, entry, (bytes) => this.#tracker.add(0, bytes), this.#settings.stableSource);
+        const result: FileCopyResult = await copyRegularFile(this.#context, entry, (bytes) => this.#tracker.add(0, bytes), this.#settings.stableSource, first);
         this.#drainProgress();
         this.#tracker.adjustTotal(result.progressed - entry.size);
         this.#tracker.add(1, 0);
@@ -372,8 +378,24 @@ export class CopyRun {
       }
     };
 
+    // Small files several at a time (one trip to the addon's thread pool for a batch), the rest alone.
+    const copyFiles = async (batch: readonly TreeEntry[]) => {
+      let firsts: Awaited<ReturnType<typeof copyBatch>>;
+      try {
+        firsts = await copyBatch(this.#context, batch);
+      } catch (error) {
+        firsts = batch.map(() => (error instanceof Error ? error : new Error(String(error))));
+      }
+      await Promise.all(batch.map((entry, i) => copyFile(entry, firsts?.[i])));
+    };
+    const batched = canBatch(this.#context) ? plan.copyFiles.filter((entry) => entry.size <= BATCH_FILE_BYTES) : [];
+    const batches: TreeEntry[][] = [];
+    for (let i = 0; i < batched.length; i += BATCH_FILES) batches.push(batched.slice(i, i + BATCH_FILES));
+    const alone = batched.length === 0 ? plan.copyFiles : plan.copyFiles.filter((entry) => entry.size > BATCH_FILE_BYTES);
+
     const steps: (() => Promise<void>)[] = [
-      ...plan.copyFiles.map((entry) => () => copyFile(entry)),
+      ...batches.map((batch) => () => (batch.length === 1 ? copyFile(batch[0] as TreeEntry) : copyFiles(batch))),
+      ...alone.map((entry) => () => copyFile(entry)),
       ...plan.compareFiles.map((entry) => () => compare(entry)),
       ...plan.links.map((entry) => () => copyLink(entry)),
       ...plan.specials.map((entry) => () => copySpecialFile(entry)),
@@ -474,6 +496,10 @@ export class CopyRun {
     if (done === this.#controlDrained) return;
     this.#tracker.add(0, Number(done - this.#controlDrained));
     this.#controlDrained = done;
+    if (this.#journal && done - this.#checkpointedAt >= CHECKPOINT_BYTES) {
+      this.#checkpointedAt = done;
+      void this.#journal.checkpoint();
+    }
   }
 
   #each<T>(items: Iterable<T>, work: (item: T) => Promise<void>): Promise<void> {

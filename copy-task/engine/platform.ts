@@ -2,7 +2,7 @@ import { lutimes } from 'node:fs/promises';
 import { NATIVE_LIMITATIONS, nativeStatus, type NativeFs, type NativeStatus } from '../native/index.ts';
 
 /** What the addon does on the thread pool: whole-file copies, content hashes, folder listings, syncfs. */
-export type FastIo = Pick<NativeFs, 'copyFile' | 'hashFile' | 'scanDir' | 'scanPair' | 'syncfs'>;
+export type FastIo = Pick<NativeFs, 'copyFile' | 'copyFiles' | 'hashFile' | 'scanDir' | 'scanPair' | 'syncfs'>;
 import { MICROSECOND, toUtimesSeconds } from './times.ts';
 import type { Xattrs } from './types.ts';
 

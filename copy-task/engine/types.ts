@@ -5,8 +5,8 @@ import type { CopyProgress } from '../../lambdas/core/progress.ts';
 export type CopyMode = 'mirror' | 'merge';
 
 /**
- * `comparing` runs only with `checksum`. Verification happens inside `copying` (each file is checked
- * before it takes its final name), so runs no longer report `verifying`; the name stays for readers
+ * Content compares (`checksum`, or after a run cut short) and verification both happen inside
+ * `copying`, folder by folder, so runs no longer report `comparing` or `verifying`; the names stay for readers
  * of older progress.
  */
 export type CopyPhase = 'scanning' | 'comparing' | 'copying' | 'verifying' | 'deleting' | 'done';

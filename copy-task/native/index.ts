@@ -31,6 +31,8 @@ export interface NativeFs {
    * `control`: two int64s, bytes done (added to) and a stop flag (non-zero stops with ECANCELED).
    */
   copyFile(source: Buffer, temp: Buffer, destination: Buffer, flags: number, granularityNs: number, control: Buffer | null): Promise<NativeCopyResult>;
+  /** Several files, one after the other, in one trip to the thread pool; each result as copyFile's, or the Error it ended with. */
+  copyFiles(sources: Buffer[], temps: Buffer[], destinations: Buffer[], flags: number, granularityNs: number, control: Buffer | null): Promise<(NativeCopyResult | Error)[]>;
   /** XXH3-128 of a file's content, 32 hex digits; holes hashed as zeros without reading them. */
   hashFile(path: Buffer): Promise<{ digest: string; size: number }>;
   /** One folder's entries, lstat'ed, with link targets and (when asked) xattrs, packed (see scan.ts). */

@@ -706,33 +706,80 @@ static void set_bigint(napi_env env, napi_value object, const char *name, int64_
   napi_set_named_property(env, object, name, value);
 }
 
-static void copy_complete(napi_env env, napi_status status, void *data) {
-  copy_job *job = data;
+/* What one copy came to: an Error (rejection) or { outcome, size, progressed, mtimeNs, ... }. */
+static napi_value copy_result(napi_env env, copy_job *job) {
   if (job->err) {
     napi_value error = smig_errno_error(env, job->err, job->syscall, job->err_path);
     if (job->problem[0]) set_string(env, error, "detail", job->problem);
-    napi_reject_deferred(env, job->deferred, error);
-  } else {
-    napi_value result;
-    napi_create_object(env, &result);
-    set_string(env, result, "outcome", OUTCOMES[job->outcome]);
-    set_number(env, result, "size", (double)job->before.st_size);
-    set_number(env, result, "progressed", (double)job->progressed);
-    set_bigint(env, result, "mtimeNs", ns_of(job->before.st_mtim));
-    if (job->outcome == OUT_MISMATCH) {
-      set_string(env, result, "sourceDigest", job->source_digest);
-      set_string(env, result, "destinationDigest", job->destination_digest);
-    }
-    if (job->outcome == OUT_ATTRIBUTES) set_string(env, result, "problem", job->problem);
-    napi_resolve_deferred(env, job->deferred, result);
+    return error;
   }
-  (void)status;
-  if (job->control_ref) napi_delete_reference(env, job->control_ref);
-  napi_delete_async_work(env, job->work);
+  napi_value result;
+  napi_create_object(env, &result);
+  set_string(env, result, "outcome", OUTCOMES[job->outcome]);
+  set_number(env, result, "size", (double)job->before.st_size);
+  set_number(env, result, "progressed", (double)job->progressed);
+  set_bigint(env, result, "mtimeNs", ns_of(job->before.st_mtim));
+  if (job->outcome == OUT_MISMATCH) {
+    set_string(env, result, "sourceDigest", job->source_digest);
+    set_string(env, result, "destinationDigest", job->destination_digest);
+  }
+  if (job->outcome == OUT_ATTRIBUTES) set_string(env, result, "problem", job->problem);
+  return result;
+}
+
+static void copy_job_free(copy_job *job) {
   free(job->source);
   free(job->temp);
   free(job->destination);
+}
+
+static void copy_complete(napi_env env, napi_status status, void *data) {
+  (void)status;
+  copy_job *job = data;
+  napi_value result = copy_result(env, job);
+  if (job->err) napi_reject_deferred(env, job->deferred, result);
+  else napi_resolve_deferred(env, job->deferred, result);
+  if (job->control_ref) napi_delete_reference(env, job->control_ref);
+  napi_delete_async_work(env, job->work);
+  copy_job_free(job);
   free(job);
+}
+
+/*
+ * Several files in one trip to the thread pool, one after the other: for small files the trip (a
+ * wake-up of a pool thread, then of the JavaScript thread) costs as much as the copy.
+ */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  napi_ref control_ref;
+  size_t count;
+  copy_job *jobs;
+} batch_job;
+
+static void batch_execute(napi_env env, void *data) {
+  batch_job *batch = data;
+  for (size_t i = 0; i < batch->count; i++) {
+    copy_job *job = &batch->jobs[i];
+    if (job_stopped(job)) job_fail(job, ECANCELED, "copy", job->source);
+    else copy_execute(env, job);
+  }
+}
+
+static void batch_complete(napi_env env, napi_status status, void *data) {
+  (void)status;
+  batch_job *batch = data;
+  napi_value results;
+  napi_create_array_with_length(env, batch->count, &results);
+  for (size_t i = 0; i < batch->count; i++) {
+    napi_set_element(env, results, (uint32_t)i, copy_result(env, &batch->jobs[i]));
+    copy_job_free(&batch->jobs[i]);
+  }
+  napi_resolve_deferred(env, batch->deferred, results);
+  if (batch->control_ref) napi_delete_reference(env, batch->control_ref);
+  napi_delete_async_work(env, batch->work);
+  free(batch->jobs);
+  free(batch);
 }
 
 /* The shared progress and stop block: a Buffer of at least 16 bytes, 8-aligned; or null. */
@@ -1280,9 +1327,72 @@ static napi_value sync_fs(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+static bool element_bytes(napi_env env, napi_value array, uint32_t index, char **out, const char *what) {
+  napi_value value;
+  napi_get_element(env, array, index, &value);
+  *out = buffer_arg(env, value, what);
+  return *out != NULL;
+}
+
+/*
+ * copyFiles(sources: Buffer[], temps: Buffer[], destinations: Buffer[], flags: number, granularityNs: number,
+ * control: Buffer | null): Promise<(result | Error)[]>, each file as copyFile does it.
+ */
+static napi_value copy_files(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint32_t count = 0;
+  bool is_array = false;
+  if (argc >= 6) napi_is_array(env, argv[0], &is_array);
+  if (!is_array) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "copyFiles takes arrays of sources, temps and destinations, flags, granularity and control");
+    return NULL;
+  }
+  napi_get_array_length(env, argv[0], &count);
+  batch_job *batch = calloc(1, sizeof *batch);
+  copy_job *jobs = calloc(count > 0 ? count : 1, sizeof *jobs);
+  if (batch == NULL || jobs == NULL) {
+    free(batch);
+    free(jobs);
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  batch->jobs = jobs;
+  batch->count = count;
+  int32_t flags = 0;
+  int64_t granularity = 1;
+  napi_get_value_int32(env, argv[3], &flags);
+  napi_get_value_int64(env, argv[4], &granularity);
+  int64_t *control = NULL;
+  bool ok = control_arg(env, argv[5], &batch->control_ref, &control);
+  for (uint32_t i = 0; ok && i < count; i++) {
+    jobs[i].flags = flags;
+    jobs[i].granularity = granularity;
+    jobs[i].control = control;
+    ok = element_bytes(env, argv[0], i, &jobs[i].source, "sources must be Buffers") &&
+         element_bytes(env, argv[1], i, &jobs[i].temp, "temps must be Buffers") &&
+         element_bytes(env, argv[2], i, &jobs[i].destination, "destinations must be Buffers");
+  }
+  if (!ok) {
+    for (uint32_t i = 0; i < count; i++) copy_job_free(&jobs[i]);
+    if (batch->control_ref) napi_delete_reference(env, batch->control_ref);
+    free(jobs);
+    free(batch);
+    return NULL;
+  }
+  napi_value promise, name;
+  napi_create_promise(env, &batch->deferred, &promise);
+  napi_create_string_utf8(env, "smig.copyFiles", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, batch_execute, batch_complete, batch, &batch->work);
+  napi_queue_async_work(env, batch->work);
+  return promise;
+}
+
 void smig_define_async(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"copyFile", NULL, copy_file, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"copyFiles", NULL, copy_files, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hashFile", NULL, hash_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanDir", NULL, scan_dir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanPair", NULL, scan_pair, NULL, NULL, NULL, napi_enumerable, NULL},

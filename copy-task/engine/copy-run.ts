@@ -190,8 +190,14 @@ export class CopyRun {
   async #walk(
     timeGranularityNs: bigint,
     visit: (dir: Buffer, source: TreeEntry[], destination: TreeEntry[], failures: CopyFailure[], same: SameFiles) => Promise<Folder[]>,
+    /** Only compared with the destination's: a folder the destination lacks is listed without them. */
+    xattrsToCompare = false,
   ): Promise<void> {
     const sourceOptions = this.#listOptions('source');
+    const fast = this.#platform.fast;
+    const bareSourceOptions: ListOptions = xattrsToCompare
+      ? { ...sourceOptions, readXattrs: undefined, listDir: fast ? (abs) => fast.scanDir(abs, false) : undefined }
+      : sourceOptions;
     const destinationOptions = this.#listOptions('destination');
     const here = Buffer.alloc(0);
     const [sourceRoot, destinationRoot] = await Promise.all([
@@ -210,7 +216,7 @@ export class CopyRun {
         ({ source, destination, same } = await listFolderPair(roots, folder.rel, options, pair));
       } else {
         [source, destination] = await Promise.all([
-          listFolder(this.#roots.sourceRoot, folder.rel, sourceOptions),
+          listFolder(this.#roots.sourceRoot, folder.rel, folder.onDestination ? sourceOptions : bareSourceOptions),
           folder.onDestination ? listFolder(this.#roots.destinationRoot, folder.rel, destinationOptions) : { entries: [], failures: [] },
         ]);
       }
@@ -266,7 +272,7 @@ export class CopyRun {
       survey.unchanged += plan.unchangedFiles;
       survey.work ||= hasWork(plan, source);
       return CopyRun.#subfolders(source, destination);
-    });
+    }, true);
     survey.links.seal();
     // Further names of files are settled only against the whole tree's groups: the copying walk does that.
     survey.work ||= survey.links.size > 0;

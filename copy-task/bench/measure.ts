@@ -5,7 +5,7 @@
  * right after deleting many is several times slower).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Tool {
@@ -69,11 +69,16 @@ export class Trash {
     renameSync(path, join(this.#dir, `${process.pid}-${Date.now()}-${this.#count++}`));
   }
 
-  /** Deletes everything put aside, then writes back, so the next round starts on a quiet disk. */
-  empty(): void {
+  /**
+   * Deletes everything put aside, writes back, and waits for the disk to go quiet (deleting issues
+   * discards that keep the device busy for seconds after rm returns), so the next round starts on a
+   * quiet disk.
+   */
+  async empty(): Promise<void> {
     spawnSync('rm', ['-rf', this.#dir]);
     mkdirSync(this.#dir, { recursive: true });
     flush();
+    await quietDisk(this.#dir);
   }
 }
 
@@ -87,4 +92,30 @@ export function median(values: readonly number[]): number {
 export function rotate<T>(items: readonly T[], by: number): T[] {
   const shift = by % items.length;
   return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** The block device's line in /proc/diskstats for the file system holding `path`, if any. */
+function diskStats(path: string): number[] | undefined {
+  const dev = statSync(path).dev;
+  const major = (dev >> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  const line = readFileSync('/proc/diskstats', 'utf8')
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((fields) => Number(fields[0]) === major && Number(fields[1]) === minor);
+  return line?.slice(3).map(Number);
+}
+
+/** Waits (at most `limitMs`) until the disk has nothing in flight and its counters stand still for a second. */
+export async function quietDisk(path: string, limitMs = 60_000): Promise<void> {
+  const started = Date.now();
+  let last = diskStats(path)?.join(' ');
+  let still = 0;
+  while (last !== undefined && Date.now() - started < limitMs && still < 4) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = diskStats(path);
+    const text = now?.join(' ');
+    still = text === last && now?.[8] === 0 ? still + 1 : 0;
+    last = text;
+  }
 }

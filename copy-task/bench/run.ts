@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { flush, median, rotate, timed, Trash, type Tool } from './measure.ts';
+import { flush, median, quietDisk, rotate, timed, Trash, type Tool } from './measure.ts';
 import { buildEmptyFilesTree, buildLargeTree, buildMixedTree, buildSmallTree } from './trees.ts';
 
 const SECTIONS = ['small', 'large', 'noop', 'mixed', 'startup', 'memory'] as const;
@@ -98,12 +98,13 @@ async function copyCase(id: string, title: string, source: string, tools: readon
       const destination = join(base, `dst-${id}`);
       trash.put(destination);
       flush();
+      await quietDisk(base, 10_000);
       const run = await timed(tool.command(source, destination));
       seconds.get(tool.name)?.push(run.seconds);
       log(`  ${id} round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
       trash.put(destination);
     }
-    if (deleteEachRound) trash.empty();
+    if (deleteEachRound) await trash.empty();
   }
   record(id, title, tools, seconds);
 }
@@ -209,8 +210,6 @@ if (only.has('large')) {
   await copyCase('large', `large files: ${shapes.large.files} of ${shapes.large.bytes / 1024 / 1024} MiB, random`, largeRoot, [SMIG, SMIG_VERIFY, CP, CP_SYNC, ...others(RSYNC)], true);
 }
 load.after = loadavg();
-log('  deleting the copies');
-trash.empty();
 
 // ---- report ----------------------------------------------------------------------------------
 
@@ -263,3 +262,5 @@ writeFileSync(jsonPath, `${JSON.stringify({ quick, runs, base, node: process.ver
 lines.push(`results as JSON: ${jsonPath}`);
 process.stdout.write(`${lines.join('\n')}\n`);
 if (!existsSync(jsonPath)) process.exitCode = 1;
+log(`deleting the copies under ${join(base, 'trash')}`);
+await trash.empty();

@@ -344,13 +344,14 @@ static void start_write_back(int fd, int64_t from, int64_t to) {
 /*
  * Copies the first `size` bytes of `in` to `out`: only data ranges (holes stay holes), then the length
  * is set (keeping a trailing hole). Hashes as it goes when `hash` is given (holes as zeros); otherwise
- * lets the kernel copy (copy_file_range), falling back to read+write where it cannot. *complete is
+ * lets the kernel copy files above 1 MiB (copy_file_range), falling back to read+write where it cannot. *complete is
  * false when the source turned out shorter.
  */
 static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t *hash, bool *complete) {
   *complete = true;
   bool dense = (int64_t)job->before.st_blocks * 512 >= size;
-  bool kernel_copy = hash == NULL;
+  /* The kernel's copy (a splice) costs more than a read and a write for small files: measured. */
+  bool kernel_copy = hash == NULL && size > CHUNK;
   unsigned char *buffer = thread_buffer();
   if (buffer == NULL) return job_fail(job, ENOMEM, "malloc", NULL);
   int64_t position = 0, data_end = 0, handed = 0;

@@ -86,6 +86,21 @@ const trash = sharedTrash;
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 /**
+ * A tool order for each round: a seeded shuffle, so that no tool always runs right after another
+ * (a fixed rotation keeps neighbours together).
+ */
+function orderFor(tools: readonly Tool[], round: number): Tool[] {
+  let state = ((round + 1) * 2654435761) >>> 0;
+  const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296;
+  const order = rotate(tools, round);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as Tool, order[i] as Tool];
+  }
+  return order;
+}
+
+/**
  * Copies `source` with every tool, `runs` rounds, each into a fresh destination. Trees of many files
  * are deleted only once every case is done (deleting many files makes the next creations slow here);
  * trees of large files between rounds (they would fill the disk otherwise).
@@ -94,7 +109,7 @@ async function copyCase(id: string, title: string, source: string, tools: readon
   const trash = deleteEachRound ? new Trash(join(base, `trash-${id}`)) : sharedTrash;
   const seconds = new Map(tools.map((tool) => [tool.name, [] as number[]]));
   for (let round = 0; round < runs; round++) {
-    for (const tool of rotate(tools, round)) {
+    for (const tool of orderFor(tools, round)) {
       const destination = join(base, `dst-${id}`);
       trash.put(destination);
       flush();
@@ -120,7 +135,7 @@ async function noopCase(source: string, tools: readonly Tool[]): Promise<void> {
   flush();
   for (const tool of tools) await timed(tool.command(source, destinationOf(tool))); // settle: atimes, caches
   for (let round = 0; round < runs; round++) {
-    for (const tool of rotate(tools, round)) {
+    for (const tool of orderFor(tools, round)) {
       const run = await timed(tool.command(source, destinationOf(tool)));
       seconds.get(tool.name)?.push(run.seconds);
       log(`  noop round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
@@ -181,6 +196,21 @@ async function memoryCase(): Promise<void> {
   for (const tree of trees) {
     const list = rss.get(tree.files) ?? [];
     memory.push({ files: tree.files, maxRssKiB: list, median: median(list) });
+  }
+}
+
+/**
+ * ext4 without a journal skips inodes freed in the last 60 s (360 s while their table block is
+ * dirty) when it allocates, walking past each: creating files soon after deleting many is several
+ * times slower. The last run's deletion is remembered, and its window waited out.
+ */
+const DELETED_AT = join(base, 'deleted-at');
+const RECENTLY_DELETED_MS = 370_000;
+if (existsSync(DELETED_AT)) {
+  const wait = Number(readFileSync(DELETED_AT, 'utf8')) + RECENTLY_DELETED_MS - Date.now();
+  if (wait > 0) {
+    log(`waiting ${Math.ceil(wait / 1000)} s: many files were deleted here moments ago (ext4's recently-deleted inodes)`);
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 
@@ -264,3 +294,4 @@ process.stdout.write(`${lines.join('\n')}\n`);
 if (!existsSync(jsonPath)) process.exitCode = 1;
 log(`deleting the copies under ${join(base, 'trash')}`);
 await trash.empty();
+writeFileSync(DELETED_AT, String(Date.now()));

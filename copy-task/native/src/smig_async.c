@@ -48,11 +48,18 @@
 /* ---- shared helpers ------------------------------------------------------------------------ */
 
 static __thread unsigned char *thread_buffer_;
+static __thread unsigned char *thread_readback_;
 
 /* A 1 MiB buffer per pool thread, kept for the thread's life. */
 static unsigned char *thread_buffer(void) {
   if (thread_buffer_ == NULL) thread_buffer_ = malloc(CHUNK);
   return thread_buffer_;
+}
+
+/* A second one, for reading back what was just written. */
+static unsigned char *readback_buffer(void) {
+  if (thread_readback_ == NULL) thread_readback_ = malloc(CHUNK);
+  return thread_readback_;
 }
 
 static const unsigned char ZEROS[64 * 1024];
@@ -347,13 +354,14 @@ static void start_write_back(int fd, int64_t from, int64_t to) {
  * lets the kernel copy files above 1 MiB (copy_file_range), falling back to read+write where it cannot. *complete is
  * false when the source turned out shorter.
  */
-static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t *hash, bool *complete) {
+static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t *hash, XXH3_state_t *readback, bool *complete) {
   *complete = true;
   bool dense = (int64_t)job->before.st_blocks * 512 >= size;
   /* The kernel's copy (a splice) costs more than a read and a write for small files: measured. */
   bool kernel_copy = hash == NULL && size > CHUNK;
   unsigned char *buffer = thread_buffer();
-  if (buffer == NULL) return job_fail(job, ENOMEM, "malloc", NULL);
+  unsigned char *back = readback ? readback_buffer() : NULL;
+  if (buffer == NULL || (readback && back == NULL)) return job_fail(job, ENOMEM, "malloc", NULL);
   int64_t position = 0, data_end = 0, handed = 0;
   while (position < size) {
     int64_t start = position, end = size;
@@ -369,6 +377,7 @@ static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t 
     }
     if (start > position) {
       hash_zeros(hash, start - position);
+      hash_zeros(readback, start - position);
       job_progress(job, start - position);
       position = start;
     }
@@ -398,6 +407,17 @@ static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t 
           int err = write_all(out, buffer, (size_t)n, position);
           if (err) return job_fail(job, err, "write", job->temp);
           if (hash) XXH3_128bits_update(hash, buffer, (size_t)n);
+          if (readback) {
+            /* Read back at once, while it is hot: the copy's own bytes, hashed on their own. */
+            for (ssize_t got = 0; got < n;) {
+              ssize_t m = pread(out, back + got, (size_t)(n - got), (off_t)(position + got));
+              if (m < 0 && errno == EINTR) continue;
+              if (m < 0) return job_fail(job, errno, "read", job->temp);
+              if (m == 0) break; /* shorter than written: the digests differ */
+              got += m;
+              XXH3_128bits_update(readback, back + got - m, (size_t)m);
+            }
+          }
         }
       }
       if (n == 0) {
@@ -415,6 +435,7 @@ static int copy_data(copy_job *job, int in, int out, int64_t size, XXH3_state_t 
   }
   if (size > position) {
     hash_zeros(hash, size - position);
+    hash_zeros(readback, size - position);
     job_progress(job, size - position);
   }
   if (data_end < size && ftruncate(out, (off_t)size) != 0) return job_fail(job, errno, "ftruncate", job->temp);
@@ -597,7 +618,7 @@ static void copy_execute(napi_env env, void *data) {
   }
   int out = -1;
   bool placed = false, unnamed = false;
-  XXH3_state_t *hash = NULL;
+  XXH3_state_t *hash = NULL, *readback = NULL;
   xattr_set source_xattrs = {0};
   if (fstat(in, &job->before) != 0) {
     job_fail(job, errno, "fstat", job->source);
@@ -616,15 +637,17 @@ static void copy_execute(napi_env env, void *data) {
   }
   if (job->flags & COPY_VERIFY) {
     hash = XXH3_createState();
-    if (hash == NULL) {
+    readback = XXH3_createState();
+    if (hash == NULL || readback == NULL) {
       job_fail(job, ENOMEM, "malloc", NULL);
       goto finish;
     }
     XXH3_128bits_reset(hash);
+    XXH3_128bits_reset(readback);
   }
   int64_t size = job->before.st_size;
   bool complete;
-  if (copy_data(job, in, out, size, hash, &complete) != 0) goto finish;
+  if (copy_data(job, in, out, size, hash, readback, &complete) != 0) goto finish;
 
   /* The attributes before the second look, so that a change to them shows in the ctime. */
   const char *syscall = NULL;
@@ -651,14 +674,15 @@ static void copy_execute(napi_env env, void *data) {
     goto finish;
   }
   if (hash) {
+    /* The copy was read back as it was written (copy_data); its length is checked here. */
     digest_hex(hash, job->source_digest);
-    const char *hash_syscall = "read";
-    err = hash_fd(out, size, job->destination_digest, NULL, &hash_syscall);
-    if (err) {
-      job_fail(job, err, hash_syscall, job->temp);
+    digest_hex(readback, job->destination_digest);
+    struct stat made;
+    if (fstat(out, &made) != 0) {
+      job_fail(job, errno, "fstat", job->temp);
       goto finish;
     }
-    if (strcmp(job->source_digest, job->destination_digest) != 0) {
+    if (strcmp(job->source_digest, job->destination_digest) != 0 || made.st_size != size) {
       job->outcome = OUT_MISMATCH;
       goto finish;
     }
@@ -686,6 +710,7 @@ finish:
   }
   close(in);
   if (hash) XXH3_freeState(hash);
+  if (readback) XXH3_freeState(readback);
   xattr_free(&source_xattrs);
 }
 

@@ -178,7 +178,9 @@ export class CopyRun {
     return {
       readXattrs: (abs) => this.#platform.readXattrs(abs),
       listDir: fast ? (abs) => fast.scanDir(abs, true) : undefined,
-      ...(side === 'source' ? { modeOf: this.#settings.sourceModes } : { skip: (rel: Buffer) => rel.equals(JOURNAL_NAME) }),
+      // The journal is the run's own (a source that holds one is a destination mid-run): never copied, never compared.
+      skip: (rel: Buffer) => rel.equals(JOURNAL_NAME),
+      ...(side === 'source' ? { modeOf: this.#settings.sourceModes } : {}),
     };
   }
 

@@ -17,7 +17,7 @@ import { forEachConcurrent, runQueue, Slots } from './pool.ts';
 import { ProgressTracker } from './progress.ts';
 import { removeTree } from './remove.ts';
 import type { Roots } from './roots.ts';
-import { PAIR_COMPARE_OWNER } from '../native/index.ts';
+import { PAIR_COMPARE_OWNER, SCAN_XATTRS_ALL, SCAN_XATTRS_FOLDERS, SCAN_XATTRS_NONE } from '../native/index.ts';
 import { failureOf, listFolder, listFolderPair, readEntry, type FolderListing, type ListOptions, type SameFiles } from './scan.ts';
 import type { CopySettings } from './settings.ts';
 import { probeTimeGranularity } from './time-granularity.ts';
@@ -177,7 +177,7 @@ export class CopyRun {
     const fast = this.#platform.fast;
     return {
       readXattrs: (abs) => this.#platform.readXattrs(abs),
-      listDir: fast ? (abs) => fast.scanDir(abs, true) : undefined,
+      listDir: fast ? (abs) => fast.scanDir(abs, SCAN_XATTRS_ALL) : undefined,
       // The journal is the run's own (a source that holds one is a destination mid-run): never copied, never compared.
       skip: (rel: Buffer) => rel.equals(JOURNAL_NAME),
       ...(side === 'source' ? { modeOf: this.#settings.sourceModes } : {}),
@@ -192,13 +192,18 @@ export class CopyRun {
   async #walk(
     timeGranularityNs: bigint,
     visit: (dir: Buffer, source: TreeEntry[], destination: TreeEntry[], failures: CopyFailure[], same: SameFiles) => Promise<Folder[]>,
-    /** Only compared with the destination's: a folder the destination lacks is listed without them. */
-    xattrsToCompare = false,
+    /**
+     * The survey reads the source's xattrs only to compare them: a folder the destination lacks is
+     * listed without them. The copy then needs only the folders' own (set at the end; a file's,
+     * link's or special file's are read from it as it is copied).
+     */
+    pass: 'survey' | 'copy' = 'copy',
   ): Promise<void> {
     const sourceOptions = this.#listOptions('source');
     const fast = this.#platform.fast;
-    const bareSourceOptions: ListOptions = xattrsToCompare
-      ? { ...sourceOptions, readXattrs: undefined, listDir: fast ? (abs) => fast.scanDir(abs, false) : undefined }
+    const unmatched = pass === 'survey' ? SCAN_XATTRS_NONE : SCAN_XATTRS_FOLDERS;
+    const bareSourceOptions: ListOptions = fast
+      ? { ...sourceOptions, readXattrs: undefined, listDir: (abs) => fast.scanDir(abs, unmatched) }
       : sourceOptions;
     const destinationOptions = this.#listOptions('destination');
     const here = Buffer.alloc(0);
@@ -274,7 +279,7 @@ export class CopyRun {
       survey.unchanged += plan.unchangedFiles;
       survey.work ||= hasWork(plan, source);
       return CopyRun.#subfolders(source, destination);
-    }, true);
+    }, 'survey');
     survey.links.seal();
     // Further names of files are settled only against the whole tree's groups: the copying walk does that.
     survey.work ||= survey.links.size > 0;

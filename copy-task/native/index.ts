@@ -35,8 +35,8 @@ export interface NativeFs {
   copyFiles(sources: Buffer[], temps: Buffer[], destinations: Buffer[], flags: number, granularityNs: number, control: Buffer | null): Promise<(NativeCopyResult | Error)[]>;
   /** XXH3-128 of a file's content, 32 hex digits; holes hashed as zeros without reading them. */
   hashFile(path: Buffer): Promise<{ digest: string; size: number }>;
-  /** One folder's entries, lstat'ed, with link targets and (when asked) xattrs, packed (see scan.ts). */
-  scanDir(path: Buffer, withXattrs: boolean): Promise<Buffer>;
+  /** One folder's entries, lstat'ed, with link targets and the xattrs asked for (SCAN_XATTRS_*), packed (see scan.ts). */
+  scanDir(path: Buffer, xattrs: boolean | ScanXattrs): Promise<Buffer>;
   /**
    * Both sides of one folder (xattrs included); regular files with one name whose size, times (at
    * `granularityNs`), mode, owner (flag PAIR_COMPARE_OWNER) and xattrs are equal are marked as such.
@@ -46,6 +46,12 @@ export interface NativeFs {
   /** syncfs(2): writes back the file system holding `path`. */
   syncfs(path: Buffer): Promise<void>;
 }
+
+/** Whose extended attributes scanDir reads: no entry's, every entry's, folders' only. */
+export const SCAN_XATTRS_NONE = 0;
+export const SCAN_XATTRS_ALL = 1;
+export const SCAN_XATTRS_FOLDERS = 2;
+export type ScanXattrs = typeof SCAN_XATTRS_NONE | typeof SCAN_XATTRS_ALL | typeof SCAN_XATTRS_FOLDERS;
 
 /** scanPair flags. */
 export const PAIR_COMPARE_OWNER = 1;

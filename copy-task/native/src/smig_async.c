@@ -969,10 +969,13 @@ static void put_u16(unsigned char *at, uint16_t v) { memcpy(at, &v, 2); }
 static void put_u32(unsigned char *at, uint32_t v) { memcpy(at, &v, 4); }
 static void put_u64(unsigned char *at, uint64_t v) { memcpy(at, &v, 8); }
 
+/* Which entries' extended attributes a listing reads. */
+enum { XATTRS_NONE = 0, XATTRS_ALL = 1, XATTRS_FOLDERS = 2 };
+
 /* One folder's listing: what scan_folder fills in. */
 typedef struct {
   char *path;
-  bool with_xattrs;
+  int xattrs; /* XATTRS_NONE, XATTRS_ALL, or XATTRS_FOLDERS (folders only) */
   int err;
   const char *syscall;
   bytes out;
@@ -1005,7 +1008,7 @@ static void scan_entry(folder_scan *job, int dir, const char *name, char *full, 
   }
   xattr_set xattrs = {0};
   size_t xattr_bytes = 0;
-  if (err == 0 && job->with_xattrs) {
+  if (err == 0 && (job->xattrs == XATTRS_ALL || (job->xattrs == XATTRS_FOLDERS && S_ISDIR(st.st_mode)))) {
     size_t name_length = strlen(name);
     memcpy(full + base_length, name, name_length + 1);
     const char *syscall = NULL;
@@ -1249,7 +1252,10 @@ static napi_value queue_scan(napi_env env, scan_job *job) {
   return promise;
 }
 
-/* scanDir(path: Buffer, withXattrs: boolean): Promise<Buffer> (records as described above) */
+/*
+ * scanDir(path: Buffer, xattrs: boolean | 0 | 1 | 2): Promise<Buffer> (records as described above);
+ * xattrs of no entry, every entry, or folders only.
+ */
 static napi_value scan_dir(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -1261,7 +1267,11 @@ static napi_value scan_dir(napi_env env, napi_callback_info info) {
     free(job);
     return NULL;
   }
-  napi_get_value_bool(env, argv[1], &job->side[0].with_xattrs);
+  int32_t xattrs = XATTRS_ALL;
+  bool flag;
+  if (napi_get_value_bool(env, argv[1], &flag) == napi_ok) xattrs = flag ? XATTRS_ALL : XATTRS_NONE;
+  else napi_get_value_int32(env, argv[1], &xattrs);
+  job->side[0].xattrs = xattrs;
   return queue_scan(env, job);
 }
 
@@ -1280,7 +1290,7 @@ static napi_value scan_pair(napi_env env, napi_callback_info info) {
   scan_job *job = calloc(1, sizeof *job);
   if (job == NULL) return NULL;
   job->pair = true;
-  job->side[0].with_xattrs = job->side[1].with_xattrs = true;
+  job->side[0].xattrs = job->side[1].xattrs = XATTRS_ALL;
   napi_get_value_int64(env, argv[2], &job->granularity);
   napi_get_value_int32(env, argv[3], &job->flags);
   job->side[0].path = buffer_arg(env, argv[0], "source must be a Buffer");

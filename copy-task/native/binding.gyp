@@ -1,13 +1,17 @@
 {
-  # One C file against Node-API only (no V8 or libuv headers), so the module built with any Node's
+  # C against Node-API only (no V8 or libuv headers), so the module built with any Node's
   # headers loads in any Node with Node-API 8: the machine's headers and the runtime may differ.
   "targets": [
     {
       "target_name": "smig_native",
-      "sources": ["src/smig_native.c", "src/smig_async.c"],
+      "sources": [
+        "src/smig_native.c", "src/smig_async.c", "src/smig_folder.c", "src/smig_pool.c", "src/smig_listing.c",
+        "src/smig_filecopy.c", "src/smig_entries.c", "src/smig_xattr.c", "src/smig_util.c"
+      ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE", "_FILE_OFFSET_BITS=64"],
-      "cflags": ["-std=c11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "cflags!": ["-fno-exceptions"]
+      "cflags": ["-std=gnu11", "-pthread", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags!": ["-fno-exceptions"],
+      "ldflags": ["-pthread"]
     }
   ]
 }

@@ -12,6 +12,8 @@
 #include <node_api.h>
 
 #include "smig_native.h"
+#include "smig_folder.h"
+#include "smig_pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -404,6 +406,11 @@ NAPI_MODULE_INIT() {
       {"seekHole", NULL, seek_hole, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  if (!pool_init(env)) {
+    napi_throw_error(env, "ENOMEM", "cannot set up the addon's worker pool");
+    return NULL;
+  }
   smig_define_async(env, exports);
+  smig_define_folder(env, exports);
   return exports;
 }

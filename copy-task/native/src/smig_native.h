@@ -1,4 +1,4 @@
-/* What the addon's two source files share. */
+/* What the addon's source files share with its entry point (smig_native.c). */
 #ifndef SMIG_NATIVE_H
 #define SMIG_NATIVE_H
 

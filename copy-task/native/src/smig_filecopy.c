@@ -1,0 +1,476 @@
+#include "smig_filecopy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include "vendor/xxhash.h"
+
+/* The kernel's copy (copy_file_range) moves this much per call. */
+#define RANGE_CHUNK (8 * 1024 * 1024)
+/* With write-back asked for, written data is handed to the disk every this many bytes. */
+#define WRITE_BACK_CHUNK (8 * 1024 * 1024)
+
+const char *const COPY_OUTCOMES[] = {"copied", "changed", "vanished", "mismatch", "attributes", "linked"};
+
+static const unsigned char ZEROS[64 * 1024];
+
+static void hash_zeros(XXH3_state_t *hash, int64_t length) {
+  if (hash == NULL) return;
+  while (length > 0) {
+    size_t part = length > (int64_t)sizeof ZEROS ? sizeof ZEROS : (size_t)length;
+    XXH3_128bits_update(hash, ZEROS, part);
+    length -= (int64_t)part;
+  }
+}
+
+static void digest_hex(XXH3_state_t *hash, char out[33]) {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(hash));
+  static const char HEX[] = "0123456789abcdef";
+  for (int i = 0; i < 16; i++) {
+    out[2 * i] = HEX[canonical.digest[i] >> 4];
+    out[2 * i + 1] = HEX[canonical.digest[i] & 15];
+  }
+  out[32] = '\0';
+}
+
+static int fail(file_copy *c, int err, const char *syscall, const char *path) {
+  c->err = err;
+  c->syscall = syscall;
+  c->err_path = path;
+  return err;
+}
+
+static void progress(file_copy *c, int64_t bytes) {
+  c->progressed += bytes;
+  control_add(c->control, CONTROL_BYTES, bytes);
+}
+
+static int write_all(int fd, const unsigned char *data, size_t length, int64_t at) {
+  while (length > 0) {
+    ssize_t n = pwrite(fd, data, length, (off_t)at);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data += n;
+    length -= (size_t)n;
+    at += n;
+  }
+  return 0;
+}
+
+/*
+ * Starts writing [from, to) of a file to disk without waiting (sync_file_range WRITE): a pass that
+ * ends with syncfs then waits only for the tail, and the disk works while the next data is copied.
+ * Best effort: errors show at the syncfs.
+ */
+static void start_write_back(file_copy *c, int fd, int64_t from, int64_t to) {
+  if ((c->flags & COPY_WRITE_BACK) && to > from) sync_file_range(fd, (off64_t)from, (off64_t)(to - from), SYNC_FILE_RANGE_WRITE);
+}
+
+/*
+ * Copies the first `size` bytes of `in` to `out`: only data ranges (holes stay holes), then the length
+ * is set (keeping a trailing hole). Hashes as it goes when `hash` is given (holes as zeros), reading
+ * each chunk back at once while it is hot; otherwise lets the kernel copy files above 1 MiB
+ * (copy_file_range), falling back to read+write where it cannot. *complete is false when the source
+ * turned out shorter.
+ */
+static int copy_data(file_copy *c, int in, int out, int64_t size, XXH3_state_t *hash, XXH3_state_t *readback, bool *complete) {
+  *complete = true;
+  bool dense = (int64_t)c->before.st_blocks * 512 >= size;
+  /* The kernel's copy (a splice) costs more than a read and a write for small files: measured. */
+  bool kernel_copy = hash == NULL && size > CHUNK;
+  unsigned char *buffer = thread_buffer();
+  unsigned char *back = readback ? readback_buffer() : NULL;
+  if (buffer == NULL || (readback && back == NULL)) return fail(c, ENOMEM, "malloc", NULL);
+  bool paced = c->control->count > CONTROL_RATE && __atomic_load_n(&c->control->slots[CONTROL_RATE], __ATOMIC_RELAXED) > 0;
+  int64_t position = 0, data_end = 0, handed = 0;
+  while (position < size) {
+    int64_t start = position, end = size;
+    if (!dense) {
+      start = lseek(in, position, SEEK_DATA);
+      if (start < 0) {
+        if (errno == ENXIO) break;
+        return fail(c, errno, "lseek(SEEK_DATA)", c->src_path);
+      }
+      if (start >= size) break;
+      end = lseek(in, start, SEEK_HOLE);
+      if (end < 0 || end > size) end = size;
+    }
+    if (start > position) {
+      hash_zeros(hash, start - position);
+      hash_zeros(readback, start - position);
+      progress(c, start - position);
+      position = start;
+    }
+    while (position < end) {
+      if (control_stopped(c->control)) return fail(c, ECANCELED, "copy", c->src_path);
+      ssize_t n;
+      int64_t room = end - position;
+      if (kernel_copy) {
+        int64_t want = room > (paced ? CHUNK : RANGE_CHUNK) ? (paced ? CHUNK : RANGE_CHUNK) : room;
+        if (!pace_reads(c->control, want)) return fail(c, ECANCELED, "copy", c->src_path);
+        loff_t from = position, to = position;
+        n = copy_file_range(in, &from, out, &to, (size_t)want, 0);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EBADF) {
+            kernel_copy = false;
+            continue;
+          }
+          return fail(c, errno, "copy_file_range", c->dst_path);
+        }
+      } else {
+        int64_t want = room > CHUNK ? CHUNK : room;
+        if (!pace_reads(c->control, want)) return fail(c, ECANCELED, "copy", c->src_path);
+        n = pread(in, buffer, (size_t)want, (off_t)position);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return fail(c, errno, "read", c->src_path);
+        }
+        if (n > 0) {
+          int err = write_all(out, buffer, (size_t)n, position);
+          if (err) return fail(c, err, "write", c->dst_path);
+          if (hash) XXH3_128bits_update(hash, buffer, (size_t)n);
+          if (readback) {
+            /* Read back at once, while it is hot: the copy's own bytes, hashed on their own. */
+            for (ssize_t got = 0; got < n;) {
+              ssize_t m = pread(out, back + got, (size_t)(n - got), (off_t)(position + got));
+              if (m < 0 && errno == EINTR) continue;
+              if (m < 0) return fail(c, errno, "read", c->dst_path);
+              if (m == 0) break; /* shorter than written: the digests differ */
+              XXH3_128bits_update(readback, back + got, (size_t)m);
+              got += m;
+            }
+          }
+        }
+      }
+      if (n == 0) {
+        *complete = false;
+        return 0;
+      }
+      position += n;
+      data_end = position;
+      progress(c, n);
+      if (position - handed >= WRITE_BACK_CHUNK) {
+        start_write_back(c, out, handed, position);
+        handed = position;
+      }
+    }
+  }
+  if (size > position) {
+    hash_zeros(hash, size - position);
+    hash_zeros(readback, size - position);
+    progress(c, size - position);
+  }
+  if (data_end < size && ftruncate(out, (off_t)size) != 0) return fail(c, errno, "ftruncate", c->dst_path);
+  /* Small files are left to the syncfs, which writes many of them back together. */
+  if (data_end >= WRITE_BACK_CHUNK / 8) start_write_back(c, out, handed, data_end);
+  return 0;
+}
+
+int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char **syscall) {
+  unsigned char *buffer = thread_buffer();
+  if (buffer == NULL) return ENOMEM;
+  XXH3_state_t *hash = XXH3_createState();
+  if (hash == NULL) return ENOMEM;
+  XXH3_128bits_reset(hash);
+  int64_t position = 0;
+  int err = 0;
+  while (position < size) {
+    int64_t start = lseek(fd, position, SEEK_DATA);
+    if (start < 0 && errno != ENXIO) {
+      err = errno;
+      *syscall = "lseek(SEEK_DATA)";
+      goto done;
+    }
+    if (start < 0 || start >= size) break;
+    int64_t end = lseek(fd, start, SEEK_HOLE);
+    if (end < 0 || end > size) end = size;
+    hash_zeros(hash, start - position);
+    position = start;
+    while (position < end) {
+      int64_t want = end - position > CHUNK ? CHUNK : end - position;
+      ssize_t n = pread(fd, buffer, (size_t)want, (off_t)position);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        err = errno;
+        *syscall = "read";
+        goto done;
+      }
+      if (n == 0) goto done; /* shrank meanwhile */
+      XXH3_128bits_update(hash, buffer, (size_t)n);
+      position += n;
+    }
+  }
+  hash_zeros(hash, size - position);
+  position = size;
+done:
+  if (err == 0) digest_hex(hash, digest);
+  if (hashed) *hashed = position;
+  XXH3_freeState(hash);
+  return err;
+}
+
+/*
+ * The access ACL made to agree with `mode`: it carries the owner, group-class (the mask, or the
+ * owning group without one) and other permissions that chmod keeps in step with the mode, so when
+ * the mode copied is not the one the source shows (its read-only mode stripped write bits), the ACL
+ * must follow that mode too.
+ */
+static void acl_follow_mode(xattr_set *set, int mode) {
+  ssize_t i = xattr_find(set, "system.posix_acl_access");
+  if (i < 0) return;
+  unsigned char *acl = set->values[i];
+  size_t length = set->sizes[i];
+  if (length < 4 || (length - 4) % 8 != 0) return;
+  enum { USER_OBJ = 0x01, GROUP_OBJ = 0x04, MASK = 0x10, OTHER = 0x20 };
+  bool has_mask = false;
+  for (size_t at = 4; at < length; at += 8) has_mask |= get_u16(acl + at) == MASK;
+  for (size_t at = 4; at < length; at += 8) {
+    uint16_t tag = get_u16(acl + at);
+    if (tag == USER_OBJ) put_u16(acl + at + 2, (uint16_t)((mode >> 6) & 7));
+    else if (tag == OTHER) put_u16(acl + at + 2, (uint16_t)(mode & 7));
+    else if (tag == (has_mask ? MASK : GROUP_OBJ)) put_u16(acl + at + 2, (uint16_t)((mode >> 3) & 7));
+  }
+}
+
+/*
+ * Gives the copy the source's owner, extended attributes (exactly the source's set: inherited ones,
+ * such as a default ACL's, go), mode and times, in that order: a chown clears setuid and setgid, and
+ * every step but the last moves the times.
+ */
+static int apply_attributes(file_copy *c, int out, const xattr_set *wanted, int mode) {
+  struct stat current;
+  if (fstat(out, &current) != 0) return fail(c, errno, "fstat", c->dst_path);
+  if (current.st_uid != c->before.st_uid || current.st_gid != c->before.st_gid) {
+    if (fchown(out, c->before.st_uid, c->before.st_gid) != 0 && ((c->flags & COPY_AS_ROOT) || errno != EPERM)) {
+      return fail(c, errno, "fchown", c->dst_path);
+    }
+  }
+  xattr_set present;
+  const char *syscall = NULL;
+  int err = xattr_read_at(out, -1, NULL, NULL, &present, &syscall);
+  if (err) return fail(c, err, syscall ? syscall : "llistxattr", c->dst_path);
+  for (size_t i = 0; i < present.count && err == 0; i++) {
+    if (xattr_find(wanted, present.names[i]) < 0 && fremovexattr(out, present.names[i]) != 0 && errno != ENODATA) {
+      err = fail(c, errno, "fremovexattr", c->dst_path);
+    }
+  }
+  for (size_t i = 0; i < wanted->count && err == 0; i++) {
+    ssize_t at = xattr_find(&present, wanted->names[i]);
+    if (at >= 0 && present.sizes[at] == wanted->sizes[i] && memcmp(present.values[at], wanted->values[i], wanted->sizes[i]) == 0) continue;
+    if (fsetxattr(out, wanted->names[i], wanted->values[i], wanted->sizes[i], 0) != 0) {
+      snprintf(c->problem, sizeof c->problem, "cannot set extended attribute %s", wanted->names[i]);
+      err = fail(c, errno, "fsetxattr", c->dst_path);
+    }
+  }
+  xattr_free(&present);
+  if (err) return err;
+  if (fchmod(out, (mode_t)mode) != 0) return fail(c, errno, "fchmod", c->dst_path);
+  struct timespec times[2] = {c->before.st_atim, c->before.st_mtim};
+  if (futimens(out, times) != 0) return fail(c, errno, "futimens", c->dst_path);
+  return 0;
+}
+
+/* Reads back what apply_attributes wrote; fills c->problem and returns false when something differs. */
+static bool attributes_match(file_copy *c, int out, const xattr_set *wanted, int mode) {
+  struct stat made;
+  if (fstat(out, &made) != 0) {
+    fail(c, errno, "fstat", c->dst_path);
+    return true;
+  }
+  size_t used = 0;
+  char *text = c->problem;
+  size_t room = sizeof c->problem;
+#define PROBLEM(...) \
+  used += (size_t)snprintf(text + used, used < room ? room - used : 0, "%s", used ? "; " : ""), \
+  used += (size_t)snprintf(text + used, used < room ? room - used : 0, __VA_ARGS__)
+  if ((int)(made.st_mode & 07777) != mode) PROBLEM("mode 0%03o instead of 0%03o", made.st_mode & 07777, (unsigned)mode);
+  if ((c->flags & COPY_AS_ROOT) && (made.st_uid != c->before.st_uid || made.st_gid != c->before.st_gid)) {
+    PROBLEM("owner %u:%u instead of %u:%u", made.st_uid, made.st_gid, c->before.st_uid, c->before.st_gid);
+  }
+  if (!same_time(made.st_mtim, c->before.st_mtim, c->granularity)) {
+    PROBLEM("mtime %lld ns instead of %lld ns", (long long)ns_of(made.st_mtim), (long long)ns_of(c->before.st_mtim));
+  }
+  if (!same_time(made.st_atim, c->before.st_atim, c->granularity)) {
+    PROBLEM("atime %lld ns instead of %lld ns", (long long)ns_of(made.st_atim), (long long)ns_of(c->before.st_atim));
+  }
+  xattr_set present;
+  const char *syscall = NULL;
+  int err = xattr_read_at(out, -1, NULL, NULL, &present, &syscall);
+  if (err) {
+    fail(c, err, syscall ? syscall : "llistxattr", c->dst_path);
+    return true;
+  }
+  if (!xattr_equal(&present, wanted)) PROBLEM("extended attributes differ");
+  xattr_free(&present);
+#undef PROBLEM
+  return used == 0;
+}
+
+void make_temp_name(char *out, size_t size) {
+  static uint64_t counter;
+  uint64_t n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+  snprintf(out, size, ".smig-tmp-n%x-%llx", (unsigned)getpid(), (unsigned long long)n);
+}
+
+/* linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; without it, /proc/self/fd serves. */
+static int link_empty_path_fails;
+
+int link_unnamed(int fd, int dir, const char *name) {
+  if (!__atomic_load_n(&link_empty_path_fails, __ATOMIC_RELAXED)) {
+    if (linkat(fd, "", dir, name, AT_EMPTY_PATH) == 0) return 0;
+    if (errno != ENOENT && errno != EPERM) return errno;
+  }
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+  if (linkat(AT_FDCWD, proc, dir, name, AT_SYMLINK_FOLLOW) != 0) return errno;
+  __atomic_store_n(&link_empty_path_fails, 1, __ATOMIC_RELAXED);
+  return 0;
+}
+
+/* Gives the complete, verified file its final name; what is there already is replaced through a temp name. */
+static int place(file_copy *c, int out, bool unnamed, const char *temp) {
+  if (!unnamed) {
+    if (renameat(c->dst_dir, temp, c->dst_dir, c->dst_name) != 0) return fail(c, errno, "rename", c->dst_path);
+    return 0;
+  }
+  int err = link_unnamed(out, c->dst_dir, c->dst_name);
+  if (err == 0) return 0;
+  if (err != EEXIST) return fail(c, err, "link", c->dst_path);
+  err = link_unnamed(out, c->dst_dir, temp);
+  if (err) return fail(c, err, "link", c->dst_path);
+  if (renameat(c->dst_dir, temp, c->dst_dir, c->dst_name) != 0) {
+    err = errno;
+    unlinkat(c->dst_dir, temp, 0);
+    return fail(c, err, "rename", c->dst_path);
+  }
+  return 0;
+}
+
+void file_copy_run(file_copy *c) {
+  c->outcome = OUT_COPIED;
+  c->err = 0;
+  c->syscall = NULL;
+  c->err_path = NULL;
+  c->problem[0] = '\0';
+  int in = open_for_reading_at(c->src_dir, c->src_name);
+  if (in < 0) {
+    if (errno == ENOENT) c->outcome = OUT_VANISHED;
+    else if (errno == ELOOP) c->outcome = OUT_CHANGED; /* now a link */
+    else fail(c, errno, "open", c->src_path);
+    return;
+  }
+  char temp[64];
+  if (c->temp_name) snprintf(temp, sizeof temp, "%s", c->temp_name);
+  else make_temp_name(temp, sizeof temp);
+  int out = -1;
+  bool placed = false, unnamed = false;
+  XXH3_state_t *hash = NULL, *readback = NULL;
+  xattr_set source_xattrs = {0};
+  if (fstat(in, &c->before) != 0) {
+    fail(c, errno, "fstat", c->src_path);
+    goto finish;
+  }
+  if (!S_ISREG(c->before.st_mode)) {
+    c->outcome = OUT_CHANGED;
+    goto finish;
+  }
+  if ((c->flags & COPY_REFUSE_LINKED) && c->before.st_nlink > 1) {
+    c->outcome = OUT_LINKED;
+    goto finish;
+  }
+  if (c->no_unnamed == NULL || !*c->no_unnamed) {
+    out = openat(c->dst_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    unnamed = out >= 0;
+    if (!unnamed && c->no_unnamed && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) *c->no_unnamed = true;
+  }
+  if (!unnamed) out = openat(c->dst_dir, temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (out < 0) {
+    fail(c, errno, "open", c->dst_path);
+    goto finish;
+  }
+  if (c->flags & COPY_VERIFY) {
+    hash = XXH3_createState();
+    readback = XXH3_createState();
+    if (hash == NULL || readback == NULL) {
+      fail(c, ENOMEM, "malloc", NULL);
+      goto finish;
+    }
+    XXH3_128bits_reset(hash);
+    XXH3_128bits_reset(readback);
+  }
+  int64_t size = c->before.st_size;
+  bool complete;
+  if (copy_data(c, in, out, size, hash, readback, &complete) != 0) goto finish;
+
+  /* The attributes before the second look, so that a change to them shows in the ctime. */
+  const char *syscall = NULL;
+  int err = xattr_read_at(in, -1, NULL, NULL, &source_xattrs, &syscall);
+  if (err) {
+    fail(c, err, syscall ? syscall : "llistxattr", c->src_path);
+    goto finish;
+  }
+  struct stat after, now;
+  if (fstat(in, &after) != 0) {
+    fail(c, errno, "fstat", c->src_path);
+    goto finish;
+  }
+  bool exists = fstatat(c->src_dir, c->src_name, &now, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!exists && errno != ENOENT) {
+    fail(c, errno, "lstat", c->src_path);
+    goto finish;
+  }
+  bool stable = complete && after.st_size == c->before.st_size && ns_of(after.st_mtim) == ns_of(c->before.st_mtim) &&
+                ns_of(after.st_ctim) == ns_of(c->before.st_ctim) && exists && now.st_ino == c->before.st_ino &&
+                now.st_dev == c->before.st_dev;
+  if (!stable) {
+    c->outcome = exists ? OUT_CHANGED : OUT_VANISHED;
+    goto finish;
+  }
+  if (hash) {
+    /* The copy was read back as it was written (copy_data); its length is checked here. */
+    digest_hex(hash, c->source_digest);
+    digest_hex(readback, c->destination_digest);
+    struct stat made;
+    if (fstat(out, &made) != 0) {
+      fail(c, errno, "fstat", c->dst_path);
+      goto finish;
+    }
+    if (strcmp(c->source_digest, c->destination_digest) != 0 || made.st_size != size) {
+      c->outcome = OUT_MISMATCH;
+      goto finish;
+    }
+  }
+  int shown = (int)(c->before.st_mode & 07777);
+  int mode = c->mode >= 0 ? c->mode : shown;
+  if (mode != shown) acl_follow_mode(&source_xattrs, mode);
+  if (apply_attributes(c, out, &source_xattrs, mode) != 0) goto finish;
+  if (c->flags & COPY_VERIFY) {
+    if (!attributes_match(c, out, &source_xattrs, mode)) {
+      c->outcome = OUT_ATTRIBUTES;
+      goto finish;
+    }
+    if (c->err) goto finish;
+  }
+  if (place(c, out, unnamed, temp) != 0) goto finish;
+  placed = true;
+  c->outcome = OUT_COPIED;
+finish:
+  if (out >= 0) {
+    close(out);
+    if (!placed && !unnamed) unlinkat(c->dst_dir, temp, 0);
+  }
+  close(in);
+  if (hash) XXH3_freeState(hash);
+  if (readback) XXH3_freeState(readback);
+  xattr_free(&source_xattrs);
+}

@@ -1,0 +1,70 @@
+/*
+ * One regular file copied so that its final name only ever holds a complete, verified copy: data
+ * into a file without a name in the destination folder (O_TMPFILE; a temp name where the file system
+ * has none), holes kept, hashed and read back when verifying, the source checked for changes, owner,
+ * extended attributes, mode and times set (and read back when verifying), then linked in under its name.
+ */
+#ifndef SMIG_FILECOPY_H
+#define SMIG_FILECOPY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "smig_util.h"
+#include "smig_xattr.h"
+
+enum {
+  COPY_VERIFY = 1,        /* hash as read, read back and compare; read metadata back too */
+  COPY_AS_ROOT = 2,       /* owners are set, and failing to set them is an error */
+  COPY_WRITE_BACK = 4,    /* hand large files' data to the disk as it is copied (a pass that ends with syncfs) */
+  COPY_REFUSE_LINKED = 8  /* a source with several names is not copied (OUT_LINKED): hard links are planned elsewhere */
+};
+
+enum { OUT_COPIED, OUT_CHANGED, OUT_VANISHED, OUT_MISMATCH, OUT_ATTRIBUTES, OUT_LINKED };
+extern const char *const COPY_OUTCOMES[];
+
+typedef struct {
+  /* where: the folders (open), the entry's name in each, and full paths for messages */
+  int src_dir;
+  const char *src_name;
+  const char *src_path;
+  int dst_dir;
+  const char *dst_name;
+  const char *dst_path;
+  /* a temp name in the destination folder to use where one is needed; NULL: one is made up */
+  const char *temp_name;
+  /* how */
+  int flags;
+  int64_t granularity;
+  const control_block *control;
+  /* the mode the copy gets (the source's real one while it is read-only); -1: what fstat shows */
+  int mode;
+  /* set once the destination file system turned out to have no unnamed files; shared by a folder's copies */
+  bool *no_unnamed;
+
+  /* results of the last attempt */
+  int outcome;
+  int err;
+  const char *syscall;
+  const char *err_path;
+  struct stat before;
+  int64_t progressed; /* added to over attempts: bytes counted as progress, holes included */
+  char source_digest[33];
+  char destination_digest[33];
+  char problem[512];
+} file_copy;
+
+/* One attempt; the outcome and any error are in `c`. */
+void file_copy_run(file_copy *c);
+
+/* XXH3-128 of the first `size` bytes of an open file, reading only its data ranges; 0 or an errno. */
+int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char **syscall);
+
+/* A name in the engine's temp namespace (".smig-tmp-..."), unique within this process. */
+void make_temp_name(char *out, size_t size);
+
+/* Links an open file without a name in under `name` in `dir` (which must not exist there): 0 or an errno. */
+int link_unnamed(int fd, int dir, const char *name);
+
+#endif

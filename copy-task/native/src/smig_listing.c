@@ -1,0 +1,206 @@
+#include "smig_listing.h"
+
+#include "smig_entries.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+bool record_append(bytes *out, const char *name, size_t name_length, const struct stat *st, int err, uint32_t flags,
+                   const char *target, size_t target_length, const xattr_set *xattrs) {
+  size_t xattr_bytes = xattrs ? xattr_packed_size(xattrs) : 0;
+  size_t length = RECORD_HEADER + name_length + target_length + xattr_bytes;
+  if (!bytes_reserve(out, length)) return false;
+  unsigned char *at = out->data + out->length;
+  memset(at, 0, RECORD_HEADER);
+  put_u32(at, (uint32_t)length);
+  if (st) {
+    put_u32(at + 4, st->st_mode);
+    put_u32(at + 8, st->st_uid);
+    put_u32(at + 12, st->st_gid);
+    put_u32(at + 16, (uint32_t)st->st_nlink);
+    put_u64(at + 32, (uint64_t)st->st_size);
+    put_u64(at + 40, (uint64_t)st->st_ino);
+    put_u64(at + 48, (uint64_t)st->st_dev);
+    put_u64(at + 56, (uint64_t)st->st_rdev);
+    put_u64(at + 64, (uint64_t)ns_of(st->st_atim));
+    put_u64(at + 72, (uint64_t)ns_of(st->st_mtim));
+    put_u64(at + 80, (uint64_t)ns_of(st->st_ctim));
+  }
+  put_u32(at + 20, (uint32_t)err);
+  put_u32(at + 24, flags);
+  put_u32(at + 28, (uint32_t)xattr_bytes);
+  put_u16(at + 88, (uint16_t)name_length);
+  put_u16(at + 90, (uint16_t)target_length);
+  unsigned char *cursor = at + RECORD_HEADER;
+  memcpy(cursor, name, name_length);
+  cursor += name_length;
+  if (target_length > 0) memcpy(cursor, target, target_length);
+  cursor += target_length;
+  if (xattrs) xattr_pack(xattrs, cursor);
+  out->length += length;
+  return true;
+}
+
+bool record_copy(bytes *out, const unsigned char *record, uint32_t flags) {
+  size_t length = get_u32(record);
+  if (!bytes_reserve(out, length)) return false;
+  memcpy(out->data + out->length, record, length);
+  put_u32(out->data + out->length + 24, flags);
+  out->length += length;
+  return true;
+}
+
+int record_append_self(bytes *out, int dir, bool with_xattrs, uint32_t flags, const char **syscall) {
+  struct stat st;
+  if (fstat(dir, &st) != 0) {
+    *syscall = "fstat";
+    return errno;
+  }
+  xattr_set xattrs = {0};
+  if (with_xattrs) {
+    int err = xattr_read_at(dir, -1, NULL, NULL, &xattrs, syscall);
+    if (err) return err;
+  }
+  bool ok = record_append(out, "", 0, &st, 0, flags, NULL, 0, &xattrs);
+  xattr_free(&xattrs);
+  if (!ok) {
+    *syscall = "malloc";
+    return ENOMEM;
+  }
+  return 0;
+}
+
+int record_compare_names(const unsigned char *a, const unsigned char *b) {
+  size_t la = record_name_length(a), lb = record_name_length(b);
+  int order = memcmp(record_name(a), record_name(b), la < lb ? la : lb);
+  if (order != 0) return order;
+  return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+/* qsort's comparator over offsets into one arena of NUL-terminated names (set per thread). */
+static __thread const char *sort_arena;
+
+static int compare_names(const void *a, const void *b) {
+  return strcmp(sort_arena + *(const uint32_t *)a, sort_arena + *(const uint32_t *)b);
+}
+
+/* Reads one entry into a record; a vanished entry is left out (0), ENOMEM is returned. */
+static int read_entry(listing *out, int dir, const char *name, char *full, size_t base_length, int xattrs_mode) {
+  struct stat st;
+  int err = 0;
+  uint32_t what = 0;
+  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return 0;
+    err = errno;
+    what = WHAT_LSTAT;
+  }
+  char target[4096];
+  ssize_t target_length = 0;
+  if (err == 0 && S_ISLNK(st.st_mode)) {
+    target_length = readlinkat(dir, name, target, sizeof target);
+    if (target_length < 0) {
+      if (errno == ENOENT) return 0;
+      err = errno;
+      what = WHAT_READLINK;
+      target_length = 0;
+    }
+  }
+  xattr_set xattrs = {0};
+  if (err == 0 && (xattrs_mode == XATTRS_ALL || (xattrs_mode == XATTRS_FOLDERS && S_ISDIR(st.st_mode)))) {
+    size_t name_length = strlen(name);
+    memcpy(full + base_length, name, name_length + 1);
+    /* Values are read by path: one through /proc/self/fd reaches entries of folders of any depth. */
+    char at[4200];
+    const char *syscall = NULL;
+    int xerr = xattr_read_at(-1, dir, name, path_at(at, sizeof at, dir, name, full), &xattrs, &syscall);
+    if (xerr == ENOENT) return 0;
+    if (xerr) {
+      err = xerr;
+      what = WHAT_XATTRS;
+    }
+  }
+  size_t at = out->records.length;
+  bool ok = record_append(&out->records, name, strlen(name), err ? NULL : &st, err, what, target, (size_t)target_length, &xattrs);
+  xattr_free(&xattrs);
+  if (!ok) return ENOMEM;
+  out->offsets[out->count++] = (uint32_t)at;
+  return 0;
+}
+
+int listing_read(int dir, const char *path, int xattrs_mode, const char *skip, listing *out) {
+  memset(out, 0, sizeof *out);
+  int fd = dup(dir);
+  DIR *stream = fd < 0 ? NULL : fdopendir(fd);
+  /* A dup shares the read position: start from the top whatever read the folder before. */
+  if (stream != NULL) rewinddir(stream);
+  if (stream == NULL) {
+    out->err = errno;
+    out->syscall = "scandir";
+    if (fd >= 0) close(fd);
+    return out->err;
+  }
+  /* The names, in one arena, then sorted by their bytes. */
+  bytes arena = {0};
+  uint32_t *names = NULL;
+  size_t count = 0, capacity = 0;
+  struct dirent *entry;
+  errno = 0;
+  while ((entry = readdir(stream)) != NULL) {
+    const char *name = entry->d_name;
+    if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+    if (skip && strcmp(name, skip) == 0) continue;
+    if (count == capacity) {
+      capacity = capacity ? capacity * 2 : 64;
+      uint32_t *grown = realloc(names, capacity * sizeof *names);
+      if (grown == NULL) break;
+      names = grown;
+    }
+    size_t at = arena.length;
+    if (!bytes_append(&arena, name, strlen(name) + 1)) break;
+    names[count++] = (uint32_t)at;
+    errno = 0;
+  }
+  if (entry != NULL) {
+    out->err = ENOMEM;
+    out->syscall = "malloc";
+  } else if (errno != 0) {
+    out->err = errno;
+    out->syscall = "scandir";
+  }
+  if (out->err == 0 && count > 0) {
+    sort_arena = (const char *)arena.data;
+    qsort(names, count, sizeof *names, compare_names);
+    out->offsets = malloc(count * sizeof *out->offsets);
+    size_t base_length = strlen(path);
+    char *full = malloc(base_length + 2 + 256);
+    if (out->offsets == NULL || full == NULL || !bytes_reserve(&out->records, count * (RECORD_HEADER + 24))) {
+      out->err = ENOMEM;
+      out->syscall = "malloc";
+    } else {
+      memcpy(full, path, base_length);
+      full[base_length] = '/';
+      for (size_t i = 0; i < count && out->err == 0; i++) {
+        int err = read_entry(out, dir, (const char *)arena.data + names[i], full, base_length + 1, xattrs_mode);
+        if (err) {
+          out->err = err;
+          out->syscall = "malloc";
+        }
+      }
+    }
+    free(full);
+  }
+  free(names);
+  bytes_free(&arena);
+  closedir(stream);
+  return out->err;
+}
+
+void listing_free(listing *l) {
+  bytes_free(&l->records);
+  free(l->offsets);
+  memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,75 @@
+/*
+ * A folder's entries as records (lstat fields, link target, extended attributes), sorted by name
+ * bytes, packed the way JavaScript reads them (engine/scan.ts, parseListing):
+ *
+ *   u32 length of the record, u32 st_mode, u32 uid, u32 gid, u32 nlink, i32 errno (0, or why the
+ *   entry could not be read), u32 flags (low 16 bits: what failed, 1 lstat, 2 readlink, 3 xattrs;
+ *   bit 16: equal on both sides; bits 20-23: the record's role in a folder pair, see smig_folder.c),
+ *   u32 xattr bytes, u64 size, u64 ino, u64 dev, u64 rdev, i64 atime ns, i64 mtime ns, i64 ctime ns,
+ *   u16 name length, u16 target length, then the name, the link target and the xattrs (each: u16
+ *   name length, name, u32 value length, value; sorted by name).
+ *
+ * Entries gone between the listing and their lstat are left out.
+ */
+#ifndef SMIG_LISTING_H
+#define SMIG_LISTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "smig_util.h"
+#include "smig_xattr.h"
+
+#define RECORD_HEADER 92
+#define RECORD_SAME (1u << 16)
+#define RECORD_ROLE_SHIFT 20
+#define RECORD_ROLE(flags) (((flags) >> RECORD_ROLE_SHIFT) & 0xFu)
+
+/* Which entries' extended attributes a listing reads. */
+enum { XATTRS_NONE = 0, XATTRS_ALL = 1, XATTRS_FOLDERS = 2 };
+enum { WHAT_LSTAT = 1, WHAT_READLINK = 2, WHAT_XATTRS = 3 };
+
+typedef struct {
+  bytes records;
+  /* Where each record starts, in name order. */
+  uint32_t *offsets;
+  size_t count;
+  int err;
+  const char *syscall;
+} listing;
+
+/*
+ * Lists the open folder `dir` (at `path`, for messages and attribute reads) into `out`; `skip`, if
+ * not NULL, is a name to leave out. Returns 0 or an errno (also in out->err, with out->syscall).
+ */
+int listing_read(int dir, const char *path, int xattrs, const char *skip, listing *out);
+void listing_free(listing *l);
+
+static inline const unsigned char *listing_record(const listing *l, size_t i) {
+  return l->records.data + l->offsets[i];
+}
+static inline const char *record_name(const unsigned char *record) {
+  return (const char *)record + RECORD_HEADER;
+}
+static inline size_t record_name_length(const unsigned char *record) {
+  return get_u16(record + 88);
+}
+static inline uint32_t record_mode(const unsigned char *record) { return get_u32(record + 4); }
+
+/* Appends one record; false without memory. `st` NULL for an entry that could not be read. */
+bool record_append(bytes *out, const char *name, size_t name_length, const struct stat *st, int err, uint32_t flags,
+                   const char *target, size_t target_length, const xattr_set *xattrs);
+/* Appends a copy of an existing record with other flags. */
+bool record_copy(bytes *out, const unsigned char *record, uint32_t flags);
+/*
+ * Appends the record of the open folder itself (empty name), with its xattrs when asked; returns 0 or
+ * an errno, and *syscall.
+ */
+int record_append_self(bytes *out, int dir, bool with_xattrs, uint32_t flags, const char **syscall);
+
+/* Compares the names of two records as bytes (shorter first on a tie). */
+int record_compare_names(const unsigned char *a, const unsigned char *b);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * Extended attributes (ACLs among them, as system.posix_acl_*): read from an open file, from an
+ * entry of a folder, or from a path, never following a link; compared; packed for JavaScript.
+ */
+#ifndef SMIG_XATTR_H
+#define SMIG_XATTR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "smig_util.h"
+
+/* A set of attributes, sorted by name. */
+typedef struct {
+  size_t count;
+  char **names;
+  unsigned char **values;
+  size_t *sizes;
+} xattr_set;
+
+/*
+ * Every attribute of an open file (fd >= 0), or of `name_in_dir` in the folder `dir` (dir >= 0;
+ * listxattrat where the kernel has it), or of `path`; never followed. Returns 0 or an errno, with
+ * *syscall naming the call that failed. A file system without attributes counts as none.
+ */
+int xattr_read_at(int fd, int dir, const char *name_in_dir, const char *path, xattr_set *out, const char **syscall);
+void xattr_free(xattr_set *set);
+bool xattr_equal(const xattr_set *a, const xattr_set *b);
+/* The index of `name` in the set, or -1. */
+ssize_t xattr_find(const xattr_set *set, const char *name);
+
+/* Bytes the packed form takes: for each, u16 name length, name, u32 value length, value. */
+size_t xattr_packed_size(const xattr_set *set);
+void xattr_pack(const xattr_set *set, unsigned char *at);
+/* The packed form read back into a set (values copied); 0 or ENOMEM / EINVAL. */
+int xattr_unpack(const unsigned char *at, size_t length, xattr_set *out);
+
+#endif

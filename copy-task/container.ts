@@ -29,7 +29,7 @@ export interface CopyContainerDeps {
    * Reads the driver's record named by SMIG_SOURCE_MODES into CopyOptions.sourceModes.
    * @default none: a job that names such a record fails as a usage error
    */
-  readonly loadSourceModes?: (file: string) => Promise<(rel: Buffer, statMode: number) => number>;
+  readonly loadSourceModes?: (file: string) => Promise<ReadonlyMap<string, number>>;
 }
 
 /**

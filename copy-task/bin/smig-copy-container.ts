@@ -6,7 +6,7 @@
  */
 import { createDynamoCopyProgressSink } from '../../lambdas/adapters/dynamodb/copy-progress-sink.ts';
 import { CopyExitCode, CopyTaskEnv } from '../../lambdas/core/workflow.ts';
-import { effectiveMode, readOriginalModes } from '../../lambdas/drivers/local/read-only.ts';
+import { readOriginalModes } from '../../lambdas/drivers/local/read-only.ts';
 import { runCopyContainer } from '../container.ts';
 
 const env = process.env;
@@ -18,10 +18,6 @@ if (!tableName) {
 }
 
 const sink = createDynamoCopyProgressSink({ migrationId: env[CopyTaskEnv.MIGRATION_ID] ?? '', tableName });
-// The local driver's read-only mode strips write bits and records the originals; the copy gives the
-// destination the originals.
-const loadSourceModes = async (file: string) => {
-  const originals = await readOriginalModes(file);
-  return (rel: Buffer, statMode: number) => effectiveMode(rel, statMode, originals);
-};
-process.exit(await runCopyContainer(env, { sink, loadSourceModes }));
+// The local driver's read-only mode strips write bits and records the originals (keyed as the engine
+// keys paths); the copy gives the destination the originals.
+process.exit(await runCopyContainer(env, { sink, loadSourceModes: readOriginalModes }));

@@ -1,6 +1,6 @@
 import type { SourceState } from './context.ts';
 import { display } from './paths.ts';
-import type { CopyFailure, CopySummary, TreeEntry } from './types.ts';
+import type { CopyFailure, CopySummary } from './types.ts';
 
 /** How many paths that kept changing a summary lists (it counts them all). */
 const CHANGED_LISTED = 100;
@@ -37,7 +37,7 @@ export class RunLedger {
   }
 
   /** Records how the source looked while `entry` was copied; false when nothing was written. */
-  noteSource(entry: TreeEntry, state: SourceState): boolean {
+  noteSource(entry: { readonly rel: Buffer }, state: SourceState): boolean {
     if (state === 'same') return true;
     if (this.#stableSource) {
       this.fail({ path: display(entry.rel), reason: STABLE_REASONS[state] });

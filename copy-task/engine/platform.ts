@@ -1,8 +1,10 @@
 import { lutimes } from 'node:fs/promises';
-import { NATIVE_LIMITATIONS, nativeStatus, type NativeFs, type NativeStatus } from '../native/index.ts';
+import { NATIVE_LIMITATIONS, nativeStatus, type FolderCalls, type NativeFs, type NativeStatus } from '../native/index.ts';
 
 /** What the addon does on the thread pool: whole-file copies, content hashes, folder listings, syncfs. */
 export type FastIo = Pick<NativeFs, 'copyFile' | 'copyFiles' | 'hashFile' | 'scanDir' | 'scanPair' | 'syncfs'>;
+/** What the native walk uses: one folder at a time, both sides, in C. */
+export type { FolderCalls } from '../native/index.ts';
 import { MICROSECOND, toUtimesSeconds } from './times.ts';
 import type { Xattrs } from './types.ts';
 
@@ -30,6 +32,8 @@ export interface Platform {
   dataRanges(fd: number, size: number): Iterable<readonly [number, number]>;
   /** The addon's thread-pool calls; undefined without it (the engine then does the same with Node's fs). */
   readonly fast: FastIo | undefined;
+  /** The addon's folder calls; undefined without it. */
+  readonly folders: FolderCalls | undefined;
 }
 
 const S_IFIFO = 0o010000;
@@ -43,6 +47,7 @@ function nativePlatform(fs: NativeFs): Platform {
     limitations: [],
     nativeProblem: undefined,
     fast: fs,
+    folders: typeof fs.walkTree === 'function' ? fs : undefined,
     timeGranularityNs: 1n,
     async setTimes(abs, atimeNs, mtimeNs, isLink) {
       fs.utimens(abs, atimeNs, mtimeNs, isLink);
@@ -86,6 +91,7 @@ function fallbackPlatform(reason: string): Platform {
     limitations: NATIVE_LIMITATIONS.map((limitation) => `${limitation} (the native addon is not loaded: ${reason})`),
     nativeProblem: reason,
     fast: undefined,
+    folders: undefined,
     timeGranularityNs: MICROSECOND,
     async setTimes(abs, atimeNs, mtimeNs) {
       await lutimes(abs, toUtimesSeconds(atimeNs), toUtimesSeconds(mtimeNs));

@@ -113,7 +113,7 @@ export async function listFolderPair(
 }
 
 /** The mode the destination must get (ListOptions.modeOf), with the access ACL following it. */
-function mapMode(entry: TreeEntry, options: ListOptions): TreeEntry {
+export function mapMode(entry: TreeEntry, options: Pick<ListOptions, 'modeOf'>): TreeEntry {
   if (!options.modeOf || entry.kind === 'symlink') return entry;
   const mode = options.modeOf(entry.rel, entry.mode);
   if (mode === entry.mode) return entry;
@@ -148,8 +148,6 @@ export function parseListing(
       continue;
     }
     const nameLength = listing.readUInt16LE(at + 88);
-    const targetLength = listing.readUInt16LE(at + 90);
-    const xattrLength = listing.readUInt32LE(at + 28);
     const nameStart = at + HEADER;
     const rel = childOf(dir, listing.subarray(nameStart, nameStart + nameLength));
     const errno = listing.readInt32LE(at + 20);
@@ -161,32 +159,40 @@ export function parseListing(
       at += length;
       continue;
     }
-    const statMode = listing.readUInt32LE(at + 4);
-    const format = statMode & S_IFMT_NUMBER;
-    const [kind, typeName] = kindOfFormat(format);
-    const nlink = listing.readUInt32LE(at + 16);
-    const targetStart = nameStart + nameLength;
-    const xattrs = xattrLength > 0 ? parseXattrs(listing, targetStart + targetLength, xattrLength) : undefined;
-    const entry: TreeEntry = {
-      rel,
-      kind,
-      typeName,
-      size: Number(listing.readBigUInt64LE(at + 32)),
-      mode: statMode & 0o7777,
-      uid: listing.readUInt32LE(at + 8),
-      gid: listing.readUInt32LE(at + 12),
-      atimeNs: listing.readBigInt64LE(at + 64),
-      mtimeNs: listing.readBigInt64LE(at + 72),
-      ctimeNs: listing.readBigInt64LE(at + 80),
-      ...(kind === 'file' && nlink > 1 ? { linkKey: `${listing.readBigUInt64LE(at + 48)}:${listing.readBigUInt64LE(at + 40)}` } : {}),
-      ...(kind === 'special' ? { format, rdev: listing.readBigUInt64LE(at + 56) } : {}),
-      ...(kind === 'symlink' ? { target: Buffer.from(listing.subarray(targetStart, targetStart + targetLength)) } : {}),
-      ...(xattrs ? { xattrs } : {}),
-    };
-    onEntry(entry);
+    onEntry(recordEntry(rel, listing, at));
     at += length;
   }
 }
+
+/** One record of a packed listing (at `at`, read without error) as the entry at `rel`. */
+export function recordEntry(rel: Buffer, listing: Buffer, at: number): TreeEntry {
+  const nameLength = listing.readUInt16LE(at + 88);
+  const targetLength = listing.readUInt16LE(at + 90);
+  const xattrLength = listing.readUInt32LE(at + 28);
+  const statMode = listing.readUInt32LE(at + 4);
+  const format = statMode & S_IFMT_NUMBER;
+  const [kind, typeName] = kindOfFormat(format);
+  const nlink = listing.readUInt32LE(at + 16);
+  const targetStart = at + HEADER + nameLength;
+  const xattrs = xattrLength > 0 ? parseXattrs(listing, targetStart + targetLength, xattrLength) : undefined;
+  return {
+    rel,
+    kind,
+    typeName,
+    size: Number(listing.readBigUInt64LE(at + 32)),
+    mode: statMode & 0o7777,
+    uid: listing.readUInt32LE(at + 8),
+    gid: listing.readUInt32LE(at + 12),
+    atimeNs: listing.readBigInt64LE(at + 64),
+    mtimeNs: listing.readBigInt64LE(at + 72),
+    ctimeNs: listing.readBigInt64LE(at + 80),
+    ...(kind === 'file' && nlink > 1 ? { linkKey: `${listing.readBigUInt64LE(at + 48)}:${listing.readBigUInt64LE(at + 40)}` } : {}),
+    ...(kind === 'special' ? { format, rdev: listing.readBigUInt64LE(at + 56) } : {}),
+    ...(kind === 'symlink' ? { target: Buffer.from(listing.subarray(targetStart, targetStart + targetLength)) } : {}),
+    ...(xattrs ? { xattrs } : {}),
+  };
+}
+
 
 function parseXattrs(listing: Buffer, start: number, length: number): Xattrs {
   const pairs: [string, Buffer][] = [];

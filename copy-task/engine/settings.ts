@@ -1,6 +1,7 @@
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyProgress } from '../../lambdas/core/progress.ts';
-import type { CopyHooks, CopyMode, CopyOptions } from './types.ts';
+import { SourceModes } from './source-modes.ts';
+import type { CopyHooks, CopyMode, CopyOptions, WriteBack } from './types.ts';
 
 export const MAX_CONCURRENCY = 1024;
 
@@ -13,11 +14,12 @@ export interface CopySettings {
   readonly pass: CopyPass;
   readonly stableSource: boolean;
   readonly bytesPerSecond: number | undefined;
+  readonly writeBack: WriteBack;
   readonly signal: AbortSignal | undefined;
   readonly onProgress: (progress: CopyProgress) => void;
   readonly progressIntervalMs: number;
   readonly hooks: CopyHooks | undefined;
-  readonly sourceModes: ((rel: Buffer, statMode: number) => number) | undefined;
+  readonly sourceModes: SourceModes | undefined;
 }
 
 export function resolveSettings(options: CopyOptions): CopySettings {
@@ -29,6 +31,9 @@ export function resolveSettings(options: CopyOptions): CopySettings {
     throw new RangeError(`bytesPerSecond must be positive, got ${options.bytesPerSecond}`);
   }
   const pass = options.pass ?? 'bulk';
+  if (options.writeBack !== undefined && options.writeBack !== 'pass' && options.writeBack !== 'deferred') {
+    throw new RangeError(`writeBack must be 'pass' or 'deferred', got ${String(options.writeBack)}`);
+  }
   return {
     mode: options.mode ?? 'mirror',
     verify: options.verify ?? true,
@@ -37,10 +42,11 @@ export function resolveSettings(options: CopyOptions): CopySettings {
     pass,
     stableSource: options.stableSource ?? pass === 'final',
     bytesPerSecond: options.bytesPerSecond,
+    writeBack: options.writeBack ?? (pass === 'final' ? 'pass' : 'deferred'),
     signal: options.signal,
     onProgress: options.onProgress ?? (() => undefined),
     progressIntervalMs: options.progressIntervalMs ?? 500,
     hooks: options.hooks,
-    sourceModes: options.sourceModes,
+    sourceModes: options.sourceModes && options.sourceModes.size > 0 ? new SourceModes(options.sourceModes) : undefined,
   };
 }

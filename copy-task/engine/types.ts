@@ -36,7 +36,10 @@ export interface CopyOptions {
    * size and mtime match are hashed on both sides and copied if they differ. @default false
    */
   readonly checksum?: boolean;
-  /** Files copied, verified or deleted at once. @default 8 */
+  /**
+   * Threads copying at once (with the addon: its worker threads; without it, files in flight). More
+   * than the cores pays on network file systems, where each call waits on the server. @default 8
+   */
   readonly concurrency?: number;
   /** Which pass this run is; labels the progress events. @default 'bulk' */
   readonly pass?: CopyPass;
@@ -48,6 +51,15 @@ export interface CopyOptions {
   readonly stableSource?: boolean;
   /** Caps reads from the source, to spare a share users are working on. @default unlimited */
   readonly bytesPerSecond?: number;
+  /**
+   * When what the pass wrote must be on stable storage. `pass`: before the pass reports success (one
+   * syncfs at its end; large files are handed to the disk as they are copied), as the pipeline needs
+   * before it switches a share over or records a pass as done. `deferred`: left to the kernel, as cp
+   * and rsync leave it; the journal in the destination root records the machine's boot, so a run
+   * after a restart compares by content what may not have reached the disk (see durability.ts).
+   * @default 'pass' for the final pass, 'deferred' for a bulk pass
+   */
+  readonly writeBack?: WriteBack;
   /** Stops the run promptly; it then rejects with CopyAbortedError. */
   readonly signal?: AbortSignal;
   /** Progress, at most one event per `progressIntervalMs`, plus a final `done` event. */
@@ -56,12 +68,14 @@ export interface CopyOptions {
   readonly progressIntervalMs?: number;
   readonly hooks?: CopyHooks;
   /**
-   * The mode the destination must give a source entry, from the path (bytes, relative to the source
-   * root, empty for the root) and the mode lstat reported. A source whose read-only mode stripped
-   * write bits maps them back to the originals. @default the mode lstat reported
+   * Modes the destination must give source entries instead of the mode lstat reports, by path
+   * (keyOf of the path relative to the source root: one char a byte; '' for the root): a source whose
+   * read-only mode stripped write bits gives its original modes. @default none
    */
-  readonly sourceModes?: (rel: Buffer, statMode: number) => number;
+  readonly sourceModes?: ReadonlyMap<string, number>;
 }
+
+export type WriteBack = 'pass' | 'deferred';
 
 export interface CopySummary {
   /** Regular files whose data was copied by this run. */

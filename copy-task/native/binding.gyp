@@ -5,7 +5,7 @@
     {
       "target_name": "smig_native",
       "sources": [
-        "src/smig_native.c", "src/smig_async.c", "src/smig_folder.c", "src/smig_pool.c", "src/smig_listing.c",
+        "src/smig_native.c", "src/smig_async.c", "src/smig_walk.c", "src/smig_pair.c", "src/smig_pool.c", "src/smig_listing.c",
         "src/smig_filecopy.c", "src/smig_entries.c", "src/smig_xattr.c", "src/smig_util.c"
       ],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE", "_FILE_OFFSET_BITS=64"],

@@ -45,7 +45,30 @@ export interface NativeFs {
   scanPair(source: Buffer, destination: Buffer, granularityNs: number, flags: number): Promise<[Buffer | Error, Buffer | Error]>;
   /** syncfs(2): writes back the file system holding `path`. */
   syncfs(path: Buffer): Promise<void>;
+  /**
+   * Walks both trees below `starts` in C (src/smig_walk.c) on `threads` of the addon's threads: the
+   * survey, or (flag PAIR_COPY) the copying walk. What it returns is read by engine/native-folder.ts.
+   */
+  walkTree(
+    sourceRoot: Buffer,
+    destinationRoot: Buffer,
+    starts: Buffer,
+    flags: number,
+    syncFlags: number,
+    granularityNs: number,
+    suspectSinceNs: bigint | null,
+    modes: Buffer | null,
+    skip: Buffer | null,
+    needed: Buffer | null,
+    threads: number,
+    control: Buffer | null,
+  ): Promise<{ counts: Buffer; records: Buffer; notes: Buffer }>;
+  /** Raises the number of the addon's worker threads (never lowers it); returns it. */
+  setWorkers(count: number): number;
 }
+
+/** The folder-at-a-time calls of the native walk. */
+export type FolderCalls = Pick<NativeFs, 'walkTree' | 'setWorkers'>;
 
 /** Whose extended attributes scanDir reads: no entry's, every entry's, folders' only. */
 export const SCAN_XATTRS_NONE = 0;
@@ -56,7 +79,7 @@ export type ScanXattrs = typeof SCAN_XATTRS_NONE | typeof SCAN_XATTRS_ALL | type
 /** scanPair flags. */
 export const PAIR_COMPARE_OWNER = 1;
 
-/** copyFile flags. */
+/** copyFile and syncFolder flags. */
 export const COPY_VERIFY = 1;
 export const COPY_AS_ROOT = 2;
 

@@ -247,18 +247,32 @@ static void acl_follow_mode(xattr_set *set, int mode) {
  * such as a default ACL's, go), mode and times, in that order: a chown clears setuid and setgid, and
  * every step but the last moves the times.
  */
-static int apply_attributes(file_copy *c, int out, const xattr_set *wanted, int mode) {
-  struct stat current;
-  if (fstat(out, &current) != 0) return fail(c, errno, "fstat", c->dst_path);
-  if (current.st_uid != c->before.st_uid || current.st_gid != c->before.st_gid) {
-    if (fchown(out, c->before.st_uid, c->before.st_gid) != 0 && ((c->flags & COPY_AS_ROOT) || errno != EPERM)) {
-      return fail(c, errno, "fchown", c->dst_path);
-    }
+static int apply_attributes(file_copy *c, int out, const xattr_set *wanted, int mode, bool mode_set) {
+  uid_t uid;
+  gid_t gid;
+  if (c->defaults) {
+    uid = c->defaults->uid;
+    gid = c->defaults->gid;
+  } else {
+    struct stat current;
+    if (fstat(out, &current) != 0) return fail(c, errno, "fstat", c->dst_path);
+    uid = current.st_uid;
+    gid = current.st_gid;
   }
-  xattr_set present;
+  bool chowned = false;
+  if (uid != c->before.st_uid || gid != c->before.st_gid) {
+    if (fchown(out, c->before.st_uid, c->before.st_gid) == 0) chowned = true;
+    else if ((c->flags & COPY_AS_ROOT) || errno != EPERM) return fail(c, errno, "fchown", c->dst_path);
+  }
+  xattr_set present = {0};
   const char *syscall = NULL;
-  int err = xattr_read_at(out, -1, NULL, NULL, &present, &syscall);
-  if (err) return fail(c, err, syscall ? syscall : "llistxattr", c->dst_path);
+  int err = 0;
+  bool look = c->inherits == NULL || __atomic_load_n(c->inherits, __ATOMIC_RELAXED) != 0;
+  if (look) {
+    err = xattr_read_at(out, -1, NULL, NULL, &present, &syscall);
+    if (err) return fail(c, err, syscall ? syscall : "llistxattr", c->dst_path);
+    if (c->inherits) __atomic_store_n(c->inherits, present.count > 0 ? 1 : 0, __ATOMIC_RELAXED);
+  }
   for (size_t i = 0; i < present.count && err == 0; i++) {
     if (xattr_find(wanted, present.names[i]) < 0 && fremovexattr(out, present.names[i]) != 0 && errno != ENODATA) {
       err = fail(c, errno, "fremovexattr", c->dst_path);
@@ -274,10 +288,43 @@ static int apply_attributes(file_copy *c, int out, const xattr_set *wanted, int 
   }
   xattr_free(&present);
   if (err) return err;
-  if (fchmod(out, (mode_t)mode) != 0) return fail(c, errno, "fchmod", c->dst_path);
+  /* A chown may have cleared bits, and an ACL set may have moved the group bits. */
+  if ((!mode_set || chowned || wanted->count > 0) && fchmod(out, (mode_t)mode) != 0) return fail(c, errno, "fchmod", c->dst_path);
   struct timespec times[2] = {c->before.st_atim, c->before.st_mtim};
   if (futimens(out, times) != 0) return fail(c, errno, "futimens", c->dst_path);
   return 0;
+}
+
+/* The process's umask, read once (umask(2) cannot be read without setting it). */
+static mode_t process_umask(void) {
+  static int known = -1;
+  int value = __atomic_load_n(&known, __ATOMIC_RELAXED);
+  if (value >= 0) return (mode_t)value;
+  value = 022;
+  FILE *status = fopen("/proc/self/status", "r");
+  if (status) {
+    char line[128];
+    while (fgets(line, sizeof line, status)) {
+      unsigned mask;
+      if (sscanf(line, "Umask: %o", &mask) == 1) {
+        value = (int)(mask & 0777);
+        break;
+      }
+    }
+    fclose(status);
+  }
+  __atomic_store_n(&known, value, __ATOMIC_RELAXED);
+  return (mode_t)value;
+}
+
+/*
+ * The mode to create the copy with: its final one when creating gives exactly that (no special
+ * bits, nothing the umask takes away, no inherited ACL that would decide instead), sparing a chmod.
+ */
+static mode_t creation_mode(const file_copy *c, int mode, bool *exact) {
+  bool plain = (mode & 07000) == 0 && (mode & ~(int)process_umask()) == mode;
+  *exact = plain && c->inherits != NULL && __atomic_load_n(c->inherits, __ATOMIC_RELAXED) == 0;
+  return *exact ? (mode_t)mode : 0600;
 }
 
 /* Reads back what apply_attributes wrote; fills c->problem and returns false when something differs. */
@@ -346,6 +393,11 @@ static int place(file_copy *c, int out, bool unnamed, const char *temp) {
   int err = link_unnamed(out, c->dst_dir, c->dst_name);
   if (err == 0) return 0;
   if (err != EEXIST) return fail(c, err, "link", c->dst_path);
+  char own[64];
+  if (temp[0] == '\0') {
+    make_temp_name(own, sizeof own);
+    temp = own;
+  }
   err = link_unnamed(out, c->dst_dir, temp);
   if (err) return fail(c, err, "link", c->dst_path);
   if (renameat(c->dst_dir, temp, c->dst_dir, c->dst_name) != 0) {
@@ -369,9 +421,9 @@ void file_copy_run(file_copy *c) {
     else fail(c, errno, "open", c->src_path);
     return;
   }
-  char temp[64];
+  /* Made up only where needed (a file system without unnamed files, or a name to replace). */
+  char temp[64] = "";
   if (c->temp_name) snprintf(temp, sizeof temp, "%s", c->temp_name);
-  else make_temp_name(temp, sizeof temp);
   int out = -1;
   bool placed = false, unnamed = false;
   XXH3_state_t *hash = NULL, *readback = NULL;
@@ -388,12 +440,19 @@ void file_copy_run(file_copy *c) {
     c->outcome = OUT_LINKED;
     goto finish;
   }
+  int shown = (int)(c->before.st_mode & 07777);
+  int mode = c->mode >= 0 ? c->mode : shown;
+  bool mode_set;
+  mode_t create_mode = creation_mode(c, mode, &mode_set);
   if (c->no_unnamed == NULL || !*c->no_unnamed) {
-    out = openat(c->dst_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    out = openat(c->dst_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, create_mode);
     unnamed = out >= 0;
     if (!unnamed && c->no_unnamed && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) *c->no_unnamed = true;
   }
-  if (!unnamed) out = openat(c->dst_dir, temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (!unnamed) {
+    if (temp[0] == '\0') make_temp_name(temp, sizeof temp);
+    out = openat(c->dst_dir, temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode);
+  }
   if (out < 0) {
     fail(c, errno, "open", c->dst_path);
     goto finish;
@@ -450,10 +509,8 @@ void file_copy_run(file_copy *c) {
       goto finish;
     }
   }
-  int shown = (int)(c->before.st_mode & 07777);
-  int mode = c->mode >= 0 ? c->mode : shown;
   if (mode != shown) acl_follow_mode(&source_xattrs, mode);
-  if (apply_attributes(c, out, &source_xattrs, mode) != 0) goto finish;
+  if (apply_attributes(c, out, &source_xattrs, mode, mode_set) != 0) goto finish;
   if (c->flags & COPY_VERIFY) {
     if (!attributes_match(c, out, &source_xattrs, mode)) {
       c->outcome = OUT_ATTRIBUTES;

@@ -24,6 +24,12 @@ enum {
 enum { OUT_COPIED, OUT_CHANGED, OUT_VANISHED, OUT_MISMATCH, OUT_ATTRIBUTES, OUT_LINKED };
 extern const char *const COPY_OUTCOMES[];
 
+/* Owner a file made in a folder gets: the process's, with the folder's group where it is setgid. */
+struct folder_defaults {
+  uid_t uid;
+  gid_t gid;
+};
+
 typedef struct {
   /* where: the folders (open), the entry's name in each, and full paths for messages */
   int src_dir;
@@ -42,6 +48,14 @@ typedef struct {
   int mode;
   /* set once the destination file system turned out to have no unnamed files; shared by a folder's copies */
   bool *no_unnamed;
+  /*
+   * What a file made in the destination folder starts with, when the caller knows its folder (NULL
+   * otherwise, and it is read from the new file): its owner, and whether it inherits attributes
+   * (-1 not known yet, 0 none, 1 some: a default ACL, a security label), shared by a folder's copies.
+   * Knowing saves a stat, a listxattr and a chmod per file.
+   */
+  const struct folder_defaults *defaults;
+  int *inherits;
 
   /* results of the last attempt */
   int outcome;

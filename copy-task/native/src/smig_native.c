@@ -12,7 +12,7 @@
 #include <node_api.h>
 
 #include "smig_native.h"
-#include "smig_folder.h"
+#include "smig_walk.h"
 #include "smig_pool.h"
 
 #include <errno.h>
@@ -411,6 +411,6 @@ NAPI_MODULE_INIT() {
     return NULL;
   }
   smig_define_async(env, exports);
-  smig_define_folder(env, exports);
+  smig_define_walk(env, exports);
   return exports;
 }

@@ -60,7 +60,9 @@ enum {
   CONTROL_FILES = 2,       /* files done, added to atomically */
   CONTROL_RATE = 3,        /* bytes per second allowed from the source; 0 for no limit */
   CONTROL_NEXT_READ = 4,   /* the pacer's next free moment (monotonic ns), see pace_reads */
-  CONTROL_SLOTS = 5
+  CONTROL_FOUND_FILES = 5, /* regular files a survey has found so far, added to */
+  CONTROL_FOUND_BYTES = 6, /* and their bytes */
+  CONTROL_SLOTS = 7
 };
 
 typedef struct {

@@ -3,7 +3,7 @@ import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTree } from '../../../copy-task/engine/index.ts';
-import { makeReadOnly, effectiveMode, readOriginalModes } from '../../../lambdas/drivers/local/read-only.ts';
+import { makeReadOnly, readOriginalModes } from '../../../lambdas/drivers/local/read-only.ts';
 import type { NativeFs } from '../../../copy-task/native/index.ts';
 import { nativeOrThrow } from '../fidelity/every-case-tree.ts';
 import { useTempDirs, writeTree } from '../helpers.ts';
@@ -25,7 +25,7 @@ describe('Function: copyTree with sourceModes', () => {
     const originals = await readOriginalModes(record);
 
     // Act
-    await copyTree(source, destination, { pass: 'final', sourceModes: (rel, mode) => effectiveMode(rel, mode, originals) });
+    await copyTree(source, destination, { pass: 'final', sourceModes: originals });
 
     // Assess
     expect((await stat(join(destination, 'a.txt'))).mode & 0o7777).toBe(0o640);
@@ -53,7 +53,7 @@ describe('Function: copyTree with sourceModes and ACLs', () => {
     const originals = await readOriginalModes(record);
 
     // Act
-    await copyTree(source, join(base, 'dst'), { pass: 'final', sourceModes: (rel, mode) => effectiveMode(rel, mode, originals) });
+    await copyTree(source, join(base, 'dst'), { pass: 'final', sourceModes: originals });
 
     // Assess
     expect((await stat(join(base, 'dst/shared.txt'))).mode & 0o7777).toBe(0o664);

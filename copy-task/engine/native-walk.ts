@@ -1,0 +1,197 @@
+import { JOURNAL_NAME } from './durability.ts';
+import { CopyAbortedError } from './errors.ts';
+import { COPY_AS_ROOT, COPY_VERIFY, type FolderCalls } from '../native/index.ts';
+import {
+  FOLDER_CREATED,
+  FOLDER_ON_DEST,
+  PAIR_CHECKSUM,
+  PAIR_COMPARE_OWNER,
+  PAIR_COPY,
+  packPaths,
+  packStarts,
+  parseCounts,
+  parseNotes,
+  parseRecords,
+  SYNC_STABLE,
+  SYNC_WRITE_BACK,
+  type WalkCounts,
+  type WalkRecords,
+} from './native-folder.ts';
+import { keyOf, parentOf } from './paths.ts';
+import { LinkRegistry, planCopy } from './plan.ts';
+import { copyEntries, prepareFolders, removeEntries } from './planned-entries.ts';
+import { planOptions } from './portable-walk.ts';
+import { CONTROL_FOUND_BYTES, CONTROL_FOUND_FILES, type RunState, type Survey, type TreeWalk } from './run-state.ts';
+import { mapMode } from './scan.ts';
+import type { TreeEntry } from './types.ts';
+
+/** How often the survey's findings so far become progress. */
+const SURVEY_POLL_MS = 200;
+
+interface Start {
+  readonly rel: Buffer;
+  readonly flags: number;
+}
+
+/**
+ * Both walks in the addon (src/smig_walk.c): every folder listed, paired and worked on in C by the
+ * run's threads, so JavaScript handles neither files nor folders, only what the walk hands back:
+ * entries that need the whole tree or special care (hard links, an entry of another type in the
+ * way, FIFOs and devices, what cannot be copied), planned and done as the portable walk does them;
+ * extras; leftovers; failures; and the folders whose attributes the run sets at the end.
+ *
+ * The survey also tells which folders have work; the copying walk then goes only into those and the
+ * folders on the way to them (and into the folders it makes), so a pass over a tree where little
+ * changed lists little twice.
+ */
+export class NativeWalk implements TreeWalk {
+  readonly #state: RunState;
+  readonly #calls: FolderCalls;
+  /** Folders with work of their own and every folder on the way to them, by key; undefined: every folder. */
+  #needed: Set<string> | undefined;
+
+  constructor(state: RunState, calls: FolderCalls) {
+    this.#state = state;
+    this.#calls = calls;
+    calls.setWorkers(state.settings.concurrency);
+  }
+
+  async survey(): Promise<Survey> {
+    const state = this.#state;
+    const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry() };
+    const found = { files: 0n, bytes: 0n };
+    const poll = () => {
+      const files = state.control[CONTROL_FOUND_FILES] as bigint;
+      const bytes = state.control[CONTROL_FOUND_BYTES] as bigint;
+      state.tracker.found(Number(files - found.files), Number(bytes - found.bytes));
+      found.files = files;
+      found.bytes = bytes;
+    };
+    const timer = setInterval(poll, SURVEY_POLL_MS).unref();
+    let walked;
+    try {
+      walked = await this.#walkTree([{ rel: Buffer.alloc(0), flags: FOLDER_ON_DEST }], 'survey');
+    } finally {
+      clearInterval(timer);
+    }
+    poll();
+    const { counts, records } = walked;
+    survey.failures.push(...records.failures);
+    survey.files += counts.copyFiles;
+    survey.bytes += counts.copyBytes;
+    survey.unchanged += counts.equalFiles;
+    survey.work = counts.work;
+    for (const [source, destination] of this.#handedOverByFolder(records)) {
+      for (const entry of source) if (entry.kind === 'file') state.tracker.found(1, entry.size);
+      survey.links.addFolder(source, destination);
+      const plan = planCopy(source, destination, planOptions(state));
+      survey.failures.push(...plan.unsupported);
+      survey.files += plan.copyFiles.length;
+      survey.bytes += plan.bytesToCopy;
+      survey.unchanged += plan.unchangedFiles;
+    }
+    survey.links.seal();
+    // Further names of files are settled only against the whole tree's groups: the copying walk does that.
+    survey.work ||= survey.links.size > 0;
+    this.#needed = neededFolders(records.work.map((folder) => folder.rel));
+    return survey;
+  }
+
+  async copy(links: LinkRegistry): Promise<void> {
+    const state = this.#state;
+    const { ledger, settings } = state;
+    const stale: TreeEntry[] = [];
+    let starts: Start[] = [{ rel: Buffer.alloc(0), flags: FOLDER_ON_DEST }];
+    // Folders the planner makes (where the destination had something else) are walked in turn.
+    while (starts.length > 0) {
+      const { counts, records, notes } = await this.#walkTree(starts, 'copy');
+      state.drainProgress();
+      ledger.files += counts.files;
+      ledger.bytes += counts.bytes;
+      ledger.symlinks += counts.links;
+      ledger.fixed += counts.fixed;
+      ledger.verifiedFiles += counts.verified;
+      ledger.dirs += counts.created;
+      ledger.unchanged += counts.equalFiles - counts.differed;
+      state.tracker.adjustTotal(counts.adjust);
+      for (const failure of [...records.failures, ...notes.failures]) ledger.fail(failure);
+      for (const { rel, note } of notes.moved) ledger.noteSource({ rel }, note);
+      for (const folder of records.folders) {
+        state.folders.push(mapMode(folder.entry, { modeOf: settings.sourceModes?.modeOf }));
+        if (folder.touched || folder.created) state.touch(folder.entry.rel);
+        if (folder.settled) state.settled.add(keyOf(folder.entry.rel));
+      }
+      if (settings.mode === 'mirror') state.extras.push(...records.extras);
+      stale.push(...records.stale);
+      if (counts.stopped || settings.signal?.aborted) throw new CopyAbortedError(settings.signal?.reason ?? 'stopped');
+      starts = [];
+      for (const [source, destination] of this.#handedOverByFolder(records)) {
+        const plan = planCopy(source, destination, planOptions(state, links));
+        for (const failure of plan.unsupported) ledger.fail(failure);
+        ledger.unchanged += plan.unchangedFiles;
+        state.hardLinks.push(...plan.hardLinks);
+        await prepareFolders(state, plan);
+        await copyEntries(state, plan);
+        for (const dir of plan.createDirs.flat()) starts.push({ rel: dir.rel, flags: FOLDER_CREATED });
+      }
+    }
+    await removeEntries(state, 'copying', stale);
+  }
+
+  /** Handed-over entries grouped by folder (source side with the modes the destination must get). */
+  #handedOverByFolder(records: WalkRecords): [TreeEntry[], TreeEntry[]][] {
+    const modeOf = this.#state.settings.sourceModes?.modeOf;
+    const folders = new Map<string, [TreeEntry[], TreeEntry[]]>();
+    const folderOf = (entry: TreeEntry) => {
+      const key = keyOf(parentOf(entry.rel));
+      let pair = folders.get(key);
+      if (!pair) folders.set(key, (pair = [[], []]));
+      return pair;
+    };
+    for (const entry of records.deferredSource) folderOf(entry)[0].push(mapMode(entry, { modeOf }));
+    for (const entry of records.deferredDestination) folderOf(entry)[1].push(entry);
+    return [...folders.values()];
+  }
+
+  async #walkTree(starts: readonly Start[], pass: 'survey' | 'copy'): Promise<{ counts: WalkCounts; records: WalkRecords; notes: ReturnType<typeof parseNotes> }> {
+    const state = this.#state;
+    const { settings, roots } = state;
+    const flags = (state.isRoot ? PAIR_COMPARE_OWNER : 0) | (settings.checksum ? PAIR_CHECKSUM : 0) | (pass === 'copy' ? PAIR_COPY : 0);
+    const syncFlags =
+      (settings.verify ? COPY_VERIFY : 0) | (state.isRoot ? COPY_AS_ROOT : 0) | (settings.writeBack === 'pass' ? SYNC_WRITE_BACK : 0) | (settings.stableSource ? SYNC_STABLE : 0);
+    const needed = pass === 'copy' && this.#needed ? packPaths([...this.#needed].map((key) => Buffer.from(key, 'latin1'))) : null;
+    const result = await this.#calls.walkTree(
+      roots.sourceRoot,
+      roots.destinationRoot,
+      packStarts(starts),
+      flags,
+      syncFlags,
+      Number(state.timeGranularityNs),
+      state.journal?.suspectSinceNs ?? null,
+      settings.sourceModes?.packed() ?? null,
+      // The journal is the run's own (a source that holds one is a destination mid-run): never copied, never compared.
+      JOURNAL_NAME,
+      needed,
+      settings.concurrency,
+      state.controlBuffer,
+    );
+    return {
+      counts: parseCounts(result.counts),
+      records: parseRecords(result.records, { source: roots.sourceRoot, destination: roots.destinationRoot }),
+      notes: parseNotes(result.notes, 'xxh3-128'),
+    };
+  }
+}
+
+/** Folders with work and every folder on the way to each (the root included), by key. */
+function neededFolders(work: readonly Buffer[]): Set<string> {
+  const needed = new Set<string>();
+  for (const rel of work) {
+    for (let at: Buffer | undefined = rel; at !== undefined; at = at.length === 0 ? undefined : parentOf(at)) {
+      const key = keyOf(at);
+      if (needed.has(key)) break;
+      needed.add(key);
+    }
+  }
+  return needed;
+}

@@ -1,0 +1,182 @@
+import { JOURNAL_NAME } from './durability.ts';
+import { keyOf } from './paths.ts';
+import { LinkRegistry, planCopy, type CopyPlan, type LinkIndex } from './plan.ts';
+import { copyEntries, prepareFolders } from './planned-entries.ts';
+import { runQueue } from './pool.ts';
+import type { RunState, Survey, TreeWalk } from './run-state.ts';
+import { listFolder, listFolderPair, readEntry, type FolderListing, type ListOptions, type SameFiles } from './scan.ts';
+import type { CopyFailure, TreeEntry } from './types.ts';
+import { PAIR_COMPARE_OWNER, SCAN_XATTRS_ALL, SCAN_XATTRS_FOLDERS, SCAN_XATTRS_NONE } from '../native/index.ts';
+
+/** Folders listed (and, while copying, worked on) at once; their files share the run's `concurrency`. */
+const FOLDERS_AT_ONCE = 4;
+
+/** A folder of the walk: its path, and whether the destination has it as a folder to list. */
+interface Folder {
+  readonly rel: Buffer;
+  readonly onDestination: boolean;
+}
+
+/**
+ * Both walks with listings and plans made in JavaScript, every entry through planned-entries.ts: the
+ * engine's way without the addon's folder calls (no addon, or hooks that must see each file). Uses
+ * the addon's per-folder listings and per-file copies when it is loaded.
+ */
+export class PortableWalk implements TreeWalk {
+  readonly #state: RunState;
+
+  constructor(state: RunState) {
+    this.#state = state;
+  }
+
+  /** The first walk: counts, hard-link groups, and what cannot be copied, before anything is written. */
+  async survey(): Promise<Survey> {
+    const state = this.#state;
+    const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry() };
+    // Within one folder's plan, names of one file are recognised; across folders, the registry does it later.
+    await this.#walk(async (_dir, source, destination, failures, same) => {
+      survey.failures.push(...failures);
+      survey.unchanged += same.files;
+      if (same.files > 0) state.tracker.found(same.files, same.bytes);
+      for (const entry of source) if (entry.kind === 'file') state.tracker.found(1, entry.size);
+      survey.links.addFolder(source, destination);
+      const plan = planCopy(source, destination, planOptions(state));
+      survey.failures.push(...plan.unsupported);
+      survey.files += plan.copyFiles.length;
+      survey.bytes += plan.bytesToCopy;
+      survey.unchanged += plan.unchangedFiles;
+      survey.work ||= hasWork(plan, source);
+      return subfoldersOf(source, destination);
+    }, 'survey');
+    survey.links.seal();
+    // Further names of files are settled only against the whole tree's groups: the copying walk does that.
+    survey.work ||= survey.links.size > 0;
+    return survey;
+  }
+
+  /** The second walk: makes each folder's entries like the source's. */
+  async copy(links: LinkRegistry): Promise<void> {
+    const state = this.#state;
+    await this.#walk(async (_dir, source, destination, failures, same) => {
+      for (const failure of failures) state.ledger.fail(failure);
+      const plan = planCopy(source, destination, planOptions(state, links));
+      for (const failure of plan.unsupported) state.ledger.fail(failure);
+      state.ledger.unchanged += plan.unchangedFiles + same.files;
+      for (const level of plan.finishDirs) state.folders.push(...level);
+      for (const key of plan.settledDirs) state.settled.add(key);
+      state.hardLinks.push(...plan.hardLinks);
+      state.extras.push(...plan.extras);
+      await prepareFolders(state, plan);
+      await copyEntries(state, plan);
+      const created = new Set(plan.createDirs.flat().map((e) => keyOf(e.rel)));
+      const replaced = new Set(plan.replace.map((e) => keyOf(e.rel)));
+      return subfoldersOf(source, destination).map((folder) => {
+        const key = keyOf(folder.rel);
+        return created.has(key) || replaced.has(key) ? { rel: folder.rel, onDestination: false } : folder;
+      });
+    });
+  }
+
+  #listOptions(side: 'source' | 'destination'): ListOptions {
+    const state = this.#state;
+    const fast = state.platform.fast;
+    const modeOf = state.settings.sourceModes?.modeOf;
+    return {
+      readXattrs: (abs) => state.platform.readXattrs(abs),
+      listDir: fast ? (abs) => fast.scanDir(abs, SCAN_XATTRS_ALL) : undefined,
+      // The journal is the run's own (a source that holds one is a destination mid-run): never copied, never compared.
+      skip: (rel: Buffer) => rel.equals(JOURNAL_NAME),
+      ...(side === 'source' && modeOf ? { modeOf } : {}),
+    };
+  }
+
+  /**
+   * Walks both trees together, one folder at a time (FOLDERS_AT_ONCE at once): `visit` gets a
+   * folder's entries on both sides (sorted by name) and returns the subfolders to walk into.
+   * The roots come first, as the one "folder" holding both root entries.
+   */
+  async #walk(
+    visit: (dir: Buffer, source: TreeEntry[], destination: TreeEntry[], failures: CopyFailure[], same: SameFiles) => Promise<Folder[]>,
+    /**
+     * The survey reads the source's xattrs only to compare them: a folder the destination lacks is
+     * listed without them. The copy then needs only the folders' own (set at the end; a file's,
+     * link's or special file's are read from it as it is copied).
+     */
+    pass: 'survey' | 'copy' = 'copy',
+  ): Promise<void> {
+    const state = this.#state;
+    const sourceOptions = this.#listOptions('source');
+    const fast = state.platform.fast;
+    const unmatched = pass === 'survey' ? SCAN_XATTRS_NONE : SCAN_XATTRS_FOLDERS;
+    const bareSourceOptions: ListOptions = fast
+      ? { ...sourceOptions, readXattrs: undefined, listDir: (abs) => fast.scanDir(abs, unmatched) }
+      : sourceOptions;
+    const destinationOptions = this.#listOptions('destination');
+    const here = Buffer.alloc(0);
+    const [sourceRoot, destinationRoot] = await Promise.all([
+      readEntry(state.roots.sourceRoot, here, sourceOptions),
+      readEntry(state.roots.destinationRoot, here, destinationOptions),
+    ]);
+    const top = await visit(here, [sourceRoot], [destinationRoot], [], { files: 0, bytes: 0 });
+    const pair = this.#pairLister();
+    const roots = { source: state.roots.sourceRoot, destination: state.roots.destinationRoot };
+    const options = { source: sourceOptions, destination: destinationOptions };
+    await runQueue(top, FOLDERS_AT_ONCE, state.settings.signal, async (folder, push) => {
+      let source: FolderListing;
+      let destination: FolderListing;
+      let same: SameFiles = { files: 0, bytes: 0 };
+      if (pair && folder.onDestination) {
+        ({ source, destination, same } = await listFolderPair(roots, folder.rel, options, pair));
+      } else {
+        [source, destination] = await Promise.all([
+          listFolder(state.roots.sourceRoot, folder.rel, folder.onDestination ? sourceOptions : bareSourceOptions),
+          folder.onDestination ? listFolder(state.roots.destinationRoot, folder.rel, destinationOptions) : { entries: [], failures: [] },
+        ]);
+      }
+      const failures = [...source.failures, ...destination.failures];
+      for (const next of await visit(folder.rel, source.entries, destination.entries, failures, same)) push(next);
+    });
+  }
+
+  /**
+   * Both sides of a folder listed together by the addon, which leaves out files equal on both; not
+   * when their content is to be compared anyway (checksum, or an earlier run that did not finish
+   * writing back), nor when the source's modes are mapped (the addon compares what lstat shows).
+   */
+  #pairLister() {
+    const state = this.#state;
+    const fast = state.platform.fast;
+    if (!fast || state.settings.checksum || state.settings.sourceModes || state.journal?.suspectSinceNs !== undefined) return undefined;
+    const flags = state.isRoot ? PAIR_COMPARE_OWNER : 0;
+    return (source: Buffer, destination: Buffer) => fast.scanPair(source, destination, Number(state.timeGranularityNs), flags);
+  }
+}
+
+export function planOptions(state: RunState, links?: LinkIndex) {
+  return {
+    mode: state.settings.mode,
+    compareOwner: state.isRoot,
+    timeGranularityNs: state.timeGranularityNs,
+    checksum: state.settings.checksum,
+    suspectSinceNs: state.journal?.suspectSinceNs,
+    cannotCreate: (entry: TreeEntry) => state.platform.cannotMakeSpecial(entry.format ?? 0, state.isRoot),
+    ...(links ? { links } : {}),
+  };
+}
+
+/** Subfolders to walk into next: every source folder, listed on the destination when it is a folder there. */
+function subfoldersOf(source: readonly TreeEntry[], destination: readonly TreeEntry[]): Folder[] {
+  const destinationFolders = new Set(destination.filter((e) => e.kind === 'dir').map((e) => keyOf(e.rel)));
+  return source.filter((e) => e.kind === 'dir').map((e) => ({ rel: e.rel, onDestination: destinationFolders.has(keyOf(e.rel)) }));
+}
+
+/** Anything for the copying walk to do in this folder (beyond the folders below it). */
+export function hasWork(plan: CopyPlan, source: readonly TreeEntry[]): boolean {
+  // The root is seen to in any case (the time probe just changed its mtime).
+  const dirs = source.filter((e) => e.kind === 'dir' && e.rel.length > 0);
+  return (
+    plan.replace.length + plan.staleTemps.length + plan.createDirs.length + plan.lockedDirs.length + plan.copyFiles.length +
+      plan.compareFiles.length + plan.fixFiles.length + plan.links.length + plan.specials.length + plan.hardLinks.length +
+      plan.extras.length > 0 || dirs.some((dir) => !plan.settledDirs.has(keyOf(dir.rel)))
+  );
+}

@@ -1,0 +1,139 @@
+/*
+ * One folder of a copy, both sides at once, without JavaScript touching each entry:
+ *
+ *  - pair_list lists the source folder and the destination folder (lstat, link targets, extended
+ *    attributes), pairs entries by name, and decides what each needs: nothing (the same on both
+ *    sides), a copy, a content compare, an attribute fix, a link made again; or it hands the entry
+ *    to the engine's planner (hard links, an entry of another type in the way, FIFOs and devices,
+ *    what cannot be copied: rare, and each needs the whole tree or care). It reports counts and the
+ *    subfolders to walk into, and writes the handed-over entries as records; in the copying walk it
+ *    also creates the missing subfolders and keeps the pair for pair_sync.
+ *  - pair_sync does the pair's work. Several threads work on one pair at once, each taking the next
+ *    entry as it finishes the last (a folder of eight large files keeps every thread busy), and
+ *    each records only what went wrong or differs from the listing.
+ *
+ * Records name entries by their path relative to the roots (smig_listing.h's layout, the name field
+ * holding the path).
+ */
+#ifndef SMIG_PAIR_H
+#define SMIG_PAIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smig_filecopy.h"
+#include "smig_listing.h"
+#include "smig_util.h"
+
+/* How a walk lists and compares (pair_config.flags). */
+enum { PAIR_COMPARE_OWNER = 1, PAIR_COPY = 4, PAIR_CHECKSUM = 8 };
+/* How it copies (pair_config.sync_flags): the COPY_* flags, and: */
+enum { SYNC_STABLE = 16 }; /* the source must not change (a final pass): no second attempt */
+
+/* A folder's place in the walk (pair_list's `folder` flags, and the subfolders it reports). */
+enum { FOLDER_ON_DEST = 1, FOLDER_CREATED = 2, FOLDER_SETTLED = 4 };
+
+/* Roles of the records a walk returns (bits 20-23 of a record's flags). */
+enum {
+  ROLE_FOLDER = 1,      /* a folder of the copying walk, itself (source side), for its attributes at the end */
+  ROLE_WORK = 2,        /* a folder with work of its own (survey) */
+  ROLE_DEFER_SOURCE = 4,
+  ROLE_DEFER_DEST = 5,
+  ROLE_EXTRA = 6,
+  ROLE_STALE = 7,
+  ROLE_FAILED = 8
+};
+/* Flag bits of ROLE_FOLDER / ROLE_WORK / ROLE_FAILED records, above the role. */
+#define REC_ON_DEST (1u << 24)
+#define REC_CREATED (1u << 25)
+#define REC_SETTLED (1u << 26)
+#define REC_TOUCHED (1u << 27)
+#define REC_FROM_DESTINATION (1u << 28)
+#define WHAT_MKDIR 4
+#define WHAT_LIST 5
+
+typedef struct {
+  char *name;
+  int mode;
+} mode_override;
+
+/* What every folder of one walk shares. */
+typedef struct {
+  char *src_root;
+  char *dst_root;
+  int flags;
+  int sync_flags;
+  int64_t granularity;
+  bool suspect;
+  int64_t suspect_since;
+  /* Modes to give entries instead of what lstat shows, by relative path, sorted. */
+  mode_override *modes;
+  size_t mode_count;
+  /* A name to leave out of the roots (the run's journal). */
+  char *skip;
+  control_block control;
+} pair_config;
+
+typedef struct folder_pair folder_pair;
+
+/* A subfolder to walk into next. */
+typedef struct {
+  char *rel;
+  int flags; /* FOLDER_* */
+} subfolder;
+
+/* What pair_list found, beyond the records it wrote. */
+typedef struct {
+  uint64_t found_files, found_bytes; /* regular files kept (not handed over), and their bytes */
+  uint64_t copy_files, copy_bytes;   /* of those, to copy */
+  uint64_t equal_files;              /* size and mtime already match */
+  uint32_t created;                  /* subfolders made */
+  uint32_t items;                    /* work for pair_sync */
+  bool work;                         /* anything to do in this folder itself */
+  subfolder *subfolders;
+  size_t subfolder_count;
+} pair_listing;
+
+/*
+ * Lists `rel` (`folder`: FOLDER_* as its parent found it) on both sides and classifies it. Records go
+ * to `records`; an error opening or listing the folder is a ROLE_FAILED record of the folder. Returns
+ * the pair when the walk copies and there is work for pair_sync (free the listing's subfolders with
+ * pair_listing_free either way).
+ */
+folder_pair *pair_list(const pair_config *config, const char *rel, int folder, bytes *records, pair_listing *listing);
+void pair_listing_free(pair_listing *listing);
+
+/* What pair_sync did; the counts are added to, the notes appended. */
+typedef struct {
+  uint32_t files, links, fixed, differed, verified;
+  uint64_t bytes;
+  int64_t adjust;  /* bytes to add to the copying total (sizes that moved) */
+  bool touched;    /* something was placed in the folder */
+  bool stopped;    /* the run's stop flag was seen */
+  bool memory;     /* out of memory: notes are missing */
+  bytes notes;
+  uint32_t note_count;
+} pair_work;
+
+/*
+ * Takes the pair's next entries until none are left. Notes: u32 length, u16 kind, u16 action,
+ * i32 errno, u16 path length, u16 syscall length, u16 detail length, u16 failed-path length, then the
+ * entry's relative path, the syscall, the detail and the path the failed call was given.
+ */
+void pair_sync(folder_pair *pair, const pair_config *config, pair_work *work);
+/* Entries left to take; false once every one is taken. */
+bool pair_has_work(folder_pair *pair);
+void pair_ref(folder_pair *pair);
+void pair_unref(folder_pair *pair);
+/* The folder's relative path, and its own record (source side, with xattrs) as the listing read it. */
+const char *pair_rel(const folder_pair *pair);
+const unsigned char *pair_self(const folder_pair *pair);
+
+enum { K_FAILED = 1, K_CHANGED = 2, K_VANISHED = 3, K_UPDATED = 4, K_MISMATCH = 5, K_ATTRIBUTES = 6 };
+enum { A_COPY = 1, A_COMPARE = 2, A_FIX = 3, A_LINK = 4 };
+
+/* Appends a copy of `record` named by `rel` + "/" + its name (or `rel` alone when the name is empty). */
+bool record_copy_at(bytes *out, const unsigned char *record, const char *rel, uint32_t flags);
+
+#endif

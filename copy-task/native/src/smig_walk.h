@@ -1,0 +1,9 @@
+/* The tree walk (smig_walk.c): walkTree and setWorkers. */
+#ifndef SMIG_WALK_H
+#define SMIG_WALK_H
+
+#include <node_api.h>
+
+void smig_define_walk(napi_env env, napi_value exports);
+
+#endif

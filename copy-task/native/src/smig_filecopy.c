@@ -2,14 +2,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define XXH_INLINE_ALL
-#include "vendor/xxhash.h"
+#include "smig_hash.h"
 
 /* The kernel's copy (copy_file_range) moves this much per call. */
 #define RANGE_CHUNK (8 * 1024 * 1024)
@@ -24,7 +27,7 @@ static void hash_zeros(XXH3_state_t *hash, int64_t length) {
   if (hash == NULL) return;
   while (length > 0) {
     size_t part = length > (int64_t)sizeof ZEROS ? sizeof ZEROS : (size_t)length;
-    XXH3_128bits_update(hash, ZEROS, part);
+    smig_hash_update(hash, ZEROS, part);
     length -= (int64_t)part;
   }
 }
@@ -75,6 +78,113 @@ static void start_write_back(file_copy *c, int fd, int64_t from, int64_t to) {
   if ((c->flags & COPY_WRITE_BACK) && to > from) sync_file_range(fd, (off64_t)from, (off64_t)(to - from), SYNC_FILE_RANGE_WRITE);
 }
 
+/* Verified copies of large ranges map the source this much at a time, and go through it in steps. */
+#define MAP_WINDOW (8 * 1024 * 1024)
+#define MAP_STEP (256 * 1024)
+
+/*
+ * A mapped source that is truncated under the copy raises SIGBUS on the pages it lost. The thread
+ * copying it jumps back out (and the copy counts as changed); any other SIGBUS goes where it went.
+ */
+static __thread sigjmp_buf *bus_guard;
+static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
+static struct sigaction previous_bus;
+
+static void on_bus(int signal_number, siginfo_t *info, void *context) {
+  sigjmp_buf *guard = bus_guard;
+  if (guard) {
+    bus_guard = NULL;
+    siglongjmp(*guard, 1);
+  }
+  if (previous_bus.sa_flags & SA_SIGINFO) {
+    if (previous_bus.sa_sigaction) previous_bus.sa_sigaction(signal_number, info, context);
+  } else if (previous_bus.sa_handler == SIG_DFL) {
+    signal(SIGBUS, SIG_DFL);
+    raise(SIGBUS);
+  } else if (previous_bus.sa_handler != SIG_IGN) {
+    previous_bus.sa_handler(signal_number);
+  }
+}
+
+static void install_bus_guard(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = on_bus;
+  action.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGBUS, &action, &previous_bus);
+}
+
+/*
+ * [start, end) of a large range, verified: the source mapped a window at a time, hashed where it
+ * lies and written from there (one copy of the data, as the kernel's own copy makes), each step read
+ * back at once while it is in the cache and hashed on its own. *shorter is set when the source lost
+ * pages meanwhile (truncated): the copy is then incomplete.
+ */
+static int copy_mapped(file_copy *c, int in, int out, int64_t start, int64_t end, XXH3_state_t *hash, XXH3_state_t *readback,
+                       unsigned char *back, bool *shorter) {
+  pthread_once(&bus_once, install_bus_guard);
+  int64_t page = sysconf(_SC_PAGESIZE);
+  volatile int64_t position = start;
+  unsigned char *volatile map = NULL;
+  volatile size_t mapped = 0;
+  sigjmp_buf jump;
+  if (sigsetjmp(jump, 1) != 0) {
+    if (map) munmap(map, mapped);
+    *shorter = true;
+    return 0;
+  }
+  while (position < end) {
+    if (control_stopped(c->control)) return fail(c, ECANCELED, "copy", c->src_path);
+    int64_t base = position - position % page;
+    size_t length = (size_t)(end - base > MAP_WINDOW ? MAP_WINDOW : end - base);
+    void *window = mmap(NULL, length, PROT_READ, MAP_SHARED | MAP_POPULATE, in, (off_t)base);
+    if (window == MAP_FAILED) return fail(c, errno, "mmap", c->src_path);
+    map = window;
+    mapped = length;
+    bus_guard = &jump;
+    for (size_t at = (size_t)(position - base); at < length;) {
+      size_t n = length - at > MAP_STEP ? MAP_STEP : length - at;
+      smig_hash_update(hash, map + at, n);
+      int err = write_all(out, map + at, n, base + (int64_t)at);
+      if (err) {
+        bus_guard = NULL;
+        munmap(map, mapped);
+        map = NULL;
+        /* The kernel met the lost pages instead of us. */
+        if (err == EFAULT) {
+          *shorter = true;
+          return 0;
+        }
+        return fail(c, err, "write", c->dst_path);
+      }
+      for (size_t got = 0; got < n;) {
+        ssize_t m = pread(out, back + got, n - got, (off_t)(base + (int64_t)(at + got)));
+        if (m < 0 && errno == EINTR) continue;
+        if (m <= 0) {
+          int read_err = m < 0 ? errno : 0;
+          bus_guard = NULL;
+          munmap(map, mapped);
+          map = NULL;
+          if (read_err) return fail(c, read_err, "read", c->dst_path);
+          n = got; /* shorter than written: the digests differ */
+          break;
+        }
+        smig_hash_update(readback, back + got, (size_t)m);
+        got += (size_t)m;
+      }
+      if (map == NULL) return 0;
+      at += n;
+      position = base + (int64_t)at;
+      progress(c, (int64_t)n);
+    }
+    bus_guard = NULL;
+    munmap(map, mapped);
+    map = NULL;
+  }
+  return 0;
+}
+
 /*
  * Copies the first `size` bytes of `in` to `out`: only data ranges (holes stay holes), then the length
  * is set (keeping a trailing hole). Hashes as it goes when `hash` is given (holes as zeros), reading
@@ -110,6 +220,17 @@ static int copy_data(file_copy *c, int in, int out, int64_t size, XXH3_state_t *
       progress(c, start - position);
       position = start;
     }
+    if (hash && !paced && end - position >= CHUNK) {
+      bool shorter = false;
+      if (copy_mapped(c, in, out, position, end, hash, readback, back, &shorter) != 0) return c->err;
+      if (shorter) {
+        *complete = false;
+        return 0;
+      }
+      start_write_back(c, out, position, end);
+      position = handed = data_end = end;
+      continue;
+    }
     while (position < end) {
       if (control_stopped(c->control)) return fail(c, ECANCELED, "copy", c->src_path);
       ssize_t n;
@@ -138,7 +259,7 @@ static int copy_data(file_copy *c, int in, int out, int64_t size, XXH3_state_t *
         if (n > 0) {
           int err = write_all(out, buffer, (size_t)n, position);
           if (err) return fail(c, err, "write", c->dst_path);
-          if (hash) XXH3_128bits_update(hash, buffer, (size_t)n);
+          if (hash) smig_hash_update(hash, buffer, (size_t)n);
           if (readback) {
             /* Read back at once, while it is hot: the copy's own bytes, hashed on their own. */
             for (ssize_t got = 0; got < n;) {
@@ -146,7 +267,7 @@ static int copy_data(file_copy *c, int in, int out, int64_t size, XXH3_state_t *
               if (m < 0 && errno == EINTR) continue;
               if (m < 0) return fail(c, errno, "read", c->dst_path);
               if (m == 0) break; /* shorter than written: the digests differ */
-              XXH3_128bits_update(readback, back + got, (size_t)m);
+              smig_hash_update(readback, back + got, (size_t)m);
               got += m;
             }
           }
@@ -206,7 +327,7 @@ int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char *
         goto done;
       }
       if (n == 0) goto done; /* shrank meanwhile */
-      XXH3_128bits_update(hash, buffer, (size_t)n);
+      smig_hash_update(hash, buffer, (size_t)n);
       position += n;
     }
   }

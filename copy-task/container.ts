@@ -90,7 +90,8 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
     if (job.sourceModes && !deps.loadSourceModes) throw new CopyJobError(['SMIG_SOURCE_MODES is set but this build cannot read it'], job);
     const sourceModes = job.sourceModes && deps.loadSourceModes ? await deps.loadSourceModes(job.sourceModes) : undefined;
     const run = copy(job.source, job.destination, {
-      pass: job.pass, verify: job.verify, signal: controller.signal, onProgress, sourceModes,
+      // A pass is recorded as done, and the next step may run elsewhere or delete the source: what it wrote must be on disk.
+      pass: job.pass, verify: job.verify, writeBack: 'pass', signal: controller.signal, onProgress, sourceModes,
       ...(job.bytesPerSecond ? { bytesPerSecond: job.bytesPerSecond } : {}),
     });
     const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CopyPass } from '../../lambdas/core/model.ts';
-import type { CopyMode } from '../engine/index.ts';
+import type { CopyMode, WriteBack } from '../engine/index.ts';
 import { MAX_CONCURRENCY } from '../engine/settings.ts';
 import { CopyUsageError } from '../runtime/exit-codes.ts';
 
@@ -17,6 +17,8 @@ Options:
   --checksum              also compare the content of files whose size and mtime match (default: off)
   --concurrency N         files in flight at once, 1-${MAX_CONCURRENCY} (default: 8)
   --no-delete             keep destination entries the source does not have (default: delete them)
+  --durable, --no-durable wait until what the run wrote is on disk before it reports success (default:
+                          --durable with --pass final; else, like cp and rsync, leave it to the kernel)
   --pass bulk|final       which pass this is; final fails if the source changes (default: bulk)
   --bwlimit RATE          cap source reads, bytes per second, with optional K, M or G (default: none)
   --json                  JSON lines on stdout, errors as JSON on stderr (default when stdout is not a terminal)
@@ -35,6 +37,8 @@ export interface CliRun {
   readonly mode: CopyMode;
   readonly pass: CopyPass;
   readonly bytesPerSecond: number | undefined;
+  /** Undefined when not given: the engine's default for the pass. */
+  readonly writeBack: WriteBack | undefined;
   /** Undefined when not given: the caller picks by whether stdout is a terminal. */
   readonly json: boolean | undefined;
 }
@@ -56,6 +60,7 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
         concurrency: { type: 'string' },
         pass: { type: 'string', default: 'bulk' },
         bwlimit: { type: 'string' },
+        durable: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,6 +82,7 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
     mode: values.delete ? 'mirror' : 'merge',
     pass: parsePass(values.pass),
     bytesPerSecond: values.bwlimit === undefined ? undefined : parseRate(values.bwlimit),
+    writeBack: values.durable === undefined ? undefined : values.durable ? 'pass' : 'deferred',
     json: values.json,
   };
 }

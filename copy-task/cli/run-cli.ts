@@ -45,6 +45,7 @@ async function copy(command: CliRun, output: CliOutput, io: CliIo): Promise<Exit
       concurrency: command.concurrency,
       pass: command.pass,
       bytesPerSecond: command.bytesPerSecond,
+      ...(command.writeBack ? { writeBack: command.writeBack } : {}),
       signal: controller.signal,
       onProgress: (progress) => output.progress(progress),
     });

@@ -93,6 +93,22 @@ describe('Function: runCopyContainer', () => {
       expect(bulk.sink.finishedWith[0]?.verified).toBe(false);
       expect(verified.sink.finishedWith[0]).toMatchObject({ verified: true, files: 0 });
     });
+
+    it.each(['bulk', 'final'])('makes a %s pass durable before it reports it done (its step may run elsewhere next)', async (pass) => {
+      // Prepare
+      const dir = await tempDir();
+      await writeTree(dir, { 'src/a.txt': 'a' });
+      const seen: CopyOptions[] = [];
+      const { sink, deps } = setup({ copy: (source, destination, options) => (seen.push(options), copyTree(source, destination, options)) });
+
+      // Act
+      const code = await runCopyContainer(env(dir, { SMIG_PASS: pass }), deps);
+
+      // Assess
+      expect(code).toBe(CopyExitCode.OK);
+      expect(seen).toEqual([expect.objectContaining({ pass, writeBack: 'pass' })]);
+      expect(sink.finishedWith).toHaveLength(1);
+    });
   });
 
   describe('a job that cannot run', () => {

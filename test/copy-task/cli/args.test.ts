@@ -10,16 +10,17 @@ describe('Function: parseCliArgs', () => {
     // Assess
     expect(command).toEqual({
       kind: 'run', source: '/work/src', destination: '/abs/dst', verify: true, checksum: false, concurrency: 8,
-      mode: 'mirror', pass: 'bulk', bytesPerSecond: undefined, json: undefined,
+      mode: 'mirror', pass: 'bulk', bytesPerSecond: undefined, writeBack: undefined, json: undefined,
     });
   });
 
   it('reads every option', () => {
     // Act
-    const command = parseCliArgs(['--no-verify', '--checksum', '--concurrency', '3', '--no-delete', '--json', '--pass', 'final', '--bwlimit', '2M', '/a', '/b']);
+    const command = parseCliArgs(['--no-verify', '--checksum', '--concurrency', '3', '--no-delete', '--json', '--pass', 'final', '--bwlimit', '2M', '--durable', '/a', '/b']);
 
     // Assess
-    expect(command).toMatchObject({ verify: false, checksum: true, concurrency: 3, mode: 'merge', json: true, pass: 'final', bytesPerSecond: 2 * 1024 * 1024 });
+    expect(command).toMatchObject({ verify: false, checksum: true, concurrency: 3, mode: 'merge', json: true, pass: 'final', bytesPerSecond: 2 * 1024 * 1024, writeBack: 'pass' });
+    expect(parseCliArgs(['--no-durable', '/a', '/b'])).toMatchObject({ writeBack: 'deferred' });
   });
 
   it('answers --help', () => {

@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WriteBackJournal } from '../../../copy-task/engine/durability.ts';
+import { currentBoot, WriteBackJournal } from '../../../copy-task/engine/durability.ts';
 import { copyTree, nativeStatus } from '../../../copy-task/engine/index.ts';
 import { useTempDirs, writeTree } from '../helpers.ts';
 
@@ -62,6 +62,50 @@ describe('Class: WriteBackJournal', () => {
     });
   });
 
+  describe('Method: open (which boot left the journal)', () => {
+    it('suspects nothing a run killed in this same boot placed: the kernel still has what it wrote', async () => {
+      // Prepare
+      const dir = await tempDir();
+      await writeFile(join(dir, JOURNAL), 'since 1234\nboot 11111111-2222-3333-4444-555555555555\n');
+
+      // Act
+      const journal = await WriteBackJournal.open(Buffer.from(dir), async () => undefined, '11111111-2222-3333-4444-555555555555');
+
+      // Assess
+      expect(journal.suspectSinceNs).toBeUndefined();
+      expect(journal.active).toBe(true);
+    });
+
+    it('suspects what was placed since `since` when the machine restarted since (another boot)', async () => {
+      // Prepare
+      const dir = await tempDir();
+      await writeFile(join(dir, JOURNAL), 'since 1234\nboot 11111111-2222-3333-4444-555555555555\n');
+
+      // Act
+      const journal = await WriteBackJournal.open(Buffer.from(dir), async () => undefined, '99999999-2222-3333-4444-555555555555');
+
+      // Assess
+      expect(journal.suspectSinceNs).toBe(1234n);
+    });
+
+    it('records the boot it began in, and removes the journal without a write-back when told so', async () => {
+      // Prepare
+      const dir = await tempDir();
+      const syncs: string[] = [];
+      const journal = await WriteBackJournal.open(Buffer.from(dir), async (path) => void syncs.push(path.toString()), 'aaaaaaaa-0000-0000-0000-000000000001');
+
+      // Act
+      await journal.begin();
+      const written = await readFile(join(dir, JOURNAL), 'utf8');
+      await journal.close(false);
+
+      // Assess
+      expect(written).toMatch(/^since \d+\nboot aaaaaaaa-0000-0000-0000-000000000001\n$/);
+      expect(syncs).toEqual([]);
+      expect(await readdir(dir)).toEqual([]);
+    });
+  });
+
   describe('Method: copyTree over a journal left behind', () => {
     it.skipIf(!nativeStatus.loaded)('compares what the unfinished run placed and copies again what lost its data, then removes the journal', async () => {
       // Prepare
@@ -76,6 +120,32 @@ describe('Class: WriteBackJournal', () => {
       expect(summary).toMatchObject({ files: 1, unchanged: 2 });
       expect(await readFile(join(dst, 'sub/b.txt'), 'utf8')).toBe('bravo');
       expect((await readdir(dst)).sort()).toEqual(['a.txt', 'sub']);
+    });
+
+    it.skipIf(!nativeStatus.loaded)('trusts what a run killed in this same boot placed (nothing was lost), and removes its journal', async () => {
+      // Prepare
+      const { src, dst } = await copied({ 'a.txt': 'alpha', 'sub/b.txt': 'bravo' });
+      await corrupt(join(dst, 'sub/b.txt'));
+      await writeFile(join(dst, JOURNAL), `since 0\nboot ${currentBoot()}\n`);
+
+      // Act
+      const summary = await copyTree(src, dst);
+
+      // Assess: the damage a crash could leave is not looked for; the journal goes
+      expect(summary).toMatchObject({ files: 0, unchanged: 2 });
+      expect((await readdir(dst)).sort()).toEqual(['a.txt', 'sub']);
+    });
+
+    it.each(['pass', 'deferred'] as const)('leaves no journal after a pass that wrote (writeBack %s)', async (writeBack) => {
+      // Prepare
+      const dir = await tempDir();
+      await writeTree(join(dir, 'src'), { 'a.txt': 'alpha', 'sub/b.txt': 'bravo' });
+
+      // Act
+      await copyTree(join(dir, 'src'), join(dir, 'dst'), { writeBack });
+
+      // Assess
+      expect((await readdir(join(dir, 'dst'))).sort()).toEqual(['a.txt', 'sub']);
     });
 
     it('trusts size and mtime when no run was cut short (the same damage goes unseen without --checksum)', async () => {

@@ -38,7 +38,7 @@ process.env['SMIG_BENCH_TMP'] = base;
 const repo = resolve(import.meta.dirname, '../..');
 const packageJson = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { bin: Record<string, string> };
 const smigBin = join(repo, packageJson.bin['smig-copy'] as string);
-// The CLI as installed (bin/smig-copy.mjs runs the compiled file): compiled now from the current sources.
+// The CLI as installed (bin/smig-copy.cjs runs the compiled file): compiled now from the current sources.
 spawnSync(process.execPath, [join(repo, 'copy-task/cli/build.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
 const hasRclone = spawnSync('rclone', ['version'], { stdio: 'ignore' }).status === 0;
 

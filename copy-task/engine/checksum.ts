@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import type { BandwidthLimiter } from './bandwidth.ts';
 import { CHUNK_SIZE } from './context.ts';
 import { throwIfAborted } from './errors.ts';
@@ -15,7 +15,8 @@ export const HASH_NAME = 'sha256';
 export const FAST_HASH_NAME = 'xxh3-128';
 
 export function newHash(): Hash {
-  return createHash(HASH_NAME);
+  // Loaded when first needed (Node's fs path only): the CLI starts without it.
+  return process.getBuiltinModule('node:crypto').createHash(HASH_NAME);
 }
 
 const ZEROS = Buffer.alloc(CHUNK_SIZE);

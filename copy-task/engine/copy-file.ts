@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
-import { randomBytes } from 'node:crypto';
 import { COPY_AS_ROOT, COPY_VERIFY, type NativeCopyResult } from '../native/index.ts';
 import { FAST_HASH_NAME, HASH_NAME, hashFile, hashZeros, newHash } from './checksum.ts';
 import { CHUNK_SIZE, type IoContext, type SourceState } from './context.ts';
@@ -9,7 +8,7 @@ import { CopyAbortedError, throwIfAborted, VerificationError } from './errors.ts
 import type { FastIo } from './platform.ts';
 import { applyAttributes, verifyAttributes, type Attributes } from './metadata.ts';
 import { openForReading } from './open-for-reading.ts';
-import { display, resolveUnder, tempSibling } from './paths.ts';
+import { display, resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
 import { codeOf } from './scan.ts';
 import { sameTime } from './times.ts';
 import type { TreeEntry } from './types.ts';
@@ -108,15 +107,12 @@ function nativeCopier(context: IoContext): FastIo | undefined {
   return fast;
 }
 
-/** Temp names of this process: a random prefix once, then a counter (a random draw per file costs more than the copy's own JavaScript). */
-const TEMP_PREFIX = randomBytes(6).toString('hex');
-let tempCount = 0;
 
 async function copyOnceNative(context: IoContext, fast: FastIo, entry: TreeEntry, onProgressed: (bytes: number) => void): Promise<Attempt> {
   throwIfAborted(context.signal);
   const destination = resolveUnder(context.destinationRoot, entry.rel);
   // Used only where the file system has no unnamed files, or to replace an existing name.
-  const temp = tempSibling(destination, `${TEMP_PREFIX}${(tempCount++).toString(36)}`);
+  const temp = tempSibling(destination, uniqueSuffix());
   const flags = (context.verify ? COPY_VERIFY : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
   let result;
   try {
@@ -149,7 +145,7 @@ export async function copyBatch(context: IoContext, entries: readonly TreeEntry[
   throwIfAborted(context.signal);
   const sources = entries.map((entry) => resolveUnder(context.sourceRoot, entry.rel));
   const destinations = entries.map((entry) => resolveUnder(context.destinationRoot, entry.rel));
-  const temps = destinations.map((destination) => tempSibling(destination, `${TEMP_PREFIX}${(tempCount++).toString(36)}`));
+  const temps = destinations.map((destination) => tempSibling(destination, uniqueSuffix()));
   const flags = (context.verify ? COPY_VERIFY : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
   return fast.copyFiles(sources, temps, destinations, flags, Number(context.timeGranularityNs), context.control ?? null);
 }
@@ -194,7 +190,7 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
     const before = await input.stat({ bigint: true });
     if (!before.isFile()) return { outcome: 'changed' };
     const size = Number(before.size);
-    const temp = tempSibling(destination, randomBytes(6).toString('hex'));
+    const temp = tempSibling(destination, uniqueSuffix());
     try {
       const hash = context.verify ? newHash() : undefined;
       const output = await open(temp, CREATE_FLAGS, 0o600);

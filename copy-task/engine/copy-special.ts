@@ -1,9 +1,8 @@
 import { lstat, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import type { IoContext, SourceState } from './context.ts';
 import { VerificationError } from './errors.ts';
 import { applyAttributes, verifyAttributes, type Attributes } from './metadata.ts';
-import { resolveUnder, tempSibling } from './paths.ts';
+import { resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
 import { codeOf } from './scan.ts';
 import type { TreeEntry } from './types.ts';
 import { withAclMode } from './xattrs.ts';
@@ -35,7 +34,7 @@ export async function copySpecial(context: IoContext, entry: TreeEntry): Promise
     ...(xattrs ? { xattrs: mode === statMode ? xattrs : withAclMode(xattrs, mode) } : {}),
   };
   const destination = resolveUnder(context.destinationRoot, entry.rel);
-  const temp = tempSibling(destination, randomBytes(6).toString('hex'));
+  const temp = tempSibling(destination, uniqueSuffix());
   context.platform.mknod(temp, format, 0o600, stats.rdev);
   try {
     await applyAttributes(context, temp, wanted);

@@ -1,9 +1,8 @@
 import { lstat, readlink, rename, symlink, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import type { IoContext, SourceState } from './context.ts';
 import { VerificationError } from './errors.ts';
 import { applyAttributes, verifyAttributes, type Attributes } from './metadata.ts';
-import { resolveUnder, tempSibling } from './paths.ts';
+import { resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
 import { codeOf } from './scan.ts';
 import type { TreeEntry } from './types.ts';
 
@@ -27,7 +26,7 @@ export async function copySymlink(context: IoContext, entry: TreeEntry): Promise
     throw error;
   }
   const destination = resolveUnder(context.destinationRoot, entry.rel);
-  const temp = tempSibling(destination, randomBytes(6).toString('hex'));
+  const temp = tempSibling(destination, uniqueSuffix());
   await symlink(target, temp);
   try {
     if (context.verify) {

@@ -1,9 +1,8 @@
 import { link, lstat, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import type { IoContext, SourceState } from './context.ts';
 import { VerificationError } from './errors.ts';
 import type { HardLink } from './plan.ts';
-import { display, resolveUnder, tempSibling } from './paths.ts';
+import { display, resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
 import { codeOf, linkKeyOf } from './scan.ts';
 
 /**
@@ -23,7 +22,7 @@ export async function linkFile(context: IoContext, hardLink: HardLink): Promise<
   }
   const existing = resolveUnder(context.destinationRoot, leader.rel);
   const destination = resolveUnder(context.destinationRoot, entry.rel);
-  const temp = tempSibling(destination, randomBytes(6).toString('hex'));
+  const temp = tempSibling(destination, uniqueSuffix());
   await link(existing, temp);
   try {
     await rename(temp, destination);

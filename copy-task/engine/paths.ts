@@ -6,6 +6,15 @@ const SLASH = 0x2f;
 const SLASH_BUFFER = Buffer.from('/');
 export const TEMP_PREFIX = '.smig-tmp-';
 
+/** This process's tag for temp names: its id and when it started (no random draw: loading crypto costs more than a copy's start-up budget). */
+const PROCESS_TAG = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+let tempCount = 0;
+
+/** A temp name suffix unique to this process (and, by the tag, among processes). */
+export function uniqueSuffix(): string {
+  return `${PROCESS_TAG}${(tempCount++).toString(36)}`;
+}
+
 export function fromString(path: string): Buffer {
   return Buffer.from(path, 'utf8');
 }

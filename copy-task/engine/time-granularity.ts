@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { lstat, open, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import type { Platform } from './platform.ts';
-import { resolveUnder, tempSibling } from './paths.ts';
+import { resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
 
 /** A time whose every digit shows: what survives of it tells what the destination keeps. */
 const PROBE_NS = 1_600_000_000_123_456_789n;
@@ -15,7 +14,7 @@ const CANDIDATES = [1n, 10n, 100n, 1_000n, 10_000n, 100_000n, 1_000_000n, 10_000
  * granularity, so a file system that keeps less does not make every file look changed.
  */
 export async function probeTimeGranularity(platform: Platform, destinationRoot: Buffer): Promise<bigint> {
-  const probe = tempSibling(resolveUnder(destinationRoot, Buffer.from('probe')), randomBytes(6).toString('hex'));
+  const probe = tempSibling(resolveUnder(destinationRoot, Buffer.from('probe')), uniqueSuffix());
   let handle;
   try {
     handle = await open(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);

@@ -10,18 +10,6 @@
 
 #include "smig_listing.h"
 
-static int proc_state; /* 0 unknown, 1 usable, -1 not mounted */
-
-const char *path_at(char *buffer, size_t size, int dir, const char *name, const char *fallback) {
-  int state = __atomic_load_n(&proc_state, __ATOMIC_RELAXED);
-  if (state == 0) {
-    state = access("/proc/self/fd", X_OK) == 0 ? 1 : -1;
-    __atomic_store_n(&proc_state, state, __ATOMIC_RELAXED);
-  }
-  if (state < 0 || snprintf(buffer, size, "/proc/self/fd/%d/%s", dir, name) >= (int)size) return fallback;
-  return buffer;
-}
-
 static int fail(entry_copy *e, int err, const char *syscall, const char *path) {
   e->err = err;
   e->syscall = syscall;

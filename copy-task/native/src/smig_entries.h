@@ -39,10 +39,4 @@ void symlink_copy_run(entry_copy *e, const unsigned char *listed);
  */
 void attributes_fix_run(entry_copy *e, const unsigned char *source, int mode);
 
-/*
- * A path that reaches `name` in the open folder `dir` however deep it is (through /proc/self/fd),
- * or `fallback` where /proc is not mounted. For the calls that take only a path (extended attributes).
- */
-const char *path_at(char *buffer, size_t size, int dir, const char *name, const char *fallback);
-
 #endif

@@ -1,12 +1,10 @@
 #include "smig_listing.h"
 
-#include "smig_entries.h"
-
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 bool record_append(bytes *out, const char *name, size_t name_length, const struct stat *st, int err, uint32_t flags,
@@ -113,10 +111,8 @@ static int read_entry(listing *out, int dir, const char *name, char *full, size_
   if (err == 0 && (xattrs_mode == XATTRS_ALL || (xattrs_mode == XATTRS_FOLDERS && S_ISDIR(st.st_mode)))) {
     size_t name_length = strlen(name);
     memcpy(full + base_length, name, name_length + 1);
-    /* Values are read by path: one through /proc/self/fd reaches entries of folders of any depth. */
-    char at[4200];
     const char *syscall = NULL;
-    int xerr = xattr_read_at(-1, dir, name, path_at(at, sizeof at, dir, name, full), &xattrs, &syscall);
+    int xerr = xattr_read_entry(dir, name, full, &xattrs, &syscall);
     if (xerr == ENOENT) return 0;
     if (xerr) {
       err = xerr;
@@ -131,46 +127,65 @@ static int read_entry(listing *out, int dir, const char *name, char *full, size_
   return 0;
 }
 
+/* A folder's raw entries (getdents64's layout), read straight into this buffer. */
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
 int listing_read(int dir, const char *path, int xattrs_mode, const char *skip, listing *out) {
   memset(out, 0, sizeof *out);
-  int fd = dup(dir);
-  DIR *stream = fd < 0 ? NULL : fdopendir(fd);
-  /* A dup shares the read position: start from the top whatever read the folder before. */
-  if (stream != NULL) rewinddir(stream);
-  if (stream == NULL) {
-    out->err = errno;
-    out->syscall = "scandir";
-    if (fd >= 0) close(fd);
-    return out->err;
-  }
   /* The names, in one arena, then sorted by their bytes. */
   bytes arena = {0};
   uint32_t *names = NULL;
   size_t count = 0, capacity = 0;
-  struct dirent *entry;
-  errno = 0;
-  while ((entry = readdir(stream)) != NULL) {
-    const char *name = entry->d_name;
-    if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
-    if (skip && strcmp(name, skip) == 0) continue;
-    if (count == capacity) {
-      capacity = capacity ? capacity * 2 : 64;
-      uint32_t *grown = realloc(names, capacity * sizeof *names);
-      if (grown == NULL) break;
-      names = grown;
-    }
-    size_t at = arena.length;
-    if (!bytes_append(&arena, name, strlen(name) + 1)) break;
-    names[count++] = (uint32_t)at;
-    errno = 0;
-  }
-  if (entry != NULL) {
+  enum { DENTS = 64 * 1024 };
+  unsigned char *dents = malloc(DENTS);
+  if (dents == NULL) {
     out->err = ENOMEM;
     out->syscall = "malloc";
-  } else if (errno != 0) {
-    out->err = errno;
-    out->syscall = "scandir";
+    return out->err;
   }
+  /* The folder is read from where its descriptor stands: callers give a freshly opened one. */
+  for (;;) {
+    long got = syscall(SYS_getdents64, dir, dents, DENTS);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      out->err = errno;
+      out->syscall = "scandir";
+      break;
+    }
+    if (got == 0) break;
+    for (long at = 0; at < got && out->err == 0;) {
+      struct linux_dirent64 *entry = (struct linux_dirent64 *)(dents + at);
+      at += entry->d_reclen;
+      const char *name = entry->d_name;
+      if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+      if (skip && strcmp(name, skip) == 0) continue;
+      if (count == capacity) {
+        capacity = capacity ? capacity * 2 : 64;
+        uint32_t *grown = realloc(names, capacity * sizeof *names);
+        if (grown == NULL) {
+          out->err = ENOMEM;
+          out->syscall = "malloc";
+          break;
+        }
+        names = grown;
+      }
+      size_t offset = arena.length;
+      if (!bytes_append(&arena, name, strlen(name) + 1)) {
+        out->err = ENOMEM;
+        out->syscall = "malloc";
+        break;
+      }
+      names[count++] = (uint32_t)offset;
+    }
+    if (out->err) break;
+  }
+  free(dents);
   if (out->err == 0 && count > 0) {
     sort_arena = (const char *)arena.data;
     qsort(names, count, sizeof *names, compare_names);
@@ -195,7 +210,6 @@ int listing_read(int dir, const char *path, int xattrs_mode, const char *skip, l
   }
   free(names);
   bytes_free(&arena);
-  closedir(stream);
   return out->err;
 }
 

@@ -41,8 +41,9 @@ typedef struct {
 } listing;
 
 /*
- * Lists the open folder `dir` (at `path`, for messages and attribute reads) into `out`; `skip`, if
- * not NULL, is a name to leave out. Returns 0 or an errno (also in out->err, with out->syscall).
+ * Lists the folder `dir`, freshly opened (it is read from where it stands), at `path` (for messages
+ * and attribute reads) into `out`; `skip`, if not NULL, is a name to leave out. Returns 0 or an
+ * errno (also in out->err, with out->syscall).
  */
 int listing_read(int dir, const char *path, int xattrs, const char *skip, listing *out);
 void listing_free(listing *l);

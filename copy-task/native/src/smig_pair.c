@@ -127,20 +127,13 @@ static int openat2_missing;
  * RESOLVE_NO_SYMLINKS where the kernel has it): a folder swapped for a link while the copy runs
  * cannot lead it outside either tree.
  */
-static int open_folder(const char *root, const char *rel, const char *full) {
+static int open_folder(int root_fd, const char *root, const char *rel, const char *full) {
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   if (rel[0] == '\0') return open(root, flags);
-  if (!__atomic_load_n(&openat2_missing, __ATOMIC_RELAXED)) {
-    int top = open(root, flags | O_PATH);
-    if (top < 0) return -1;
+  if (root_fd >= 0 && !__atomic_load_n(&openat2_missing, __ATOMIC_RELAXED)) {
     struct open_how how = {.flags = (uint64_t)flags | O_NOFOLLOW, .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
-    int fd = (int)syscall(SYS_openat2, top, rel, &how, sizeof how);
-    int err = errno;
-    close(top);
-    if (fd >= 0 || err != ENOSYS) {
-      errno = err;
-      return fd;
-    }
+    int fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
+    if (fd >= 0 || errno != ENOSYS) return fd;
     __atomic_store_n(&openat2_missing, 1, __ATOMIC_RELAXED);
   }
   return open(full, flags | O_NOFOLLOW);
@@ -411,19 +404,19 @@ folder_pair *pair_list(const pair_config *config, const char *rel, int folder, b
   bool on_dest = folder & FOLDER_ON_DEST;
   bool copying = config->flags & PAIR_COPY;
   if (p->src_path == NULL || p->dst_path == NULL) goto memory;
-  p->src_fd = open_folder(config->src_root, rel, p->src_path);
+  p->src_fd = open_folder(config->src_root_fd, config->src_root, rel, p->src_path);
   if (p->src_fd < 0) {
     folder_failed(&l, errno, false);
     goto done;
   }
   if (on_dest || copying) {
-    p->dst_fd = open_folder(config->dst_root, rel, p->dst_path);
+    p->dst_fd = open_folder(config->dst_root_fd, config->dst_root, rel, p->dst_path);
     if (p->dst_fd < 0) {
       folder_failed(&l, errno, true);
       goto done;
     }
     struct stat dir;
-    if (fstat(p->dst_fd, &dir) == 0) {
+    if (copying && fstat(p->dst_fd, &dir) == 0) {
       p->defaults = (struct folder_defaults){.uid = geteuid(), .gid = (dir.st_mode & S_ISGID) ? dir.st_gid : getegid()};
       p->defaults_known = true;
     }
@@ -439,8 +432,9 @@ folder_pair *pair_list(const pair_config *config, const char *rel, int folder, b
     folder_failed(&l, p->dst.err, true);
     goto done;
   }
+  /* The folder's own attributes, for the copying walk to set at the end. */
   const char *syscall = "fstat";
-  int err = record_append_self(&p->self, p->src_fd, true, 0, &syscall);
+  int err = copying ? record_append_self(&p->self, p->src_fd, true, 0, &syscall) : 0;
   if (err) {
     if (err == ENOMEM) goto memory;
     folder_failed(&l, err, false);

@@ -62,6 +62,9 @@ typedef struct {
 typedef struct {
   char *src_root;
   char *dst_root;
+  /* The roots, open (O_PATH) for the walk: folders are opened beneath them. */
+  int src_root_fd;
+  int dst_root_fd;
   int flags;
   int sync_flags;
   int64_t granularity;

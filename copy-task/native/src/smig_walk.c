@@ -11,7 +11,9 @@
 #include <node_api.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -293,6 +295,8 @@ static napi_value counts_buffer(napi_env env, tree_walk *w) {
 
 static void walk_free(napi_env env, tree_walk *w) {
   control_release(env, w->control_ref);
+  if (w->config.src_root_fd >= 0) close(w->config.src_root_fd);
+  if (w->config.dst_root_fd >= 0) close(w->config.dst_root_fd);
   free(w->config.src_root);
   free(w->config.dst_root);
   free(w->config.skip);
@@ -429,6 +433,7 @@ static napi_value walk_tree(napi_env env, napi_callback_info info) {
   }
   pthread_mutex_init(&w->lock, NULL);
   pthread_cond_init(&w->ready, NULL);
+  w->config.src_root_fd = w->config.dst_root_fd = -1;
   int32_t threads = 1;
   napi_get_value_int32(env, argv[3], &w->config.flags);
   napi_get_value_int32(env, argv[4], &w->config.sync_flags);
@@ -458,6 +463,11 @@ static napi_value walk_tree(napi_env env, napi_callback_info info) {
       memcpy(w->config.skip, skip, skip_length);
       w->config.skip[skip_length] = '\0';
     }
+  }
+  if (ok) {
+    /* Opened once for the walk; a root that cannot be opened shows as its folder's failure. */
+    w->config.src_root_fd = open(w->config.src_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    w->config.dst_root_fd = open(w->config.dst_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   }
   if (ok && !(read_modes(w, modes, modes_length) && read_needed(w, needed, needed_length) && read_starts(w, starts, starts_length))) {
     napi_throw_error(env, "ENOMEM", "out of memory");

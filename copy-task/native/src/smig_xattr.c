@@ -27,6 +27,47 @@ static ssize_t list_names_at(int dir, const char *name, const char *full, char *
   return llistxattr(full, list, size);
 }
 
+static int proc_state; /* 0 unknown, 1 usable, -1 not mounted */
+
+const char *path_at(char *buffer, size_t size, int dir, const char *name, const char *fallback) {
+  int state = __atomic_load_n(&proc_state, __ATOMIC_RELAXED);
+  if (state == 0) {
+    state = access("/proc/self/fd", X_OK) == 0 ? 1 : -1;
+    __atomic_store_n(&proc_state, state, __ATOMIC_RELAXED);
+  }
+  if (state < 0) return fallback;
+  /* "/proc/self/fd/" + the number + "/" + the name, without printf (it costs more than the lookup). */
+  static const char PREFIX[] = "/proc/self/fd/";
+  char digits[16];
+  size_t count = 0;
+  for (unsigned value = (unsigned)dir; count == 0 || value > 0; value /= 10) digits[count++] = (char)('0' + value % 10);
+  size_t name_length = strlen(name);
+  if (sizeof PREFIX - 1 + count + 1 + name_length + 1 > size) return fallback;
+  char *at = buffer;
+  memcpy(at, PREFIX, sizeof PREFIX - 1);
+  at += sizeof PREFIX - 1;
+  while (count > 0) *at++ = digits[--count];
+  *at++ = '/';
+  memcpy(at, name, name_length + 1);
+  return buffer;
+}
+
+int xattr_read_entry(int dir, const char *name, const char *fallback, xattr_set *out, const char **failed) {
+  memset(out, 0, sizeof *out);
+  if (!__atomic_load_n(&listxattrat_missing, __ATOMIC_RELAXED)) {
+    /* Most entries have none: one call, and no path to build. */
+    ssize_t length = syscall(SYS_listxattrat, dir, name, AT_SYMLINK_NOFOLLOW, NULL, 0);
+    if (length == 0 || (length < 0 && errno == ENOTSUP)) return 0;
+    if (length < 0 && errno != ENOSYS) {
+      *failed = "llistxattr";
+      return errno;
+    }
+    if (length < 0) __atomic_store_n(&listxattrat_missing, 1, __ATOMIC_RELAXED);
+  }
+  char buffer[4200];
+  return xattr_read_at(-1, dir, name, path_at(buffer, sizeof buffer, dir, name, fallback), out, failed);
+}
+
 void xattr_free(xattr_set *set) {
   for (size_t i = 0; i < set->count; i++) {
     free(set->names[i]);

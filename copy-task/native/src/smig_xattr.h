@@ -25,6 +25,16 @@ typedef struct {
  * *syscall naming the call that failed. A file system without attributes counts as none.
  */
 int xattr_read_at(int fd, int dir, const char *name_in_dir, const char *path, xattr_set *out, const char **syscall);
+/*
+ * The attributes of `name` in the open folder `dir`, never followed, reading values through a path
+ * that reaches the entry however deep it is (path_at; `fallback`, its full path, without /proc).
+ */
+int xattr_read_entry(int dir, const char *name, const char *fallback, xattr_set *out, const char **syscall);
+/*
+ * A path that reaches `name` in the open folder `dir` however deep it is (through /proc/self/fd),
+ * or `fallback` where /proc is not mounted. For the calls that take only a path (extended attributes).
+ */
+const char *path_at(char *buffer, size_t size, int dir, const char *name, const char *fallback);
 void xattr_free(xattr_set *set);
 bool xattr_equal(const xattr_set *a, const xattr_set *b);
 /* The index of `name` in the set, or -1. */

@@ -49,6 +49,8 @@ export class NativeWalk implements TreeWalk {
   readonly #calls: FolderCalls;
   /** Folders with work of their own and every folder on the way to them, by key; undefined: every folder. */
   #needed: Set<string> | undefined;
+  /** Files the survey found equal in the walk's own part (the copying walk does not visit them all). */
+  #equalFiles = 0;
 
   constructor(state: RunState, calls: FolderCalls) {
     this.#state = state;
@@ -80,6 +82,7 @@ export class NativeWalk implements TreeWalk {
     survey.files += counts.copyFiles;
     survey.bytes += counts.copyBytes;
     survey.unchanged += counts.equalFiles;
+    this.#equalFiles = counts.equalFiles;
     survey.work = counts.work;
     for (const [source, destination] of this.#handedOverByFolder(records)) {
       for (const entry of source) if (entry.kind === 'file') state.tracker.found(1, entry.size);
@@ -101,6 +104,8 @@ export class NativeWalk implements TreeWalk {
     const state = this.#state;
     const { ledger, settings } = state;
     const stale: TreeEntry[] = [];
+    // The copying walk goes only where there is work: what is equal elsewhere is the survey's count.
+    ledger.unchanged += this.#equalFiles;
     let starts: Start[] = [{ rel: Buffer.alloc(0), flags: FOLDER_ON_DEST }];
     // Folders the planner makes (where the destination had something else) are walked in turn.
     while (starts.length > 0) {
@@ -112,7 +117,7 @@ export class NativeWalk implements TreeWalk {
       ledger.fixed += counts.fixed;
       ledger.verifiedFiles += counts.verified;
       ledger.dirs += counts.created;
-      ledger.unchanged += counts.equalFiles - counts.differed;
+      ledger.unchanged -= counts.differed;
       state.tracker.adjustTotal(counts.adjust);
       for (const failure of [...records.failures, ...notes.failures]) ledger.fail(failure);
       for (const { rel, note } of notes.moved) ledger.noteSource({ rel }, note);

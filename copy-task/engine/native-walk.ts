@@ -20,7 +20,7 @@ import {
 import { keyOf, parentOf } from './paths.ts';
 import { LinkRegistry, planCopy } from './plan.ts';
 import { copyEntries, prepareFolders, removeEntries } from './planned-entries.ts';
-import { planOptions } from './portable-walk.ts';
+import { planOptions, surveyFolder } from './portable-walk.ts';
 import { CONTROL_FOUND_BYTES, CONTROL_FOUND_FILES, type RunState, type Survey, type TreeWalk } from './run-state.ts';
 import { mapMode } from './scan.ts';
 import type { TreeEntry } from './types.ts';
@@ -84,15 +84,7 @@ export class NativeWalk implements TreeWalk {
     survey.unchanged += counts.equalFiles;
     this.#equalFiles = counts.equalFiles;
     survey.work = counts.work;
-    for (const [source, destination] of this.#handedOverByFolder(records)) {
-      for (const entry of source) if (entry.kind === 'file') state.tracker.found(1, entry.size);
-      survey.links.addFolder(source, destination);
-      const plan = planCopy(source, destination, planOptions(state));
-      survey.failures.push(...plan.unsupported);
-      survey.files += plan.copyFiles.length;
-      survey.bytes += plan.bytesToCopy;
-      survey.unchanged += plan.unchangedFiles;
-    }
+    for (const [source, destination] of this.#handedOverByFolder(records)) surveyFolder(state, survey, source, destination);
     survey.links.seal();
     // Further names of files are settled only against the whole tree's groups: the copying walk does that.
     survey.work ||= survey.links.size > 0;

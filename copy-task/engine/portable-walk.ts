@@ -38,13 +38,7 @@ export class PortableWalk implements TreeWalk {
       survey.failures.push(...failures);
       survey.unchanged += same.files;
       if (same.files > 0) state.tracker.found(same.files, same.bytes);
-      for (const entry of source) if (entry.kind === 'file') state.tracker.found(1, entry.size);
-      survey.links.addFolder(source, destination);
-      const plan = planCopy(source, destination, planOptions(state));
-      survey.failures.push(...plan.unsupported);
-      survey.files += plan.copyFiles.length;
-      survey.bytes += plan.bytesToCopy;
-      survey.unchanged += plan.unchangedFiles;
+      const plan = surveyFolder(state, survey, source, destination);
       survey.work ||= hasWork(plan, source);
       return subfoldersOf(source, destination);
     }, 'survey');
@@ -150,6 +144,21 @@ export class PortableWalk implements TreeWalk {
     const flags = state.isRoot ? PAIR_COMPARE_OWNER : 0;
     return (source: Buffer, destination: Buffer) => fast.scanPair(source, destination, Number(state.timeGranularityNs), flags);
   }
+}
+
+/**
+ * One folder's entries counted into the survey as the copying walk will plan them: what they hold,
+ * what is to be copied, hard-link groups, and what cannot be copied.
+ */
+export function surveyFolder(state: RunState, survey: Survey, source: readonly TreeEntry[], destination: readonly TreeEntry[]): CopyPlan {
+  for (const entry of source) if (entry.kind === 'file') state.tracker.found(1, entry.size);
+  survey.links.addFolder(source, destination);
+  const plan = planCopy(source, destination, planOptions(state));
+  survey.failures.push(...plan.unsupported);
+  survey.files += plan.copyFiles.length;
+  survey.bytes += plan.bytesToCopy;
+  survey.unchanged += plan.unchangedFiles;
+  return plan;
 }
 
 export function planOptions(state: RunState, links?: LinkIndex) {

@@ -8,6 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "smig_attributes.h"
 #include "smig_listing.h"
 
 static int fail(entry_copy *e, int err, const char *syscall, const char *path) {
@@ -16,15 +17,6 @@ static int fail(entry_copy *e, int err, const char *syscall, const char *path) {
   e->err_path = path;
   return err;
 }
-
-typedef struct {
-  uid_t uid;
-  gid_t gid;
-  int mode; /* -1: none (a link's mode means nothing) */
-  struct timespec atime;
-  struct timespec mtime;
-  const xattr_set *xattrs;
-} wanted_attributes;
 
 /*
  * Owner, then extended attributes (exactly the wanted set), then mode, then times: the order of
@@ -65,28 +57,12 @@ static int apply_at(entry_copy *e, int dir, const char *name, const char *path, 
   return 0;
 }
 
-/* Reads back what apply_at wrote (atimes of files only: reading a link may move its own). */
+/* Reads back what apply_at wrote; fills e->problem and returns false when something differs. */
 static bool matches_at(entry_copy *e, int dir, const char *name, const char *path, const wanted_attributes *w) {
   struct stat made;
   if (fstatat(dir, name, &made, AT_SYMLINK_NOFOLLOW) != 0) {
     fail(e, errno, "lstat", e->dst_path);
     return true;
-  }
-  size_t used = 0;
-  char *text = e->problem;
-  size_t room = sizeof e->problem;
-#define PROBLEM(...) \
-  used += (size_t)snprintf(text + used, used < room ? room - used : 0, "%s", used ? "; " : ""), \
-  used += (size_t)snprintf(text + used, used < room ? room - used : 0, __VA_ARGS__)
-  if (w->mode >= 0 && (int)(made.st_mode & 07777) != w->mode) PROBLEM("mode 0%03o instead of 0%03o", made.st_mode & 07777, (unsigned)w->mode);
-  if ((e->flags & COPY_AS_ROOT) && (made.st_uid != w->uid || made.st_gid != w->gid)) {
-    PROBLEM("owner %u:%u instead of %u:%u", made.st_uid, made.st_gid, w->uid, w->gid);
-  }
-  if (!same_time(made.st_mtim, w->mtime, e->granularity)) {
-    PROBLEM("mtime %lld ns instead of %lld ns", (long long)ns_of(made.st_mtim), (long long)ns_of(w->mtime));
-  }
-  if (w->mode >= 0 && !same_time(made.st_atim, w->atime, e->granularity)) {
-    PROBLEM("atime %lld ns instead of %lld ns", (long long)ns_of(made.st_atim), (long long)ns_of(w->atime));
   }
   xattr_set present;
   const char *syscall = NULL;
@@ -95,10 +71,9 @@ static bool matches_at(entry_copy *e, int dir, const char *name, const char *pat
     fail(e, err, syscall ? syscall : "llistxattr", e->dst_path);
     return true;
   }
-  if (!xattr_equal(&present, w->xattrs)) PROBLEM("extended attributes differ");
+  bool agree = attributes_agree(&made, &present, w, e->flags & COPY_AS_ROOT, e->granularity, e->problem, sizeof e->problem);
   xattr_free(&present);
-#undef PROBLEM
-  return used == 0;
+  return agree;
 }
 
 static struct timespec timespec_of(int64_t ns) {
@@ -167,7 +142,7 @@ void symlink_copy_run(entry_copy *e, const unsigned char *listed) {
       goto done;
     }
   }
-  wanted_attributes wanted = {.uid = st.st_uid, .gid = st.st_gid, .mode = -1, .atime = st.st_atim, .mtime = st.st_mtim, .xattrs = &xattrs};
+  wanted_attributes wanted = {.uid = st.st_uid, .gid = st.st_gid, .mode = -1, .atime = st.st_atim, .mtime = st.st_mtim, .xattrs = &xattrs, .with_atime = false};
   if (apply_at(e, e->dst_dir, temp, temp_path, &wanted) != 0) goto done;
   if ((e->flags & COPY_VERIFY) && !matches_at(e, e->dst_dir, temp, temp_path, &wanted)) {
     e->outcome = OUT_ATTRIBUTES;
@@ -205,7 +180,7 @@ void attributes_fix_run(entry_copy *e, const unsigned char *source, int mode) {
   const char *path = path_at(at, sizeof at, e->dst_dir, e->dst_name, e->dst_path);
   wanted_attributes wanted = {
       .uid = get_u32(source + 8), .gid = get_u32(source + 12), .mode = mode,
-      .atime = timespec_of(get_i64(source + 64)), .mtime = timespec_of(get_i64(source + 72)), .xattrs = &xattrs,
+      .atime = timespec_of(get_i64(source + 64)), .mtime = timespec_of(get_i64(source + 72)), .xattrs = &xattrs, .with_atime = true,
   };
   if (apply_at(e, e->dst_dir, e->dst_name, path, &wanted) == 0 && (e->flags & COPY_VERIFY) && !matches_at(e, e->dst_dir, e->dst_name, path, &wanted) && e->err == 0) {
     e->outcome = OUT_ATTRIBUTES;

@@ -1,5 +1,7 @@
 #include "smig_filecopy.h"
 
+#include "smig_attributes.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -455,22 +457,6 @@ static bool attributes_match(file_copy *c, int out, const xattr_set *wanted, int
     fail(c, errno, "fstat", c->dst_path);
     return true;
   }
-  size_t used = 0;
-  char *text = c->problem;
-  size_t room = sizeof c->problem;
-#define PROBLEM(...) \
-  used += (size_t)snprintf(text + used, used < room ? room - used : 0, "%s", used ? "; " : ""), \
-  used += (size_t)snprintf(text + used, used < room ? room - used : 0, __VA_ARGS__)
-  if ((int)(made.st_mode & 07777) != mode) PROBLEM("mode 0%03o instead of 0%03o", made.st_mode & 07777, (unsigned)mode);
-  if ((c->flags & COPY_AS_ROOT) && (made.st_uid != c->before.st_uid || made.st_gid != c->before.st_gid)) {
-    PROBLEM("owner %u:%u instead of %u:%u", made.st_uid, made.st_gid, c->before.st_uid, c->before.st_gid);
-  }
-  if (!same_time(made.st_mtim, c->before.st_mtim, c->granularity)) {
-    PROBLEM("mtime %lld ns instead of %lld ns", (long long)ns_of(made.st_mtim), (long long)ns_of(c->before.st_mtim));
-  }
-  if (!same_time(made.st_atim, c->before.st_atim, c->granularity)) {
-    PROBLEM("atime %lld ns instead of %lld ns", (long long)ns_of(made.st_atim), (long long)ns_of(c->before.st_atim));
-  }
   xattr_set present;
   const char *syscall = NULL;
   int err = xattr_read_at(out, -1, NULL, NULL, &present, &syscall);
@@ -478,10 +464,13 @@ static bool attributes_match(file_copy *c, int out, const xattr_set *wanted, int
     fail(c, err, syscall ? syscall : "llistxattr", c->dst_path);
     return true;
   }
-  if (!xattr_equal(&present, wanted)) PROBLEM("extended attributes differ");
+  wanted_attributes w = {
+      .uid = c->before.st_uid, .gid = c->before.st_gid, .mode = mode, .atime = c->before.st_atim, .mtime = c->before.st_mtim,
+      .xattrs = wanted, .with_atime = true,
+  };
+  bool agree = attributes_agree(&made, &present, &w, c->flags & COPY_AS_ROOT, c->granularity, c->problem, sizeof c->problem);
   xattr_free(&present);
-#undef PROBLEM
-  return used == 0;
+  return agree;
 }
 
 void make_temp_name(char *out, size_t size) {

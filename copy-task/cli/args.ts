@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyMode, WriteBack } from '../engine/index.ts';
@@ -15,10 +15,16 @@ copies only what is not there yet.
 Options:
   --verify, --no-verify   read every copy back and compare it before it takes its name (default: --verify)
   --checksum              also compare the content of files whose size and mtime match (default: off)
-  --concurrency N         files in flight at once, 1-${MAX_CONCURRENCY} (default: 8)
+  --concurrency N         threads copying at once, 1-${MAX_CONCURRENCY} (default: the cores on local file
+                          systems, 8 where either folder is on a network file system)
   --no-delete             keep destination entries the source does not have (default: delete them)
   --durable, --no-durable wait until what the run wrote is on disk before it reports success (default:
                           --durable with --pass final; else, like cp and rsync, leave it to the kernel)
+  --state-dir DIR         where to remember the last complete pass between two folders, so that the
+                          next one does not read again the xattrs of what did not change (local file
+                          systems; default: $SMIG_STATE_DIR, else $XDG_STATE_HOME/smig-copy, else
+                          ~/.local/state/smig-copy)
+  --no-state              remember nothing: every pass reads every xattr
   --pass bulk|final       which pass this is; final fails if the source changes (default: bulk)
   --bwlimit RATE          cap source reads, bytes per second, with optional K, M or G (default: none)
   --json                  JSON lines on stdout, errors as JSON on stderr (default when stdout is not a terminal)
@@ -33,12 +39,15 @@ export interface CliRun {
   readonly destination: string;
   readonly verify: boolean;
   readonly checksum: boolean;
-  readonly concurrency: number;
+  /** Undefined when not given: the engine picks by the file systems. */
+  readonly concurrency: number | undefined;
   readonly mode: CopyMode;
   readonly pass: CopyPass;
   readonly bytesPerSecond: number | undefined;
   /** Undefined when not given: the engine's default for the pass. */
   readonly writeBack: WriteBack | undefined;
+  /** Where passes are remembered (CopyOptions.stateFolder); undefined with --no-state or no home. */
+  readonly stateFolder: string | undefined;
   /** Undefined when not given: the caller picks by whether stdout is a terminal. */
   readonly json: boolean | undefined;
 }
@@ -46,7 +55,7 @@ export interface CliRun {
 export type CliCommand = CliRun | { readonly kind: 'help' };
 
 /** Parses `smig-copy`'s arguments (without node and script); throws CopyUsageError. */
-export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd()): CliCommand {
+export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): CliCommand {
   let parsed;
   try {
     parsed = parseArgs({
@@ -61,6 +70,8 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
         pass: { type: 'string', default: 'bulk' },
         bwlimit: { type: 'string' },
         durable: { type: 'boolean' },
+        'state-dir': { type: 'string' },
+        state: { type: 'boolean', default: true },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,12 +94,24 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
     pass: parsePass(values.pass),
     bytesPerSecond: values.bwlimit === undefined ? undefined : parseRate(values.bwlimit),
     writeBack: values.durable === undefined ? undefined : values.durable ? 'pass' : 'deferred',
+    stateFolder: values.state ? stateFolder(values['state-dir'], cwd, env) : undefined,
     json: values.json,
   };
 }
 
-function parseConcurrency(text: string | undefined): number {
-  if (text === undefined) return 8;
+/** --state-dir, else SMIG_STATE_DIR, else the XDG state folder of the user. */
+function stateFolder(given: string | undefined, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (given !== undefined) {
+    if (given === '') throw new CopyUsageError('--state-dir must name a folder');
+    return resolve(cwd, given);
+  }
+  if (env['SMIG_STATE_DIR']) return resolve(cwd, env['SMIG_STATE_DIR']);
+  if (env['XDG_STATE_HOME']) return join(env['XDG_STATE_HOME'], 'smig-copy');
+  return env['HOME'] ? join(env['HOME'], '.local/state/smig-copy') : undefined;
+}
+
+function parseConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < 1 || value > MAX_CONCURRENCY) {
     throw new CopyUsageError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got '${text}'`);

@@ -42,10 +42,11 @@ async function copy(command: CliRun, output: CliOutput, io: CliIo): Promise<Exit
       mode: command.mode,
       verify: command.verify,
       checksum: command.checksum,
-      concurrency: command.concurrency,
+      ...(command.concurrency === undefined ? {} : { concurrency: command.concurrency }),
       pass: command.pass,
       bytesPerSecond: command.bytesPerSecond,
       ...(command.writeBack ? { writeBack: command.writeBack } : {}),
+      ...(command.stateFolder ? { stateFolder: command.stateFolder } : {}),
       signal: controller.signal,
       onProgress: (progress) => output.progress(progress),
     });

@@ -2,6 +2,7 @@ import { BandwidthLimiter } from './bandwidth.ts';
 import { WriteBackJournal } from './durability.ts';
 import { CopyFailedError, isAbort } from './errors.ts';
 import { NativeWalk } from './native-walk.ts';
+import { PassRecords, wallClockNs } from './pass-record.ts';
 import { finishFolders, linkHardLinks, readSourceRoot, removeEntries } from './planned-entries.ts';
 import { createPlatform, type Platform } from './platform.ts';
 import { Slots } from './pool.ts';
@@ -60,6 +61,7 @@ export class CopyRun {
   async #run(timers: NodeJS.Timeout[]): Promise<CopySummary> {
     const state = this.#state;
     const { settings, platform, roots, ledger, tracker } = state;
+    const startedNs = wallClockNs();
     tracker.startPhase('scanning');
     state.timeGranularityNs = await probeTimeGranularity(platform, roots.destinationRoot);
     state.touch(Buffer.alloc(0)); // the probe came and went in the root
@@ -81,6 +83,11 @@ export class CopyRun {
       syncEachFile: state.journal === undefined,
     };
     const walk = this.#walk();
+    const records = settings.stateFolder === undefined ? undefined : new PassRecords(settings.stateFolder);
+    // A content compare, a run after a crash, or mapped modes look at everything.
+    if (records && !settings.checksum && !settings.sourceModes && state.journal?.suspectSinceNs === undefined) {
+      state.marks = await records.marks(roots.sourceRoot, roots.destinationRoot);
+    }
 
     const survey = await walk.survey();
     if (survey.failures.length > 0) throw new CopyFailedError(survey.failures, ledger.summary(false, state.seconds()));
@@ -108,6 +115,7 @@ export class CopyRun {
 
     const summary = ledger.summary(settings.verify, state.seconds());
     if (ledger.failures.length > 0) throw new CopyFailedError(ledger.failures, summary);
+    await records?.record(roots.sourceRoot, roots.destinationRoot, startedNs);
     tracker.finish({ files: summary.files, bytes: summary.bytes, seconds: summary.seconds });
     return summary;
   }
@@ -115,6 +123,8 @@ export class CopyRun {
   #walk(): TreeWalk {
     const state = this.#state;
     const folders = state.platform.folders;
+    // The addon's threads: as many as the run may keep busy (its per-file calls run there too).
+    folders?.setWorkers(state.settings.concurrency);
     // Hooks are called around each file's copy, which only the portable walk makes one at a time.
     if (folders && !state.settings.hooks?.afterCopy) return new NativeWalk(state, folders);
     return new PortableWalk(state);

@@ -1,4 +1,5 @@
 import { CopyRun } from './copy-run.ts';
+import { defaultConcurrency } from './file-systems.ts';
 import { throwIfAborted } from './errors.ts';
 import { prepareRoots } from './roots.ts';
 import { resolveSettings } from './settings.ts';
@@ -16,9 +17,11 @@ import type { CopyOptions, CopySummary } from './types.ts';
  * with CopyAbortedError when `options.signal` aborts, and with RangeError for invalid options.
  */
 export async function copyTree(source: string, destination: string, options: CopyOptions = {}): Promise<CopySummary> {
-  const settings = resolveSettings(options);
+  // Options are checked before anything is created.
+  let settings = resolveSettings(options);
   throwIfAborted(settings.signal);
   const roots = await prepareRoots(source, destination);
+  if (options.concurrency === undefined) settings = { ...settings, concurrency: await defaultConcurrency(roots) };
   throwIfAborted(settings.signal);
   return new CopyRun(roots, settings).run();
 }

@@ -55,7 +55,6 @@ export class NativeWalk implements TreeWalk {
   constructor(state: RunState, calls: FolderCalls) {
     this.#state = state;
     this.#calls = calls;
-    calls.setWorkers(state.settings.concurrency);
   }
 
   async survey(): Promise<Survey> {
@@ -171,6 +170,8 @@ export class NativeWalk implements TreeWalk {
       needed,
       settings.concurrency,
       state.controlBuffer,
+      state.marks?.sourceXattrsAfterNs ?? null,
+      state.marks?.destinationXattrsAfterNs ?? null,
     );
     return {
       counts: parseCounts(result.counts),

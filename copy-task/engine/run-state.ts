@@ -1,5 +1,6 @@
 import type { IoContext, SourceState } from './context.ts';
 import type { WriteBackJournal } from './durability.ts';
+import type { PassMarks } from './pass-record.ts';
 import { CopyAbortedError, isAbort, VerificationError } from './errors.ts';
 import { RunLedger } from './ledger.ts';
 import { isRunningAsRoot } from './metadata.ts';
@@ -72,6 +73,8 @@ export class RunState {
   slots!: Slots;
   journal: WriteBackJournal | undefined;
   timeGranularityNs = 1n;
+  /** From the last complete pass between these roots: which entries' xattrs need reading (none: all). */
+  marks: PassMarks | undefined;
 
   constructor(roots: Roots, settings: CopySettings, platform: Platform) {
     this.settings = settings;

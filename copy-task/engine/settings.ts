@@ -15,6 +15,7 @@ export interface CopySettings {
   readonly stableSource: boolean;
   readonly bytesPerSecond: number | undefined;
   readonly writeBack: WriteBack;
+  readonly stateFolder: string | undefined;
   readonly signal: AbortSignal | undefined;
   readonly onProgress: (progress: CopyProgress) => void;
   readonly progressIntervalMs: number;
@@ -43,6 +44,7 @@ export function resolveSettings(options: CopyOptions): CopySettings {
     stableSource: options.stableSource ?? pass === 'final',
     bytesPerSecond: options.bytesPerSecond,
     writeBack: options.writeBack ?? (pass === 'final' ? 'pass' : 'deferred'),
+    stateFolder: options.stateFolder,
     signal: options.signal,
     onProgress: options.onProgress ?? (() => undefined),
     progressIntervalMs: options.progressIntervalMs ?? 500,

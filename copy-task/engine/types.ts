@@ -38,7 +38,8 @@ export interface CopyOptions {
   readonly checksum?: boolean;
   /**
    * Threads copying at once (with the addon: its worker threads; without it, files in flight). More
-   * than the cores pays on network file systems, where each call waits on the server. @default 8
+   * than the cores pays on network file systems, where each call waits on the server.
+   * @default the cores where both roots are on local file systems, 8 where either is not
    */
   readonly concurrency?: number;
   /** Which pass this run is; labels the progress events. @default 'bulk' */
@@ -60,6 +61,12 @@ export interface CopyOptions {
    * @default 'pass' for the final pass, 'deferred' for a bulk pass
    */
   readonly writeBack?: WriteBack;
+  /**
+   * A folder (outside both trees) where the engine remembers the last complete pass between two
+   * roots, so that the next pass does not read again the extended attributes of entries unchanged
+   * since (see pass-record.ts: local file systems only). @default none: every pass reads them all
+   */
+  readonly stateFolder?: string;
   /** Stops the run promptly; it then rejects with CopyAbortedError. */
   readonly signal?: AbortSignal;
   /** Progress, at most one event per `progressIntervalMs`, plus a final `done` event. */

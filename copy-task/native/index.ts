@@ -62,6 +62,8 @@ export interface NativeFs {
     needed: Buffer | null,
     threads: number,
     control: Buffer | null,
+    sourceXattrsAfterNs: bigint | null,
+    destinationXattrsAfterNs: bigint | null,
   ): Promise<{ counts: Buffer; records: Buffer; notes: Buffer }>;
   /** Raises the number of the addon's worker threads (never lowers it); returns it. */
   setWorkers(count: number): number;

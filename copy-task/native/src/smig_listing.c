@@ -87,7 +87,7 @@ static int compare_names(const void *a, const void *b) {
 }
 
 /* Reads one entry into a record; a vanished entry is left out (0), ENOMEM is returned. */
-static int read_entry(listing *out, int dir, const char *name, char *full, size_t base_length, int xattrs_mode) {
+static int read_entry(listing *out, int dir, const char *name, char *full, size_t base_length, int xattrs_mode, int64_t xattrs_after) {
   struct stat st;
   int err = 0;
   uint32_t what = 0;
@@ -108,7 +108,10 @@ static int read_entry(listing *out, int dir, const char *name, char *full, size_
     }
   }
   xattr_set xattrs = {0};
-  if (err == 0 && (xattrs_mode == XATTRS_ALL || (xattrs_mode == XATTRS_FOLDERS && S_ISDIR(st.st_mode)))) {
+  bool wanted = xattrs_mode == XATTRS_ALL || (xattrs_mode == XATTRS_FOLDERS && S_ISDIR(st.st_mode));
+  /* An entry whose inode has not changed since `xattrs_after` keeps the attributes it had then. */
+  if (err == 0 && wanted && ns_of(st.st_ctim) >= xattrs_after) {
+    what |= RECORD_XATTRS_READ;
     size_t name_length = strlen(name);
     memcpy(full + base_length, name, name_length + 1);
     const char *syscall = NULL;
@@ -136,7 +139,7 @@ struct linux_dirent64 {
   char d_name[];
 };
 
-int listing_read(int dir, const char *path, int xattrs_mode, const char *skip, listing *out) {
+int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, const char *skip, listing *out) {
   memset(out, 0, sizeof *out);
   /* The names, in one arena, then sorted by their bytes. */
   bytes arena = {0};
@@ -199,7 +202,7 @@ int listing_read(int dir, const char *path, int xattrs_mode, const char *skip, l
       memcpy(full, path, base_length);
       full[base_length] = '/';
       for (size_t i = 0; i < count && out->err == 0; i++) {
-        int err = read_entry(out, dir, (const char *)arena.data + names[i], full, base_length + 1, xattrs_mode);
+        int err = read_entry(out, dir, (const char *)arena.data + names[i], full, base_length + 1, xattrs_mode, xattrs_after);
         if (err) {
           out->err = err;
           out->syscall = "malloc";
@@ -211,6 +214,50 @@ int listing_read(int dir, const char *path, int xattrs_mode, const char *skip, l
   free(names);
   bytes_free(&arena);
   return out->err;
+}
+
+int listing_read_xattrs(listing *l, size_t index, int dir, const char *path) {
+  const unsigned char *old = listing_record(l, index);
+  if (get_u32(old + 24) & RECORD_XATTRS_READ) return 0;
+  size_t name_length = record_name_length(old);
+  char name[256];
+  memcpy(name, record_name(old), name_length);
+  name[name_length] = '\0';
+  size_t path_length = strlen(path);
+  char *full = malloc(path_length + 2 + name_length);
+  if (full == NULL) return ENOMEM;
+  memcpy(full, path, path_length);
+  full[path_length] = '/';
+  memcpy(full + path_length + 1, name, name_length + 1);
+  xattr_set xattrs = {0};
+  const char *syscall = NULL;
+  int err = xattr_read_entry(dir, name, full, &xattrs, &syscall);
+  free(full);
+  /* Gone, or unreadable, meanwhile: the record says so, and the pair is reported as it would have been. */
+  uint32_t flags = (get_u32(old + 24) & ~0xFFFFu) | RECORD_XATTRS_READ;
+  int record_err = 0;
+  if (err) {
+    record_err = err;
+    flags = (flags & ~0xFFFFu) | WHAT_XATTRS;
+  }
+  /* The record again, now with its attributes, at the end of the listing's records. */
+  size_t length = RECORD_HEADER + name_length + get_u16(old + 90) + xattr_packed_size(&xattrs);
+  if (!bytes_reserve(&l->records, length)) {
+    xattr_free(&xattrs);
+    return ENOMEM;
+  }
+  old = listing_record(l, index); /* the reserve may have moved the records */
+  unsigned char *at = l->records.data + l->records.length;
+  memcpy(at, old, RECORD_HEADER + name_length + get_u16(old + 90));
+  put_u32(at, (uint32_t)length);
+  put_u32(at + 20, (uint32_t)record_err);
+  put_u32(at + 24, flags);
+  put_u32(at + 28, (uint32_t)xattr_packed_size(&xattrs));
+  xattr_pack(&xattrs, at + RECORD_HEADER + name_length + get_u16(old + 90));
+  xattr_free(&xattrs);
+  l->offsets[index] = (uint32_t)l->records.length;
+  l->records.length += length;
+  return 0;
 }
 
 void listing_free(listing *l) {

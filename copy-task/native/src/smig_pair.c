@@ -178,9 +178,15 @@ static const unsigned char *xattrs_of(const unsigned char *record) {
   return record + RECORD_HEADER + record_name_length(record) + get_u16(record + 90);
 }
 
+static bool xattrs_read(const unsigned char *record) {
+  return (get_u32(record + 24) & RECORD_XATTRS_READ) != 0;
+}
+
+/* Two records' xattrs are the same; neither read means neither inode changed since both were equal. */
 static bool same_xattrs(const unsigned char *a, const unsigned char *b) {
+  if (!xattrs_read(a) && !xattrs_read(b)) return true;
   uint32_t length = get_u32(a + 28);
-  return length == get_u32(b + 28) && memcmp(xattrs_of(a), xattrs_of(b), length) == 0;
+  return xattrs_read(a) == xattrs_read(b) && length == get_u32(b + 28) && memcmp(xattrs_of(a), xattrs_of(b), length) == 0;
 }
 
 static bool has_access_acl(const unsigned char *record) {
@@ -259,11 +265,26 @@ static void add_subfolder(lister *l, const unsigned char *record, int flags) {
   listing->subfolders[listing->subfolder_count++] = (subfolder){.rel = rel, .flags = flags};
 }
 
+/*
+ * Reads the xattrs the listings left unread (inodes unchanged since an earlier pass) of one pair:
+ * both sides when `both` (the pair is to be acted on, or handed over: what is set must be known),
+ * else the other side of a pair where one side was read (so that they compare).
+ */
+static void complete_xattrs(lister *l, uint32_t si, uint32_t di, bool both) {
+  folder_pair *p = l->pair;
+  bool s_read = xattrs_read(listing_record(&p->src, si));
+  bool d_read = di == NONE || xattrs_read(listing_record(&p->dst, di));
+  if (s_read == d_read && !both) return;
+  if (!s_read && (both || d_read) && listing_read_xattrs(&p->src, si, p->src_fd, p->src_path) != 0) l->memory = true;
+  if (di != NONE && !d_read && (both || s_read) && listing_read_xattrs(&p->dst, di, p->dst_fd, p->dst_path) != 0) l->memory = true;
+}
+
 /* A source entry, with its destination counterpart (or NONE): what it needs. */
 static void classify(lister *l, uint32_t si, uint32_t di) {
   folder_pair *p = l->pair;
   const pair_config *config = l->config;
   pair_listing *listing = l->listing;
+  complete_xattrs(l, si, di, false);
   const unsigned char *s = listing_record(&p->src, si);
   const unsigned char *d = di == NONE ? NULL : listing_record(&p->dst, di);
   if (get_u32(s + 20) != 0) {
@@ -287,6 +308,9 @@ static void classify(lister *l, uint32_t si, uint32_t di) {
   if (!hand_over && type != S_IFREG && type != S_IFDIR && type != S_IFLNK) hand_over = true;
   if (hand_over) {
     listing->work = true;
+    complete_xattrs(l, si, di, true);
+    s = listing_record(&p->src, si);
+    d = di == NONE ? NULL : listing_record(&p->dst, di);
     emit(l, s, ROLE_DEFER_SOURCE, 0);
     if (d) emit(l, d, ROLE_DEFER_DEST, 0);
     /* A folder where the destination has something else: the survey counts what is in it (the copying walk walks it once the planner has made it). */
@@ -332,6 +356,8 @@ static void classify(lister *l, uint32_t si, uint32_t di) {
   }
   if (action == 0) return;
   listing->work = true;
+  /* A fix sets exactly the source's xattrs, and a compare may end in one: both must be known. */
+  if (action != A_COPY) complete_xattrs(l, si, di, true);
   add_item(l, si, di, action, mode);
 }
 
@@ -422,12 +448,12 @@ folder_pair *pair_list(const pair_config *config, const char *rel, int folder, b
     }
   }
   /* The source's xattrs are compared only where the destination has entries to compare with. */
-  if (listing_read(p->src_fd, p->src_path, on_dest ? XATTRS_ALL : XATTRS_NONE, skip, &p->src) != 0) {
+  if (listing_read(p->src_fd, p->src_path, on_dest ? XATTRS_ALL : XATTRS_NONE, config->src_xattrs_after, skip, &p->src) != 0) {
     if (p->src.err == ENOMEM) goto memory;
     folder_failed(&l, p->src.err, false);
     goto done;
   }
-  if (on_dest && listing_read(p->dst_fd, p->dst_path, XATTRS_ALL, skip, &p->dst) != 0) {
+  if (on_dest && listing_read(p->dst_fd, p->dst_path, XATTRS_ALL, config->dst_xattrs_after, skip, &p->dst) != 0) {
     if (p->dst.err == ENOMEM) goto memory;
     folder_failed(&l, p->dst.err, true);
     goto done;

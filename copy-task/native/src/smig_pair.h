@@ -75,6 +75,12 @@ typedef struct {
   size_t mode_count;
   /* A name to leave out of the roots (the run's journal). */
   char *skip;
+  /*
+   * Xattrs are read of entries whose ctime is at or after these (source side, destination side);
+   * INT64_MIN: of all. Set from the record of an earlier complete pass (engine/pass-record.ts).
+   */
+  int64_t src_xattrs_after;
+  int64_t dst_xattrs_after;
   control_block control;
 } pair_config;
 

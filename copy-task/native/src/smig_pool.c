@@ -3,8 +3,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-/* Threads started on first use unless setWorkers asked for another number. */
-#define DEFAULT_WORKERS 4
+/* Threads started on first use unless setWorkers asked for more (a copy asks for its concurrency). */
+#define DEFAULT_WORKERS 2
 #define MAX_WORKERS 256
 
 typedef struct {

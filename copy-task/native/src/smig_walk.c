@@ -415,15 +415,15 @@ static bool read_starts(tree_walk *w, const unsigned char *data, size_t length) 
 /*
  * walkTree(sourceRoot: Buffer, destinationRoot: Buffer, starts: Buffer, flags: number, syncFlags: number,
  * granularityNs: number, suspectSinceNs: bigint | null, modes: Buffer | null, skip: Buffer | null,
- * needed: Buffer | null, threads: number, control: Buffer | null):
- * Promise<{ counts: Buffer, records: Buffer, notes: Buffer }>
+ * needed: Buffer | null, threads: number, control: Buffer | null, sourceXattrsAfterNs: bigint | null,
+ * destinationXattrsAfterNs: bigint | null): Promise<{ counts: Buffer, records: Buffer, notes: Buffer }>
  */
 static napi_value walk_tree(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
-  napi_value argv[12];
+  size_t argc = 14;
+  napi_value argv[14];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 12) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "walkTree takes 12 arguments");
+  if (argc < 14) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "walkTree takes 14 arguments");
     return NULL;
   }
   tree_walk *w = calloc(1, sizeof *w);
@@ -434,6 +434,7 @@ static napi_value walk_tree(napi_env env, napi_callback_info info) {
   pthread_mutex_init(&w->lock, NULL);
   pthread_cond_init(&w->ready, NULL);
   w->config.src_root_fd = w->config.dst_root_fd = -1;
+  w->config.src_xattrs_after = w->config.dst_xattrs_after = INT64_MIN;
   int32_t threads = 1;
   napi_get_value_int32(env, argv[3], &w->config.flags);
   napi_get_value_int32(env, argv[4], &w->config.sync_flags);
@@ -446,6 +447,12 @@ static napi_value walk_tree(napi_env env, napi_callback_info info) {
     bool lossless;
     napi_get_value_bigint_int64(env, argv[6], &w->config.suspect_since, &lossless);
     w->config.suspect = true;
+  }
+  for (int side = 0; side < 2; side++) {
+    napi_typeof(env, argv[12 + side], &type);
+    if (type != napi_bigint) continue;
+    bool lossless;
+    napi_get_value_bigint_int64(env, argv[12 + side], side == 0 ? &w->config.src_xattrs_after : &w->config.dst_xattrs_after, &lossless);
   }
   unsigned char *starts, *modes, *skip, *needed;
   size_t starts_length, modes_length, skip_length, needed_length;

@@ -3,14 +3,15 @@ import { parseCliArgs } from '../../../copy-task/cli/args.ts';
 import { CopyUsageError } from '../../../copy-task/runtime/exit-codes.ts';
 
 describe('Function: parseCliArgs', () => {
-  it('defaults to a verified mirror of 8 files at a time, paths made absolute', () => {
+  it('defaults to a verified mirror, threads left to the engine, paths made absolute', () => {
     // Act
-    const command = parseCliArgs(['src', '/abs/dst'], '/work');
+    const command = parseCliArgs(['src', '/abs/dst'], '/work', { HOME: '/home/op' });
 
     // Assess
     expect(command).toEqual({
-      kind: 'run', source: '/work/src', destination: '/abs/dst', verify: true, checksum: false, concurrency: 8,
+      kind: 'run', source: '/work/src', destination: '/abs/dst', verify: true, checksum: false, concurrency: undefined,
       mode: 'mirror', pass: 'bulk', bytesPerSecond: undefined, writeBack: undefined, json: undefined,
+      stateFolder: '/home/op/.local/state/smig-copy',
     });
   });
 
@@ -21,6 +22,15 @@ describe('Function: parseCliArgs', () => {
     // Assess
     expect(command).toMatchObject({ verify: false, checksum: true, concurrency: 3, mode: 'merge', json: true, pass: 'final', bytesPerSecond: 2 * 1024 * 1024, writeBack: 'pass' });
     expect(parseCliArgs(['--no-durable', '/a', '/b'])).toMatchObject({ writeBack: 'deferred' });
+  });
+
+  it('remembers passes where it is told, where the environment says, or nowhere', () => {
+    // Act / Assess
+    expect(parseCliArgs(['--state-dir', 'state', '/a', '/b'], '/work', {})).toMatchObject({ stateFolder: '/work/state' });
+    expect(parseCliArgs(['/a', '/b'], '/work', { SMIG_STATE_DIR: '/var/lib/smig', HOME: '/home/op' })).toMatchObject({ stateFolder: '/var/lib/smig' });
+    expect(parseCliArgs(['/a', '/b'], '/work', { XDG_STATE_HOME: '/xdg', HOME: '/home/op' })).toMatchObject({ stateFolder: '/xdg/smig-copy' });
+    expect(parseCliArgs(['--no-state', '/a', '/b'], '/work', { HOME: '/home/op' })).toMatchObject({ stateFolder: undefined });
+    expect(parseCliArgs(['/a', '/b'], '/work', {})).toMatchObject({ stateFolder: undefined });
   });
 
   it('answers --help', () => {

@@ -77,6 +77,7 @@ export class NativeWalk implements TreeWalk {
     }
     poll();
     const { counts, records } = walked;
+    if (counts.stopped || state.settings.signal?.aborted) throw new CopyAbortedError(state.settings.signal?.reason ?? 'stopped');
     survey.failures.push(...records.failures);
     survey.files += counts.copyFiles;
     survey.bytes += counts.copyBytes;

@@ -288,7 +288,7 @@ static void hash_execute(pool_job *base) {
     job->err = errno;
     job->syscall = "fstat";
   } else {
-    job->err = hash_fd(fd, st.st_size, job->digest, &job->size, &job->syscall);
+    job->err = hash_fd(fd, st.st_size, job->digest, &job->size, &job->syscall, NULL);
   }
   close(fd);
 }

@@ -299,7 +299,7 @@ static int copy_data(file_copy *c, int in, int out, int64_t size, XXH3_state_t *
   return 0;
 }
 
-int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char **syscall) {
+int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char **syscall, const control_block *control) {
   unsigned char *buffer = thread_buffer();
   if (buffer == NULL) return ENOMEM;
   XXH3_state_t *hash = XXH3_createState();
@@ -321,6 +321,11 @@ int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char *
     position = start;
     while (position < end) {
       int64_t want = end - position > CHUNK ? CHUNK : end - position;
+      if (control && (control_stopped(control) || !pace_reads(control, want))) {
+        err = ECANCELED;
+        *syscall = "read";
+        goto done;
+      }
       ssize_t n = pread(fd, buffer, (size_t)want, (off_t)position);
       if (n < 0) {
         if (errno == EINTR) continue;

@@ -72,8 +72,11 @@ typedef struct {
 /* One attempt; the outcome and any error are in `c`. */
 void file_copy_run(file_copy *c);
 
-/* XXH3-128 of the first `size` bytes of an open file, reading only its data ranges; 0 or an errno. */
-int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char **syscall);
+/*
+ * XXH3-128 of the first `size` bytes of an open file, reading only its data ranges; 0 or an errno
+ * (ECANCELED once `control`, if given, says stop: a chunk at a time, and its reads are paced).
+ */
+int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char **syscall, const control_block *control);
 
 /* A name in the engine's temp namespace (".smig-tmp-..."), unique within this process. */
 void make_temp_name(char *out, size_t size);

@@ -635,12 +635,10 @@ static bool differs_by_content(syncer *y, const char *name, int *err, const char
       close(fd);
       return false;
     }
-    if (side == 0 && !pace_reads(&y->config->control, st.st_size)) {
-      close(fd);
-      *err = ECANCELED;
-      return false;
-    }
-    *err = hash_fd(fd, st.st_size, digests[side], &sizes[side], syscall);
+    /* The source's reads are paced; both sides stop on the run's flag. */
+    control_block unpaced = y->config->control;
+    if (unpaced.count > CONTROL_RATE) unpaced.count = CONTROL_RATE;
+    *err = hash_fd(fd, st.st_size, digests[side], &sizes[side], syscall, side == 0 ? &y->config->control : &unpaced);
     close(fd);
     if (*err) return false;
   }

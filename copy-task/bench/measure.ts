@@ -5,7 +5,7 @@
  * right after deleting many is several times slower).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface Tool {
@@ -55,12 +55,29 @@ export function flush(): void {
 }
 
 /**
- * Reads every file of `root` (outside any timed region), so that each tool starts with the source's
- * data and metadata in the page cache: a round writes many copies, which can push parts of the source
- * out, and the tool that ran after them would pay for reading it from the disk.
+ * Reads every file of `root` (outside any timed region) without moving its atime (O_NOATIME), so that
+ * each tool starts with the source's data and metadata in the page cache: a round writes many copies,
+ * which can push parts of the source out, and the tool that ran after them would pay for reading it
+ * from the disk. With `data` false only the metadata is read (lstat): a no-op pass reads nothing else.
  */
-export function warm(root: string): void {
-  spawnSync('sh', ['-c', 'find "$1" -type f -print0 | xargs -0 -r cat > /dev/null', 'sh', root], { stdio: 'ignore' });
+export function warm(root: string, data = true): void {
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      lstatSync(path);
+      if (entry.isDirectory()) visit(path);
+      else if (data && entry.isFile()) {
+        const fd = openSync(path, constants.O_RDONLY | constants.O_NOATIME | constants.O_NOFOLLOW);
+        try {
+          while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
+  };
+  visit(root);
 }
 
 /** Where destinations go once measured, until the round ends. */

@@ -38,6 +38,7 @@ const WHAT: Record<number, [what: string, syscall: string]> = {
   3: ['cannot read', 'llistxattr'],
   4: ['cannot create folder', 'mkdir'],
   5: ['cannot list folder', 'scandir'],
+  6: ['cannot put the folder in place (it was made under a temp name)', 'rename'],
 };
 
 /** A folder the copying walk went through, for its attributes at the end. */

@@ -501,6 +501,7 @@ int link_unnamed(int fd, int dir, const char *name) {
 
 /* Gives the complete, verified file its final name; what is there already is replaced through a temp name. */
 static int place(file_copy *c, int out, bool unnamed, const char *temp) {
+  if (c->flags & COPY_IN_HIDDEN_FOLDER) return 0; /* already under its name, in a folder no one sees yet */
   if (!unnamed) {
     if (renameat(c->dst_dir, temp, c->dst_dir, c->dst_name) != 0) return fail(c, errno, "rename", c->dst_path);
     return 0;
@@ -559,12 +560,15 @@ void file_copy_run(file_copy *c) {
   int mode = c->mode >= 0 ? c->mode : shown;
   bool mode_set;
   mode_t create_mode = creation_mode(c, mode, &mode_set);
-  if (c->no_unnamed == NULL || !*c->no_unnamed) {
+  bool direct = c->flags & COPY_IN_HIDDEN_FOLDER;
+  if (direct) {
+    out = openat(c->dst_dir, c->dst_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode);
+  } else if (c->no_unnamed == NULL || !*c->no_unnamed) {
     out = openat(c->dst_dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, create_mode);
     unnamed = out >= 0;
     if (!unnamed && c->no_unnamed && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) *c->no_unnamed = true;
   }
-  if (!unnamed) {
+  if (!unnamed && !direct) {
     if (temp[0] == '\0') make_temp_name(temp, sizeof temp);
     out = openat(c->dst_dir, temp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, create_mode);
   }
@@ -639,7 +643,8 @@ void file_copy_run(file_copy *c) {
 finish:
   if (out >= 0) {
     close(out);
-    if (!placed && !unnamed) unlinkat(c->dst_dir, temp, 0);
+    if (!placed && direct) unlinkat(c->dst_dir, c->dst_name, 0);
+    else if (!placed && !unnamed) unlinkat(c->dst_dir, temp, 0);
   }
   close(in);
   if (hash) XXH3_freeState(hash);

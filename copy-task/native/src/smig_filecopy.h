@@ -18,7 +18,12 @@ enum {
   COPY_VERIFY = 1,        /* hash as read, read back and compare; read metadata back too */
   COPY_AS_ROOT = 2,       /* owners are set, and failing to set them is an error */
   COPY_WRITE_BACK = 4,    /* hand large files' data to the disk as it is copied (a pass that ends with syncfs) */
-  COPY_REFUSE_LINKED = 8  /* a source with several names is not copied (OUT_LINKED): hard links are planned elsewhere */
+  COPY_REFUSE_LINKED = 8, /* a source with several names is not copied (OUT_LINKED): hard links are planned elsewhere */
+  /*
+   * The folder is hidden under a temp name until all of it is complete (smig_walk.c), and the name is
+   * free: the copy is made under its final name at once, with no unnamed file to link in.
+   */
+  COPY_IN_HIDDEN_FOLDER = 32
 };
 
 enum { OUT_COPIED, OUT_CHANGED, OUT_VANISHED, OUT_MISMATCH, OUT_ATTRIBUTES, OUT_LINKED };

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "smig_entries.h"
+#include "smig_hash.h"
 
 #define NONE UINT32_MAX
 #define MAX_ATTEMPTS 3
@@ -27,6 +28,9 @@ typedef struct {
 struct folder_pair {
   int refs;
   char *rel;
+  char *dst_rel;
+  /* Its folder on the destination is hidden (FOLDER_HIDDEN): new files go under their names at once. */
+  bool hidden;
   char *src_path;
   char *dst_path;
   int src_fd;
@@ -55,6 +59,7 @@ void pair_unref(folder_pair *p) {
   if (p->src_fd >= 0) close(p->src_fd);
   if (p->dst_fd >= 0) close(p->dst_fd);
   free(p->rel);
+  free(p->dst_rel);
   free(p->src_path);
   free(p->dst_path);
   listing_free(&p->src);
@@ -92,6 +97,14 @@ static char *child_rel(const char *rel, const char *name, size_t name_length) {
   memcpy(out + at, name, name_length);
   out[at + name_length] = '\0';
   return out;
+}
+
+void hidden_name(const char *name, size_t length, char out[HIDDEN_NAME_SIZE]) {
+  static const char HEX[] = "0123456789abcdef";
+  uint64_t hash = XXH3_64bits(name, length);
+  memcpy(out, ".smig-tmp-d", 11);
+  for (int i = 0; i < 16; i++) out[11 + i] = HEX[(hash >> (60 - 4 * i)) & 15];
+  out[27] = '\0';
 }
 
 bool record_copy_at(bytes *out, const unsigned char *record, const char *rel, uint32_t flags) {
@@ -224,6 +237,10 @@ typedef struct {
   bytes *records;
   size_t subfolder_capacity;
   bool memory;
+  /* Destination entries taken up as a subfolder's hidden folder (by index); not leftovers then. */
+  bool *adopted;
+  /* For each source entry, the destination entry it takes up, or NONE. */
+  uint32_t *adopts;
 } lister;
 
 static void emit(lister *l, const unsigned char *record, uint32_t role, uint32_t extra) {
@@ -245,7 +262,7 @@ static void add_item(lister *l, uint32_t s, uint32_t d, uint8_t action, int mode
   p->items[p->item_count++] = (work_item){.s = s, .d = d, .action = action, .mode = mode};
 }
 
-static void add_subfolder(lister *l, const unsigned char *record, int flags) {
+static void add_subfolder(lister *l, const unsigned char *record, int flags, const char *dst_name) {
   pair_listing *listing = l->listing;
   if (listing->subfolder_count == l->subfolder_capacity) {
     size_t capacity = l->subfolder_capacity ? l->subfolder_capacity * 2 : 16;
@@ -258,11 +275,64 @@ static void add_subfolder(lister *l, const unsigned char *record, int flags) {
     l->subfolder_capacity = capacity;
   }
   char *rel = child_rel(l->pair->rel, record_name(record), record_name_length(record));
-  if (rel == NULL) {
+  char *dst_rel = dst_name ? child_rel(l->pair->dst_rel, dst_name, strlen(dst_name))
+                           : child_rel(l->pair->dst_rel, record_name(record), record_name_length(record));
+  if (rel == NULL || dst_rel == NULL) {
+    free(rel);
+    free(dst_rel);
     l->memory = true;
     return;
   }
-  listing->subfolders[listing->subfolder_count++] = (subfolder){.rel = rel, .flags = flags};
+  listing->subfolders[listing->subfolder_count++] = (subfolder){.rel = rel, .dst_rel = dst_rel, .flags = flags};
+}
+
+/* The index of the destination entry named `name`, or NONE (the listing is in name order). */
+static uint32_t find_destination(const folder_pair *p, const char *name, size_t length);
+
+/*
+ * The hidden folders a cut-short run left here (`.smig-tmp-d<hash>`), each matched with the source
+ * folder it was made for, before the two listings are paired (its name may sort before or after
+ * that folder's). False without memory.
+ */
+static bool find_adoptions(lister *l) {
+  folder_pair *p = l->pair;
+  bool any = false;
+  for (size_t k = 0; k < p->dst.count && !any; k++) {
+    const unsigned char *d = listing_record(&p->dst, k);
+    any = record_name_length(d) == HIDDEN_NAME_SIZE - 1 && memcmp(record_name(d), ".smig-tmp-d", 11) == 0;
+  }
+  if (!any || p->hidden) return true;
+  l->adopted = calloc(p->dst.count, sizeof *l->adopted);
+  l->adopts = malloc((p->src.count ? p->src.count : 1) * sizeof *l->adopts);
+  if (l->adopted == NULL || l->adopts == NULL) return false;
+  for (size_t i = 0; i < p->src.count; i++) {
+    l->adopts[i] = NONE;
+    const unsigned char *s = listing_record(&p->src, i);
+    if (!S_ISDIR(record_mode(s)) || get_u32(s + 20) != 0) continue;
+    if (find_destination(p, record_name(s), record_name_length(s)) != NONE) continue;
+    char hidden[HIDDEN_NAME_SIZE];
+    hidden_name(record_name(s), record_name_length(s), hidden);
+    uint32_t d = find_destination(p, hidden, HIDDEN_NAME_SIZE - 1);
+    if (d == NONE || !S_ISDIR(record_mode(listing_record(&p->dst, d))) || get_u32(listing_record(&p->dst, d) + 20) != 0) continue;
+    l->adopted[d] = true;
+    l->adopts[i] = d;
+  }
+  return true;
+}
+
+static uint32_t find_destination(const folder_pair *p, const char *name, size_t length) {
+  size_t low = 0, high = p->dst.count;
+  while (low < high) {
+    size_t middle = (low + high) / 2;
+    const unsigned char *record = listing_record(&p->dst, middle);
+    size_t other = record_name_length(record);
+    int order = memcmp(record_name(record), name, other < length ? other : length);
+    if (order == 0) order = other < length ? -1 : other > length ? 1 : 0;
+    if (order == 0) return (uint32_t)middle;
+    if (order < 0) low = middle + 1;
+    else high = middle;
+  }
+  return NONE;
 }
 
 /*
@@ -314,18 +384,25 @@ static void classify(lister *l, uint32_t si, uint32_t di) {
     emit(l, s, ROLE_DEFER_SOURCE, 0);
     if (d) emit(l, d, ROLE_DEFER_DEST, 0);
     /* A folder where the destination has something else: the survey counts what is in it (the copying walk walks it once the planner has made it). */
-    if (type == S_IFDIR && !(config->flags & PAIR_COPY)) add_subfolder(l, s, 0);
+    if (type == S_IFDIR && !(config->flags & PAIR_COPY)) add_subfolder(l, s, 0, NULL);
     return;
   }
   if (type == S_IFDIR) {
     if (d == NULL) {
       listing->work = true;
-      add_subfolder(l, s, 0);
+      /* A hidden folder a cut-short run made for it is taken up where it stopped (see find_adoptions). */
+      if (l->adopts && l->adopts[si] != NONE) {
+        char hidden[HIDDEN_NAME_SIZE];
+        hidden_name(record_name(s), record_name_length(s), hidden);
+        add_subfolder(l, s, FOLDER_ON_DEST | FOLDER_HIDDEN | FOLDER_TEMP_ROOT, hidden);
+      } else {
+        add_subfolder(l, s, p->hidden ? FOLDER_HIDDEN : 0, NULL);
+      }
       return;
     }
     bool settled = (!mapped || !has_access_acl(s)) && same_attributes(config->flags, config->granularity, s, d, mode, false);
     if (!settled) listing->work = true;
-    add_subfolder(l, s, FOLDER_ON_DEST | (settled ? FOLDER_SETTLED : 0));
+    add_subfolder(l, s, FOLDER_ON_DEST | (settled ? FOLDER_SETTLED : 0) | (p->hidden ? FOLDER_HIDDEN : 0), NULL);
     return;
   }
   if (type == S_IFLNK) {
@@ -361,7 +438,11 @@ static void classify(lister *l, uint32_t si, uint32_t di) {
   add_item(l, si, di, action, mode);
 }
 
-/* Makes the subfolders the destination lacks (mode 0700 until they are finished); one that cannot be made is a failure, and not walked. */
+/*
+ * Makes the subfolders the destination lacks (mode 0700 until they are finished): in a visible folder
+ * under a temp name, hidden until all of it is complete; in a hidden one under its own name. One that
+ * cannot be made is a failure, and not walked.
+ */
 static void create_subfolders(lister *l) {
   pair_listing *listing = l->listing;
   size_t kept = 0;
@@ -373,8 +454,27 @@ static void create_subfolders(lister *l) {
     }
     const char *slash = strrchr(sub->rel, '/');
     const char *name = slash ? slash + 1 : sub->rel;
-    if (mkdirat(l->pair->dst_fd, name, 0700) == 0) {
-      sub->flags |= FOLDER_CREATED;
+    const char *made = name;
+    char hidden[HIDDEN_NAME_SIZE];
+    int done = -1;
+    if (!l->pair->hidden) {
+      hidden_name(name, strlen(name), hidden);
+      done = mkdirat(l->pair->dst_fd, hidden, 0700);
+      if (done == 0) made = hidden;
+    }
+    /* Inside a hidden folder, or where the hidden name is taken: under its own name. */
+    if (done != 0) done = mkdirat(l->pair->dst_fd, name, 0700);
+    if (done == 0) {
+      sub->flags |= FOLDER_CREATED | (made == hidden ? FOLDER_HIDDEN | FOLDER_TEMP_ROOT : l->pair->hidden ? FOLDER_HIDDEN : 0);
+      if (made == hidden) {
+        char *dst_rel = child_rel(l->pair->dst_rel, hidden, strlen(hidden));
+        if (dst_rel == NULL) {
+          l->memory = true;
+          continue;
+        }
+        free(sub->dst_rel);
+        sub->dst_rel = dst_rel;
+      }
       listing->created++;
       listing->subfolders[kept++] = *sub;
     } else {
@@ -384,6 +484,7 @@ static void create_subfolders(lister *l) {
       put_u32(record + 20, (uint32_t)errno);
       if (!record_copy_at(l->records, record, sub->rel, WHAT_MKDIR | ((uint32_t)ROLE_FAILED << RECORD_ROLE_SHIFT) | REC_FROM_DESTINATION)) l->memory = true;
       free(sub->rel);
+      free(sub->dst_rel);
     }
   }
   listing->subfolder_count = kept;
@@ -411,21 +512,23 @@ static char *join_path(const char *root, const char *rel) {
   return out;
 }
 
-folder_pair *pair_list(const pair_config *config, const char *rel, int folder, bytes *records, pair_listing *listing) {
+folder_pair *pair_list(const pair_config *config, const char *rel, const char *dst_rel, int folder, bytes *records, pair_listing *listing) {
   memset(listing, 0, sizeof *listing);
   folder_pair *p = calloc(1, sizeof *p);
   lister l = {.config = config, .pair = p, .listing = listing, .records = records};
-  if (p == NULL || (p->rel = strdup(rel)) == NULL) {
+  if (p == NULL || (p->rel = strdup(rel)) == NULL || (p->dst_rel = strdup(dst_rel)) == NULL) {
+    if (p) free(p->rel);
     free(p);
     return NULL;
   }
+  p->hidden = folder & FOLDER_HIDDEN;
   p->refs = 1;
   p->src_fd = p->dst_fd = -1;
   p->inherits = -1;
   p->granularity = config->granularity;
   p->flags = config->flags;
   p->src_path = join_path(config->src_root, rel);
-  p->dst_path = join_path(config->dst_root, rel);
+  p->dst_path = join_path(config->dst_root, dst_rel);
   const char *skip = rel[0] == '\0' ? config->skip : NULL;
   bool on_dest = folder & FOLDER_ON_DEST;
   bool copying = config->flags & PAIR_COPY;
@@ -436,7 +539,7 @@ folder_pair *pair_list(const pair_config *config, const char *rel, int folder, b
     goto done;
   }
   if (on_dest || copying) {
-    p->dst_fd = open_folder(config->dst_root_fd, config->dst_root, rel, p->dst_path);
+    p->dst_fd = open_folder(config->dst_root_fd, config->dst_root, dst_rel, p->dst_path);
     if (p->dst_fd < 0) {
       folder_failed(&l, errno, true);
       goto done;
@@ -466,6 +569,7 @@ folder_pair *pair_list(const pair_config *config, const char *rel, int folder, b
     folder_failed(&l, err, false);
     goto done;
   }
+  if (!find_adoptions(&l)) goto memory;
   /* Both listings are in name order: walk them together. */
   size_t i = 0, j = 0;
   while (!l.memory && (i < p->src.count || j < p->dst.count)) {
@@ -476,7 +580,7 @@ folder_pair *pair_list(const pair_config *config, const char *rel, int folder, b
       /* A destination entry the source does not have. */
       const unsigned char *d = listing_record(&p->dst, j++);
       listing->work = true;
-      emit(&l, d, is_temp_name(d) ? ROLE_STALE : ROLE_EXTRA, 0);
+      if (l.adopted == NULL || !l.adopted[j - 1]) emit(&l, d, is_temp_name(d) ? ROLE_STALE : ROLE_EXTRA, 0);
     } else {
       classify(&l, (uint32_t)i++, (uint32_t)j++);
     }
@@ -485,18 +589,27 @@ folder_pair *pair_list(const pair_config *config, const char *rel, int folder, b
   if (copying) create_subfolders(&l);
   if (l.memory) goto memory;
   listing->items = (uint32_t)p->item_count;
-  if (copying) return p;
+  if (copying) {
+    free(l.adopted);
+    free(l.adopts);
+    return p;
+  }
   goto done;
 memory:
   /* Reported as the folder's failure: nothing of it is walked. */
   folder_failed(&l, ENOMEM, false);
 done:
+  free(l.adopted);
+  free(l.adopts);
   pair_unref(p);
   return NULL;
 }
 
 void pair_listing_free(pair_listing *listing) {
-  for (size_t i = 0; i < listing->subfolder_count; i++) free(listing->subfolders[i].rel);
+  for (size_t i = 0; i < listing->subfolder_count; i++) {
+    free(listing->subfolders[i].rel);
+    free(listing->subfolders[i].dst_rel);
+  }
   free(listing->subfolders);
   listing->subfolders = NULL;
   listing->subfolder_count = 0;
@@ -564,7 +677,8 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
   file_copy c = {
       .src_dir = p->src_fd, .src_name = name, .src_path = src_path,
       .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
-      .flags = (sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_WRITE_BACK)) | COPY_REFUSE_LINKED,
+      .flags = (sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_WRITE_BACK)) | COPY_REFUSE_LINKED |
+               (p->hidden && item->d == NONE ? COPY_IN_HIDDEN_FOLDER : 0),
       .granularity = p->granularity, .control = &y->config->control, .mode = item->mode, .no_unnamed = &p->no_unnamed,
       .defaults = p->defaults_known ? &p->defaults : NULL, .inherits = &p->inherits,
   };

@@ -32,7 +32,13 @@ enum { PAIR_COMPARE_OWNER = 1, PAIR_COPY = 4, PAIR_CHECKSUM = 8 };
 enum { SYNC_STABLE = 16 }; /* the source must not change (a final pass): no second attempt */
 
 /* A folder's place in the walk (pair_list's `folder` flags, and the subfolders it reports). */
-enum { FOLDER_ON_DEST = 1, FOLDER_CREATED = 2, FOLDER_SETTLED = 4 };
+/*
+ * FOLDER_HIDDEN: it lies in a folder made by this walk under a temp name (see FOLDER_TEMP_ROOT), so
+ * nothing in it can be seen under its final path yet: files are made under their names at once.
+ * FOLDER_TEMP_ROOT: that folder itself, named `.smig-tmp-d<hash of its name>` until everything below it
+ * is complete, then renamed (smig_walk.c); one a cut-short run left is taken up again (adopted).
+ */
+enum { FOLDER_ON_DEST = 1, FOLDER_CREATED = 2, FOLDER_SETTLED = 4, FOLDER_HIDDEN = 8, FOLDER_TEMP_ROOT = 16 };
 
 /* Roles of the records a walk returns (bits 20-23 of a record's flags). */
 enum {
@@ -52,6 +58,7 @@ enum {
 #define REC_FROM_DESTINATION (1u << 28)
 #define WHAT_MKDIR 4
 #define WHAT_LIST 5
+#define WHAT_RENAME 6
 
 typedef struct {
   char *name;
@@ -88,8 +95,9 @@ typedef struct folder_pair folder_pair;
 
 /* A subfolder to walk into next. */
 typedef struct {
-  char *rel;
-  int flags; /* FOLDER_* */
+  char *rel;     /* its path, the same in both trees once the walk is done */
+  char *dst_rel; /* where it is on the destination meanwhile (a temp name on the way, see FOLDER_HIDDEN) */
+  int flags;     /* FOLDER_* */
 } subfolder;
 
 /* What pair_list found, beyond the records it wrote. */
@@ -105,12 +113,16 @@ typedef struct {
 } pair_listing;
 
 /*
- * Lists `rel` (`folder`: FOLDER_* as its parent found it) on both sides and classifies it. Records go
- * to `records`; an error opening or listing the folder is a ROLE_FAILED record of the folder. Returns
- * the pair when the walk copies and there is work for pair_sync (free the listing's subfolders with
+ * Lists `rel` (on the destination at `dst_rel`; `folder`: FOLDER_* as its parent found it) on both sides
+ * and classifies it. Records go to `records`; an error opening or listing the folder is a ROLE_FAILED
+ * record of the folder. Returns the pair when the walk copies (free the listing's subfolders with
  * pair_listing_free either way).
  */
-folder_pair *pair_list(const pair_config *config, const char *rel, int folder, bytes *records, pair_listing *listing);
+folder_pair *pair_list(const pair_config *config, const char *rel, const char *dst_rel, int folder, bytes *records, pair_listing *listing);
+
+/* The name a folder made by the walk has until it is complete: ".smig-tmp-d" and 16 hex digits. */
+#define HIDDEN_NAME_SIZE 28
+void hidden_name(const char *name, size_t length, char out[HIDDEN_NAME_SIZE]);
 void pair_listing_free(pair_listing *listing);
 
 /* What pair_sync did; the counts are added to, the notes appended. */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +23,30 @@
 #include "smig_pool.h"
 #include "smig_walk.h"
 
+/*
+ * A folder made under a temp name (FOLDER_TEMP_ROOT): renamed to its own once nothing below it is
+ * waiting to be listed or worked on. A stopped walk renames it too (what is in it is complete: a copy
+ * that stops removes its partial file); only a killed one leaves it, for the next run to take up.
+ */
+typedef struct hidden_folder {
+  int waiting; /* tasks below it not done yet */
+  char *rel;
+  char *parent_dst_rel;
+  char hidden[HIDDEN_NAME_SIZE];
+} hidden_folder;
+
 typedef struct list_task {
   struct list_task *next;
   char *rel;
+  char *dst_rel;
   int flags;
+  hidden_folder *under;
 } list_task;
 
 typedef struct sync_task {
   struct sync_task *next;
   folder_pair *pair;
+  hidden_folder *under;
   int folder_flags;
   bool created_any;
   int wanted;   /* threads that may work on it */
@@ -93,14 +109,55 @@ static bool is_needed(const tree_walk *w, const char *rel) {
 
 /* ---- queues (under the lock) --------------------------------------------------------------- */
 
-static bool push_list(tree_walk *w, char *rel, int flags) {
+static bool push_list(tree_walk *w, char *rel, char *dst_rel, int flags, hidden_folder *under) {
   list_task *task = malloc(sizeof *task);
   if (task == NULL) return false;
-  *task = (list_task){.rel = rel, .flags = flags};
+  *task = (list_task){.rel = rel, .dst_rel = dst_rel, .flags = flags, .under = under};
+  if (under) under->waiting++;
   if (w->lists_tail) w->lists_tail->next = task;
   else w->lists_head = task;
   w->lists_tail = task;
   return true;
+}
+
+static void fail_folder(tree_walk *w, const char *rel, int err, uint32_t what) {
+  unsigned char record[RECORD_HEADER];
+  memset(record, 0, sizeof record);
+  put_u32(record, RECORD_HEADER);
+  put_u32(record + 20, (uint32_t)err);
+  if (!record_copy_at(&w->records, record, rel, what | ((uint32_t)ROLE_FAILED << RECORD_ROLE_SHIFT) | REC_FROM_DESTINATION)) w->memory = true;
+}
+
+/* A task below a hidden folder is done (under the lock): the last one gives it its own name. */
+static void release_hidden(tree_walk *w, hidden_folder *folder) {
+  if (folder == NULL || --folder->waiting > 0) return;
+  const char *slash = strrchr(folder->rel, '/');
+  const char *name = slash ? slash + 1 : folder->rel;
+  /* Its parent is a folder the walk did not hide: its path is the same in both trees. */
+  int parent = folder->parent_dst_rel[0] == '\0'
+                   ? w->config.dst_root_fd
+                   : openat(w->config.dst_root_fd, folder->parent_dst_rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int err = parent < 0 ? errno : renameat(parent, folder->hidden, parent, name) == 0 ? 0 : errno;
+  if (parent >= 0 && parent != w->config.dst_root_fd) close(parent);
+  if (err) fail_folder(w, folder->rel, err, WHAT_RENAME);
+  free(folder->rel);
+  free(folder->parent_dst_rel);
+  free(folder);
+}
+
+/* The hidden folder a subfolder lies in: its own when it is one, else its parent's. NULL without memory. */
+static hidden_folder *hidden_of(const list_task *parent, const subfolder *sub, bool *memory) {
+  if (!(sub->flags & FOLDER_TEMP_ROOT)) return parent->under;
+  hidden_folder *folder = calloc(1, sizeof *folder);
+  if (folder == NULL || (folder->rel = strdup(sub->rel)) == NULL || (folder->parent_dst_rel = strdup(parent->dst_rel)) == NULL) {
+    if (folder) free(folder->rel);
+    free(folder);
+    *memory = true;
+    return NULL;
+  }
+  const char *slash = strrchr(sub->dst_rel, '/');
+  snprintf(folder->hidden, sizeof folder->hidden, "%s", slash ? slash + 1 : sub->dst_rel);
+  return folder;
 }
 
 static void append(tree_walk *w, bytes *to, const bytes *from) {
@@ -121,7 +178,7 @@ static void finish_folder(tree_walk *w, folder_pair *pair, int folder_flags, boo
 static void run_list(tree_walk *w, list_task *task) {
   bytes records = {0};
   pair_listing listing;
-  folder_pair *pair = pair_list(&w->config, task->rel, task->flags, &records, &listing);
+  folder_pair *pair = pair_list(&w->config, task->rel, task->dst_rel, task->flags, &records, &listing);
   bool copying = w->config.flags & PAIR_COPY;
   control_add(&w->config.control, CONTROL_FOUND_FILES, (int64_t)listing.found_files);
   control_add(&w->config.control, CONTROL_FOUND_BYTES, (int64_t)listing.found_bytes);
@@ -147,12 +204,20 @@ static void run_list(tree_walk *w, list_task *task) {
   for (size_t i = 0; i < listing.subfolder_count; i++) {
     subfolder *sub = &listing.subfolders[i];
     /* The copying walk goes where there is work: folders it made, folders whose own attributes are off, and the way to work below. */
-    bool walk_into = !copying || (sub->flags & (FOLDER_CREATED | FOLDER_SETTLED)) != FOLDER_SETTLED || is_needed(w, sub->rel);
-    if (walk_into && !control_stopped(&w->config.control) && push_list(w, sub->rel, sub->flags)) {
-      sub->rel = NULL; /* the queue owns it now */
-    } else if (walk_into) {
+    bool walk_into = !copying || (sub->flags & (FOLDER_CREATED | FOLDER_SETTLED | FOLDER_TEMP_ROOT)) != FOLDER_SETTLED || is_needed(w, sub->rel);
+    if (!walk_into) continue;
+    bool memory = false;
+    /* The survey renames nothing: it walks a hidden folder only to count what is in it. */
+    hidden_folder *under = copying ? hidden_of(task, sub, &memory) : NULL;
+    if (!memory && !control_stopped(&w->config.control) && push_list(w, sub->rel, sub->dst_rel, sub->flags, under)) {
+      sub->rel = sub->dst_rel = NULL; /* the queue owns them now */
+    } else {
       w->stopped = w->stopped || control_stopped(&w->config.control);
       if (!w->stopped) w->memory = true;
+      if (under && under != task->under) {
+        under->waiting = 1;
+        release_hidden(w, under);
+      }
     }
   }
   if (pair) {
@@ -163,8 +228,9 @@ static void run_list(tree_walk *w, list_task *task) {
         w->memory = true;
         finish_folder(w, pair, task->flags, touched);
       } else {
-        *sync = (sync_task){.pair = pair, .folder_flags = task->flags, .touched = touched, .queued = true,
+        *sync = (sync_task){.pair = pair, .folder_flags = task->flags, .touched = touched, .queued = true, .under = task->under,
                             .wanted = (int)(listing.items < (uint32_t)w->threads ? listing.items : (uint32_t)w->threads)};
+        if (task->under) task->under->waiting++;
         sync->next = w->syncs;
         w->syncs = sync;
       }
@@ -172,6 +238,8 @@ static void run_list(tree_walk *w, list_task *task) {
       finish_folder(w, pair, task->flags, touched);
     }
   }
+  /* This task is done: the last below a hidden folder renames it. */
+  release_hidden(w, task->under);
   pthread_cond_broadcast(&w->ready);
   pthread_mutex_unlock(&w->lock);
   pair_listing_free(&listing);
@@ -208,6 +276,7 @@ static void run_sync(tree_walk *w, sync_task *task) {
   unqueue(w, task);
   if (++task->finished == task->joined) {
     finish_folder(w, task->pair, task->folder_flags, task->touched);
+    release_hidden(w, task->under);
     free(task);
   }
   pthread_cond_broadcast(&w->ready);
@@ -225,7 +294,9 @@ static void walk_execute(pool_job *base) {
       while (w->lists_head) {
         list_task *task = w->lists_head;
         w->lists_head = task->next;
+        release_hidden(w, task->under);
         free(task->rel);
+        free(task->dst_rel);
         free(task);
       }
       w->lists_tail = NULL;
@@ -249,6 +320,7 @@ static void walk_execute(pool_job *base) {
       pthread_mutex_unlock(&w->lock);
       run_list(w, list);
       free(list->rel);
+      free(list->dst_rel);
       free(list);
       pthread_mutex_lock(&w->lock);
       w->busy--;
@@ -400,11 +472,18 @@ static bool read_starts(tree_walk *w, const unsigned char *data, size_t length) 
     size_t n = get_u16(data + at);
     if (at + 2 + n + 1 > length) return false;
     char *rel = malloc(n + 1);
-    if (rel == NULL) return false;
+    char *dst_rel = malloc(n + 1);
+    if (rel == NULL || dst_rel == NULL) {
+      free(rel);
+      free(dst_rel);
+      return false;
+    }
     memcpy(rel, data + at + 2, n);
     rel[n] = '\0';
-    if (!push_list(w, rel, data[at + 2 + n])) {
+    memcpy(dst_rel, rel, n + 1);
+    if (!push_list(w, rel, dst_rel, data[at + 2 + n], NULL)) {
       free(rel);
+      free(dst_rel);
       return false;
     }
     at += 2 + n + 1;
@@ -485,6 +564,7 @@ static napi_value walk_tree(napi_env env, napi_callback_info info) {
       list_task *task = w->lists_head;
       w->lists_head = task->next;
       free(task->rel);
+      free(task->dst_rel);
       free(task);
     }
     walk_free(env, w);

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { flush, median, quietDisk, rotate, timed, Trash, warm, type Tool } from './measure.ts';
+import { flush, forget, median, quietDisk, rotate, timed, Trash, warm, type Tool } from './measure.ts';
 import { buildEmptyFilesTree, buildLargeTree, buildMixedTree, buildSmallTree } from './trees.ts';
 
 const SECTIONS = ['small', 'large', 'noop', 'mixed', 'startup', 'memory'] as const;
@@ -121,6 +121,10 @@ async function copyCase(id: string, title: string, source: string, tools: readon
       const run = await timed(tool.command(source, destination));
       seconds.get(tool.name)?.push(run.seconds);
       log(`  ${id} round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
+      if (deleteEachRound) {
+        flush();
+        forget(destination);
+      }
       trash.put(destination);
     }
     if (deleteEachRound) await trash.empty();

@@ -66,6 +66,8 @@ static void path_copy_run(path_copy *job) {
   c->dst_name = base_name(job->destination);
   c->temp_name = base_name(job->temp);
   c->mode = -1;
+  /* One file at a time, for the planner: the name is checked as the portable copy checks it. */
+  c->flags |= COPY_SAME_NAME;
   if (control_stopped(c->control)) {
     c->err = ECANCELED;
     c->syscall = "copy";

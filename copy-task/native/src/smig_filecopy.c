@@ -602,10 +602,19 @@ void file_copy_run(file_copy *c) {
     fail(c, errno, "fstat", c->src_path);
     goto finish;
   }
-  bool exists = fstatat(c->src_dir, c->src_name, &now, AT_SYMLINK_NOFOLLOW) == 0;
-  if (!exists && errno != ENOENT) {
-    fail(c, errno, "lstat", c->src_path);
-    goto finish;
+  /*
+   * Whether the name still holds the file copied: a look up of the name, paid only where it must
+   * hold (a source that should be read-only). Elsewhere a file put in its place meanwhile shows to
+   * the next pass as any change does, by its size or mtime.
+   */
+  bool exists = true;
+  now = c->before;
+  if (c->flags & COPY_SAME_NAME) {
+    exists = fstatat(c->src_dir, c->src_name, &now, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!exists && errno != ENOENT) {
+      fail(c, errno, "lstat", c->src_path);
+      goto finish;
+    }
   }
   bool stable = complete && after.st_size == c->before.st_size && ns_of(after.st_mtim) == ns_of(c->before.st_mtim) &&
                 ns_of(after.st_ctim) == ns_of(c->before.st_ctim) && exists && now.st_ino == c->before.st_ino &&

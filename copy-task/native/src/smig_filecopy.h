@@ -23,7 +23,9 @@ enum {
    * The folder is hidden under a temp name until all of it is complete (smig_walk.c), and the name is
    * free: the copy is made under its final name at once, with no unnamed file to link in.
    */
-  COPY_IN_HIDDEN_FOLDER = 32
+  COPY_IN_HIDDEN_FOLDER = 32,
+  /* The name must still hold the file once copied (a source that should not change): checked. */
+  COPY_SAME_NAME = 64
 };
 
 enum { OUT_COPIED, OUT_CHANGED, OUT_VANISHED, OUT_MISMATCH, OUT_ATTRIBUTES, OUT_LINKED };

@@ -342,6 +342,8 @@ static uint32_t find_destination(const folder_pair *p, const char *name, size_t 
  */
 static void complete_xattrs(lister *l, uint32_t si, uint32_t di, bool both) {
   folder_pair *p = l->pair;
+  /* Nothing to compare with: a copy reads the source's from the open file. */
+  if (di == NONE && !both) return;
   bool s_read = xattrs_read(listing_record(&p->src, si));
   bool d_read = di == NONE || xattrs_read(listing_record(&p->dst, di));
   if (s_read == d_read && !both) return;
@@ -678,7 +680,7 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
       .src_dir = p->src_fd, .src_name = name, .src_path = src_path,
       .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
       .flags = (sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_WRITE_BACK)) | COPY_REFUSE_LINKED |
-               (p->hidden && item->d == NONE ? COPY_IN_HIDDEN_FOLDER : 0),
+               (p->hidden && item->d == NONE ? COPY_IN_HIDDEN_FOLDER : 0) | ((sync_flags & SYNC_STABLE) ? COPY_SAME_NAME : 0),
       .granularity = p->granularity, .control = &y->config->control, .mode = item->mode, .no_unnamed = &p->no_unnamed,
       .defaults = p->defaults_known ? &p->defaults : NULL, .inherits = &p->inherits,
   };

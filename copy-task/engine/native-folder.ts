@@ -141,6 +141,7 @@ const K_VANISHED = 3;
 const K_UPDATED = 4;
 const K_MISMATCH = 5;
 const K_ATTRIBUTES = 6;
+const K_LINKED = 7;
 /** What was being done, for the failure's reason. */
 const ACTIONS: Record<number, string> = { 1: 'cannot copy', 2: 'cannot compare', 3: 'cannot set attributes', 4: 'cannot copy link' };
 
@@ -150,10 +151,12 @@ export interface WalkNotes {
   readonly failures: CopyFailure[];
   /** Entries whose source moved under the copy. */
   readonly moved: { readonly rel: Buffer; readonly note: SourceNote }[];
+  /** Files found to have other names only as they were copied (a folder the walk made is listed by type alone): for the planner. */
+  readonly linked: Buffer[];
 }
 
 export function parseNotes(notes: Buffer, hash: string): WalkNotes {
-  const parsed: WalkNotes = { failures: [], moved: [] };
+  const parsed: WalkNotes = { failures: [], moved: [], linked: [] };
   for (let at = 0; at + 20 <= notes.length; ) {
     const length = notes.readUInt32LE(at);
     const kind = notes.readUInt16LE(at + 4);
@@ -177,6 +180,7 @@ export function parseNotes(notes: Buffer, hash: string): WalkNotes {
     } else if (kind === K_CHANGED) parsed.moved.push({ rel, note: 'changed' });
     else if (kind === K_VANISHED) parsed.moved.push({ rel, note: 'vanished' });
     else if (kind === K_UPDATED) parsed.moved.push({ rel, note: 'updated' });
+    else if (kind === K_LINKED) parsed.linked.push(rel);
   }
   return parsed;
 }

@@ -22,7 +22,7 @@ import { LinkRegistry, planCopy } from './plan.ts';
 import { copyEntries, prepareFolders, removeEntries } from './planned-entries.ts';
 import { planOptions, surveyFolder } from './portable-walk.ts';
 import { CONTROL_FOUND_BYTES, CONTROL_FOUND_FILES, type RunState, type Survey, type TreeWalk } from './run-state.ts';
-import { mapMode } from './scan.ts';
+import { mapMode, readEntry } from './scan.ts';
 import type { TreeEntry } from './types.ts';
 
 /** How often the survey's findings so far become progress. */
@@ -122,7 +122,8 @@ export class NativeWalk implements TreeWalk {
       stale.push(...records.stale);
       if (counts.stopped || settings.signal?.aborted) throw new CopyAbortedError(settings.signal?.reason ?? 'stopped');
       starts = [];
-      for (const [source, destination] of this.#handedOverByFolder(records)) {
+      const linked = await Promise.all(notes.linked.map((rel) => this.#readSource(rel)));
+      for (const [source, destination] of this.#handedOverByFolder(records, linked)) {
         const plan = planCopy(source, destination, planOptions(state, links));
         for (const failure of plan.unsupported) ledger.fail(failure);
         ledger.unchanged += plan.unchangedFiles;
@@ -135,8 +136,14 @@ export class NativeWalk implements TreeWalk {
     await removeEntries(state, 'copying', stale);
   }
 
+  /** A source entry as the portable listing reads it (lstat, link target, xattrs). */
+  #readSource(rel: Buffer): Promise<TreeEntry> {
+    const state = this.#state;
+    return readEntry(state.roots.sourceRoot, rel, { readXattrs: (abs) => state.platform.readXattrs(abs) });
+  }
+
   /** Handed-over entries grouped by folder (source side with the modes the destination must get). */
-  #handedOverByFolder(records: WalkRecords): [TreeEntry[], TreeEntry[]][] {
+  #handedOverByFolder(records: WalkRecords, more: readonly TreeEntry[] = []): [TreeEntry[], TreeEntry[]][] {
     const modeOf = this.#state.settings.sourceModes?.modeOf;
     const folders = new Map<string, [TreeEntry[], TreeEntry[]]>();
     const folderOf = (entry: TreeEntry) => {
@@ -145,7 +152,7 @@ export class NativeWalk implements TreeWalk {
       if (!pair) folders.set(key, (pair = [[], []]));
       return pair;
     };
-    for (const entry of records.deferredSource) folderOf(entry)[0].push(mapMode(entry, { modeOf }));
+    for (const entry of [...records.deferredSource, ...more]) folderOf(entry)[0].push(mapMode(entry, { modeOf }));
     for (const entry of records.deferredDestination) folderOf(entry)[1].push(entry);
     return [...folders.values()];
   }

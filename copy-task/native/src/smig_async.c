@@ -356,7 +356,7 @@ static void scan_side(folder_scan *side) {
     side->list.syscall = "scandir";
     return;
   }
-  listing_read(dir, side->path, side->xattrs, INT64_MIN, NULL, &side->list);
+  listing_read(dir, side->path, side->xattrs, INT64_MIN, false, NULL, &side->list);
   close(dir);
 }
 

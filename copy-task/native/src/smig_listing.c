@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -139,7 +140,18 @@ struct linux_dirent64 {
   char d_name[];
 };
 
-int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, const char *skip, listing *out) {
+/* A regular file or folder known by its type alone (a types-only listing): no lstat. */
+static int type_entry(listing *out, const char *name, unsigned char type) {
+  struct stat st;
+  memset(&st, 0, sizeof st);
+  st.st_mode = type == DT_DIR ? S_IFDIR : S_IFREG;
+  size_t at = out->records.length;
+  if (!record_append(&out->records, name, strlen(name), &st, 0, RECORD_TYPE_ONLY, NULL, 0, NULL)) return ENOMEM;
+  out->offsets[out->count++] = (uint32_t)at;
+  return 0;
+}
+
+int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, bool types_only, const char *skip, listing *out) {
   memset(out, 0, sizeof *out);
   /* The names, in one arena, then sorted by their bytes. */
   bytes arena = {0};
@@ -178,8 +190,9 @@ int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_afte
         }
         names = grown;
       }
-      size_t offset = arena.length;
-      if (!bytes_append(&arena, name, strlen(name) + 1)) {
+      /* The entry's type (as getdents gives it) just before its name. */
+      size_t offset = arena.length + 1;
+      if (!bytes_append(&arena, &entry->d_type, 1) || !bytes_append(&arena, name, strlen(name) + 1)) {
         out->err = ENOMEM;
         out->syscall = "malloc";
         break;
@@ -202,7 +215,10 @@ int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_afte
       memcpy(full, path, base_length);
       full[base_length] = '/';
       for (size_t i = 0; i < count && out->err == 0; i++) {
-        int err = read_entry(out, dir, (const char *)arena.data + names[i], full, base_length + 1, xattrs_mode, xattrs_after);
+        const char *name = (const char *)arena.data + names[i];
+        unsigned char type = arena.data[names[i] - 1];
+        int err = types_only && (type == DT_REG || type == DT_DIR) ? type_entry(out, name, type)
+                                                                    : read_entry(out, dir, name, full, base_length + 1, xattrs_mode, xattrs_after);
         if (err) {
           out->err = err;
           out->syscall = "malloc";

@@ -26,6 +26,8 @@
 #define RECORD_SAME (1u << 16)
 /* The record's xattrs were read (a record without it carries none: its inode did not change since the walk's point, see listing_read). */
 #define RECORD_XATTRS_READ (1u << 17)
+/* Only the entry's type is known (a types-only listing): no lstat was made of it. */
+#define RECORD_TYPE_ONLY (1u << 18)
 #define RECORD_ROLE_SHIFT 20
 #define RECORD_ROLE(flags) (((flags) >> RECORD_ROLE_SHIFT) & 0xFu)
 
@@ -45,10 +47,12 @@ typedef struct {
 /*
  * Lists the folder `dir`, freshly opened (it is read from where it stands), at `path` (for messages
  * and attribute reads) into `out`; `skip`, if not NULL, is a name to leave out. Xattrs are read of
- * the entries `xattrs` names whose ctime is at or after `xattrs_after` (INT64_MIN: all of them).
- * Returns 0 or an errno (also in out->err, with out->syscall).
+ * the entries `xattrs` names whose ctime is at or after `xattrs_after` (INT64_MIN: all of them). With
+ * `types_only`, regular files and folders are known by their type alone (RECORD_TYPE_ONLY: the
+ * copying walk in a folder it made, whose entries the survey counted). Returns 0 or an errno (also in
+ * out->err, with out->syscall).
  */
-int listing_read(int dir, const char *path, int xattrs, int64_t xattrs_after, const char *skip, listing *out);
+int listing_read(int dir, const char *path, int xattrs, int64_t xattrs_after, bool types_only, const char *skip, listing *out);
 /*
  * Reads the xattrs of entry `index`, if its record has none read, into a new record for it (the old
  * one stays where it was: records already handed out stay valid until the listing is freed). 0 or ENOMEM.

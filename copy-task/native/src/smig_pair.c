@@ -163,7 +163,8 @@ static int compare_to(const char *candidate, const char *name, size_t length) {
 
 /* The mode the destination must give the source entry `record` of folder `rel`. */
 static int mode_of(const pair_config *config, const char *rel, const unsigned char *record) {
-  int shown = (int)(record_mode(record) & 07777);
+  /* An entry known by its type alone: the copy takes the mode from the open file (-1), unless one is recorded. */
+  int shown = (get_u32(record + 24) & RECORD_TYPE_ONLY) ? -1 : (int)(record_mode(record) & 07777);
   if (config->mode_count == 0) return shown;
   char path[MAX_REL + 1];
   size_t rel_length = strlen(rel), name_length = record_name_length(record);
@@ -221,6 +222,10 @@ static bool same_attributes(int flags, int64_t granularity, const unsigned char 
   if (!same_ns(get_i64(s + 72), get_i64(d + 72), granularity)) return false;
   if (with_atime && !same_ns(get_i64(s + 64), get_i64(d + 64), granularity)) return false;
   return same_xattrs(s, d);
+}
+
+static bool type_only(const unsigned char *record) {
+  return (get_u32(record + 24) & RECORD_TYPE_ONLY) != 0;
 }
 
 static bool is_temp_name(const unsigned char *record) {
@@ -371,7 +376,7 @@ static void classify(lister *l, uint32_t si, uint32_t di) {
   }
   uint32_t type = record_mode(s) & S_IFMT;
   int mode = mode_of(config, p->rel, s);
-  bool mapped = mode != (int)(record_mode(s) & 07777);
+  bool mapped = mode >= 0 && mode != (int)(record_mode(s) & 07777);
   bool hand_over = d && (record_mode(d) & S_IFMT) != type;
   if (!hand_over && type == S_IFREG) {
     /* Hard links need the whole tree's groups; an ACL under a mapped mode needs rewriting (plan.ts does both). */
@@ -553,12 +558,14 @@ folder_pair *pair_list(const pair_config *config, const char *rel, const char *d
     }
   }
   /* The source's xattrs are compared only where the destination has entries to compare with. */
-  if (listing_read(p->src_fd, p->src_path, on_dest ? XATTRS_ALL : XATTRS_NONE, config->src_xattrs_after, skip, &p->src) != 0) {
+  /* A folder this walk made holds nothing yet: its source entries' types are all the copy needs (the survey counted them). */
+  bool types_only = copying && !on_dest && (folder & FOLDER_CREATED);
+  if (listing_read(p->src_fd, p->src_path, on_dest ? XATTRS_ALL : XATTRS_NONE, config->src_xattrs_after, types_only, skip, &p->src) != 0) {
     if (p->src.err == ENOMEM) goto memory;
     folder_failed(&l, p->src.err, false);
     goto done;
   }
-  if (on_dest && listing_read(p->dst_fd, p->dst_path, XATTRS_ALL, config->dst_xattrs_after, skip, &p->dst) != 0) {
+  if (on_dest && listing_read(p->dst_fd, p->dst_path, XATTRS_ALL, config->dst_xattrs_after, false, skip, &p->dst) != 0) {
     if (p->dst.err == ENOMEM) goto memory;
     folder_failed(&l, p->dst.err, true);
     goto done;
@@ -699,7 +706,7 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
       work->bytes += (uint64_t)c.before.st_size;
       if (sync_flags & COPY_VERIFY) work->verified++;
       work->touched = true;
-      bool as_listed = (uint64_t)c.before.st_size == get_u64(s + 32) && same_ns(ns_of(c.before.st_mtim), get_i64(s + 72), p->granularity);
+      bool as_listed = type_only(s) || ((uint64_t)c.before.st_size == get_u64(s + 32) && same_ns(ns_of(c.before.st_mtim), get_i64(s + 72), p->granularity));
       if (!as_listed) note(y, K_UPDATED, A_COPY, NULL);
       break;
     }
@@ -722,13 +729,19 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
       snprintf(mismatch, sizeof mismatch, "%s", c.destination_digest);
       continue;
     }
+    /* A file with other names, which the listing did not know (its type alone was read): for the planner. */
+    if (c.outcome == OUT_LINKED && type_only(s)) {
+      note(y, K_LINKED, A_COPY, NULL);
+      break;
+    }
     /* OUT_CHANGED, or OUT_LINKED: it has other names now, which the next pass plans as a hard link. */
     if (stable || ++changes >= MAX_ATTEMPTS) {
       note(y, K_CHANGED, A_COPY, NULL);
       break;
     }
   }
-  work->adjust += c.progressed - (int64_t)get_u64(s + 32);
+  /* The survey counted what the listing saw; a size that moved since changes the total (not known of a type-only entry). */
+  if (!type_only(s)) work->adjust += c.progressed - (int64_t)get_u64(s + 32);
   control_add(&y->config->control, CONTROL_FILES, 1);
 }
 

@@ -31,6 +31,7 @@ const REC_CREATED = 1 << 25;
 const REC_SETTLED = 1 << 26;
 const REC_TOUCHED = 1 << 27;
 const REC_FROM_DESTINATION = 1 << 28;
+const REC_FINISHED = 1 << 29;
 const HEADER = 92;
 const WHAT: Record<number, [what: string, syscall: string]> = {
   1: ['cannot read', 'lstat'],
@@ -51,6 +52,8 @@ export interface WalkedFolder {
   readonly settled: boolean;
   /** Something was placed in it, or a folder made in it. */
   readonly touched: boolean;
+  /** The walk gave it its attributes once everything below it was done (and read them back when verifying). */
+  readonly finished: boolean;
 }
 
 export interface WalkCounts {
@@ -123,7 +126,13 @@ export function parseRecords(records: Buffer, roots: { readonly source: Buffer; 
     } else {
       const entry = recordEntry(rel, records, at);
       if (role === ROLE_FOLDER) {
-        parsed.folders.push({ entry, created: (flags & REC_CREATED) !== 0, settled: (flags & REC_SETTLED) !== 0, touched: (flags & REC_TOUCHED) !== 0 });
+        parsed.folders.push({
+          entry,
+          created: (flags & REC_CREATED) !== 0,
+          settled: (flags & REC_SETTLED) !== 0,
+          touched: (flags & REC_TOUCHED) !== 0,
+          finished: (flags & REC_FINISHED) !== 0,
+        });
       } else if (role === ROLE_DEFER_SOURCE) parsed.deferredSource.push(entry);
       else if (role === ROLE_DEFER_DEST) parsed.deferredDestination.push(entry);
       else if (role === ROLE_EXTRA) parsed.extras.push(entry);

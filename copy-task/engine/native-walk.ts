@@ -38,7 +38,9 @@ interface Start {
  * run's threads, so JavaScript handles neither files nor folders, only what the walk hands back:
  * entries that need the whole tree or special care (hard links, an entry of another type in the
  * way, FIFOs and devices, what cannot be copied), planned and done as the portable walk does them;
- * extras; leftovers; failures; and the folders whose attributes the run sets at the end.
+ * extras; leftovers; failures; and the folders the walk went through. The walk gives each folder
+ * its attributes once everything below it is done (deepest first, src/smig_walk.c); the run's own
+ * finishing pass redoes only those it changes afterwards, the root, and any the walk could not settle.
  *
  * The survey also tells which folders have work; the copying walk then goes only into those and the
  * folders on the way to them (and into the folders it makes), so a pass over a tree where little
@@ -115,8 +117,15 @@ export class NativeWalk implements TreeWalk {
       for (const { rel, note } of notes.moved) ledger.noteSource({ rel }, note);
       for (const folder of records.folders) {
         state.folders.push(mapMode(folder.entry, { modeOf: settings.sourceModes?.modeOf }));
+        const key = keyOf(folder.entry.rel);
+        if (folder.finished) {
+          // Set after everything in it, so after any change made so far: only a later one makes it due again.
+          state.touched.delete(key);
+          state.settled.add(key);
+          continue;
+        }
         if (folder.touched || folder.created) state.touch(folder.entry.rel);
-        if (folder.settled) state.settled.add(keyOf(folder.entry.rel));
+        if (folder.settled) state.settled.add(key);
       }
       if (settings.mode === 'mirror') state.extras.push(...records.extras);
       stale.push(...records.stale);

@@ -164,7 +164,8 @@ done:
   xattr_free(&xattrs);
 }
 
-void attributes_fix_run(entry_copy *e, const unsigned char *source, int mode) {
+/* The attributes of the source's record `source` given to the destination's entry, `mode` for its own. */
+static void attributes_run(entry_copy *e, const unsigned char *source, int mode, bool with_atime) {
   e->outcome = OUT_COPIED;
   e->updated = false;
   e->err = 0;
@@ -176,14 +177,24 @@ void attributes_fix_run(entry_copy *e, const unsigned char *source, int mode) {
     fail(e, err, "malloc", NULL);
     return;
   }
+  if (mode >= 0 && mode != (int)(record_mode(source) & 07777)) xattr_acl_follow_mode(&xattrs, mode);
   char at[4200];
   const char *path = path_at(at, sizeof at, e->dst_dir, e->dst_name, e->dst_path);
   wanted_attributes wanted = {
       .uid = get_u32(source + 8), .gid = get_u32(source + 12), .mode = mode,
-      .atime = timespec_of(get_i64(source + 64)), .mtime = timespec_of(get_i64(source + 72)), .xattrs = &xattrs, .with_atime = true,
+      .atime = timespec_of(get_i64(source + 64)), .mtime = timespec_of(get_i64(source + 72)), .xattrs = &xattrs, .with_atime = with_atime,
   };
   if (apply_at(e, e->dst_dir, e->dst_name, path, &wanted) == 0 && (e->flags & COPY_VERIFY) && !matches_at(e, e->dst_dir, e->dst_name, path, &wanted) && e->err == 0) {
     e->outcome = OUT_ATTRIBUTES;
   }
   xattr_free(&xattrs);
+}
+
+void attributes_fix_run(entry_copy *e, const unsigned char *source, int mode) {
+  attributes_run(e, source, mode, true);
+}
+
+void folder_attributes_run(entry_copy *e, const unsigned char *source, int mode) {
+  /* Listing a folder may move its atime: it is set, not compared. */
+  attributes_run(e, source, mode, false);
 }

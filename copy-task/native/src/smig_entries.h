@@ -1,7 +1,7 @@
 /*
  * Entries other than a regular file's data, made like the source's on the destination: a symbolic
  * link (same target bytes, owner, attributes and times; through a temp name), and the attributes
- * alone of a file whose data already matches.
+ * alone of a file whose data already matches or of a folder once everything in it is done.
  */
 #ifndef SMIG_ENTRIES_H
 #define SMIG_ENTRIES_H
@@ -38,5 +38,12 @@ void symlink_copy_run(entry_copy *e, const unsigned char *listed);
  * owner, extended attributes, `mode`, times; read back when verifying.
  */
 void attributes_fix_run(entry_copy *e, const unsigned char *source, int mode);
+
+/*
+ * Gives a destination folder (`dst_name` in `dst_dir`, which may be a path below it) the attributes of
+ * the source's (`source`, its own record, read with its xattrs), `mode` for its own; its atime is not
+ * compared.
+ */
+void folder_attributes_run(entry_copy *e, const unsigned char *source, int mode);
 
 #endif

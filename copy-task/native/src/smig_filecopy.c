@@ -348,29 +348,6 @@ done:
 }
 
 /*
- * The access ACL made to agree with `mode`: it carries the owner, group-class (the mask, or the
- * owning group without one) and other permissions that chmod keeps in step with the mode, so when
- * the mode copied is not the one the source shows (its read-only mode stripped write bits), the ACL
- * must follow that mode too.
- */
-static void acl_follow_mode(xattr_set *set, int mode) {
-  ssize_t i = xattr_find(set, "system.posix_acl_access");
-  if (i < 0) return;
-  unsigned char *acl = set->values[i];
-  size_t length = set->sizes[i];
-  if (length < 4 || (length - 4) % 8 != 0) return;
-  enum { USER_OBJ = 0x01, GROUP_OBJ = 0x04, MASK = 0x10, OTHER = 0x20 };
-  bool has_mask = false;
-  for (size_t at = 4; at < length; at += 8) has_mask |= get_u16(acl + at) == MASK;
-  for (size_t at = 4; at < length; at += 8) {
-    uint16_t tag = get_u16(acl + at);
-    if (tag == USER_OBJ) put_u16(acl + at + 2, (uint16_t)((mode >> 6) & 7));
-    else if (tag == OTHER) put_u16(acl + at + 2, (uint16_t)(mode & 7));
-    else if (tag == (has_mask ? MASK : GROUP_OBJ)) put_u16(acl + at + 2, (uint16_t)((mode >> 3) & 7));
-  }
-}
-
-/*
  * Gives the copy the source's owner, extended attributes (exactly the source's set: inherited ones,
  * such as a default ACL's, go), mode and times, in that order: a chown clears setuid and setgid, and
  * every step but the last moves the times.
@@ -637,7 +614,7 @@ void file_copy_run(file_copy *c) {
       goto finish;
     }
   }
-  if (mode != shown) acl_follow_mode(&source_xattrs, mode);
+  if (mode != shown) xattr_acl_follow_mode(&source_xattrs, mode);
   if (apply_attributes(c, out, &source_xattrs, mode, mode_set) != 0) goto finish;
   if (c->flags & COPY_VERIFY) {
     if (!attributes_match(c, out, &source_xattrs, mode)) {

@@ -161,6 +161,18 @@ static int compare_to(const char *candidate, const char *name, size_t length) {
   return order;
 }
 
+int pair_mode_at(const pair_config *config, const char *path, size_t length, int shown) {
+  size_t low = 0, high = config->mode_count;
+  while (low < high) {
+    size_t middle = (low + high) / 2;
+    int order = compare_to(config->modes[middle].name, path, length);
+    if (order == 0) return config->modes[middle].mode;
+    if (order < 0) low = middle + 1;
+    else high = middle;
+  }
+  return shown;
+}
+
 /* The mode the destination must give the source entry `record` of folder `rel`. */
 static int mode_of(const pair_config *config, const char *rel, const unsigned char *record) {
   /* An entry known by its type alone: the copy takes the mode from the open file (-1), unless one is recorded. */
@@ -177,15 +189,7 @@ static int mode_of(const pair_config *config, const char *rel, const unsigned ch
   }
   memcpy(path + length, record_name(record), name_length);
   length += name_length;
-  size_t low = 0, high = config->mode_count;
-  while (low < high) {
-    size_t middle = (low + high) / 2;
-    int order = compare_to(config->modes[middle].name, path, length);
-    if (order == 0) return config->modes[middle].mode;
-    if (order < 0) low = middle + 1;
-    else high = middle;
-  }
-  return shown;
+  return pair_mode_at(config, path, length, shown);
 }
 
 static const unsigned char *xattrs_of(const unsigned char *record) {

@@ -56,6 +56,8 @@ enum {
 #define REC_SETTLED (1u << 26)
 #define REC_TOUCHED (1u << 27)
 #define REC_FROM_DESTINATION (1u << 28)
+/* A folder whose attributes the walk set (and read back when verifying): nothing more to do unless changed again. */
+#define REC_FINISHED (1u << 29)
 #define WHAT_MKDIR 4
 #define WHAT_LIST 5
 #define WHAT_RENAME 6
@@ -92,6 +94,9 @@ typedef struct {
 } pair_config;
 
 typedef struct folder_pair folder_pair;
+
+/* The mode recorded for the entry at `path` (relative, `length` bytes) in `config->modes`, else `shown`. */
+int pair_mode_at(const pair_config *config, const char *path, size_t length, int shown);
 
 /* A subfolder to walk into next. */
 typedef struct {

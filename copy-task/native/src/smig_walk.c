@@ -3,14 +3,17 @@
  * copying walk, over every folder below the starting ones, on the addon's worker threads. Each thread
  * takes the next task from one queue: the work of a listed folder first (so that few folders are
  * open at once), else the next folder to list. JavaScript gets the totals and the records of what it
- * must act on: entries handed over to its planner, extras, leftovers, failures, the folders whose
- * attributes it sets at the end, and notes of the files whose source moved under the copy.
+ * must act on: entries handed over to its planner, extras, leftovers, failures, the folders walked
+ * (each given its attributes here once everything below it is done, see folder_node), and notes of the
+ * files whose source moved under the copy.
  *
- * Memory holds the folders waiting to be listed (paths), the few being worked on, and the records.
+ * Memory holds the folders waiting to be listed (paths), the few being worked on, the folders
+ * waiting for what is below them (path and own record), and the records.
  */
 #include <node_api.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -18,42 +21,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
+#include "smig_entries.h"
+#include "smig_listing.h"
 #include "smig_native.h"
 #include "smig_pair.h"
 #include "smig_pool.h"
 #include "smig_walk.h"
 
 /*
- * A folder made under a temp name (FOLDER_TEMP_ROOT): renamed to its own once nothing below it is
- * waiting to be listed or worked on. A stopped walk renames it too (what is in it is complete: a copy
- * that stops removes its partial file); only a killed one leaves it, for the next run to take up.
+ * A folder of the copying walk, from the moment its parent finds it until everything below it is
+ * done. Then it gets its own attributes (the last change made in it, so its mtime stays the
+ * source's), a folder made under a temp name (FOLDER_TEMP_ROOT) gets its own name, and its parent
+ * is one step nearer its own end: folders are finished deepest first without a pass of their own.
+ * A stopped walk renames too (what is in a hidden folder is complete: a copy that stops removes its
+ * partial file) but sets no attributes; only a killed one leaves a hidden folder, for the next run.
  */
-typedef struct hidden_folder {
-  int waiting; /* tasks below it not done yet */
+typedef struct folder_node {
+  struct folder_node *parent;
+  struct folder_node *next_done;
+  int waiting; /* its own listing and work, and the folders below it, not done yet */
   char *rel;
-  char *parent_dst_rel;
-  char hidden[HIDDEN_NAME_SIZE];
-} hidden_folder;
+  char *dst_rel;
+  int folder_flags;
+  bool hidden_root;
+  bool touched;  /* something in it was made, replaced or renamed */
+  bool finished; /* its attributes were set (and read back when verifying) */
+  int rename_err;
+  bytes self; /* its own record (source side, with xattrs); empty when it could not be listed */
+} folder_node;
 
 typedef struct list_task {
   struct list_task *next;
   char *rel;
   char *dst_rel;
   int flags;
-  hidden_folder *under;
+  folder_node *node; /* the folder's own (copying walk) */
 } list_task;
 
 typedef struct sync_task {
   struct sync_task *next;
   folder_pair *pair;
-  hidden_folder *under;
-  int folder_flags;
-  bool created_any;
+  folder_node *node;
   int wanted;   /* threads that may work on it */
   int joined;   /* threads that took it */
   int finished; /* of those, how many are done */
   bool queued;
-  bool touched;
 } sync_task;
 
 typedef struct {
@@ -66,6 +80,7 @@ typedef struct {
   pthread_cond_t ready;
   list_task *lists_head, *lists_tail;
   sync_task *syncs; /* a stack: the newest folder's work first */
+  folder_node *done; /* folders with nothing below them left, to finish */
   int busy;
   bool over;
   int threads;
@@ -109,11 +124,10 @@ static bool is_needed(const tree_walk *w, const char *rel) {
 
 /* ---- queues (under the lock) --------------------------------------------------------------- */
 
-static bool push_list(tree_walk *w, char *rel, char *dst_rel, int flags, hidden_folder *under) {
+static bool push_list(tree_walk *w, char *rel, char *dst_rel, int flags, folder_node *node) {
   list_task *task = malloc(sizeof *task);
   if (task == NULL) return false;
-  *task = (list_task){.rel = rel, .dst_rel = dst_rel, .flags = flags, .under = under};
-  if (under) under->waiting++;
+  *task = (list_task){.rel = rel, .dst_rel = dst_rel, .flags = flags, .node = node};
   if (w->lists_tail) w->lists_tail->next = task;
   else w->lists_head = task;
   w->lists_tail = task;
@@ -128,54 +142,99 @@ static void fail_folder(tree_walk *w, const char *rel, int err, uint32_t what) {
   if (!record_copy_at(&w->records, record, rel, what | ((uint32_t)ROLE_FAILED << RECORD_ROLE_SHIFT) | REC_FROM_DESTINATION)) w->memory = true;
 }
 
-/* A task below a hidden folder is done (under the lock): the last one gives it its own name. */
-static void release_hidden(tree_walk *w, hidden_folder *folder) {
-  if (folder == NULL || --folder->waiting > 0) return;
-  const char *slash = strrchr(folder->rel, '/');
-  const char *name = slash ? slash + 1 : folder->rel;
-  /* Its parent is a folder the walk did not hide: its path is the same in both trees. */
-  int parent = folder->parent_dst_rel[0] == '\0'
-                   ? w->config.dst_root_fd
-                   : openat(w->config.dst_root_fd, folder->parent_dst_rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  int err = parent < 0 ? errno : renameat(parent, folder->hidden, parent, name) == 0 ? 0 : errno;
-  if (parent >= 0 && parent != w->config.dst_root_fd) close(parent);
-  if (err) fail_folder(w, folder->rel, err, WHAT_RENAME);
-  free(folder->rel);
-  free(folder->parent_dst_rel);
-  free(folder);
-}
-
-/* The hidden folder a subfolder lies in: its own when it is one, else its parent's. NULL without memory. */
-static hidden_folder *hidden_of(const list_task *parent, const subfolder *sub, bool *memory) {
-  if (!(sub->flags & FOLDER_TEMP_ROOT)) return parent->under;
-  hidden_folder *folder = calloc(1, sizeof *folder);
-  if (folder == NULL || (folder->rel = strdup(sub->rel)) == NULL || (folder->parent_dst_rel = strdup(parent->dst_rel)) == NULL) {
-    if (folder) free(folder->rel);
-    free(folder);
-    *memory = true;
+/*
+ * A folder the copying walk will list (under the lock), waiting for its own listing; its parent
+ * waits for it. NULL without memory (or in the survey, which finishes nothing).
+ */
+static folder_node *node_new(tree_walk *w, const char *rel, const char *dst_rel, int flags, folder_node *parent) {
+  if (!(w->config.flags & PAIR_COPY)) return NULL;
+  folder_node *node = calloc(1, sizeof *node);
+  if (node == NULL || (node->rel = strdup(rel)) == NULL || (node->dst_rel = strdup(dst_rel)) == NULL) {
+    if (node) free(node->rel);
+    free(node);
+    w->memory = true;
     return NULL;
   }
-  const char *slash = strrchr(sub->dst_rel, '/');
-  snprintf(folder->hidden, sizeof folder->hidden, "%s", slash ? slash + 1 : sub->dst_rel);
-  return folder;
+  node->parent = parent;
+  node->waiting = 1;
+  node->folder_flags = flags;
+  node->hidden_root = (flags & FOLDER_TEMP_ROOT) != 0;
+  if (parent) parent->waiting++;
+  return node;
+}
+
+static void node_free(folder_node *node) {
+  free(node->rel);
+  free(node->dst_rel);
+  bytes_free(&node->self);
+  free(node);
+}
+
+/* One thing the folder waited for is done (under the lock): the last puts it up to be finished. */
+static void release(tree_walk *w, folder_node *node) {
+  if (node == NULL || --node->waiting > 0) return;
+  node->next_done = w->done;
+  w->done = node;
+}
+
+/*
+ * Finishes a folder nothing is left below (without the lock): the source's attributes, where the
+ * folder needs them and may take them now (writable to its owner once they are set, or the walk runs as
+ * root: JavaScript may still have entries to make in it); then its own name, if it was hidden. The
+ * root is left to JavaScript, which writes in it to the very end (the journal), and so is a folder
+ * whose attributes could not be set or did not read back: it sets them again and reports why not.
+ */
+static void finish_node(tree_walk *w, folder_node *node) {
+  const pair_config *config = &w->config;
+  bool wanted = node->touched || (node->folder_flags & (FOLDER_CREATED | FOLDER_SETTLED)) != FOLDER_SETTLED;
+  if (wanted && node->self.length > 0 && node->rel[0] != '\0' && !control_stopped(&config->control)) {
+    const unsigned char *self = node->self.data;
+    int mode = pair_mode_at(config, node->rel, strlen(node->rel), (int)(record_mode(self) & 07777));
+    if ((config->sync_flags & COPY_AS_ROOT) || (mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR)) {
+      char path[PATH_MAX * 2];
+      snprintf(path, sizeof path, "%s/%s", config->dst_root, node->dst_rel);
+      entry_copy e = {.dst_dir = config->dst_root_fd, .dst_name = node->dst_rel, .dst_path = path,
+                      .flags = config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT), .granularity = config->granularity};
+      folder_attributes_run(&e, self, mode);
+      node->finished = e.err == 0 && e.outcome == OUT_COPIED;
+    }
+  }
+  if (node->hidden_root && node->parent) {
+    const char *slash = strrchr(node->rel, '/');
+    const char *name = slash ? slash + 1 : node->rel;
+    slash = strrchr(node->dst_rel, '/');
+    const char *hidden = slash ? slash + 1 : node->dst_rel;
+    /* Its parent is not hidden: its path is the same in both trees. */
+    const char *parent_rel = node->parent->dst_rel;
+    int parent = parent_rel[0] == '\0' ? config->dst_root_fd : openat(config->dst_root_fd, parent_rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    node->rename_err = parent < 0 ? errno : renameat(parent, hidden, parent, name) == 0 ? 0 : errno;
+    if (parent >= 0 && parent != config->dst_root_fd) close(parent);
+  }
+}
+
+/* After finish_node (under the lock): the folder's record for JavaScript, and its parent released. */
+static void complete_node(tree_walk *w, folder_node *node) {
+  if (node->self.length > 0) {
+    uint32_t flags = ((uint32_t)ROLE_FOLDER << RECORD_ROLE_SHIFT) | ((node->folder_flags & FOLDER_ON_DEST) ? REC_ON_DEST : 0) |
+                     ((node->folder_flags & FOLDER_CREATED) ? REC_CREATED : 0) | ((node->folder_flags & FOLDER_SETTLED) ? REC_SETTLED : 0) |
+                     (node->touched ? REC_TOUCHED : 0) | (node->finished ? REC_FINISHED : 0);
+    if (!record_copy_at(&w->records, node->self.data, node->rel, flags)) w->memory = true;
+  }
+  if (node->rename_err) fail_folder(w, node->rel, node->rename_err, WHAT_RENAME);
+  /* A name that came or went in the parent moved its mtime. */
+  if (node->hidden_root && node->rename_err == 0 && node->parent) node->parent->touched = true;
+  release(w, node->parent);
+  node_free(node);
 }
 
 static void append(tree_walk *w, bytes *to, const bytes *from) {
   if (from->length > 0 && !bytes_append(to, from->data, from->length)) w->memory = true;
 }
 
-/* A folder of the copying walk is done: its own record, for its attributes at the end. */
-static void finish_folder(tree_walk *w, folder_pair *pair, int folder_flags, bool touched) {
-  uint32_t flags = ((uint32_t)ROLE_FOLDER << RECORD_ROLE_SHIFT) | ((folder_flags & FOLDER_ON_DEST) ? REC_ON_DEST : 0) |
-                   ((folder_flags & FOLDER_CREATED) ? REC_CREATED : 0) | ((folder_flags & FOLDER_SETTLED) ? REC_SETTLED : 0) |
-                   (touched ? REC_TOUCHED : 0);
-  if (!record_copy_at(&w->records, pair_self(pair), pair_rel(pair), flags)) w->memory = true;
-  pair_unref(pair);
-}
-
 /* ---- the two kinds of task ----------------------------------------------------------------- */
 
 static void run_list(tree_walk *w, list_task *task) {
+  folder_node *node = task->node;
   bytes records = {0};
   pair_listing listing;
   folder_pair *pair = pair_list(&w->config, task->rel, task->dst_rel, task->flags, &records, &listing);
@@ -206,40 +265,38 @@ static void run_list(tree_walk *w, list_task *task) {
     /* The copying walk goes where there is work: folders it made, folders whose own attributes are off, and the way to work below. */
     bool walk_into = !copying || (sub->flags & (FOLDER_CREATED | FOLDER_SETTLED | FOLDER_TEMP_ROOT)) != FOLDER_SETTLED || is_needed(w, sub->rel);
     if (!walk_into) continue;
-    bool memory = false;
-    /* The survey renames nothing: it walks a hidden folder only to count what is in it. */
-    hidden_folder *under = copying ? hidden_of(task, sub, &memory) : NULL;
-    if (!memory && !control_stopped(&w->config.control) && push_list(w, sub->rel, sub->dst_rel, sub->flags, under)) {
+    /* The survey makes no nodes: it renames nothing, and walks a hidden folder only to count what is in it. */
+    folder_node *child = node_new(w, sub->rel, sub->dst_rel, sub->flags, node);
+    if (copying && child == NULL) continue;
+    bool stopped = control_stopped(&w->config.control);
+    if (!stopped && push_list(w, sub->rel, sub->dst_rel, sub->flags, child)) {
       sub->rel = sub->dst_rel = NULL; /* the queue owns them now */
     } else {
-      w->stopped = w->stopped || control_stopped(&w->config.control);
-      if (!w->stopped) w->memory = true;
-      if (under && under != task->under) {
-        under->waiting = 1;
-        release_hidden(w, under);
-      }
+      /* Not walked: a hidden one still gets its name (it holds nothing yet). */
+      if (stopped) w->stopped = true;
+      else w->memory = true;
+      release(w, child);
     }
   }
   if (pair) {
-    bool touched = listing.created > 0 || (task->flags & FOLDER_CREATED);
-    if (listing.items > 0) {
-      sync_task *sync = calloc(1, sizeof *sync);
-      if (sync == NULL) {
-        w->memory = true;
-        finish_folder(w, pair, task->flags, touched);
-      } else {
-        *sync = (sync_task){.pair = pair, .folder_flags = task->flags, .touched = touched, .queued = true, .under = task->under,
-                            .wanted = (int)(listing.items < (uint32_t)w->threads ? listing.items : (uint32_t)w->threads)};
-        if (task->under) task->under->waiting++;
-        sync->next = w->syncs;
-        w->syncs = sync;
-      }
+    if (node) {
+      if (!bytes_append(&node->self, pair_self(pair), get_u32(pair_self(pair)))) w->memory = true;
+      node->touched = node->touched || listing.created > 0 || (task->flags & FOLDER_CREATED);
+    }
+    sync_task *sync = listing.items > 0 ? calloc(1, sizeof *sync) : NULL;
+    if (sync) {
+      *sync = (sync_task){.pair = pair, .node = node, .queued = true,
+                          .wanted = (int)(listing.items < (uint32_t)w->threads ? listing.items : (uint32_t)w->threads)};
+      if (node) node->waiting++;
+      sync->next = w->syncs;
+      w->syncs = sync;
     } else {
-      finish_folder(w, pair, task->flags, touched);
+      if (listing.items > 0) w->memory = true;
+      pair_unref(pair);
     }
   }
-  /* This task is done: the last below a hidden folder renames it. */
-  release_hidden(w, task->under);
+  /* The folder's listing is done: with no work and nothing below, it is finished next. */
+  release(w, node);
   pthread_cond_broadcast(&w->ready);
   pthread_mutex_unlock(&w->lock);
   pair_listing_free(&listing);
@@ -271,12 +328,12 @@ static void run_sync(tree_walk *w, sync_task *task) {
   w->adjust += work.adjust;
   w->stopped = w->stopped || work.stopped;
   w->memory = w->memory || work.memory;
-  task->touched = task->touched || work.touched;
+  if (task->node) task->node->touched = task->node->touched || work.touched;
   /* Every entry is taken once one thread is through: no one else joins. */
   unqueue(w, task);
   if (++task->finished == task->joined) {
-    finish_folder(w, task->pair, task->folder_flags, task->touched);
-    release_hidden(w, task->under);
+    pair_unref(task->pair);
+    release(w, task->node);
     free(task);
   }
   pthread_cond_broadcast(&w->ready);
@@ -294,12 +351,23 @@ static void walk_execute(pool_job *base) {
       while (w->lists_head) {
         list_task *task = w->lists_head;
         w->lists_head = task->next;
-        release_hidden(w, task->under);
+        release(w, task->node);
         free(task->rel);
         free(task->dst_rel);
         free(task);
       }
       w->lists_tail = NULL;
+    }
+    folder_node *done = w->done;
+    if (done) {
+      w->done = done->next_done;
+      w->busy++;
+      pthread_mutex_unlock(&w->lock);
+      finish_node(w, done);
+      pthread_mutex_lock(&w->lock);
+      complete_node(w, done);
+      w->busy--;
+      continue;
     }
     sync_task *sync = w->syncs;
     if (sync) {
@@ -481,7 +549,14 @@ static bool read_starts(tree_walk *w, const unsigned char *data, size_t length) 
     memcpy(rel, data + at + 2, n);
     rel[n] = '\0';
     memcpy(dst_rel, rel, n + 1);
-    if (!push_list(w, rel, dst_rel, data[at + 2 + n], NULL)) {
+    folder_node *node = node_new(w, rel, dst_rel, data[at + 2 + n], NULL);
+    if ((w->config.flags & PAIR_COPY) && node == NULL) {
+      free(rel);
+      free(dst_rel);
+      return false;
+    }
+    if (!push_list(w, rel, dst_rel, data[at + 2 + n], node)) {
+      if (node) node_free(node);
       free(rel);
       free(dst_rel);
       return false;
@@ -563,6 +638,7 @@ static napi_value walk_tree(napi_env env, napi_callback_info info) {
     while (w->lists_head) {
       list_task *task = w->lists_head;
       w->lists_head = task->next;
+      if (task->node) node_free(task->node);
       free(task->rel);
       free(task->dst_rel);
       free(task);

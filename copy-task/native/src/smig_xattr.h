@@ -40,6 +40,12 @@ bool xattr_equal(const xattr_set *a, const xattr_set *b);
 /* The index of `name` in the set, or -1. */
 ssize_t xattr_find(const xattr_set *set, const char *name);
 
+/*
+ * The access ACL made to agree with `mode` (a mode copied other than the source shows it): the
+ * entries chmod keeps in step with the mode take its bits.
+ */
+void xattr_acl_follow_mode(xattr_set *set, int mode);
+
 /* Bytes the packed form takes: for each, u16 name length, name, u32 value length, value. */
 size_t xattr_packed_size(const xattr_set *set);
 void xattr_pack(const xattr_set *set, unsigned char *at);

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyTree, nativeStatus } from '../../../copy-task/engine/index.ts';
 import { differencesBetween, requireCheckTools } from '../fidelity/checks.ts';
+import { nativeOrThrow } from '../fidelity/every-case-tree.ts';
 import { listTree, readText, useTempDirs, writeTree } from '../helpers.ts';
 import { runSmigCopy } from '../smig-copy-process.ts';
 
@@ -89,6 +90,43 @@ describe.skipIf(!nativeStatus.loaded)('Function: copyTree (the native walk)', ()
     expect(differencesBetween(source, destination)).toEqual({ python: [], rsync: [] });
     expect((await stat(join(destination, 'a5/b5'))).mode & 0o7777).toBe(0o750);
     expect(await readText(join(destination, 'a3/b4/c/file.txt'))).toBe('changed, and longer');
+  });
+
+  it('gives every folder it makes or finds its attributes after its children: nested, new in a settled tree, read-only, with xattrs', async () => {
+    // Prepare: folders with xattrs, odd modes and old mtimes, nested; a copy of part of it; then more folders in it
+    requireCheckTools();
+    const fs = nativeOrThrow();
+    const dir = await tempDir();
+    const source = join(dir, 'src');
+    await writeTree(source, {
+      'top/mid/leaf/file.txt': 'a', 'top/mid/other/file.txt': 'b', 'locked/inner/file.txt': 'c', 'kept/file.txt': 'd',
+    });
+    const destination = join(dir, 'dst');
+    await copyTree(source, destination);
+    await writeTree(source, { 'kept/new/deeper/n.txt': 'n', 'fresh/one/two/f.txt': 'f' });
+    const folders = ['top', 'top/mid', 'top/mid/leaf', 'locked', 'locked/inner', 'kept', 'kept/new', 'kept/new/deeper', 'fresh', 'fresh/one', 'fresh/one/two'];
+    for (const [i, folder] of folders.entries()) {
+      fs.setXattr(Buffer.from(join(source, folder)), Buffer.from('user.folder'), Buffer.from(`folder ${i}`));
+    }
+    await chmod(join(source, 'top/mid/leaf'), 0o711);
+    await chmod(join(source, 'fresh/one/two'), 0o555);
+    await chmod(join(source, 'locked/inner'), 0o500);
+    await chmod(join(source, 'locked'), 0o555);
+    for (const [i, folder] of [...folders].reverse().entries()) {
+      await utimes(join(source, folder), 1_000_000_000 + i, 1_100_000_000 + i);
+    }
+
+    // Act
+    await copyTree(source, destination);
+
+    // Assess: an independent comparison of every folder's mode, times and xattrs
+    expect(differencesBetween(source, destination)).toEqual({ python: [], rsync: [] });
+    expect((await stat(join(destination, 'locked/inner'))).mode & 0o7777).toBe(0o500);
+    expect((await stat(join(destination, 'fresh/one/two'))).mtimeMs).toBe(1_100_000_000_000);
+    await chmod(join(source, 'locked'), 0o755);
+    await chmod(join(source, 'locked/inner'), 0o755);
+    await chmod(join(destination, 'locked'), 0o755);
+    await chmod(join(destination, 'locked/inner'), 0o755);
   });
 
   it('keeps to the rate limit across its threads', async () => {

@@ -67,3 +67,38 @@ function aclOf(fs: NativeFs, path: string): Buffer {
   if (at < 0) throw new Error(`${path} has no access ACL`);
   return flat[at + 1] as Buffer;
 }
+
+describe('Function: copyTree with sourceModes, ACLs and folders', () => {
+  const tempDir = useTempDirs();
+
+  it('gives a folder and a file already copied in a bulk pass their original ACLs in the final pass, where only attributes change', async () => {
+    // Prepare: a folder and a file with ACLs, copied while writable, then made read-only by the local driver
+    const fs = nativeOrThrow();
+    const base = await tempDir();
+    const source = join(base, 'data');
+    const destination = join(base, 'dst');
+    await writeTree(source, { 'team/shared.txt': 's' });
+    const folder = join(source, 'team');
+    const file = join(folder, 'shared.txt');
+    execFileSync('setfacl', ['-m', 'u:1234:rwx', folder]);
+    execFileSync('setfacl', ['-m', 'u:1234:rw', file]);
+    await chmod(folder, 0o2775);
+    await chmod(file, 0o664);
+    const folderAcl = aclOf(fs, folder);
+    const fileAcl = aclOf(fs, file);
+    await copyTree(source, destination);
+    const record = join(base, 'readonly-modes.json');
+    await makeReadOnly(source, record);
+    expect(aclOf(fs, folder).equals(folderAcl)).toBe(false);
+    const originals = await readOriginalModes(record);
+
+    // Act
+    await copyTree(source, destination, { pass: 'final', sourceModes: originals });
+
+    // Assess: the modes and the ACLs' masks are the original ones, on the folder as on the file
+    expect((await stat(join(destination, 'team'))).mode & 0o7777).toBe(0o2775);
+    expect((await stat(join(destination, 'team/shared.txt'))).mode & 0o7777).toBe(0o664);
+    expect(aclOf(fs, join(destination, 'team'))).toEqual(folderAcl);
+    expect(aclOf(fs, join(destination, 'team/shared.txt'))).toEqual(fileAcl);
+  });
+});

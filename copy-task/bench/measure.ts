@@ -4,7 +4,7 @@
  * renamed aside at once and deleted only between rounds (on this machine's disk, creating many files
  * right after deleting many is several times slower).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -87,6 +87,58 @@ export function warm(root: string, data = true): void {
  */
 export function forget(root: string): void {
   spawnSync('sh', ['-c', 'find "$1" -type f -exec dd if={} iflag=nocache count=0 status=none \\;', 'sh', root], { stdio: 'ignore' });
+}
+
+/**
+ * Memory held touched between timed runs and handed back just before each. This machine is a VM whose
+ * balloon device takes free memory back from the guest (free page reporting: freed pages are reported
+ * to the host within seconds), and touching a reported page again costs a fault into the host: a tool
+ * that happens to get reported pages for its page cache runs up to five times slower (cp -a on
+ * 2 GiB: 0.4 s or 2 s, all system time). Every tool alike gets pages the host backs: the reserve is
+ * taken right after a run frees its memory (while the host still backs it), held through the
+ * settling, and freed right before the next run, which then allocates from it.
+ */
+export class MemoryReserve {
+  #holder: ChildProcess | undefined;
+
+  /** Takes `bytes` of memory and touches every page of it (outside any timed region). */
+  async hold(bytes: number): Promise<void> {
+    await this.release();
+    const mib = Math.ceil(bytes / (1024 * 1024));
+    // Buffer.alloc of a large size is calloc, which an untouched mmap satisfies: fill touches every page.
+    const script = `const held = []; for (let left = ${mib}; left > 0; left -= 64) held.push(Buffer.allocUnsafe(Math.min(64, left) * 1048576).fill(90)); process.stdout.write('held\\n'); setInterval(() => held.length, 1 << 30);`;
+    const holder = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.#holder = holder;
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout?.once('data', () => resolve());
+      holder.once('exit', (code) => reject(new Error(`the memory reserve exited with ${code}`)));
+    });
+  }
+
+  /** Frees the reserve; resolves once the holder is gone (its memory is free by then). */
+  async release(): Promise<void> {
+    const holder = this.#holder;
+    this.#holder = undefined;
+    if (!holder || holder.exitCode !== null || holder.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+    holder.kill('SIGKILL');
+    await gone;
+  }
+}
+
+/** What copying `root` puts into memory: its page cache, page by page, and an allowance for each inode. */
+export function footprint(root: string): number {
+  let bytes = 0;
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      const stat = lstatSync(path);
+      bytes += Math.ceil(stat.size / 4096) * 4096 + 2048;
+      if (entry.isDirectory()) visit(path);
+    }
+  };
+  visit(root);
+  return bytes;
 }
 
 /** Where destinations go once measured, until the round ends. */

@@ -6,7 +6,8 @@
  * interleaved, their order rotated each round), several runs each, and prints the medians and each
  * tool's time as a ratio to smig-copy's; writes the same as JSON. Before each timed run the source
  * (and a no-op pass's destination) is read into the page cache and the page cache written back, so no
- * tool pays for another. Issue 3's targets are checked at the end. The trees are built under --dir (default: <tmpdir>/smig-bench, the same disk as the
+ * tool pays for another, and memory is held touched until the run starts, so that every tool gets
+ * memory the VM's host backs (see MemoryReserve). Issue 3's targets are checked at the end. The trees are built under --dir (default: <tmpdir>/smig-bench, the same disk as the
  * destinations) and kept for the next run; SMIG_BENCH_QUICK=1 is --quick (small trees, two runs: a
  * smoke run, not a measurement).
  */
@@ -15,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { flush, forget, median, quietDisk, rotate, timed, Trash, warm, type Tool } from './measure.ts';
+import { flush, footprint, forget, median, MemoryReserve, quietDisk, rotate, timed, Trash, warm, type Tool } from './measure.ts';
 import { buildEmptyFilesTree, buildLargeTree, buildMixedTree, buildSmallTree } from './trees.ts';
 
 const SECTIONS = ['small', 'large', 'noop', 'mixed', 'startup', 'memory'] as const;
@@ -87,6 +88,9 @@ if (!hasRclone) notes.push('rclone is not installed (apt-get install rclone): it
 const sharedTrash = new Trash(join(base, 'trash'));
 const trash = sharedTrash;
 const log = (text: string) => process.stderr.write(`${text}\n`);
+const reserve = new MemoryReserve();
+/** What a tool process itself needs besides the page cache of what it copies. */
+const PROCESS_BYTES = 256 * 1024 * 1024;
 
 /**
  * A tool order for each round: a seeded shuffle, so that no tool always runs right after another
@@ -111,13 +115,16 @@ function orderFor(tools: readonly Tool[], round: number): Tool[] {
 async function copyCase(id: string, title: string, source: string, tools: readonly Tool[], deleteEachRound = false): Promise<void> {
   const trash = deleteEachRound ? new Trash(join(base, `trash-${id}`)) : sharedTrash;
   const seconds = new Map(tools.map((tool) => [tool.name, [] as number[]]));
+  const reserved = footprint(source) + PROCESS_BYTES;
   for (let round = 0; round < runs; round++) {
     for (const tool of orderFor(tools, round)) {
       const destination = join(base, `dst-${id}`);
       trash.put(destination);
+      await reserve.hold(reserved);
       warm(source);
       flush();
       await quietDisk(base, 10_000);
+      await reserve.release();
       const run = await timed(tool.command(source, destination));
       seconds.get(tool.name)?.push(run.seconds);
       log(`  ${id} round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
@@ -145,8 +152,10 @@ async function noopCase(source: string, tools: readonly Tool[]): Promise<void> {
   for (let round = 0; round < runs; round++) {
     for (const tool of orderFor(tools, round)) {
       // Metadata only: reading data would move atimes, which a no-op pass compares.
+      await reserve.hold(PROCESS_BYTES);
       warm(source, false);
       warm(destinationOf(tool), false);
+      await reserve.release();
       const run = await timed(tool.command(source, destinationOf(tool)));
       seconds.get(tool.name)?.push(run.seconds);
       log(`  noop round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
@@ -177,7 +186,11 @@ async function startupCase(): Promise<void> {
   const seconds = new Map(tools.map((tool) => [tool.name, [] as number[]]));
   const count = quick ? 5 : 20;
   for (let i = 0; i < count; i++) {
-    for (const tool of tools) seconds.get(tool.name)?.push((await timed(tool.command('', ''))).seconds);
+    for (const tool of tools) {
+      await reserve.hold(PROCESS_BYTES);
+      await reserve.release();
+      seconds.get(tool.name)?.push((await timed(tool.command('', ''))).seconds);
+    }
   }
   record('startup', 'CLI start-up', tools, seconds);
 }
@@ -252,6 +265,7 @@ if (only.has('large')) {
   await copyCase('large', `large files: ${shapes.large.files} of ${shapes.large.bytes / 1024 / 1024} MiB, random`, largeRoot, [SMIG, SMIG_VERIFY, SMIG_DURABLE, CP, CP_SYNC, ...others(RSYNC)], true);
 }
 load.after = loadavg();
+await reserve.release();
 
 // ---- report ----------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { monotonicMs } from './clock.ts';
 import { CopyAbortedError } from './errors.ts';
 
 /** Paces reads so that, across all workers, bytes taken stay within `bytesPerSecond` on average. */
@@ -8,7 +9,7 @@ export class BandwidthLimiter {
   #start: number | undefined;
   #taken = 0;
 
-  constructor(bytesPerSecond: number, now: () => number = () => performance.now()) {
+  constructor(bytesPerSecond: number, now: () => number = monotonicMs) {
     if (!(bytesPerSecond > 0)) throw new RangeError(`bytesPerSecond must be positive, got ${bytesPerSecond}`);
     this.#bytesPerSecond = bytesPerSecond;
     this.#now = now;

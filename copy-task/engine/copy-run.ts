@@ -1,8 +1,9 @@
 import { BandwidthLimiter } from './bandwidth.ts';
+import { wallClockNs } from './clock.ts';
 import { WriteBackJournal } from './durability.ts';
 import { CopyFailedError, isAbort } from './errors.ts';
 import { NativeWalk } from './native-walk.ts';
-import { PassRecords, wallClockNs } from './pass-record.ts';
+import { PassRecords } from './pass-record.ts';
 import { finishFolders, linkHardLinks, readSourceRoot, removeEntries } from './planned-entries.ts';
 import { createPlatform, type Platform } from './platform.ts';
 import { Slots } from './pool.ts';
@@ -63,10 +64,21 @@ export class CopyRun {
     const { settings, platform, roots, ledger, tracker } = state;
     const startedNs = wallClockNs();
     tracker.startPhase('scanning');
-    state.timeGranularityNs = await probeTimeGranularity(platform, roots.destinationRoot);
-    state.touch(Buffer.alloc(0)); // the probe came and went in the root
     const fast = platform.fast;
     state.journal = fast ? await WriteBackJournal.open(roots.destinationRoot, (path) => fast.syncfs(path)) : undefined;
+    const records = settings.stateFolder === undefined ? undefined : new PassRecords(settings.stateFolder);
+    // A content compare, a run after a crash, or mapped modes look at everything.
+    if (records && !settings.checksum && !settings.sourceModes && state.journal?.suspectSinceNs === undefined) {
+      state.marks = await records.marks(roots.sourceRoot, roots.destinationRoot);
+    }
+    // The same destination keeps times as the remembered pass found: no probe (nor the root's times to restore after it).
+    const remembered = state.marks?.timeGranularityNs;
+    if (remembered === undefined) {
+      state.timeGranularityNs = await probeTimeGranularity(platform, roots.destinationRoot);
+      state.touch(Buffer.alloc(0)); // the probe came and went in the root
+    } else {
+      state.timeGranularityNs = remembered;
+    }
     state.slots = new Slots(settings.concurrency);
     state.context = {
       ...roots,
@@ -83,11 +95,6 @@ export class CopyRun {
       syncEachFile: state.journal === undefined,
     };
     const walk = this.#walk();
-    const records = settings.stateFolder === undefined ? undefined : new PassRecords(settings.stateFolder);
-    // A content compare, a run after a crash, or mapped modes look at everything.
-    if (records && !settings.checksum && !settings.sourceModes && state.journal?.suspectSinceNs === undefined) {
-      state.marks = await records.marks(roots.sourceRoot, roots.destinationRoot);
-    }
 
     const survey = await walk.survey();
     if (survey.failures.length > 0) throw new CopyFailedError(survey.failures, ledger.summary(false, state.seconds()));
@@ -115,7 +122,7 @@ export class CopyRun {
 
     const summary = ledger.summary(settings.verify, state.seconds());
     if (ledger.failures.length > 0) throw new CopyFailedError(ledger.failures, summary);
-    await records?.record(roots.sourceRoot, roots.destinationRoot, startedNs);
+    await records?.record(roots.sourceRoot, roots.destinationRoot, startedNs, state.timeGranularityNs);
     tracker.finish({ files: summary.files, bytes: summary.bytes, seconds: summary.seconds });
     return summary;
   }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { wallClockNs } from './clock.ts';
 import { currentBoot } from './durability.ts';
 import { isLocal } from './file-systems.ts';
 import { codeOf } from './scan.ts';
@@ -28,6 +29,8 @@ export interface PassMarks {
   readonly sourceXattrsAfterNs: bigint;
   /** The same for the destination. */
   readonly destinationXattrsAfterNs: bigint;
+  /** How finely the destination keeps times, as that pass found it (a record from before it was kept has none). */
+  readonly timeGranularityNs: bigint | undefined;
 }
 
 interface RecordFile {
@@ -38,6 +41,8 @@ interface RecordFile {
   readonly endedNs: string;
   readonly monotonicEndedNs: string;
   readonly boot: string;
+  /** What the pass's probe found (see time-granularity.ts): the same file system keeps the same. */
+  readonly timeGranularityNs?: string;
 }
 
 /** A root: its path, and the folder there (an inode number is soon reused; its birth time tells them apart). */
@@ -51,10 +56,6 @@ interface Identity {
 const MARGIN_NS = 2_000_000_000n;
 /** How far the wall clock and the monotonic one may drift apart between two passes and count as not stepped. */
 const CLOCK_TOLERANCE_NS = 1_000_000_000n;
-/** The wall clock, in ns since the epoch. */
-export function wallClockNs(): bigint {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
-}
 
 export class PassRecords {
   readonly #folder: string;
@@ -84,20 +85,21 @@ export class PassRecords {
     return {
       sourceXattrsAfterNs: BigInt(record.startedNs) - this.#marginNs,
       destinationXattrsAfterNs: BigInt(record.endedNs) - this.#marginNs,
+      timeGranularityNs: record.timeGranularityNs === undefined ? undefined : BigInt(record.timeGranularityNs),
     };
   }
 
   /**
-   * Records a pass that got through without a failure: it started at `startedNs`, and ends now.
-   * Best effort (a state folder that cannot be written only costs the next pass its shortcut).
+   * Records a pass that got through without a failure: it started at `startedNs`, and ends now; the
+   * destination keeps times to `timeGranularityNs`. Best effort (a state folder that cannot be written only costs the next pass its shortcut).
    */
-  async record(sourceRoot: Buffer, destinationRoot: Buffer, startedNs: bigint): Promise<void> {
+  async record(sourceRoot: Buffer, destinationRoot: Buffer, startedNs: bigint, timeGranularityNs: bigint): Promise<void> {
     const boot = currentBoot();
     const [source, destination] = await Promise.all([identity(sourceRoot), identity(destinationRoot)]);
     if (!boot || !source || !destination) return;
     const record: RecordFile = {
       version: 1, source, destination, startedNs: String(startedNs), endedNs: String(wallClockNs()),
-      monotonicEndedNs: String(process.hrtime.bigint()), boot,
+      monotonicEndedNs: String(process.hrtime.bigint()), boot, timeGranularityNs: String(timeGranularityNs),
     };
     const file = this.#file(sourceRoot, destinationRoot);
     const temp = `${file}.${process.pid}`;

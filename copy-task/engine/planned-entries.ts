@@ -11,7 +11,7 @@ import { copySpecial } from './copy-special.ts';
 import { copySymlink } from './copy-symlink.ts';
 import { throwIfAborted } from './errors.ts';
 import { linkFile } from './link-file.ts';
-import { applyAttributes, verifyAttributes } from './metadata.ts';
+import { applyAttributes, checkAttributes, verifyAttributes } from './metadata.ts';
 import { depthOf, display, keyOf } from './paths.ts';
 import type { CopyPlan } from './plan.ts';
 import { removeTree } from './remove.ts';
@@ -191,7 +191,13 @@ export async function finishFolders(state: RunState, rootEntry: () => Promise<Tr
     while (byDepth.length <= depth) byDepth.push([]);
     byDepth[depth]?.push(dir);
   }
-  if (state.folders.length === 0) byDepth.push([await rootEntry()]);
+  if (state.folders.length === 0) {
+    // The walk met no folder (nothing to copy): the root's own attributes are set only where they
+    // differ, so a pass over a tree in sync writes nothing.
+    const root = await rootEntry();
+    const differs = async () => (await checkAttributes(state.context, state.destination(root.rel), root, 'dir')).length > 0;
+    if (state.touched.has(keyOf(root.rel)) || (await differs())) byDepth.push([root]);
+  }
   for (const level of byDepth.reverse()) {
     await state.each(level, (dir) =>
       state.attempt(dir.rel, 'cannot set folder attributes', async () => {

@@ -1,3 +1,4 @@
+import { monotonicMs } from './clock.ts';
 import type { IoContext, SourceState } from './context.ts';
 import type { WriteBackJournal } from './durability.ts';
 import type { PassMarks } from './pass-record.ts';
@@ -55,7 +56,7 @@ export class RunState {
   readonly isRoot = isRunningAsRoot();
   readonly ledger: RunLedger;
   readonly tracker: ProgressTracker;
-  readonly started = performance.now();
+  readonly started = monotonicMs();
   /** Keys of destination folders whose content this run changed: their times must be set again. */
   readonly touched = new Set<string>();
   /** How each leader of a hard-link group copied in this run ended (by key), for its further names. */
@@ -84,7 +85,7 @@ export class RunState {
     this.tracker = new ProgressTracker({
       pass: settings.pass,
       intervalMs: settings.progressIntervalMs,
-      now: () => performance.now(),
+      now: () => monotonicMs(),
       emit: settings.onProgress,
     });
     if (settings.bytesPerSecond !== undefined) this.control[CONTROL_RATE] = BigInt(settings.bytesPerSecond);
@@ -145,6 +146,6 @@ export class RunState {
   }
 
   seconds(): number {
-    return (performance.now() - this.started) / 1000;
+    return (monotonicMs() - this.started) / 1000;
   }
 }

@@ -6,8 +6,9 @@
  * interleaved, their order rotated each round), several runs each, and prints the medians and each
  * tool's time as a ratio to smig-copy's; writes the same as JSON. Before each timed run the source
  * (and a no-op pass's destination) is read into the page cache and the page cache written back, so no
- * tool pays for another, and memory is held touched until the run starts, so that every tool gets
- * memory the VM's host backs (see MemoryReserve). Issue 3's targets are checked at the end. The trees are built under --dir (default: <tmpdir>/smig-bench, the same disk as the
+ * tool pays for another, and memory is held touched until the run starts, with the VM's free page
+ * reporting paused while it runs, so that every tool gets memory the host backs (see MemoryReserve
+ * and PageReporting). Issue 3's targets are checked at the end. The trees are built under --dir (default: <tmpdir>/smig-bench, the same disk as the
  * destinations) and kept for the next run; SMIG_BENCH_QUICK=1 is --quick (small trees, two runs: a
  * smoke run, not a measurement).
  */
@@ -126,6 +127,7 @@ async function copyCase(id: string, title: string, source: string, tools: readon
       await quietDisk(base, 10_000);
       await reserve.release();
       const run = await timed(tool.command(source, destination));
+      reserve.settle();
       seconds.get(tool.name)?.push(run.seconds);
       log(`  ${id} round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
       if (deleteEachRound) {
@@ -157,6 +159,7 @@ async function noopCase(source: string, tools: readonly Tool[]): Promise<void> {
       warm(destinationOf(tool), false);
       await reserve.release();
       const run = await timed(tool.command(source, destinationOf(tool)));
+      reserve.settle();
       seconds.get(tool.name)?.push(run.seconds);
       log(`  noop round ${round + 1}/${runs} ${tool.name}: ${run.seconds.toFixed(3)} s`);
     }
@@ -190,6 +193,7 @@ async function startupCase(): Promise<void> {
       await reserve.hold(PROCESS_BYTES);
       await reserve.release();
       seconds.get(tool.name)?.push((await timed(tool.command('', ''))).seconds);
+      reserve.settle();
     }
   }
   record('startup', 'CLI start-up', tools, seconds);
@@ -266,6 +270,7 @@ if (only.has('large')) {
 }
 load.after = loadavg();
 await reserve.release();
+reserve.settle();
 
 // ---- report ----------------------------------------------------------------------------------
 

@@ -100,6 +100,8 @@ export function forget(root: string): void {
 export class MemoryReserve {
   readonly #reporting = new PageReporting();
   #holder: ChildProcess | undefined;
+  /** Whether the VM's free page reporting could be paused for the runs (undefined: no run yet). */
+  reportingPaused: boolean | undefined;
 
   /** Takes `bytes` of memory and touches every page of it (outside any timed region). */
   async hold(bytes: number): Promise<void> {
@@ -107,7 +109,7 @@ export class MemoryReserve {
     // Paused from before the reserve is touched: pages freed just before (the last run's copy) and
     // still being reported when the pause came in were found reported by the next run (measured:
     // smig-copy --verify on 8 x 256 MiB 2.2 s instead of 0.66 s when paused only at the release).
-    this.#reporting.pause();
+    this.reportingPaused = this.#reporting.pause();
     const mib = Math.ceil(bytes / (1024 * 1024));
     // Buffer.alloc of a large size is calloc, which an untouched mmap satisfies: fill touches every page.
     const script = `const held = []; for (let left = ${mib}; left > 0; left -= 64) held.push(Buffer.allocUnsafe(Math.min(64, left) * 1048576).fill(90)); process.stdout.write('held\\n'); setInterval(() => held.length, 1 << 30);`;

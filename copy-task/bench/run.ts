@@ -327,6 +327,9 @@ for (const t of targets) lines.push(`${t.met ? 'met    ' : 'MISSED '} ${t.what}:
 for (const line of durableLines) lines.push(line);
 lines.push('');
 lines.push(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); load average before ${load.before.map((l) => l.toFixed(2)).join(' ')}, after ${load.after.map((l) => l.toFixed(2)).join(' ')}`);
+if (reserve.reportingPaused !== undefined) {
+  lines.push(`VM free page reporting: ${reserve.reportingPaused ? 'paused during each run (see bench/page-reporting.ts)' : 'not paused (no page_reporting setting here, or not root)'}`);
+}
 for (const note of notes) lines.push(`note: ${note}`);
 
 const jsonPath = join(base, 'bench-results.json');

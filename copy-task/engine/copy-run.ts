@@ -71,13 +71,14 @@ export class CopyRun {
     if (records && !settings.checksum && !settings.sourceModes && state.journal?.suspectSinceNs === undefined) {
       state.marks = await records.marks(roots.sourceRoot, roots.destinationRoot);
     }
-    // The same destination keeps times as the remembered pass found: no probe (nor the root's times to restore after it).
-    const remembered = state.marks?.timeGranularityNs;
-    if (remembered === undefined) {
+    // The same destination, set from the same platform, keeps times as the remembered pass found: no
+    // probe (nor the root's times to restore after it).
+    const remembered = state.marks?.timeGranularity;
+    if (remembered !== undefined && remembered.platformNs === platform.timeGranularityNs) {
+      state.timeGranularityNs = remembered.destinationNs;
+    } else {
       state.timeGranularityNs = await probeTimeGranularity(platform, roots.destinationRoot);
       state.touch(Buffer.alloc(0)); // the probe came and went in the root
-    } else {
-      state.timeGranularityNs = remembered;
     }
     state.slots = new Slots(settings.concurrency);
     state.context = {
@@ -122,7 +123,7 @@ export class CopyRun {
 
     const summary = ledger.summary(settings.verify, state.seconds());
     if (ledger.failures.length > 0) throw new CopyFailedError(ledger.failures, summary);
-    await records?.record(roots.sourceRoot, roots.destinationRoot, startedNs, state.timeGranularityNs);
+    await records?.record(roots.sourceRoot, roots.destinationRoot, startedNs, { destinationNs: state.timeGranularityNs, platformNs: platform.timeGranularityNs });
     tracker.finish({ files: summary.files, bytes: summary.bytes, seconds: summary.seconds });
     return summary;
   }

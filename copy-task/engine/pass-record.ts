@@ -29,8 +29,15 @@ export interface PassMarks {
   readonly sourceXattrsAfterNs: bigint;
   /** The same for the destination. */
   readonly destinationXattrsAfterNs: bigint;
-  /** How finely the destination keeps times, as that pass found it (a record from before it was kept has none). */
-  readonly timeGranularityNs: bigint | undefined;
+  /** How finely the destination kept times as that pass found it (a record from before it was kept has none). */
+  readonly timeGranularity: TimeGranularity | undefined;
+}
+
+/** What a pass's probe found (see time-granularity.ts), and how finely the platform it ran on sets times. */
+export interface TimeGranularity {
+  readonly destinationNs: bigint;
+  /** A run on another platform (the addon, or Node's utimes) probes again: the probe's answer depends on both. */
+  readonly platformNs: bigint;
 }
 
 interface RecordFile {
@@ -41,8 +48,9 @@ interface RecordFile {
   readonly endedNs: string;
   readonly monotonicEndedNs: string;
   readonly boot: string;
-  /** What the pass's probe found (see time-granularity.ts): the same file system keeps the same. */
+  /** What the pass's probe found, and the platform's own granularity (absent in older records). */
   readonly timeGranularityNs?: string;
+  readonly platformTimeGranularityNs?: string;
 }
 
 /** A root: its path, and the folder there (an inode number is soon reused; its birth time tells them apart). */
@@ -85,21 +93,25 @@ export class PassRecords {
     return {
       sourceXattrsAfterNs: BigInt(record.startedNs) - this.#marginNs,
       destinationXattrsAfterNs: BigInt(record.endedNs) - this.#marginNs,
-      timeGranularityNs: record.timeGranularityNs === undefined ? undefined : BigInt(record.timeGranularityNs),
+      timeGranularity:
+        record.timeGranularityNs === undefined || record.platformTimeGranularityNs === undefined
+          ? undefined
+          : { destinationNs: BigInt(record.timeGranularityNs), platformNs: BigInt(record.platformTimeGranularityNs) },
     };
   }
 
   /**
-   * Records a pass that got through without a failure: it started at `startedNs`, and ends now; the
-   * destination keeps times to `timeGranularityNs`. Best effort (a state folder that cannot be written only costs the next pass its shortcut).
+   * Records a pass that got through without a failure: it started at `startedNs`, and ends now; its
+   * probe found `timeGranularity`. Best effort (a state folder that cannot be written only costs the next pass its shortcut).
    */
-  async record(sourceRoot: Buffer, destinationRoot: Buffer, startedNs: bigint, timeGranularityNs: bigint): Promise<void> {
+  async record(sourceRoot: Buffer, destinationRoot: Buffer, startedNs: bigint, timeGranularity: TimeGranularity): Promise<void> {
     const boot = currentBoot();
     const [source, destination] = await Promise.all([identity(sourceRoot), identity(destinationRoot)]);
     if (!boot || !source || !destination) return;
     const record: RecordFile = {
       version: 1, source, destination, startedNs: String(startedNs), endedNs: String(wallClockNs()),
-      monotonicEndedNs: String(process.hrtime.bigint()), boot, timeGranularityNs: String(timeGranularityNs),
+      monotonicEndedNs: String(process.hrtime.bigint()), boot,
+      timeGranularityNs: String(timeGranularity.destinationNs), platformTimeGranularityNs: String(timeGranularity.platformNs),
     };
     const file = this.#file(sourceRoot, destinationRoot);
     const temp = `${file}.${process.pid}`;

@@ -32,14 +32,14 @@ describe('Class: PassRecords', () => {
       const started = wallClockNs();
 
       // Act
-      await records.record(source, destination, started, 1000n);
+      await records.record(source, destination, started, { destinationNs: 1000n, platformNs: 1n });
       const marks = await records.marks(source, destination);
 
       // Assess
       expect(before).toBeUndefined();
       expect(marks?.sourceXattrsAfterNs).toBe(started - 2_000_000_000n);
       expect(marks?.destinationXattrsAfterNs).toBeGreaterThanOrEqual(started - 2_000_000_000n);
-      expect(marks?.timeGranularityNs).toBe(1000n);
+      expect(marks?.timeGranularity).toEqual({ destinationNs: 1000n, platformNs: 1n });
     });
 
     it.each([
@@ -50,7 +50,7 @@ describe('Class: PassRecords', () => {
       // Prepare
       const { dir, source, destination } = await roots();
       const records = new PassRecords(join(dir, 'state'));
-      await records.record(source, destination, wallClockNs(), 1n);
+      await records.record(source, destination, wallClockNs(), { destinationNs: 1n, platformNs: 1n });
       const file = records.fileOf(source, destination);
       await writeFile(file, JSON.stringify(change(JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>)));
 
@@ -62,7 +62,7 @@ describe('Class: PassRecords', () => {
       // Prepare
       const { dir, source, destination } = await roots();
       const records = new PassRecords(join(dir, 'state'));
-      await records.record(source, destination, wallClockNs(), 1n);
+      await records.record(source, destination, wallClockNs(), { destinationNs: 1n, platformNs: 1n });
       await rm(destination, { recursive: true });
       await mkdir(destination);
 
@@ -140,6 +140,25 @@ describe.skipIf(!nativeStatus.loaded)('Function: copyTree with a state folder', 
     expect(summary).toMatchObject({ files: 0, fixed: 2 });
     expect(differencesBetween(src, dst)).toEqual({ python: [], rsync: [] });
     expect((await stat(join(dst, 'sub/b.txt'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('probes the destination again when the remembered pass set times from another platform', async () => {
+    // Prepare: a record as a run without the addon (times set to the microsecond) would leave it
+    const { src, dst, state } = await copiedWithState();
+    await copyTree(src, dst, { stateFolder: state });
+    const file = new PassRecords(state).fileOf(Buffer.from(src), Buffer.from(dst));
+    const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...record, platformTimeGranularityNs: '1000' }));
+    const rootBefore = await stat(dst, { bigint: true });
+
+    // Act
+    const summary = await copyTree(src, dst, { stateFolder: state });
+
+    // Assess: the probe file came and went in the root (its ctime moved); nothing else changed
+    expect(summary).toMatchObject({ files: 0, fixed: 0, unchanged: 3 });
+    expect((await stat(dst, { bigint: true })).ctimeNs).toBeGreaterThan(rootBefore.ctimeNs);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ platformTimeGranularityNs: '1' });
+    expect(differencesBetween(src, dst)).toEqual({ python: [], rsync: [] });
   });
 
   it('copies nothing and changes nothing over a tree in sync, and keeps it equal', async () => {

@@ -5,10 +5,10 @@
  * before a run (see MemoryReserve) is then reported while the tool allocates from it, so a tool that
  * takes its pages later (a slower one, or one that verifies) finds more of them reported and is
  * slowed further: measured on 8 x 256 MiB, smig-copy --verify took 1.3-2.3 s from run to run that
- * way, and 0.66-0.73 s with reporting paused from before the reserve is touched until the run ends. Raising the reporting order above the largest
- * free block the kernel keeps (10 on x86-64) reports nothing; the order is put back after each run,
- * and at exit. Where the parameter is missing or read-only (not a VM with it, not root), nothing
- * changes.
+ * way, and 0.66-0.73 s with reporting paused from before the reserve is touched until the run ends.
+ * Raising the reporting order above the largest free block the kernel keeps (10 on x86-64) reports
+ * nothing; the order is put back after each run, at exit and on SIGINT/SIGTERM. Where the parameter
+ * is missing or read-only (not a VM with it, not root), nothing changes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 

@@ -195,8 +195,8 @@ export async function finishFolders(state: RunState, rootEntry: () => Promise<Tr
     // The walk met no folder (nothing to copy): the root's own attributes are set only where they
     // differ, so a pass over a tree in sync writes nothing.
     const root = await rootEntry();
-    const differs = async () => (await checkAttributes(state.context, state.destination(root.rel), root, 'dir')).length > 0;
-    if (state.touched.has(keyOf(root.rel)) || (await differs())) byDepth.push([root]);
+    const touched = state.touched.has(keyOf(root.rel));
+    if (touched || (await checkAttributes(state.context, state.destination(root.rel), root, 'dir')).length > 0) byDepth.push([root]);
   }
   for (const level of byDepth.reverse()) {
     await state.each(level, (dir) =>

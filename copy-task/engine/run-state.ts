@@ -85,7 +85,7 @@ export class RunState {
     this.tracker = new ProgressTracker({
       pass: settings.pass,
       intervalMs: settings.progressIntervalMs,
-      now: () => monotonicMs(),
+      now: monotonicMs,
       emit: settings.onProgress,
     });
     if (settings.bytesPerSecond !== undefined) this.control[CONTROL_RATE] = BigInt(settings.bytesPerSecond);

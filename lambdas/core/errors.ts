@@ -91,8 +91,17 @@ export class GuaranteeUnmetError extends ShareMigrationError {
 
 /** A driver call failed. */
 export class DriverError extends ShareMigrationError {
-  override readonly name = 'DriverError';
+  override readonly name: string = 'DriverError';
   readonly kind = 'badRequest' as const;
+}
+
+/**
+ * A driver refused to undo a driver-assisted migration because its switch to the destination is
+ * committed: the destination may hold the only current data, so nothing may be deleted. Cleanup keeps
+ * both instances and says so; any other driver error while undoing is a failure to retry.
+ */
+export class DriverMigrationCommittedError extends DriverError {
+  override readonly name = 'DriverMigrationCommittedError';
 }
 
 /** The copy task failed or its verification found a difference. */

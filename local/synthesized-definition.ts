@@ -8,6 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IntrinsicResolver, defaultResourceArn, type IntrinsicEnvironment } from './cfn-intrinsics.ts';
 
 /** What runs a Task state. */
 export type TaskBinding =
@@ -46,6 +47,23 @@ export const LOCAL_PARTITION = 'aws';
 /** The local ARN of the Lambda function with this logical id in the template. */
 export function localLambdaArn(logicalId: string): string {
   return `arn:${LOCAL_PARTITION}:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+}
+
+/**
+ * Resources become local names and ARNs in region `local`: a Lambda function's ARN names its logical id,
+ * which is how Task states are mapped back to handlers.
+ */
+const LOCAL_ENVIRONMENT: IntrinsicEnvironment = {
+  partition: LOCAL_PARTITION,
+  region: LOCAL_REGION,
+  account: LOCAL_ACCOUNT,
+  stackName: 'local',
+  ref: (logicalId, type, env) => (type === 'AWS::ECS::TaskDefinition' || type === STATE_MACHINE ? localArn(logicalId, type, env) : logicalId),
+  getAtt: (logicalId, attribute, type, env) => (attribute === 'Arn' ? localArn(logicalId, type, env) : `${logicalId}.${attribute}`),
+};
+
+function localArn(logicalId: string, type: string, env: IntrinsicEnvironment): string {
+  return type === LAMBDA_FUNCTION ? localLambdaArn(logicalId) : defaultResourceArn(logicalId, type, env);
 }
 
 /**
@@ -108,7 +126,7 @@ export function resolveDefinition(template: CfnTemplate): Record<string, unknown
   }
   const [logicalId, machine] = machines[0]!;
   const properties = machine.Properties ?? {};
-  const resolver = new IntrinsicResolver(template);
+  const resolver = new IntrinsicResolver(template, LOCAL_ENVIRONMENT);
   const resolved = resolver.resolve(properties.DefinitionString);
   if (typeof resolved !== 'string') {
     throw new Error(`${logicalId}: DefinitionString did not resolve to a string (DefinitionBody and DefinitionS3Location are not supported)`);
@@ -225,123 +243,6 @@ function* allStates(machine: Record<string, unknown>): Generator<[string, AslSta
       if (nested !== undefined) yield* allStates(nested);
     }
   }
-}
-
-/**
- * Resolves the intrinsics the CDK puts in a definition: Ref, Fn::GetAtt, Fn::Join, Fn::Sub,
- * Fn::Select, Fn::Split, Fn::GetAZs. Resources become local names and ARNs in region `local`.
- */
-class IntrinsicResolver {
-  private readonly template: CfnTemplate;
-
-  constructor(template: CfnTemplate) {
-    this.template = template;
-  }
-
-  resolve(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((item) => this.resolve(item));
-    if (value === null || typeof value !== 'object') return value;
-    const entries = Object.entries(value);
-    if (entries.length === 1) {
-      const [key, argument] = entries[0]!;
-      if (key === 'Ref') return this.ref(String(argument));
-      if (key.startsWith('Fn::')) return this.fn(key, argument);
-    }
-    return Object.fromEntries(entries.map(([key, item]) => [key, this.resolve(item)]));
-  }
-
-  private fn(name: string, argument: unknown): unknown {
-    switch (name) {
-      case 'Fn::GetAtt': {
-        const [logicalId, attribute] = Array.isArray(argument) ? argument : String(argument).split('.');
-        return this.getAtt(String(logicalId), String(attribute));
-      }
-      case 'Fn::Join': {
-        const [separator, parts] = argument as [string, unknown];
-        return (this.resolve(parts) as unknown[]).join(separator);
-      }
-      case 'Fn::Select': {
-        const [index, list] = argument as [unknown, unknown];
-        return (this.resolve(list) as unknown[])[Number(this.resolve(index))];
-      }
-      case 'Fn::Split': {
-        const [separator, text] = argument as [string, unknown];
-        return String(this.resolve(text)).split(separator);
-      }
-      case 'Fn::GetAZs':
-        return [`${LOCAL_REGION}a`, `${LOCAL_REGION}b`, `${LOCAL_REGION}c`];
-      case 'Fn::Sub': {
-        const [text, variables] = typeof argument === 'string' ? [argument, {}] : (argument as [string, Record<string, unknown>]);
-        return text.replace(/\$\{([^}!]+)\}/g, (_, variable: string) => {
-          if (variable in variables) return String(this.resolve(variables[variable]));
-          const [logicalId, attribute] = variable.split('.');
-          return String(attribute === undefined ? this.ref(variable) : this.getAtt(logicalId!, attribute));
-        });
-      }
-      default:
-        throw new Error(`Cannot resolve ${name} locally`);
-    }
-  }
-
-  private ref(name: string): unknown {
-    switch (name) {
-      case 'AWS::Partition':
-        return LOCAL_PARTITION;
-      case 'AWS::Region':
-        return LOCAL_REGION;
-      case 'AWS::AccountId':
-        return LOCAL_ACCOUNT;
-      case 'AWS::URLSuffix':
-        return 'amazonaws.com';
-      case 'AWS::StackName':
-        return 'local';
-      case 'AWS::StackId':
-        return `arn:${LOCAL_PARTITION}:cloudformation:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stack/local/local`;
-      case 'AWS::NotificationARNs':
-        return [];
-    }
-    const parameter = this.template.Parameters?.[name];
-    if (parameter !== undefined) return parameter.Default;
-    const type = this.resourceType(name);
-    // Ref returns an ARN for these types and a name or id for the rest.
-    if (type === 'AWS::ECS::TaskDefinition' || type === STATE_MACHINE) return this.arn(name, type);
-    return name;
-  }
-
-  private getAtt(logicalId: string, attribute: string): unknown {
-    const type = this.resourceType(logicalId);
-    if (attribute === 'Arn') return this.arn(logicalId, type);
-    return `${logicalId}.${attribute}`;
-  }
-
-  private arn(logicalId: string, type: string): string {
-    const [, service = 'unknown', kind = 'resource'] = type.split('::');
-    const scope = `${LOCAL_REGION}:${LOCAL_ACCOUNT}`;
-    switch (type) {
-      case LAMBDA_FUNCTION:
-        return localLambdaArn(logicalId);
-      case STATE_MACHINE:
-        return `arn:${LOCAL_PARTITION}:states:${scope}:stateMachine:${logicalId}`;
-      case 'AWS::ECS::TaskDefinition':
-        return `arn:${LOCAL_PARTITION}:ecs:${scope}:task-definition/${logicalId}:1`;
-      case 'AWS::IAM::Role':
-        return `arn:${LOCAL_PARTITION}:iam::${LOCAL_ACCOUNT}:role/${logicalId}`;
-      case 'AWS::Logs::LogGroup':
-        return `arn:${LOCAL_PARTITION}:logs:${scope}:log-group:${logicalId}:*`;
-      default:
-        return `arn:${LOCAL_PARTITION}:${service.toLowerCase()}:${scope}:${kebab(kind)}/${logicalId}`;
-    }
-  }
-
-  private resourceType(logicalId: string): string {
-    const resource = this.template.Resources[logicalId];
-    if (resource === undefined) throw new Error(`The template has no resource ${logicalId}`);
-    return resource.Type;
-  }
-}
-
-function kebab(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
 async function sourcesHash(): Promise<string> {

@@ -17,9 +17,9 @@ import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../adapters/dynam
 import { EcsCopyTaskControl } from '../adapters/ecs/ecs-copy-task-control.ts';
 import { EcsCopyTaskDefinitions } from '../adapters/ecs/ecs-copy-task-definitions.ts';
 import { StepFunctionsWorkflow } from '../adapters/stepfunctions/step-functions-workflow.ts';
-import { LocalDriverRegistry, parseLocalBackends } from '../drivers/local/index.ts';
 import { EfsDriverRegistry } from '../drivers/efs/index.ts';
-import { CompositeDriverRegistry } from '../drivers/composite-registry.ts';
+import { allEfsParts } from '../drivers/efs/all-parts.ts';
+import { checkDeployableBackends } from './aws-backends.ts';
 import type { DriverRegistry } from '../drivers/driver.ts';
 import { composeDomain, type Composition } from './domain.ts';
 
@@ -77,19 +77,15 @@ function schedulerFrom(env: NodeJS.ProcessEnv): SchedulerPort {
 }
 
 /**
- * SMIG_BACKENDS (set from the stack's `backends` context): `"kind": "efs"` backends get the EFS driver,
- * the others (no kind, or `"local"`: folders on a file system the functions mount) the local driver.
- * None configured is a valid, empty deployment.
+ * SMIG_BACKENDS (set from the stack's `backends` context): `"kind": "efs"` backends, served by the EFS
+ * driver. Any other entry (a local-folder backend, which needs folders no function mounts) fails the
+ * start with UndeployableBackendError, as it fails synth. None configured is a valid, empty deployment.
  */
 function driversFrom(json: string | undefined, shareTypes: ShareTypeTable, region: string | undefined): DriverRegistry {
-  const document = JSON.parse(json ?? '{"backends":[]}') as { backends?: Record<string, unknown>[] };
-  const backends = Array.isArray(document.backends) ? document.backends : [];
-  const efs = backends.filter((b) => b['kind'] === 'efs');
-  const local = backends.filter((b) => b['kind'] === undefined || b['kind'] === 'local').map(({ kind: _kind, ...rest }) => rest);
-  return new CompositeDriverRegistry([
-    new LocalDriverRegistry(local.length === 0 ? [] : parseLocalBackends({ backends: local }, { source: 'SMIG_BACKENDS', baseDir: '/mnt' })),
-    EfsDriverRegistry.fromDocument({ backends: efs }, { shareTypes, defaultRegion: region }),
-  ]);
+  const document: unknown = JSON.parse(json ?? '{"backends":[]}');
+  checkDeployableBackends(document, 'SMIG_BACKENDS');
+  // Every EFS part for now; per-function compositions (only the parts a function calls) come later.
+  return EfsDriverRegistry.fromDocument(document, { shareTypes, defaultRegion: region, parts: allEfsParts });
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

@@ -19,3 +19,25 @@ export class EfsNotReadyError extends ShareMigrationError {
   override readonly name = 'EfsNotReadyError';
   readonly kind = 'conflict' as const;
 }
+
+/**
+ * A driver method was called whose part the driver was not composed with (see parts.ts). A deployment
+ * mistake, not a storage failure: the function's composition root must give the driver that part, and its
+ * IAM grants must include the part's actions (efs-actions.ts).
+ */
+export class EfsPartMissingError extends Error {
+  override readonly name = 'EfsPartMissingError';
+  readonly backendHost: string;
+  readonly method: string;
+  readonly part: string;
+
+  constructor(backendHost: string, method: string, part: string) {
+    super(
+      `${backendHost}: ${method} needs the EFS driver's "${part}" part, which this function's driver was not composed with: ` +
+        `the function's composition root must give the driver parts.${part}, and its IAM grants must include EFS_PART_PERMISSIONS.${part} (efs-actions.ts)`,
+    );
+    this.backendHost = backendHost;
+    this.method = method;
+    this.part = part;
+  }
+}

@@ -1,3 +1,6 @@
+// The parts themselves are not exported here: a bundle importing this index would hold them all.
+// Import them from all-parts.ts or parts/<part>.ts.
+export { EfsBackend, type Deadline, type EfsBackendDeps, type Probe } from './backend.ts';
 export { createEfsClient, describeEfsError, isEfsError, isThrottling, THROTTLING_ERRORS } from './client.ts';
 export {
   DEFAULT_FILE_SYSTEM_SETTINGS,
@@ -28,7 +31,27 @@ export {
   type EfsFolder,
   type ShareTypeLookup,
 } from './efs-driver.ts';
-export { EfsConfigError, EfsNotReadyError } from './errors.ts';
+export { EfsConfigError, EfsNotReadyError, EfsPartMissingError } from './errors.ts';
+export {
+  EFS_DRIVER_METHODS,
+  EFS_METHOD_PARTS,
+  EFS_PART_NAMES,
+  EFS_PART_PERMISSIONS,
+  efsActionsFor,
+  efsPartsFor,
+  type EfsDriverMethod,
+  type EfsImpliedPermission,
+  type EfsPartName,
+  type EfsPartPermissions,
+} from './efs-actions.ts';
+export type {
+  EfsAccessRulesPart,
+  EfsDriverParts,
+  EfsInstancesPart,
+  EfsPartTypes,
+  EfsPoolsPart,
+  EfsReplicationPart,
+} from './parts.ts';
 export {
   ACCESS_POINT_SCHEME,
   COPY_MOUNT_ROOT,

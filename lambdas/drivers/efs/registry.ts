@@ -5,7 +5,10 @@ import { checkDistinct, parseEfsBackends, resolveEfsBackendConfig, type EfsBacke
 import { EfsDriver, type EfsDriverDeps } from './efs-driver.ts';
 import { EfsConfigError } from './errors.ts';
 
-/** What every driver of a registry shares; the registry itself supplies `peer`. */
+/**
+ * What every driver of a registry shares, `parts` included (e.g. `allEfsParts` from all-parts.ts, or only
+ * the parts the function calls); the registry itself supplies `peer`.
+ */
 export type EfsRegistryDeps = Omit<EfsDriverDeps, 'peer'>;
 
 const BACKEND_HOST_PATTERN = /^([A-Za-z0-9_.:-]+)@([A-Za-z0-9_.-]+)$/;

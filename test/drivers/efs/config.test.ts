@@ -66,7 +66,7 @@ describe('Function: parseEfsBackends', () => {
 
     // Act & Assess
     expect(parseEfsBackends({ backends: resolved })).toEqual(resolved);
-    expect(new EfsDriverRegistry(resolved, { shareTypes: shareTypes() }).all()).toHaveLength(2);
+    expect(new EfsDriverRegistry(resolved, { shareTypes: shareTypes(), parts: {} }).all()).toHaveLength(2);
   });
 
   it.each([
@@ -128,7 +128,7 @@ describe('Class: EfsDriverRegistry', () => {
     // Act
     const built = EfsDriverRegistry.fromDocument(
       { backends: [{ kind: 'efs', backend: 'shared', mode: 'access-point', file_system_id: BACKEND_FS }] },
-      { shareTypes: shareTypes(), defaultRegion: 'ap-southeast-2' },
+      { shareTypes: shareTypes(), defaultRegion: 'ap-southeast-2', parts: {} },
     );
 
     // Assess

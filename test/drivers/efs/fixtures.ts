@@ -1,5 +1,6 @@
 import { EFSClient, type AccessPointDescription, type FileSystemDescription, type MountTargetDescription } from '@aws-sdk/client-efs';
 import type { ShareInstance, ShareType } from '../../../lambdas/core/model.ts';
+import { allEfsParts } from '../../../lambdas/drivers/efs/all-parts.ts';
 import { EfsDriver, EfsDriverRegistry, type EfsBackendConfig, type EfsDriverDeps } from '../../../lambdas/drivers/efs/index.ts';
 
 export const ACCOUNT = '123456789012';
@@ -100,6 +101,7 @@ export function makeDriver(config: EfsBackendConfig, deps: Partial<EfsDriverDeps
     clientFor: (region) => new EFSClient({ region }),
     clock: time.clock,
     sleep: time.sleep,
+    parts: allEfsParts,
     ...deps,
   });
 }
@@ -111,6 +113,7 @@ export function makeRegistry(configs: EfsBackendConfig[], deps: Partial<EfsDrive
     clientFor: (region) => new EFSClient({ region }),
     clock: time.clock,
     sleep: time.sleep,
+    parts: allEfsParts,
     ...deps,
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Access rules as statements of the EFS file system policy.
  *
- * One Allow statement per rule grants the rule's IAM principal `elasticfilesystem:ClientMount`, plus
+ * One Allow statement per rule grants the rule's IAM principal (an ARN, or a role name of the file
+ * system's account) `elasticfilesystem:ClientMount`, plus
  * `elasticfilesystem:ClientWrite` for `rw`, on the file system, scoped by
  * `elasticfilesystem:AccessPointArn` to the instance's access point when the instance is one. Read-only
  * mode drops ClientWrite from the instance's statements and adds one Deny of ClientWrite to every
@@ -62,13 +63,27 @@ export function isIamPrincipalArn(value: string): boolean {
   return IAM_PRINCIPAL_ARN.test(value) && !value.includes('//') && !value.endsWith('/');
 }
 
+/**
+ * An IAM role's name (IAM allows letters, digits and `+=,.@_-`, up to 64). The manila CLI refuses `:` and
+ * `/` in a `user` rule, so an operator using it names the clients' role, which is taken as the role of
+ * that name in the file system's account.
+ */
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** The principal a rule grants: its ARN as given, or the role a bare name names in the file system's account. */
+export function principalOf(accessTo: string, fileSystemArn: string): string {
+  if (isIamPrincipalArn(accessTo)) return accessTo;
+  const [, partition, , , account] = fileSystemArn.split(':');
+  return `arn:${partition}:iam::${account}:role/${accessTo}`;
+}
+
 /** Why a rule cannot be a policy statement, or null if it can. */
 export function ruleProblem(rule: AccessRule): string | null {
   if (rule.access_type !== 'user') {
     return `access type "${rule.access_type}" is not supported: EFS access rules are access type "user" with an IAM principal ARN`;
   }
-  if (!isIamPrincipalArn(rule.access_to)) {
-    return `"${rule.access_to}" is not an IAM principal ARN (arn:aws:iam::<account>:role/<name>, :user/<name>, :root, or arn:aws:sts::<account>:assumed-role/<role>/<session>)`;
+  if (!isIamPrincipalArn(rule.access_to) && !IAM_ROLE_NAME.test(rule.access_to)) {
+    return `"${rule.access_to}" is neither an IAM role name (of the file system's account) nor an IAM principal ARN (arn:aws:iam::<account>:role/<name>, :user/<name>, :root, or arn:aws:sts::<account>:assumed-role/<role>/<session>)`;
   }
   if (rule.access_level !== 'rw' && rule.access_level !== 'ro') return `access level "${String(rule.access_level)}" is not rw or ro`;
   return null;
@@ -141,7 +156,7 @@ function ruleStatement(target: PolicyTarget, sid: string, principal: string, lev
   return {
     Sid: sid,
     Effect: 'Allow',
-    Principal: { AWS: principal },
+    Principal: { AWS: principalOf(principal, target.fileSystemArn) },
     Action: actionsFor(level, readOnly),
     Resource: target.fileSystemArn,
     ...scope(target),

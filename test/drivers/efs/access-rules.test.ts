@@ -149,6 +149,22 @@ describe('Class: EfsDriver', () => {
       });
     });
 
+    it('takes a bare IAM role name (what the manila CLI accepts as a user) as that role of the file system\'s account', async () => {
+      // Prepare: the manila CLI refuses ':' and '/' in a user access rule, so operators give the role's name.
+      efs.on(DescribeFileSystemPolicyCommand).rejects(efsError(PolicyNotFound));
+      efs.on(PutFileSystemPolicyCommand).resolves({});
+      const driver = makeDriver(ACCESS_POINT_BACKEND);
+      const account = BACKEND_FS_ARN.split(':')[4];
+
+      // Act
+      await driver.applyAccessRules(instance(), [rule(RW_RULE_ID, 'project-clients', 'rw')], { readOnly: false });
+
+      // Assess
+      expect(policyWritten().Statement).toEqual([
+        { Sid: RW_SID, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:role/project-clients` }, Action: [MOUNT, WRITE], Resource: BACKEND_FS_ARN, Condition: SCOPE },
+      ]);
+    });
+
     it('writes nothing when the policy already says it (a retried step)', async () => {
       // Prepare
       const current = [
@@ -183,8 +199,9 @@ describe('Class: EfsDriver', () => {
     it.each([
       [rule(RW_RULE_ID, '10.0.0.0/24', 'rw', 'ip'), /rule 11111111-2222-4333-8444-555555555555 \(ip 10\.0\.0\.0\/24\): access type "ip" is not supported: EFS access rules are access type "user" with an IAM principal ARN/],
       [rule(RW_RULE_ID, 'CN=client', 'ro', 'cert'), /access type "cert" is not supported/],
-      [rule(RW_RULE_ID, 'alice', 'rw'), /"alice" is not an IAM principal ARN/],
-      [rule(RW_RULE_ID, 'arn:aws:s3:::bucket', 'rw'), /"arn:aws:s3:::bucket" is not an IAM principal ARN/],
+      [rule(RW_RULE_ID, 'alice smith', 'rw'), /"alice smith" is neither an IAM role name \(of the file system.s account\) nor an IAM principal ARN/],
+      [rule(RW_RULE_ID, 'arn:aws:s3:::bucket', 'rw'), /"arn:aws:s3:::bucket" is neither an IAM role name \(of the file system.s account\) nor an IAM principal ARN/],
+      [rule(RW_RULE_ID, 'x'.repeat(65), 'rw'), /is neither an IAM role name/],
     ])('refuses %o with a DriverError and leaves the policy alone', async (bad, message) => {
       // Prepare
       const driver = makeDriver(ACCESS_POINT_BACKEND);

@@ -212,7 +212,7 @@ function classifyTasks(definition: Record<string, unknown>, template: CfnTemplat
  * TimeoutSecondsPath is also copied into its Parameters: Step Functions reads that path from the
  * state input, aws-local-stepfunctions from the Parameters' output.
  */
-function adaptForLocalRuntime(machine: Record<string, unknown>): void {
+export function adaptForLocalRuntime(machine: Record<string, unknown>): void {
   const clamp = (holder: Record<string, unknown>, key: string): void => {
     const value = holder[key];
     if (typeof value === 'number' && value > MAX_LOCAL_TIMEOUT_SECONDS) holder[key] = MAX_LOCAL_TIMEOUT_SECONDS;
@@ -230,10 +230,10 @@ function adaptForLocalRuntime(machine: Record<string, unknown>): void {
   }
 }
 
-type AslState = Record<string, unknown> & { readonly Type?: unknown; readonly Resource?: unknown };
+export type AslState = Record<string, unknown> & { readonly Type?: unknown; readonly Resource?: unknown };
 
 /** Every state of the machine with its name: top level, Parallel branches and Map processors. */
-function* allStates(machine: Record<string, unknown>): Generator<[string, AslState]> {
+export function* allStates(machine: Record<string, unknown>): Generator<[string, AslState]> {
   const states = (machine.States ?? {}) as Record<string, AslState>;
   for (const [name, state] of Object.entries(states)) {
     yield [name, state];

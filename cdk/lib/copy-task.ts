@@ -6,6 +6,7 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { migrationFamilyPrefix } from '../../lambdas/adapters/ecs/copy-task-family.ts';
 import { CopyTaskEnv } from '../../lambdas/core/workflow.ts';
 import type { MigrationTables } from './migration-tables.ts';
 import { REPO_ROOT, repoPath } from './paths.ts';
@@ -132,22 +133,30 @@ export class CopyTask extends Construct {
     });
   }
 
-  /** `task-definition/<family>:*`: every revision of the copy task's family (per-migration revisions included). */
-  familyRevisionsArn(): string {
-    return Stack.of(this).formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${this.taskDefinition.family}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  /**
+   * `task-definition/<family>-*:*`: every revision of the migrations' own families, `<family>-<migration id>`
+   * (lambdas/adapters/ecs/copy-task-family.ts). The stack's own revision is not among them.
+   */
+  migrationRevisionsArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'ecs',
+      resource: 'task-definition',
+      resourceName: `${migrationFamilyPrefix(this.taskDefinition.family)}*:*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 
   /**
    * What registering a migration's revision takes (lambdas/adapters/ecs/ecs-copy-task-definitions.ts):
-   * reading the stack's revision and registering a new one (neither has resource-level permissions), tagging
-   * it with the migration at creation, and passing the copy task's roles on to it.
+   * looking its family up, reading the stack's revision and registering a new one (none has resource-level
+   * permissions), tagging it with the migration at creation, and passing the copy task's roles on to it.
    */
   grantRegisterRevisions(grantee: iam.IGrantable): void {
     iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'], resourceArns: ['*'] });
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['ecs:TagResource'],
-      resourceArns: [this.familyRevisionsArn()],
+      resourceArns: [this.migrationRevisionsArn()],
       conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
     });
     this.taskDefinition.taskRole.grantPassRole(grantee.grantPrincipal);

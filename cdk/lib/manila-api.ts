@@ -128,9 +128,12 @@ export interface ManilaApiProps {
    */
   readonly accessLogGroup?: logs.ILogGroup;
   /**
-   * Whether this stack sets API Gateway's CloudWatch Logs role, an account-wide setting (one per account
-   * and region) that access and execution logging need. Leave it off where the account has one already.
-   * @default false
+   * Whether this construct sets API Gateway's CloudWatch Logs role: the account setting (one per account
+   * and region, `cloudwatchRoleArn`) that the stage's access and execution logging need, without which
+   * the stage fails to deploy. On: a role with AmazonAPIGatewayPushToCloudWatchLogs, set as the account's
+   * role (replacing any other), both kept when the stack is deleted so that the account's other APIs keep
+   * logging. Off: the account's setting is left as it is, and must name a role already.
+   * @default true
    */
   readonly cloudWatchRole?: boolean;
   /**
@@ -206,12 +209,16 @@ export class ManilaApi extends Construct {
     });
 
     this.accessLogGroup = props.accessLogGroup ?? new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    // Always explicit, so cdk.json's @aws-cdk/aws-apigateway:disableCloudWatchRole (which only picks the
+    // default of an unset cloudWatchRole) does not decide whether the stage can log.
+    const cloudWatchRole = props.cloudWatchRole ?? true;
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
       description: 'share-migration: OpenStack Manila v2 share migration API',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      cloudWatchRole: props.cloudWatchRole ?? false,
-      // Kept when the stack goes: the account setting would otherwise name a deleted role.
-      ...(props.cloudWatchRole === true ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+      cloudWatchRole,
+      // The role and the account setting are kept when the stack goes: the setting would otherwise name
+      // a deleted role, and every API of the account and region would stop logging.
+      ...(cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         throttlingRateLimit: props.throttlingRateLimit ?? 50,
@@ -226,7 +233,7 @@ export class ManilaApi extends Construct {
     });
     this.addManilaFaults();
     this.addRoutes();
-    if (props.cloudWatchRole === true) {
+    if (cloudWatchRole) {
       Validations.of(this.restApi).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         reason: 'The account-level role API Gateway writes its logs with: AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it, and API Gateway names its execution log groups itself.',

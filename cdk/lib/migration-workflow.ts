@@ -7,78 +7,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ALL_STEPS, CopyTaskEnv, Step, WorkflowError } from '../../lambdas/core/workflow.ts';
+import { ALL_STEPS, CopyTaskEnv, REFUSAL_ERRORS, Step, WorkflowError } from '../../lambdas/core/workflow.ts';
+import { MigrationCopyTask } from './migration-copy-task.ts';
+import { retryAnyError, retryCopyStart, retryDriverNotReady, retryStepErrors } from './workflow-retries.ts';
+import { STEP_STATE, StateName } from './workflow-states.ts';
 
-/**
- * The state names, as the Step Functions console shows them. Tests and the local runtime refer to
- * states by these names.
- */
-export const StateName = {
-  VALIDATE: 'Validate request and lock share',
-  REJECTED: 'Migration request rejected',
-  RESUME_AT: 'Resume at switchover?',
-  DRIVER_COMPATIBILITY: 'Ask driver for native migration',
-  CAN_DRIVER_MIGRATE: 'Can the driver migrate natively?',
-  DRIVER_START: 'Start driver-assisted migration',
-  DRIVER_CONTINUE: 'Continue driver-assisted migration',
-  DRIVER_PHASE1_DONE: 'Driver phase 1 done?',
-  WAIT_FOR_DRIVER: 'Wait before polling driver',
-  DRIVER_CANCEL: 'Undo driver-assisted migration',
-  PREPARE_DESTINATION: 'Prepare destination share instance',
-  MORE_SNAPSHOTS: 'More snapshots to replay?',
-  SNAPSHOT_COPY: 'Copy snapshot to destination',
-  SNAPSHOT_DESTINATION: 'Snapshot the destination',
-  BULK_COPY: 'Copy data while share stays writable',
-  PHASE1_DONE: 'Record phase 1 done',
-  AUTO_COMPLETE: 'Complete automatically?',
-  AWAIT_COMPLETION: 'Wait for migration_complete',
-  REFRESH_WHICH: 'Refresh the copy while waiting?',
-  REFRESH_COPY: 'Refresh copy while waiting',
-  WHICH_SWITCHOVER: 'Which switchover?',
-  DRIVER_COMPLETE: 'Complete driver-assisted migration',
-  SOURCE_READ_ONLY: 'Make source read-only',
-  FINAL_COPY: 'Copy final delta and verify',
-  CUTOVER: 'Switch share to destination',
-  SUCCEEDED: 'Migration succeeded',
-  CLEANUP: 'Clean up and restore source',
-  CANCELLED_OR_FAILED: 'Cancelled or failed?',
-  CANCELLED: 'Migration cancelled',
-  FAILED: 'Migration failed',
-} as const;
-export type StateName = (typeof StateName)[keyof typeof StateName];
-
-/** The state that runs each step's Lambda. */
-export const STEP_STATE: Readonly<Record<Step, StateName>> = {
-  [Step.VALIDATE]: StateName.VALIDATE,
-  [Step.DRIVER_COMPATIBILITY]: StateName.DRIVER_COMPATIBILITY,
-  [Step.DRIVER_START]: StateName.DRIVER_START,
-  [Step.DRIVER_CONTINUE]: StateName.DRIVER_CONTINUE,
-  [Step.DRIVER_CANCEL]: StateName.DRIVER_CANCEL,
-  [Step.DRIVER_COMPLETE]: StateName.DRIVER_COMPLETE,
-  [Step.PREPARE_DESTINATION]: StateName.PREPARE_DESTINATION,
-  [Step.SNAPSHOT_DESTINATION]: StateName.SNAPSHOT_DESTINATION,
-  [Step.PHASE1_DONE]: StateName.PHASE1_DONE,
-  [Step.AWAIT_COMPLETION]: StateName.AWAIT_COMPLETION,
-  [Step.SOURCE_READ_ONLY]: StateName.SOURCE_READ_ONLY,
-  [Step.CUTOVER]: StateName.CUTOVER,
-  [Step.CLEANUP]: StateName.CLEANUP,
-};
+export { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, DRIVER_NOT_READY_ERRORS, RETRIED_STEP_ERRORS } from './workflow-retries.ts';
+export { STEP_STATE, StateName } from './workflow-states.ts';
 
 /** The copy task's passes: the bulk copy while the source is writable, the final delta once it is read-only. */
 export const CopyPass = { BULK: 'bulk', FINAL: 'final' } as const;
 export type CopyPass = (typeof CopyPass)[keyof typeof CopyPass];
-
-/** The error name of the domain's ConcurrentUpdateError (lambdas/core/errors.ts): a lost race, worth retrying. */
-export const CONCURRENT_UPDATE_ERROR = 'ConcurrentUpdateError';
-
-/** Errors every Lambda step retries: the Lambda service's own, and a conditional write that lost a race. */
-export const RETRIED_STEP_ERRORS: readonly string[] = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  CONCURRENT_UPDATE_ERROR,
-];
 
 /**
  * What the await-completion step may call on its own execution: it answers its task token itself
@@ -91,14 +30,11 @@ function defaultStateMachineName(stack: Stack): string {
   return `${stack.stackName}-migration`;
 }
 
-/**
- * Errors of a driver whose storage is still at work (EFS replication syncs about every 15 minutes):
- * the driver-assisted steps retry them for half an hour before giving up.
- */
-export const DRIVER_NOT_READY_ERRORS: readonly string[] = ['EfsNotReadyError'];
-
 /** Where a Catch puts the error, next to the state, for cleanup (`MigrationExecutionState.error`). */
 const ERROR_PATH = '$.error';
+
+/** Where the Catch on cleanup puts cleanup's last error, for the release step (`ReleaseShareInput`). */
+const CLEANUP_ERROR_PATH = '$.cleanup_error';
 
 export interface MigrationWorkflowProps {
   /**
@@ -217,8 +153,11 @@ export class MigrationWorkflow extends Construct {
   }
 
   /**
-   * Validate and lock, then ask the driver; a rejected request ends here with nothing to undo. The
-   * validate step sees the execution's name, so a console start retried by Step Functions locks once.
+   * Validate and lock, then ask the driver. A refused request ends here with nothing to undo; any other
+   * failure of the first state (a Lambda error or timeout, a DynamoDB error, an error after the lock)
+   * goes to cleanup with what validate received, from which cleanup finds the migration, if validate
+   * created one (`FailedStartState`). The validate step sees the execution's name, so a console start
+   * retried by Step Functions locks once.
    * A migration resumed after its switchover had begun (a restart) goes straight back to it: every
    * earlier step is idempotent, but re-copying onto a destination that already took over is not wanted.
    */
@@ -231,7 +170,17 @@ export class MigrationWorkflow extends Construct {
       request: sfn.JsonPath.objectAt('$'),
       execution_name: sfn.JsonPath.stringAt('$$.Execution.Name'),
     }));
-    validate.addCatch(rejected, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
+    validate.addCatch(rejected, { errors: [...REFUSAL_ERRORS], resultPath: ERROR_PATH });
+    // FailedStartState: the execution input and name, as validate had them, and the error.
+    const failedStart = new sfn.Pass(this, StateName.FAILED_START, {
+      parameters: {
+        request: sfn.JsonPath.objectAt('$$.Execution.Input'),
+        execution_name: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        error: sfn.JsonPath.objectAt(ERROR_PATH),
+      },
+    });
+    failedStart.next(this.cleanup);
+    validate.addCatch(failedStart, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
 
     const compatibility = this.cleanedUpOnFailure(this.lambdaStep(Step.DRIVER_COMPATIBILITY));
     const canMigrateNatively = new sfn.Choice(this, StateName.CAN_DRIVER_MIGRATE)
@@ -275,7 +224,8 @@ export class MigrationWorkflow extends Construct {
    * while the source stays writable.
    */
   private hostAssistedPhase1(phase1Done: sfn.IChainable): sfn.IChainable {
-    const prepare = this.cleanedUpOnFailure(this.lambdaStep(Step.PREPARE_DESTINATION));
+    // New mount targets routinely take minutes: prepare waits for them as the driver steps do.
+    const prepare = this.cleanedUpOnFailure(retryDriverNotReady(this.lambdaStep(Step.PREPARE_DESTINATION)));
     const bulkCopy = this.cleanedUpOnFailure(this.copyStep(StateName.BULK_COPY, CopyPass.BULK));
     bulkCopy.next(phase1Done);
     const snapshotCopy = this.cleanedUpOnFailure(this.copyStep(StateName.SNAPSHOT_COPY, CopyPass.BULK, '$.snapshot_replay.copy'));
@@ -305,7 +255,7 @@ export class MigrationWorkflow extends Construct {
       // phase 1 done sets wait_seconds: refresh_interval, else the longest single wait (MAX_COMPLETION_WAIT_SECONDS).
       taskTimeout: sfn.Timeout.at('$.wait_seconds'),
     });
-    this.retryStepErrors(awaitCompletion);
+    retryStepErrors(awaitCompletion);
     // When a wait times out, the host-assisted path refreshes its bulk copy (so the final delta under
     // read-only stays small) and waits again with a new token; the driver-assisted path just waits again.
     const refreshCopy = this.cleanedUpOnFailure(this.copyStep(StateName.REFRESH_COPY, CopyPass.BULK));
@@ -341,15 +291,24 @@ export class MigrationWorkflow extends Construct {
     return { choice, cutover, driverComplete };
   }
 
-  /** Cleanup restores the source and records the outcome; a cancel ends as a success, anything else as a failure. */
+  /**
+   * Cleanup restores the source and records the outcome; a cancel ends as a success, anything else as a
+   * failure. A cleanup that gives up (its retries exhausted) must not leave the share locked: the release
+   * step records what was left behind and releases the share, and the execution fails.
+   */
   private cleanupPath(): sfn.TaskStateBase {
     const cleanup = this.lambdaStep(Step.CLEANUP);
+    retryDriverNotReady(cleanup);
     retryAnyError(cleanup);
     const cancelled = new sfn.Succeed(this, StateName.CANCELLED);
     const failed = new sfn.Fail(this, StateName.FAILED, {
       error: 'MigrationFailed',
       cause: 'see the migration record',
     });
+    const release = this.lambdaStep(Step.RELEASE_SHARE);
+    retryAnyError(release);
+    cleanup.addCatch(release, { errors: [WorkflowError.ALL], resultPath: CLEANUP_ERROR_PATH });
+    release.next(failed);
     cleanup.next(
       new sfn.Choice(this, StateName.CANCELLED_OR_FAILED)
         .when(sfn.Condition.and(sfn.Condition.isPresent('$.outcome'), sfn.Condition.stringEquals('$.outcome', 'cancelled')), cancelled)
@@ -371,13 +330,13 @@ export class MigrationWorkflow extends Construct {
       retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(this.props.stepTaskTimeout ?? Duration.minutes(6)),
     });
-    this.retryStepErrors(task);
-    return task;
+    return retryStepErrors(task);
   }
 
   /**
    * One copy pass on Fargate, waited for (runTask.sync); its result is dropped, progress lives in the
    * migration record. `plan` is where the state holds the job (a CopyPlan): the live data's, or a snapshot's.
+   * A copy task that did not start is started again (retryCopyStart).
    */
   private copyStep(name: StateName, pass: CopyPass, plan = '$.copy'): MigrationCopyTask {
     const environment: Readonly<Record<string, string>> = {
@@ -388,7 +347,7 @@ export class MigrationWorkflow extends Construct {
       [CopyTaskEnv.VERIFY]: 'true',
       [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt(`${plan}.source_modes`),
     };
-    return new MigrationCopyTask(this, name, `${plan}.task_definition`, {
+    const task = new MigrationCopyTask(this, name, `${plan}.task_definition`, {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       cluster: this.props.copyCluster,
       taskDefinition: this.props.copyContainer.taskDefinition,
@@ -404,36 +363,13 @@ export class MigrationWorkflow extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(this.props.copyTaskTimeout ?? Duration.days(7)),
     });
-  }
-
-  private retryStepErrors(task: sfn.TaskStateBase): void {
-    task.addRetry({ errors: [...RETRIED_STEP_ERRORS], interval: Duration.seconds(1), maxAttempts: 3, backoffRate: 2 });
+    return retryCopyStart(task);
   }
 
   /** Any failure of `task` sends the execution, error attached, to cleanup. */
   private cleanedUpOnFailure<T extends sfn.TaskStateBase>(task: T): T {
     task.addCatch(this.cleanup, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
     return task;
-  }
-}
-
-/**
- * An ECS copy pass whose task definition comes from the execution state: prepare destination registers
- * a revision of the copy task definition per migration, with both instances' EFS volumes mounted. The
- * workflow may run any revision of the copy task's family (granted in MigrationWorkflow).
- */
-class MigrationCopyTask extends tasks.EcsRunTask {
-  private readonly taskDefinitionPath: string;
-
-  constructor(scope: Construct, id: string, taskDefinitionPath: string, props: tasks.EcsRunTaskProps) {
-    super(scope, id, props);
-    this.taskDefinitionPath = taskDefinitionPath;
-  }
-
-  protected override _renderTask(topLevelQueryLanguage?: sfn.QueryLanguage): any {
-    const rendered = super._renderTask(topLevelQueryLanguage) as { Parameters: Record<string, unknown> };
-    const { TaskDefinition: _stackRevision, ...parameters } = rendered.Parameters;
-    return { ...rendered, Parameters: { ...parameters, 'TaskDefinition.$': this.taskDefinitionPath } };
   }
 }
 
@@ -458,15 +394,4 @@ function stringIs(path: string, value: string): sfn.Condition {
 /** True only if the field is there and true: a Choice on a missing path fails the execution. */
 function isTrue(path: string): sfn.Condition {
   return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.booleanEquals(path, true));
-}
-
-/** After the step retries, retry any error: for steps that must not give up easily (cutover, cleanup). */
-function retryAnyError(task: sfn.TaskStateBase): void {
-  task.addRetry({ errors: [WorkflowError.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-}
-
-/** Waits out a driver that is still at work: a minute between tries, for about half an hour. */
-function retryDriverNotReady<T extends sfn.TaskStateBase>(task: T): T {
-  task.addRetry({ errors: [...DRIVER_NOT_READY_ERRORS], interval: Duration.minutes(1), maxAttempts: 30, backoffRate: 1 });
-  return task;
 }

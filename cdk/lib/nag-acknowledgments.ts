@@ -51,7 +51,7 @@ export function acknowledgeStackFindings(stack: ShareMigrationStack): void {
   });
 
   // Per-migration copy task definitions (CopyTask.grantRegisterRevisions / grantDeregisterRevisions).
-  const familyToken = `arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${stack.copyTask.taskDefinition.family}:*`;
+  const familyToken = `arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${stack.copyTask.taskDefinition.family}-*:*`;
   for (const step of ['prepare-destination', 'cutover', 'cleanup'] as const) {
     const role = stack.lambdas.byStep[step].role!;
     Validations.of(role).acknowledge({
@@ -60,12 +60,12 @@ export function acknowledgeStackFindings(stack: ShareMigrationStack): void {
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${familyToken}]`,
-      reason: 'Tagging the revision registered for a migration (only at its creation), whose revision number exists only at run time.',
+      reason: 'Tagging the revision registered for a migration (only at its creation), in the family named after the migration, whose id and revision number exist only at run time.',
     });
   }
   Validations.of(stateMachineRole).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${familyToken}]`,
-    reason: 'The copy states run the revision of the copy task definition the migration registered (its number exists only at run time), only on the copy cluster.',
+    reason: 'The copy states run the revision of the copy task definition the migration registered in its own family (`<copy family>-<migration id>`, known only at run time), only on the copy cluster.',
   });
 
   // The copy task.

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { parseEfsBackends } from '../../lambdas/drivers/efs/config.ts';
-import { parseLocalBackends } from '../../lambdas/drivers/local/config.ts';
+import { checkDeployableBackends } from '../../lambdas/composition/aws-backends.ts';
 import { COPY_CONTAINER_NAME, CopyTask } from './copy-task.ts';
 import { ADMIN_TOKEN_SHA256_PATTERN, ManilaApi } from './manila-api.ts';
 import { MigrationEvents } from './migration-events.ts';
@@ -32,7 +32,9 @@ export const STACK_NAME = 'ShareMigration';
  *   Without it the template takes it as the NoEcho parameter `AdminTokenSha256` at deploy
  *   (`cdk deploy --parameters AdminTokenSha256=...`).
  * - `backends`: the storage backends as SMIG_BACKENDS, JSON `{ "backends": [...] }` (a string on the
- *   command line, or an object in cdk.json), checked at synth. Without it: `{"backends":[]}`.
+ *   command line, or an object in cdk.json), checked at synth. Only `"kind": "efs"` entries: a
+ *   local-folder backend fails synth (the functions mount no folders; those are for `npm start`).
+ *   Without it: `{"backends":[]}`.
  * - `vpcId`, `subnetIds`, `availabilityZones`: an existing VPC for the copy tasks, taken as given
  *   (Vpc.fromVpcAttributes: no lookup, so synth stays offline): the private subnets with a route to the
  *   exports and to AWS APIs, and their zones, as JSON arrays or comma-separated strings. Without
@@ -40,8 +42,9 @@ export const STACK_NAME = 'ShareMigration';
  * - `tokensSecretArn`: an existing Secrets Manager secret of hashed API tokens (`{"tokens":[...]}`).
  *   Without it: the stack creates one holding no tokens.
  * - `alarmEmail`: an address subscribed to the alarm topic. Without it: no subscription.
- * - `apiGatewayCloudWatchRole`: `true` to let the stack set API Gateway's account-wide CloudWatch Logs
- *   role, which the API's logging needs. Without it: the account must have one already.
+ * - `apiGatewayCloudWatchRole`: whether the stack sets API Gateway's CloudWatch Logs role, the account
+ *   setting (per region) the API's logging needs: a role it creates, kept when the stack is deleted.
+ *   `false` leaves the account's setting alone (it must name a role already). Without it: `true`.
  */
 export const ContextKey = {
   ADMIN_TOKEN_SHA256: 'adminTokenSha256',
@@ -156,7 +159,8 @@ export class ShareMigrationStack extends Stack {
     iam.Grant.addToPrincipal({
       grantee: this.workflow.stateMachine,
       actions: ['ecs:RunTask'],
-      resourceArns: [this.copyTask.familyRevisionsArn()],
+      // The migrations' own revisions; the stack's revision (run when no mount needs a volume) is granted by the copy states.
+      resourceArns: [this.copyTask.migrationRevisionsArn()],
       conditions: { ArnEquals: { 'ecs:cluster': this.copyTask.cluster.clusterArn } },
     });
     // Scheduled migrations: EventBridge Scheduler starts the state machine; the API creates the schedules.
@@ -169,8 +173,7 @@ export class ShareMigrationStack extends Stack {
       environment: { [CompositionEnv.BACKENDS]: backends, ...this.schedules.environment, ...this.events.environment, ...copyTaskEnvironment },
       tokensSecret: this.tokensSecretFromContext(),
       accessLogGroup: this.operationsKey.logGroup(this, 'ApiAccessLogs', logs.RetentionDays.ONE_YEAR),
-      cloudWatchRole: this.node.tryGetContext(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE) === true ||
-        this.node.tryGetContext(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE) === 'true',
+      cloudWatchRole: this.contextBoolean(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE, true),
     });
     this.schedules.grantManageSchedules(this.api.handler);
     // The API publishes the task_state changes it makes (migration_starting when it locks a share).
@@ -291,6 +294,15 @@ export class ShareMigrationStack extends Stack {
     return value;
   }
 
+  /** `true` or `false`, as a boolean (cdk.json, cdk.context.json) or a string (-c key=false). */
+  private contextBoolean(key: string, defaultValue: boolean): boolean {
+    const value: unknown = this.node.tryGetContext(key);
+    if (value === undefined || value === '') return defaultValue;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    throw new Error(`Context ${key} must be true or false (got ${JSON.stringify(value)}): -c ${key}=false`);
+  }
+
   /** A list given as a JSON array (cdk.json, cdk.context.json) or a comma-separated string (-c key=a,b). */
   private contextList(key: string): string[] {
     const value: unknown = this.node.tryGetContext(key);
@@ -340,18 +352,14 @@ export class ShareMigrationStack extends Stack {
         throw new Error(`Context ${ContextKey.BACKENDS} is not valid JSON (${(error as Error).message}); give {"backends":[...]}`);
       }
     }
-    // The same checks the functions make at start (lambdas/composition/aws.ts), made here instead:
-    // entries of kind "efs" by the EFS driver's, the others by the local driver's.
+    // The same checks the functions make at start (lambdas/composition/aws.ts), made here instead.
     const source = `context ${ContextKey.BACKENDS}`;
     const entries = (document as { backends?: unknown } | null)?.backends;
-    // An empty or missing list: the local driver's check says what to give.
-    if (!Array.isArray(entries) || entries.length === 0) parseLocalBackends(document, { source, baseDir: '/mnt' });
-    const isEfs = (entry: unknown): boolean => (entry as { kind?: unknown } | null)?.kind === 'efs';
-    const local = (entries as unknown[]).filter((entry) => !isEfs(entry)).map((entry) => {
-      const { kind: _kind, ...rest } = entry as Record<string, unknown>;
-      return rest;
-    });
-    if (local.length > 0) parseLocalBackends({ backends: local }, { source, baseDir: '/mnt' });
+    if (!Array.isArray(entries) || entries.length === 0) {
+      throw new Error(`${source}: "backends" must be a non-empty array of "kind": "efs" backends; leave the context out to deploy none`);
+    }
+    // Only EFS backends work on AWS: a local-folder entry fails here, saying which and what to do.
+    checkDeployableBackends(document, source);
     parseEfsBackends(document, { source, defaultRegion: Token.isUnresolved(this.region) ? undefined : this.region });
     return JSON.stringify(document);
   }

@@ -277,12 +277,25 @@ export interface Migration {
   readonly published_task_state?: TaskState | null;
   /** Host-assisted with snapshots: the snapshot being replayed onto the destination, and how far the replay is. */
   readonly snapshot_replay?: SnapshotReplayProgress | null;
+  /** What cleanup has undone so far: a cleanup that gives up says exactly what it left behind. */
+  readonly cleanup_progress?: CleanupProgress | null;
   /** When the source went read-only and when it was released; the switchover window. */
   readonly read_only_since: string | null;
   readonly read_only_until: string | null;
   readonly created_at: string;
   readonly updated_at: string;
   readonly version: number;
+}
+
+/** Cleanup's steps, each recorded once done (lambdas/core/migrations/steps/cleanup.ts). */
+export interface CleanupProgress {
+  /** The source driver undid its driver-assisted migration. */
+  readonly driver_cancelled: boolean;
+  /** The source driver refused because its switch to the destination is committed: both instances are kept. */
+  readonly driver_committed: boolean;
+  readonly destination_deleted: boolean;
+  /** The source has the share's access rules again, writable. */
+  readonly source_restored: boolean;
 }
 
 /** Where a migration's replay of the share's snapshots stands (migration_get_progress shows it). */

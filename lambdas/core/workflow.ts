@@ -84,12 +84,39 @@ export interface MigrationExecutionState {
   /** Set by prepare destination and by each snapshot of the destination: the share's next snapshot to replay. */
   readonly snapshot_replay?: SnapshotReplayState;
   /** Set by a Catch: the error that sent the execution to cleanup. */
-  readonly error?: { readonly Error: string; readonly Cause: string };
+  readonly error?: StepError;
+  /** Set by the Catch on cleanup: why cleanup gave up (the release step records it). */
+  readonly cleanup_error?: StepError;
   /** Set by cleanup. */
   readonly outcome?: 'cancelled' | 'error';
   /** Set by validate when a resumed migration's switchover had begun: where the workflow picks it up. */
   readonly resume_at?: 'cutover' | 'driver-complete';
 }
+
+/** An error as a Catch puts it into the state. */
+export interface StepError {
+  readonly Error: string;
+  readonly Cause: string;
+}
+
+/**
+ * What cleanup receives when the first state failed other than by refusing (a Lambda error or timeout,
+ * a DynamoDB error, an error after it locked the share): what validate received, and the error. There is
+ * no migration_id yet; cleanup finds the migration as validate names it (`executionMigrationId`), if
+ * validate got as far as creating it.
+ */
+export interface FailedStartState extends ValidateStepInput {
+  readonly error: StepError;
+}
+
+/** What cleanup receives: the state of a started migration, or what a failed first state left. */
+export type CleanupInput = MigrationExecutionState | FailedStartState;
+
+/** What cleanup returns: its input, the migration's id, and how the migration ended. */
+export type CleanupOutput = CleanupInput & { readonly migration_id: string; readonly outcome: 'cancelled' | 'error' };
+
+/** What the release step receives when cleanup gave up: cleanup's input and cleanup's last error. */
+export type ReleaseShareInput = CleanupInput & { readonly cleanup_error: StepError };
 
 /** Input of the waitForTaskToken step: the state plus Step Functions' task token. */
 export interface AwaitCompletionInput extends MigrationExecutionState {
@@ -110,6 +137,8 @@ export const Step = {
   SOURCE_READ_ONLY: 'source-read-only',
   CUTOVER: 'cutover',
   CLEANUP: 'cleanup',
+  /** Cleanup gave up: record what it left behind and release the share (status available, lock cleared). */
+  RELEASE_SHARE: 'release-share',
 } as const;
 export type Step = (typeof Step)[keyof typeof Step];
 /**
@@ -148,3 +177,12 @@ export const WorkflowError = {
   DRIVER: 'DriverError',
   ALL: 'States.ALL',
 } as const;
+
+/**
+ * The errors by which the first state refuses a request before it has locked anything (lambdas/core/errors.ts,
+ * migration-lock.ts): the input is invalid, the share or a named resource is not found, the share is busy
+ * or not available, a requested guarantee cannot be met. The execution ends with the refusal and nothing
+ * to undo. Any other error of the first state (Lambda errors, timeouts, DynamoDB errors, an error after
+ * the lock) goes to cleanup.
+ */
+export const REFUSAL_ERRORS: readonly string[] = ['InvalidRequestError', 'InvalidShareStateError', 'NotFoundError', 'GuaranteeUnmetError'];

@@ -443,9 +443,10 @@ describe('Point 7: safe defaults', () => {
   it.each([
     ['the defaults', () => stack],
     ['the sample context (existing VPC, alarm email)', () => sample.stack],
-    ['an existing token secret and the API Gateway logging role', () => synthesizeStack({
+    // The defaults set API Gateway's logging role (test/cdk/deploy-defaults.test.ts); this leaves it to the account.
+    ['an existing token secret and the account\'s own API Gateway logging role', () => synthesizeStack({
       [ContextKey.TOKENS_SECRET_ARN]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:share-migration/tokens-AbCdEf',
-      [ContextKey.API_GATEWAY_CLOUDWATCH_ROLE]: true,
+      [ContextKey.API_GATEWAY_CLOUDWATCH_ROLE]: false,
     }).stack],
   ])('leaves no cdk-nag AwsSolutions finding, error or warning, unacknowledged, with %s', (_, stackUnderTest) => {
     // Act

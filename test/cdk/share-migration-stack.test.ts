@@ -6,12 +6,12 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { STATE_MACHINE_ARN_ENV } from '../../cdk/lib/manila-api.ts';
 import { CompositionEnv, STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
-import { CONCURRENT_UPDATE_ERROR, RETRIED_STEP_ERRORS, STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
+import { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, RETRIED_STEP_ERRORS, STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
 import { ADMIN_TOKEN_SHA256_PARAMETER, ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
 import { sha256Hex } from '../../lambdas/core/auth/hashed-token-verifier.ts';
-import { ConcurrentUpdateError } from '../../lambdas/core/errors.ts';
+import { ConcurrentUpdateError, GuaranteeUnmetError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../../lambdas/core/errors.ts';
 import { TABLES } from '../../lambdas/adapters/dynamodb/table-schema.ts';
-import { ALL_STEPS, Step } from '../../lambdas/core/workflow.ts';
+import { ALL_STEPS, REFUSAL_ERRORS, Step } from '../../lambdas/core/workflow.ts';
 import { localLambdaArn, resolveDefinition, type CfnTemplate } from '../../local/synthesized-definition.ts';
 import { cdkJsonContext, logicalId, synthesizeStack } from './support.ts';
 
@@ -35,6 +35,15 @@ const state = (name: string): State => {
 };
 const stepRetry = { ErrorEquals: [...RETRIED_STEP_ERRORS], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2 };
 const anyErrorRetry = { ErrorEquals: ['States.ALL'], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 };
+/** A driver (EFS) still at work: a minute between tries, for about half an hour. */
+const notReadyRetry = { ErrorEquals: ['EfsNotReadyError'], IntervalSeconds: 60, MaxAttempts: 30, BackoffRate: 1 };
+/** A copy task that did not start: ECS API errors and RunTask `failures`, with backoff (30 s, 60 s, ... about 15 minutes). */
+const copyStartRetry = {
+  ErrorEquals: ['ECS.AmazonECSException', 'ECS.InvalidParameterException', 'ECS.ServerException', 'ECS.ThrottlingException', 'ECS.SdkClientException', 'AmazonECS.Unknown'],
+  IntervalSeconds: 30,
+  MaxAttempts: 5,
+  BackoffRate: 2,
+};
 const toCleanup = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.CLEANUP };
 const taskStates = (): [string, State][] => Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
 /** The state machine's ARN as the template builds it from its fixed name, without referring to the resource. */
@@ -76,7 +85,7 @@ const operationsEnvironment = () => ({
 });
 
 describe('Construct: MigrationWorkflow', () => {
-  it('starts by validating the execution input with the execution name, and a rejected request fails with no cleanup', () => {
+  it('starts by validating the execution input with the execution name; a refusal fails with no cleanup, any other error goes to cleanup', () => {
     // Assess: ValidateStepInput, the execution name being the migration id of a console start.
     expect(definition.StartAt).toBe(StateName.VALIDATE);
     expect(state(StateName.VALIDATE)).toEqual({
@@ -85,11 +94,27 @@ describe('Construct: MigrationWorkflow', () => {
       Parameters: { 'request.$': '$', 'execution_name.$': '$$.Execution.Name' },
       TimeoutSeconds: 360,
       Retry: [stepRetry],
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.REJECTED }],
+      Catch: [
+        { ErrorEquals: ['InvalidRequestError', 'InvalidShareStateError', 'NotFoundError', 'GuaranteeUnmetError'], ResultPath: '$.error', Next: StateName.REJECTED },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.FAILED_START },
+      ],
       Next: StateName.RESUME_AT,
     });
     expect(state(StateName.VALIDATE).ResultPath).toBeUndefined();
     expect(state(StateName.REJECTED)).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    // FailedStartState: what validate received, and the error; cleanup finds the migration from it.
+    expect(state(StateName.FAILED_START)).toEqual({
+      Type: 'Pass',
+      Parameters: { 'request.$': '$$.Execution.Input', 'execution_name.$': '$$.Execution.Name', 'error.$': '$.error' },
+      Next: StateName.CLEANUP,
+    });
+  });
+
+  it('refuses by the names of the domain errors that refuse a request before anything is locked', () => {
+    // Assess
+    expect(REFUSAL_ERRORS).toEqual([
+      new InvalidRequestError('').name, new InvalidShareStateError('').name, new NotFoundError('').name, new GuaranteeUnmetError('').name,
+    ]);
   });
 
   it('resumes a migration whose switchover had begun at that switchover, and otherwise asks the driver', () => {
@@ -166,14 +191,24 @@ describe('Construct: MigrationWorkflow', () => {
       },
       ResultPath: null,
       TimeoutSeconds: 7 * 24 * 3600,
+      Retry: [copyStartRetry],
       Catch: [toCleanup],
       Next: StateName.PHASE1_DONE,
     });
   });
 
+  it('starts every copy task again when it did not start, and never retries a copy that ran and failed', () => {
+    // Assess
+    expect(COPY_TASK_START_ERRORS).toEqual(copyStartRetry.ErrorEquals);
+    for (const name of [StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY]) {
+      expect(state(name).Retry, name).toEqual([copyStartRetry]);
+      expect(JSON.stringify(state(name).Retry), name).not.toMatch(/States\.(TaskFailed|ALL)/);
+    }
+  });
+
   it('replays snapshots after preparing the destination: a loop of snapshot copy and destination snapshot, then the bulk copy', () => {
     // Assess
-    expect(state(StateName.PREPARE_DESTINATION)).toMatchObject({ Catch: [toCleanup], Next: StateName.MORE_SNAPSHOTS });
+    expect(state(StateName.PREPARE_DESTINATION)).toMatchObject({ Retry: [stepRetry, notReadyRetry], Catch: [toCleanup], Next: StateName.MORE_SNAPSHOTS });
     expect(state(StateName.MORE_SNAPSHOTS)).toEqual({
       Type: 'Choice',
       Choices: [
@@ -336,18 +371,32 @@ describe('Construct: MigrationWorkflow', () => {
     }
   });
 
-  it('sends every failure after validation to cleanup, which retries any error and is caught by nothing', () => {
+  it('sends every failure after validation to cleanup, which waits out a driver, retries any error, and gives up to the release step', () => {
     // Assess
-    const guarded = taskStates().filter(([name]) => name !== StateName.VALIDATE && name !== StateName.CLEANUP);
+    const unguarded: string[] = [StateName.VALIDATE, StateName.CLEANUP, StateName.RELEASE_SHARE];
+    const guarded = taskStates().filter(([name]) => !unguarded.includes(name));
     expect(guarded.map(([name]) => name).sort()).toEqual(
-      [...ALL_STEPS.filter((s) => s !== Step.VALIDATE && s !== Step.CLEANUP).map((s) => STEP_STATE[s]), StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].sort(),
+      [...ALL_STEPS.map((s) => STEP_STATE[s]).filter((name) => !unguarded.includes(name)), StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].sort(),
     );
     for (const [name, task] of guarded) {
       const catchers = task.Catch as { Next: string; ResultPath: string }[];
       expect(catchers.some((c) => c.Next === StateName.CLEANUP && c.ResultPath === '$.error'), name).toBe(true);
     }
-    expect(state(StateName.CLEANUP)).toMatchObject({ Retry: [stepRetry, anyErrorRetry], Next: StateName.CANCELLED_OR_FAILED });
-    expect(state(StateName.CLEANUP).Catch).toBeUndefined();
+    expect(state(StateName.CLEANUP)).toEqual({
+      Type: 'Task',
+      Resource: stepArn(Step.CLEANUP),
+      TimeoutSeconds: 360,
+      Retry: [stepRetry, notReadyRetry, anyErrorRetry],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.cleanup_error', Next: StateName.RELEASE_SHARE }],
+      Next: StateName.CANCELLED_OR_FAILED,
+    });
+    expect(state(StateName.RELEASE_SHARE)).toEqual({
+      Type: 'Task',
+      Resource: stepArn(Step.RELEASE_SHARE),
+      TimeoutSeconds: 360,
+      Retry: [stepRetry, anyErrorRetry],
+      Next: StateName.FAILED,
+    });
     expect(state(StateName.CUTOVER)).toMatchObject({ Retry: [stepRetry, anyErrorRetry], Catch: [toCleanup], Next: StateName.SUCCEEDED });
   });
 
@@ -588,11 +637,16 @@ function copyTaskDefinitionStarActions(step: Step): string[] {
   return [];
 }
 
+/** `task-definition/<copy family>-*:*`: the revisions of every migration's own family (`<copy family>-<migration id>`). */
+function migrationRevisionsArn(): unknown {
+  return {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:task-definition/${stack.copyTask.taskDefinition.family}-*:*`]],
+  };
+}
+
 /** The rest of what registering a migration's copy task definition takes. */
 function copyTaskDefinitionStatements(step: Step): unknown[] {
-  const family = {
-    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:task-definition/${stack.copyTask.taskDefinition.family}:*`]],
-  };
+  const family = migrationRevisionsArn();
   if (step === Step.PREPARE_DESTINATION) {
     return [
       { Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, Effect: 'Allow', Resource: family },
@@ -653,6 +707,13 @@ describe('Construct: CopyTask', () => {
               { 'Fn::GetAtt': [logicalId(stack.copyTask.taskDefinition.taskRole), 'Arn'] },
             ],
           },
+          // Each migration's own revision (the family named after it), only on the copy cluster.
+          {
+            Action: 'ecs:RunTask',
+            Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [logicalId(stack.copyTask.cluster), 'Arn'] } } },
+            Effect: 'Allow',
+            Resource: migrationRevisionsArn(),
+          },
         ]),
       },
     });
@@ -661,7 +722,8 @@ describe('Construct: CopyTask', () => {
 
 describe('Stack: ShareMigrationStack context', () => {
   const adminTokenSha256 = sha256Hex('admin-token-for-tests');
-  const backends = { backends: [{ backend: 'efs-a', root: '/mnt/efs-a', pools: [{ name: 'default' }] }] };
+  // The only kind of backend a deployment can serve (test/cdk/deploy-defaults.test.ts: local-folder ones fail synth).
+  const backends = { backends: [{ kind: 'efs', backend: 'gold', mode: 'access-point', region: 'eu-west-1', file_system_id: 'fs-0123456789abcdef0', pools: [{ name: 'default' }] }] };
 
   /** A function's environment as deployed, every CloudFormation value replaced by a placeholder string. */
   const deployedEnvironment = (resource: { Properties: { Environment: { Variables: Record<string, unknown> } } }): Record<string, string> =>
@@ -703,7 +765,7 @@ describe('Stack: ShareMigrationStack context', () => {
     ['the token instead of its hash', { adminTokenSha256: 'admin-token-for-tests' }, /Context adminTokenSha256 must be the 64 lower-case hex digits/],
     ['backends that are not JSON', { backends: '{backends:' }, /Context backends is not valid JSON/],
     ['an empty backends list', { backends: '{"backends":[]}' }, /context backends: "backends" must be a non-empty array/],
-    ['a backend without pools', { backends: { backends: [{ backend: 'a', root: '/mnt/a' }] } }, /context backends/],
+    ['a backend with no pools', { backends: { backends: [{ kind: 'efs', backend: 'a', mode: 'access-point', region: 'eu-west-1', file_system_id: 'fs-0123456789abcdef0', pools: [] }] } }, /context backends: backends\[0\]\.pools must be a non-empty array/],
   ])('fails at synth, saying what to give, on %s', (_, context, message) => {
     // Act & Assess
     expect(() => synthesizeStack(context)).toThrow(message);
@@ -722,7 +784,7 @@ describe('Stack: ShareMigrationStack context', () => {
 
       // Assess
       await expect(composition.services.tokens.verify('admin-token-for-tests'), fn.node.path).resolves.toMatchObject({ isAdmin: true });
-      expect(() => composition.migrationDeps.drivers.forHost('local@efs-a#default'), fn.node.path).not.toThrow();
+      expect(() => composition.migrationDeps.drivers.forHost('efs@gold#default'), fn.node.path).not.toThrow();
     }
   });
 });

@@ -5,8 +5,11 @@ import aslValidator from 'asl-validator';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
-import { STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
-import { ALL_STEPS, MAX_COMPLETION_WAIT_SECONDS, Step, type MigrationExecutionInput, type MigrationExecutionState, type ValidateStepInput } from '../../lambdas/core/workflow.ts';
+import { COPY_TASK_START_ERRORS, DRIVER_NOT_READY_ERRORS, STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
+import {
+  ALL_STEPS, MAX_COMPLETION_WAIT_SECONDS, REFUSAL_ERRORS, Step,
+  type CleanupInput, type MigrationExecutionInput, type MigrationExecutionState, type ValidateStepInput,
+} from '../../lambdas/core/workflow.ts';
 import {
   loadSynthesizedWorkflow,
   localLambdaArn,
@@ -165,9 +168,15 @@ describe('Workflow: paths through the synthesized definition', () => {
     readonly failures?: Readonly<Record<string, string>>;
     /** Errors thrown by state name, on the first call only. */
     readonly failOnce?: Readonly<Record<string, string>>;
+    /** Errors thrown by state name, on the first `times` calls. */
+    readonly failFirst?: Readonly<Record<string, { readonly error: string; readonly times: number }>>;
+    /** The execution input, when not the default one. */
+    readonly input?: MigrationExecutionInput;
   }
   interface Outcome {
     readonly visited: string[];
+    /** What each Task state received, in order, by state name. */
+    readonly inputs: Record<string, unknown[]>;
     /** What each validate invocation received. */
     readonly validateInputs: ValidateStepInput[];
     readonly copyJobs: Record<string, string>[];
@@ -187,6 +196,7 @@ describe('Workflow: paths through the synthesized definition', () => {
 
   async function run(script: Script): Promise<Outcome> {
     const visited: string[] = [];
+    const inputs: Record<string, unknown[]> = {};
     const validateInputs: ValidateStepInput[] = [];
     const copyJobs: Record<string, string>[] = [];
     let polls = 0;
@@ -214,7 +224,8 @@ describe('Workflow: paths through the synthesized definition', () => {
       [Step.AWAIT_COMPLETION]: () => ({ ignored: true }),
       [Step.SOURCE_READ_ONLY]: (state: MigrationExecutionState) => state,
       [Step.CUTOVER]: (state: MigrationExecutionState) => state,
-      [Step.CLEANUP]: (state: MigrationExecutionState) => ({ ...state, outcome: state.error?.Error === 'MigrationCancelledError' ? 'cancelled' : 'error' }),
+      [Step.CLEANUP]: (state: CleanupInput) => ({ ...state, outcome: state.error?.Error === 'MigrationCancelledError' ? 'cancelled' : 'error' }),
+      [Step.RELEASE_SHARE]: (state: CleanupInput) => ({ ...state, outcome: 'error' }),
     };
     const handlers = Object.fromEntries(
       Object.entries(workflow.tasks).map(([name, task]) => [
@@ -222,7 +233,10 @@ describe('Workflow: paths through the synthesized definition', () => {
         (input: unknown) => {
           const firstCall = !visited.includes(name);
           visited.push(name);
-          const failure = script.failures?.[name] ?? (firstCall ? script.failOnce?.[name] : undefined);
+          (inputs[name] ??= []).push(structuredClone(input));
+          const early = script.failFirst?.[name];
+          const failure = script.failures?.[name] ?? (firstCall ? script.failOnce?.[name] : undefined)
+            ?? (early && inputs[name]!.length <= early.times ? early.error : undefined);
           if (failure !== undefined) throw failWith(failure);
           if (task.kind === 'ecs-run-task') {
             const parameters = input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } };
@@ -236,7 +250,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     const retryable = Object.entries(definition().States).filter(([, state]) => state.Retry !== undefined);
     // aws-local-stepfunctions validates, and so edits, the definition it is given: give it a copy.
     const machine = new StateMachine(structuredClone(workflow.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
-    const execution = machine.run(executionInput, {
+    const execution = machine.run((script.input ?? executionInput) as typeof executionInput, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         waitTimeOverrides: { [StateName.WAIT_FOR_DRIVER]: 0 },
@@ -246,11 +260,11 @@ describe('Workflow: paths through the synthesized definition', () => {
       context: { Execution: { Id: `local:${executionName}`, Name: executionName }, Task: { Token: 'token-1' } } as never,
     });
     try {
-      return { visited, validateInputs, copyJobs, output: await execution.result };
+      return { visited, inputs, validateInputs, copyJobs, output: await execution.result };
     } catch (error) {
       if (!(error instanceof ExecutionError)) throw error;
       const cause = error.cause as Error;
-      return { visited, validateInputs, copyJobs, error: { name: cause.name, message: cause.message } };
+      return { visited, inputs, validateInputs, copyJobs, error: { name: cause.name, message: cause.message } };
     }
   }
 
@@ -435,23 +449,102 @@ describe('Workflow: paths through the synthesized definition', () => {
     expect(outcome.output).toMatchObject({ outcome: 'cancelled', error: { Error: 'MigrationCancelledError' } });
   });
 
-  it('a failed copy cleans up and fails the execution', async () => {
+  it('a failed copy (the task ran and exited non-zero) is not retried: it cleans up and fails the execution', async () => {
     // Act
     const outcome = await run({ failures: { [StateName.BULK_COPY]: 'States.TaskFailed' } });
 
     // Assess
     expect(outcome.visited.slice(-2)).toEqual([StateName.BULK_COPY, StateName.CLEANUP]);
+    expect(outcome.visited.filter((name) => name === StateName.BULK_COPY)).toHaveLength(1);
     expect(outcome.error?.name).toBe('MigrationFailed');
   });
 
-  it('a rejected request fails with the validation error and touches nothing else', async () => {
+  it.each(REFUSAL_ERRORS)('a request refused with %s fails with the refusal and touches nothing else', async (refusal) => {
     // Act
-    const outcome = await run({ failures: { [StateName.VALIDATE]: 'InvalidRequestError' } });
+    const outcome = await run({ failures: { [StateName.VALIDATE]: refusal } });
 
     // Assess
     expect(outcome.visited).toEqual([StateName.VALIDATE]);
-    expect(outcome.error?.name).toBe('InvalidRequestError');
+    expect(outcome.error?.name).toBe(refusal);
   });
+
+  it.each(['States.Timeout', 'Lambda.Unknown', 'ProvisionedThroughputExceededException', 'EventBridgeError', 'ConcurrentUpdateError'])(
+    'a first state failing with %s (not a refusal) goes to cleanup with the execution input and name, then fails',
+    async (failure) => {
+      // Act
+      const outcome = await run({ failures: { [StateName.VALIDATE]: failure } });
+
+      // Assess: cleanup finds the migration the first state may have locked (FailedStartState)
+      expect(outcome.visited.filter((name) => name !== StateName.VALIDATE)).toEqual([StateName.CLEANUP]);
+      expect(outcome.inputs[StateName.CLEANUP]).toEqual([
+        { request: executionInput, execution_name: executionName, error: { Error: failure, Cause: expect.stringContaining(failure) } },
+      ]);
+      expect(outcome.error?.name).toBe('MigrationFailed');
+    },
+  );
+
+  it('after a failed first state, cleanup gets the migration id the input named (an API start, a resume)', async () => {
+    // Prepare
+    const input = { ...executionInput, migration_id: 'api-7' };
+
+    // Act
+    const outcome = await run({ input, failures: { [StateName.VALIDATE]: 'States.Timeout' } });
+
+    // Assess
+    expect(outcome.inputs[StateName.CLEANUP]).toEqual([{ request: input, execution_name: executionName, error: expect.objectContaining({ Error: 'States.Timeout' }) }]);
+  });
+
+  it('a cleanup that gives up hands over to the release step, with both errors, and the execution fails', async () => {
+    // Act
+    const outcome = await run({ failures: { [StateName.BULK_COPY]: 'States.TaskFailed', [StateName.CLEANUP]: 'DriverError' } });
+
+    // Assess: cleanup's own retries first (any error, three times), then the release step, once
+    const afterCopy = outcome.visited.slice(outcome.visited.indexOf(StateName.BULK_COPY) + 1);
+    expect(afterCopy).toEqual([StateName.CLEANUP, StateName.CLEANUP, StateName.CLEANUP, StateName.CLEANUP, StateName.RELEASE_SHARE]);
+    expect(outcome.inputs[StateName.RELEASE_SHARE]).toEqual([
+      expect.objectContaining({
+        migration_id: executionName,
+        error: expect.objectContaining({ Error: 'States.TaskFailed' }),
+        cleanup_error: expect.objectContaining({ Error: 'DriverError' }),
+      }),
+    ]);
+    expect(outcome.error?.name).toBe('MigrationFailed');
+  });
+
+  it.each(DRIVER_NOT_READY_ERRORS.flatMap((error) => [[StateName.PREPARE_DESTINATION, error], [StateName.CLEANUP, error]]))(
+    '"%s" waits out %s (mount targets still being created) well past the other retries, without giving up',
+    async (state, error) => {
+      // Act: ten refusals, more than any retry but the driver's allows
+      const outcome = await run({ failures: state === StateName.CLEANUP ? { [StateName.BULK_COPY]: 'States.TaskFailed' } : {}, failFirst: { [state]: { error, times: 10 } } });
+
+      // Assess
+      expect(outcome.visited.filter((name) => name === state)).toHaveLength(11);
+      if (state === StateName.CLEANUP) {
+        expect(outcome.visited).not.toContain(StateName.RELEASE_SHARE);
+        expect(outcome.error?.name).toBe('MigrationFailed');
+      } else {
+        expect(outcome.visited).not.toContain(StateName.CLEANUP);
+        expect(outcome.error).toBeUndefined();
+      }
+    },
+  );
+
+  it.each([StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].flatMap((state) => COPY_TASK_START_ERRORS.map((error) => [state, error])))(
+    '"%s" starts its copy task again after %s (the task did not start), and the migration goes on',
+    async (state, error) => {
+      // Act: four failures to start, within the five retries
+      const outcome = await run({
+        snapshots: state === StateName.SNAPSHOT_COPY ? 1 : 0,
+        failOnce: state === StateName.REFRESH_COPY ? { [StateName.AWAIT_COMPLETION]: 'States.Timeout' } : {},
+        failFirst: { [state]: { error, times: 4 } },
+      });
+
+      // Assess
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.visited.filter((name) => name === state)).toHaveLength(5);
+      expect(outcome.visited).not.toContain(StateName.CLEANUP);
+    },
+  );
 
   it('a conflicting write is retried before anything is cleaned up', async () => {
     // Act

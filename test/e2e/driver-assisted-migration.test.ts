@@ -17,6 +17,10 @@ describe('Driver-assisted migration: two pools of one backend on one file system
         backends: [
           { backend: 'gamma', root: path.join(dataDir, 'gamma'), pools: [{ name: 'fast' }, { name: 'slow' }] },
           { backend: 'delta', root: path.join(dataDir, 'delta'), pools: [{ name: 'default' }] },
+          // An array whose switchover acts, then its answer is lost: the share's folder has moved.
+          { backend: 'lossy', root: path.join(dataDir, 'lossy'), pools: [{ name: 'a' }, { name: 'b' }], faults: { fail_after: { migrationComplete: 'answer lost after the switch' } } },
+          // An array whose switchover commits, then fails: it refuses to undo a committed switch.
+          { backend: 'committing', root: path.join(dataDir, 'committing'), pools: [{ name: 'a' }, { name: 'b' }], faults: { commit_on_complete: true, fail: { migrationComplete: 'destination unreachable after failover' } } },
         ],
       },
     });
@@ -53,6 +57,60 @@ describe('Driver-assisted migration: two pools of one backend on one file system
     ]);
     const rules = await t.client.expect(200, 'GET', `/share-access-rules?share_id=${share.id}`);
     expect(rules.access_list.map((r: any) => r.access_to)).toEqual(['10.9.0.0/16']);
+  });
+
+  it('a failed switchover is undone by the driver: the source is back, with its data and writable rules, and the share available', async () => {
+    // Prepare
+    const share = await t.client.createShare({ name: 'lost-answer', onlyHost: 'local@lossy#a' });
+    const sourcePath = await t.client.exportPath(share.id);
+    await fillSampleTree(sourcePath, 6);
+    const tree = await describeTree(sourcePath);
+    await t.client.expect(200, 'POST', `/shares/${share.id}/action`, { allow_access: { access_type: 'ip', access_to: '10.8.0.0/16', access_level: 'rw' } });
+    const rules = (await t.client.expect(200, 'GET', `/share-access-rules?share_id=${share.id}`)).access_list;
+
+    // Act
+    expect((await t.client.startMigration(share.id, 'local@lossy#b', { auto_complete: true })).status).toBe(202);
+    const done = await t.client.waitForTaskState(share.id, ['migration_success', 'migration_error']);
+
+    // Assess: the driver was asked to undo its switch (here: the folder renamed back), not left as it was
+    expect(done).toMatchObject({ task_state: 'migration_error', status: 'available', host: 'local@lossy#a' });
+    expect(await t.client.exportPath(share.id)).toBe(sourcePath);
+    expect(await describeTree(sourcePath)).toEqual(tree);
+    expect((await t.client.expect(200, 'GET', `/share-access-rules?share_id=${share.id}`)).access_list).toEqual(rules);
+    const [migration] = await t.client.migrations(share.id);
+    expect(migration.history.map((h: any) => h.task_state)).toContain('migration_completing');
+    expect(migration.error.cause).toMatch(/answer lost after the switch/);
+    expect(migration.error.cause).not.toMatch(/nothing was deleted/);
+    expect(migration.cleanup_progress).toEqual({ driver_cancelled: true, driver_committed: false, destination_deleted: true, source_restored: true });
+    await expect(access(path.join(t.dataDir, 'lossy', '.migrations', `${migration.destination_instance_id}.json`))).rejects.toThrow();
+    await expect(access(path.join(t.dataDir, 'lossy', 'b', `share-${migration.destination_instance_id}`))).rejects.toThrow();
+  });
+
+  it('a switchover the driver has committed keeps both instances and says so, with the source writable again and the share available', async () => {
+    // Prepare
+    const share = await t.client.createShare({ name: 'committed', onlyHost: 'local@committing#a' });
+    const sourcePath = await t.client.exportPath(share.id);
+    await fillSampleTree(sourcePath, 6);
+    const tree = await describeTree(sourcePath);
+    await t.client.expect(200, 'POST', `/shares/${share.id}/action`, { allow_access: { access_type: 'ip', access_to: '10.7.0.0/16', access_level: 'rw' } });
+    const rules = (await t.client.expect(200, 'GET', `/share-access-rules?share_id=${share.id}`)).access_list;
+
+    // Act
+    expect((await t.client.startMigration(share.id, 'local@committing#b', { auto_complete: true })).status).toBe(202);
+    const done = await t.client.waitForTaskState(share.id, ['migration_success', 'migration_error']);
+
+    // Assess
+    expect(done).toMatchObject({ task_state: 'migration_error', status: 'available', host: 'local@committing#a' });
+    expect(await describeTree(sourcePath)).toEqual(tree);
+    expect((await t.client.expect(200, 'GET', `/share-access-rules?share_id=${share.id}`)).access_list).toEqual(rules);
+    const [migration] = await t.client.migrations(share.id);
+    expect(migration.error.cause).toMatch(/destination unreachable after failover/);
+    expect(migration.error.cause).toContain(
+      `the switch to destination instance ${migration.destination_instance_id} on local@committing#b is committed: both instances are kept, nothing was deleted`,
+    );
+    expect(migration.cleanup_progress).toEqual({ driver_cancelled: false, driver_committed: true, destination_deleted: false, source_restored: true });
+    // Nothing of the driver's migration was undone (its marker stays).
+    await access(path.join(t.dataDir, 'committing', '.migrations', `${migration.destination_instance_id}.json`));
   });
 
   it('takes the host-assisted path to another backend, because the driver says it cannot', async () => {

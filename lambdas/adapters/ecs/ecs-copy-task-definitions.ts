@@ -4,12 +4,17 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { CopyMount } from '../../drivers/driver.ts';
 import type { CopyTaskDefinitions } from '../../core/ports.ts';
+import { familyOf, migrationFamily } from './copy-task-family.ts';
 
 /**
- * Per-migration revisions of the copy task definition: the stack's copy task definition plus one EFS
- * volume per instance (transit encryption and IAM authorization on, through the instance's access
- * point), mounted in the copy container at the path the driver gave. Mounts that need no volume leave
- * the stack's definition as it is.
+ * Per-migration copy task definitions: the stack's copy task definition plus one EFS volume per
+ * instance (transit encryption and IAM authorization on, through the instance's access point), mounted
+ * in the copy container at the path the driver gave, registered in a family of the migration's own
+ * (copy-task-family.ts). RegisterTaskDefinition is not idempotent, so the migration's family is looked up
+ * first: a prepare step retried after registering (its Lambda died before recording the ARN) finds
+ * that revision instead of registering another. A migration's mounts are fixed once its instances
+ * exist, so the revision found is the one it needs. Mounts that need no volume leave the stack's
+ * definition as it is.
  */
 export class EcsCopyTaskDefinitions implements CopyTaskDefinitions {
   private readonly client: ECSClient;
@@ -25,6 +30,9 @@ export class EcsCopyTaskDefinitions implements CopyTaskDefinitions {
   async forMigration(migrationId: string, mounts: readonly CopyMount[]): Promise<string> {
     const volumes = mounts.flatMap((m) => (m.volume ? [m.volume] : []));
     if (volumes.length === 0) return this.baseTaskDefinition;
+    const family = migrationFamily(familyOf(this.baseTaskDefinition), migrationId);
+    const registered = await this.activeRevision(family);
+    if (registered) return registered;
     const base = (await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: this.baseTaskDefinition }))).taskDefinition;
     if (!base?.family || !base.containerDefinitions) throw new Error(`Copy task definition ${this.baseTaskDefinition} could not be read`);
     const ecsVolumes: Volume[] = volumes.map((v, i) => ({
@@ -42,7 +50,7 @@ export class EcsCopyTaskDefinitions implements CopyTaskDefinitions {
       mountPoints: [...(c.mountPoints ?? []), ...volumes.map((v, i) => ({ sourceVolume: `instance-${i}`, containerPath: v.containerPath, readOnly: false }))],
     }));
     const out = await this.client.send(new RegisterTaskDefinitionCommand({
-      family: base.family,
+      family,
       taskRoleArn: base.taskRoleArn,
       executionRoleArn: base.executionRoleArn,
       networkMode: base.networkMode,
@@ -58,6 +66,21 @@ export class EcsCopyTaskDefinitions implements CopyTaskDefinitions {
     const arn = out.taskDefinition?.taskDefinitionArn;
     if (!arn) throw new Error(`ECS did not return the copy task definition registered for migration ${migrationId}`);
     return arn;
+  }
+
+  /**
+   * The ARN of the latest ACTIVE revision of `family`, or null if it has none: DescribeTaskDefinition of
+   * a family without a revision number answers with that revision, or with ClientException "Unable to
+   * describe task definition." when the family has none (never registered, or every revision deregistered).
+   */
+  private async activeRevision(family: string): Promise<string | null> {
+    try {
+      const found = (await this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }))).taskDefinition;
+      return found?.status === 'ACTIVE' && found.taskDefinitionArn ? found.taskDefinitionArn : null;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ClientException') return null;
+      throw err;
+    }
   }
 
   async release(taskDefinition: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareSnapshotInstance } from '../../core/model.ts';
 import type { Host } from '../../core/host.ts';
-import { DriverError } from '../../core/errors.ts';
+import { DriverError, DriverMigrationCommittedError } from '../../core/errors.ts';
 import type {
   CopyMount, CreateInstanceRequest, DriverMigrationRequest, DriverMigrationStatus, MigrationCompatibility, ShareDriver,
 } from '../driver.ts';
@@ -19,6 +19,17 @@ export type DriverCall = (typeof DRIVER_CALLS)[number];
 export interface DriverFaults {
   /** Calls that fail, with the message the driver error carries. */
   readonly fail?: Partial<Record<DriverCall, string>>;
+  /**
+   * Calls that do their work, then fail with this message: a driver whose answer is lost (its process
+   * died, the network dropped) after it acted.
+   */
+  readonly fail_after?: Partial<Record<DriverCall, string>>;
+  /**
+   * Once migrationComplete has been called for a destination instance (whatever its outcome),
+   * migrationCancel refuses with DriverMigrationCommittedError: a driver whose switch commits part-way
+   * (EFS once its replication has failed over). Remembered by this driver object, not across restarts.
+   */
+  readonly commit_on_complete?: boolean;
   /** Calls that wait this many milliseconds first. */
   readonly delay_ms?: Partial<Record<DriverCall, number>>;
   /** Overrides of the compatibility answer (e.g. claim nondisruptive to rehearse a driver that promises it). */
@@ -30,6 +41,8 @@ export class FaultInjectingDriver implements ShareDriver {
   readonly driverHandlesShareServers: boolean;
   private readonly inner: ShareDriver;
   private readonly faults: DriverFaults;
+  /** Destination instances whose migrationComplete was called (commit_on_complete). */
+  private readonly committed = new Set<string>();
 
   constructor(inner: ShareDriver, faults: DriverFaults) {
     this.inner = inner;
@@ -84,11 +97,20 @@ export class FaultInjectingDriver implements ShareDriver {
   }
 
   migrationComplete(request: DriverMigrationRequest): Promise<readonly ExportLocation[]> {
+    if (this.faults.commit_on_complete) this.committed.add(request.destination.id);
     return this.call('migrationComplete', request.source.share_id, () => this.inner.migrationComplete(request));
   }
 
   migrationCancel(request: DriverMigrationRequest): Promise<void> {
-    return this.call('migrationCancel', request.source.share_id, () => this.inner.migrationCancel(request));
+    return this.call('migrationCancel', request.source.share_id, () => {
+      if (this.committed.has(request.destination.id)) {
+        throw new DriverMigrationCommittedError(
+          `${this.backendHost}: the switch of instance ${request.source.id} to ${request.destination.id} is committed; nothing was undone (injected fault)`,
+          { shareId: request.source.share_id },
+        );
+      }
+      return this.inner.migrationCancel(request);
+    });
   }
 
   migrationGetProgress(request: DriverMigrationRequest): Promise<DriverMigrationStatus> {
@@ -107,17 +129,22 @@ export class FaultInjectingDriver implements ShareDriver {
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     const failure = this.faults.fail?.[name];
     if (failure !== undefined) throw new DriverError(`${this.backendHost} ${name} failed: ${failure} (injected fault)`, { shareId });
-    return run();
+    const result = await run();
+    const lost = this.faults.fail_after?.[name];
+    if (lost !== undefined) throw new DriverError(`${this.backendHost} ${name} failed after acting: ${lost} (injected fault)`, { shareId });
+    return result;
   }
 }
 
 /** Checks a `faults` config value; returns what is wrong, or null. */
 export function faultsProblem(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object { fail?, delay_ms?, compatibility? }';
-  const { fail, delay_ms: delays, compatibility, ...rest } = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object { fail?, fail_after?, delay_ms?, compatibility?, commit_on_complete? }';
+  const { fail, fail_after: failAfter, delay_ms: delays, compatibility, commit_on_complete: commitOnComplete, ...rest } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return `has unknown key(s) ${Object.keys(rest).join(', ')}`;
+  if (commitOnComplete !== undefined && typeof commitOnComplete !== 'boolean') return 'commit_on_complete must be true or false';
   for (const [label, map, ok] of [
     ['fail', fail, (v: unknown) => typeof v === 'string'],
+    ['fail_after', failAfter, (v: unknown) => typeof v === 'string'],
     ['delay_ms', delays, (v: unknown) => typeof v === 'number' && v >= 0],
   ] as const) {
     if (map === undefined) continue;

@@ -10,6 +10,7 @@ import { createDriverContinueHandler } from './driver-continue.ts';
 import { createDriverStartHandler } from './driver-start.ts';
 import { createPhase1DoneHandler } from './phase1-done.ts';
 import { createPrepareDestinationHandler } from './prepare-destination.ts';
+import { createReleaseShareHandler } from './release-share.ts';
 import { createSnapshotDestinationHandler } from './snapshot-destination.ts';
 import { createSourceReadOnlyHandler } from './source-read-only.ts';
 import { createValidateHandler } from './validate.ts';
@@ -29,4 +30,5 @@ export const STEP_HANDLER_FACTORIES: Readonly<Record<Step, (getDeps: GetDeps) =>
   'source-read-only': createSourceReadOnlyHandler,
   'cutover': createCutoverHandler,
   'cleanup': createCleanupHandler,
+  'release-share': createReleaseShareHandler,
 };

@@ -3,22 +3,21 @@ import { recordWorkflowFiring } from '../../schedules/fire-schedule.ts';
 import { TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState, ValidateStepInput } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
+import { executionMigrationId } from '../execution-migration-id.ts';
 import { validateAndLock } from '../migration-lock.ts';
 import { validateMigrationInput } from '../migration-request.ts';
-
-const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /**
  * First state: the same checks and lock as the API, for executions started from the console or a
  * schedule. With no migration_id in the input, the execution's name becomes the migration id, so a
- * retried invocation finds its own lock instead of a busy share. With a schedule_id (EventBridge
+ * retried invocation finds its own lock instead of a busy share, and cleanup after a failure of this
+ * state finds the migration it locked (execution-migration-id.ts). With a schedule_id (EventBridge
  * Scheduler started the execution), the firing is recorded on that schedule: the migration it locked,
  * or why it refused.
  */
 export async function validateStep(deps: MigrationDeps, input: ValidateStepInput): Promise<MigrationExecutionState> {
   const request = validateMigrationInput(input.request);
-  const migrationId = request.migrationId ?? (EXECUTION_NAME.test(input.execution_name ?? '') ? input.execution_name : null);
-  const migration = await validateAndLock(deps, { ...request, migrationId }).catch(async (err: unknown) => {
+  const migration = await validateAndLock(deps, { ...request, migrationId: executionMigrationId(input) }).catch(async (err: unknown) => {
     // A schedule's firing that cannot start records why; a lost race is retried by the workflow instead.
     if (request.scheduleId !== null && !(err instanceof ConcurrentUpdateError)) await recordFiring(deps, request.scheduleId, { reason: errorMessage(err) });
     throw err;

@@ -1,0 +1,29 @@
+import type { Clock } from '../ports.ts';
+import type { MigrationErrorInfo } from '../model.ts';
+import type { CleanupInput, StepError } from '../workflow.ts';
+import { executionMigrationId } from './execution-migration-id.ts';
+
+/**
+ * The migration cleanup (or the release step after it) works on: the state's, or, after a failed first
+ * state, the one that state named (and may have locked) from the execution input and name.
+ */
+export function cleanupMigrationId(input: CleanupInput): string {
+  return 'migration_id' in input ? input.migration_id : executionMigrationId(input);
+}
+
+/** The error a Catch put into the state, as the migration record keeps it. */
+export function describeStepError(error: StepError | undefined, clock: Clock): MigrationErrorInfo {
+  const at = clock.now().toISOString();
+  if (!error) return { error: 'MigrationFailed', cause: 'The migration failed for an unknown reason', at };
+  return { error: error.Error, cause: causeMessage(error.Cause), at };
+}
+
+/** Lambda errors arrive as a JSON Cause ({"errorType","errorMessage",...}); show the message. */
+export function causeMessage(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}

@@ -56,7 +56,7 @@ export async function runCopyContainer(env: CopyEnv, deps: CopyContainerDeps): P
 
 async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): Promise<ExitCode> {
   const { sink } = deps;
-  log.info('copy starting', { source: job.source, destination: job.destination, verify: job.verify });
+  log.info('copy starting', { source: job.source, destination: job.destination, verify: job.verify, verify_from: job.verifyFrom });
   if (!deps.copy && !nativeStatus.loaded) {
     log.warn('native addon not loaded: this copy will not be faithful', { reason: nativeStatus.reason, limitations: NATIVE_LIMITATIONS });
   }
@@ -91,12 +91,14 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
     const sourceModes = job.sourceModes && deps.loadSourceModes ? await deps.loadSourceModes(job.sourceModes) : undefined;
     const run = copy(job.source, job.destination, {
       // A pass is recorded as done, and the next step may run elsewhere or delete the source: what it wrote must be on disk.
-      pass: job.pass, verify: job.verify, writeBack: 'pass', signal: controller.signal, onProgress, sourceModes,
+      pass: job.pass, verify: job.verify, verifyFrom: job.verifyFrom, writeBack: 'pass', signal: controller.signal, onProgress, sourceModes,
       ...(job.bytesPerSecond ? { bytesPerSecond: job.bytesPerSecond } : {}),
     });
     const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);
     await relay.flush();
-    await sink.finished({ pass: job.pass, files: summary.files, bytes: summary.bytes, seconds: summary.seconds, verified: summary.verified });
+    await sink.finished({
+      pass: job.pass, files: summary.files, bytes: summary.bytes, seconds: summary.seconds, verified: summary.verified, verification: summary.verification,
+    });
     log.info('copy finished', { summary });
     return CopyExitCode.OK;
   } catch (error) {

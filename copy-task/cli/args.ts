@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CopyPass } from '../../lambdas/core/model.ts';
-import type { CopyMode, WriteBack } from '../engine/index.ts';
+import type { CopyMode, VerifyFrom, WriteBack } from '../engine/index.ts';
 import { MAX_CONCURRENCY } from '../engine/settings.ts';
 import { CopyUsageError } from '../runtime/exit-codes.ts';
 
@@ -14,6 +14,10 @@ copies only what is not there yet.
 
 Options:
   --verify, --no-verify   read every copy back and compare it before it takes its name (default: --verify)
+  --verify-from-storage, --no-verify-from-storage
+                          read each copy back from storage once it is written and on disk (O_DIRECT,
+                          past the page cache: on NFS, the server's answer), not from the page cache
+                          as it is written (default: --verify-from-storage with --pass final)
   --checksum              also compare the content of files whose size and mtime match (default: off)
   --concurrency N         threads copying at once, 1-${MAX_CONCURRENCY} (default: the cores on local file
                           systems, 8 where either folder is on a network file system)
@@ -38,6 +42,8 @@ export interface CliRun {
   readonly source: string;
   readonly destination: string;
   readonly verify: boolean;
+  /** Undefined when not given: the engine's default for the pass. */
+  readonly verifyFrom: VerifyFrom | undefined;
   readonly checksum: boolean;
   /** Undefined when not given: the engine picks by the file systems. */
   readonly concurrency: number | undefined;
@@ -64,6 +70,7 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
       allowNegative: true,
       options: {
         verify: { type: 'boolean', default: true },
+        'verify-from-storage': { type: 'boolean' },
         checksum: { type: 'boolean', default: false },
         delete: { type: 'boolean', default: true },
         concurrency: { type: 'string' },
@@ -88,6 +95,7 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
     source: resolve(cwd, source),
     destination: resolve(cwd, destination),
     verify: values.verify,
+    verifyFrom: values['verify-from-storage'] === undefined ? undefined : values['verify-from-storage'] ? 'storage' : 'cache',
     checksum: values.checksum,
     concurrency: parseConcurrency(values.concurrency),
     mode: values.delete ? 'mirror' : 'merge',

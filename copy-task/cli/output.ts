@@ -49,7 +49,7 @@ export function formatProgress(p: CopyProgress): string {
 }
 
 export function formatSummary(s: CopySummary): string {
-  const verified = s.verified ? 'verified' : 'not verified';
+  const verified = !s.verified ? 'not verified' : s.verification === 'storage' ? `verified from storage (${readBackText(s)})` : 'verified from the page cache';
   const changed = s.changedPaths.length > 0 ? `\nkept changing, left for the next pass: ${s.changedPaths.join(', ')}` : '';
   const limits = s.limitations.map((limitation) => `\nnot preserved: ${limitation}`).join('');
   return (
@@ -59,6 +59,15 @@ export function formatSummary(s: CopySummary): string {
     changed +
     limits
   );
+}
+
+/** How the copies were read back, e.g. "3 with O_DIRECT, 1 after dropping cached pages". */
+function readBackText(s: CopySummary): string {
+  const parts = [
+    s.readBack.direct > 0 ? `${s.readBack.direct} with O_DIRECT` : '',
+    s.readBack.dropped > 0 ? `${s.readBack.dropped} after dropping cached pages` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : 'no file copied';
 }
 
 export function formatBytes(bytes: number): string {

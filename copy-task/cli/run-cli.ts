@@ -41,6 +41,7 @@ async function copy(command: CliRun, output: CliOutput, io: CliIo): Promise<Exit
     const summary = await copyTree(command.source, command.destination, {
       mode: command.mode,
       verify: command.verify,
+      ...(command.verifyFrom ? { verifyFrom: command.verifyFrom } : {}),
       checksum: command.checksum,
       ...(command.concurrency === undefined ? {} : { concurrency: command.concurrency }),
       pass: command.pass,

@@ -1,6 +1,6 @@
 import type { BandwidthLimiter } from './bandwidth.ts';
 import type { Platform } from './platform.ts';
-import type { CopyHooks } from './types.ts';
+import type { CopyHooks, VerifyFrom } from './types.ts';
 
 /** What the I/O steps share within one run. */
 export interface IoContext {
@@ -17,6 +17,8 @@ export interface IoContext {
   readonly platform: Platform;
   /** Read back and compare what is written (CopyOptions.verify). */
   readonly verify: boolean;
+  /** Where copies are read back from (CopyOptions.verifyFrom). */
+  readonly verifyFrom: VerifyFrom;
   /** How finely the destination keeps times (see time-granularity.ts). */
   readonly timeGranularityNs: bigint;
   readonly hooks?: CopyHooks;

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
-import { COPY_AS_ROOT, COPY_VERIFY, type NativeCopyResult } from '../native/index.ts';
+import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, type NativeCopyResult, type ReadBack } from '../native/index.ts';
 import { FAST_HASH_NAME, HASH_NAME, hashFile, hashZeros, newHash } from './checksum.ts';
 import { CHUNK_SIZE, type IoContext, type SourceState } from './context.ts';
 import { CopyAbortedError, throwIfAborted, VerificationError } from './errors.ts';
@@ -25,6 +25,8 @@ export interface FileCopyResult {
   readonly bytes: number;
   /** Bytes reported as progress over every attempt (holes included). */
   readonly progressed: number;
+  /** Where the copy put in place was read back from, when verifying. */
+  readonly readBack?: ReadBack;
 }
 
 interface Mismatch {
@@ -35,7 +37,7 @@ interface Mismatch {
 }
 
 type Attempt =
-  | { readonly outcome: 'copied'; readonly state: 'same' | 'updated'; readonly size: number }
+  | { readonly outcome: 'copied'; readonly state: 'same' | 'updated'; readonly size: number; readonly readBack?: ReadBack }
   | { readonly outcome: 'changed' }
   | { readonly outcome: 'vanished' }
   | Mismatch;
@@ -43,8 +45,9 @@ type Attempt =
 /**
  * Copies one regular file so that its final name only ever holds a complete, verified copy: data
  * into a temp file in the destination folder (holes left as holes), hashed as it is read; then, with
- * verification on, the temp file read back and compared; then owner, attributes, mode and times, read
- * back and compared too; then a rename to the final name.
+ * verification on, the temp file read back (from the cache, or from storage once durable: see
+ * CopyOptions.verifyFrom) and compared; then owner, attributes, mode and times, read back and compared
+ * too; then a rename to the final name.
  *
  * A source that changes meanwhile (size, mtime or ctime moved, or the name now holds another file) is
  * copied again, up to MAX_ATTEMPTS times (once when `stableSource`: any change is then an error the
@@ -83,7 +86,7 @@ export async function copyRegularFile(
     } else {
       attempt = fast ? await copyOnceNative(context, fast, entry, (bytes) => (progressed += bytes)) : await copyOnce(context, entry, count);
     }
-    if (attempt.outcome === 'copied') return { state: attempt.state, bytes: attempt.size, progressed };
+    if (attempt.outcome === 'copied') return { state: attempt.state, bytes: attempt.size, progressed, ...(attempt.readBack ? { readBack: attempt.readBack } : {}) };
     if (attempt.outcome === 'vanished') return { state: 'vanished', bytes: 0, progressed };
     if (attempt.outcome === 'changed') {
       changes += 1;
@@ -113,10 +116,9 @@ async function copyOnceNative(context: IoContext, fast: FastIo, entry: TreeEntry
   const destination = resolveUnder(context.destinationRoot, entry.rel);
   // Used only where the file system has no unnamed files, or to replace an existing name.
   const temp = tempSibling(destination, uniqueSuffix());
-  const flags = (context.verify ? COPY_VERIFY : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
   let result;
   try {
-    result = await fast.copyFile(resolveUnder(context.sourceRoot, entry.rel), temp, destination, flags, Number(context.timeGranularityNs), context.control ?? null);
+    result = await fast.copyFile(resolveUnder(context.sourceRoot, entry.rel), temp, destination, copyFlags(context), Number(context.timeGranularityNs), context.control ?? null);
   } catch (error) {
     throw nativeError(context, error);
   }
@@ -146,8 +148,11 @@ export async function copyBatch(context: IoContext, entries: readonly TreeEntry[
   const sources = entries.map((entry) => resolveUnder(context.sourceRoot, entry.rel));
   const destinations = entries.map((entry) => resolveUnder(context.destinationRoot, entry.rel));
   const temps = destinations.map((destination) => tempSibling(destination, uniqueSuffix()));
-  const flags = (context.verify ? COPY_VERIFY : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
-  return fast.copyFiles(sources, temps, destinations, flags, Number(context.timeGranularityNs), context.control ?? null);
+  return fast.copyFiles(sources, temps, destinations, copyFlags(context), Number(context.timeGranularityNs), context.control ?? null);
+}
+
+function copyFlags(context: IoContext): number {
+  return (context.verify ? COPY_VERIFY : 0) | (context.verifyFrom === 'storage' ? COPY_VERIFY_STORAGE : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
 }
 
 /** An error from the addon's copy as the engine reports it: a stop becomes CopyAbortedError. */
@@ -162,7 +167,7 @@ function attemptOf(context: IoContext, entry: TreeEntry, result: NativeCopyResul
   switch (result.outcome) {
     case 'copied': {
       const asScanned = result.size === entry.size && sameTime(result.mtimeNs, entry.mtimeNs, context.timeGranularityNs);
-      return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size: result.size };
+      return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size: result.size, ...(result.readBack ? { readBack: result.readBack } : {}) };
     }
     case 'changed':
     case 'vanished':
@@ -191,8 +196,11 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
     if (!before.isFile()) return { outcome: 'changed' };
     const size = Number(before.size);
     const temp = tempSibling(destination, uniqueSuffix());
+    // Read back from storage takes the addon (O_DIRECT wants aligned memory, which Node's Buffers are not).
+    const fromStorage = context.verify && context.verifyFrom === 'storage' ? context.platform.fast : undefined;
+    let readBack: ReadBack | undefined;
     try {
-      const hash = context.verify ? newHash() : undefined;
+      const hash = context.verify && !fromStorage ? newHash() : undefined;
       const output = await open(temp, CREATE_FLAGS, 0o600);
       let complete: boolean;
       try {
@@ -203,6 +211,9 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
         await output.close();
       }
       await context.hooks?.afterCopy?.({ path: display(entry.rel), source: source.toString(), destination: temp.toString() });
+      // The addon's digest of the source, to compare with its digest of what storage holds; read
+      // before the second look below, which shows whether the source moved since the copy began.
+      const expected = fromStorage ? await fromStorage.hashFile(source) : undefined;
 
       // Read the attributes before the second look, so that a change to them shows in the ctime.
       const xattrs = context.platform.readXattrs(source);
@@ -214,13 +225,21 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
         await unlink(temp);
         return { outcome: now ? 'changed' : 'vanished' };
       }
-      if (hash) {
+      if (fromStorage && expected) {
+        const written = await fromStorage.hashFromStorage(temp);
+        if (written.digest !== expected.digest || written.size !== size) {
+          await unlink(temp);
+          return { outcome: 'mismatch', hash: FAST_HASH_NAME, source: expected.digest, destination: written.digest };
+        }
+        readBack = written.readBack;
+      } else if (hash) {
         const expected = hash.digest('hex');
         const written = await hashFile(context.platform, temp, { signal: context.signal });
         if (written.digest !== expected || written.size !== size) {
           await unlink(temp);
           return { outcome: 'mismatch', hash: HASH_NAME, source: expected, destination: written.digest };
         }
+        readBack = 'cache';
       }
       const statMode = Number(before.mode & 0o7777n);
       const mode = context.sourceModes ? context.sourceModes(entry.rel, statMode) : statMode;
@@ -240,7 +259,7 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
       throw error;
     }
     const asScanned = size === entry.size && sameTime(before.mtimeNs, entry.mtimeNs, context.timeGranularityNs);
-    return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size };
+    return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size, ...(readBack ? { readBack } : {}) };
   } finally {
     await input.close();
   }

@@ -90,6 +90,7 @@ export class CopyRun {
       sourceModes: settings.sourceModes?.modeOf,
       platform,
       verify: settings.verify,
+      verifyFrom: settings.verifyFrom,
       timeGranularityNs: state.timeGranularityNs,
       hooks: settings.hooks,
       control: state.controlBuffer,

@@ -1,6 +1,6 @@
 import type { SourceState } from './context.ts';
 import { display } from './paths.ts';
-import type { CopyFailure, CopySummary } from './types.ts';
+import type { CopyFailure, CopySummary, ReadBack, VerifyFrom } from './types.ts';
 
 /** How many paths that kept changing a summary lists (it counts them all). */
 const CHANGED_LISTED = 100;
@@ -23,13 +23,24 @@ export class RunLedger {
   changed = 0;
   vanished = 0;
   verifiedFiles = 0;
+  /** The verified files, by where they were read back from. */
+  readonly readBack: Record<ReadBack, number> = { direct: 0, dropped: 0, cache: 0 };
   readonly #changedPaths: string[] = [];
   readonly #stableSource: boolean;
   readonly #limitations: readonly string[];
+  readonly #verifyFrom: VerifyFrom;
 
-  constructor(stableSource: boolean, limitations: readonly string[] = []) {
+  /** `verifyFrom`: where copies are read back from, as the run can do it (storage needs the addon). */
+  constructor(stableSource: boolean, limitations: readonly string[] = [], verifyFrom: VerifyFrom = 'cache') {
     this.#stableSource = stableSource;
     this.#limitations = limitations;
+    this.#verifyFrom = verifyFrom;
+  }
+
+  /** One file verified, read back from where `readBack` says. */
+  noteVerified(readBack: ReadBack = 'cache'): void {
+    this.verifiedFiles += 1;
+    this.readBack[readBack] += 1;
   }
 
   fail(failure: CopyFailure): void {
@@ -61,6 +72,8 @@ export class RunLedger {
       fixed: this.fixed,
       deleted: this.deleted,
       verified: verify && this.verifiedFiles === this.files && this.failures.length === 0,
+      verification: !verify ? 'none' : this.#verifyFrom === 'cache' || this.readBack.cache > 0 ? 'cache' : 'storage',
+      readBack: { ...this.readBack },
       seconds: Math.round(seconds * 1000) / 1000,
       unchanged: this.unchanged,
       changed: this.changed,

@@ -12,7 +12,7 @@ import type { CopyFailure, TreeEntry } from './types.ts';
 export const PAIR_COMPARE_OWNER = 1;
 export const PAIR_COPY = 4;
 export const PAIR_CHECKSUM = 8;
-/** walkTree sync flags (with COPY_VERIFY and COPY_AS_ROOT from the addon's index). */
+/** walkTree sync flags (with COPY_VERIFY, COPY_VERIFY_STORAGE and COPY_AS_ROOT from the addon's index). */
 export const SYNC_WRITE_BACK = 4;
 export const SYNC_STABLE = 16;
 /** A starting folder's place: on the destination already, or just made there. */
@@ -69,6 +69,9 @@ export interface WalkCounts {
   readonly fixed: number;
   readonly differed: number;
   readonly verified: number;
+  /** Of those verified, read back from storage with O_DIRECT, or after their cached pages were dropped. */
+  readonly verifiedDirect: number;
+  readonly verifiedDropped: number;
   readonly stopped: boolean;
   readonly bytes: number;
   /** Bytes to add to the copying total (files whose size moved since they were listed). */
@@ -106,6 +109,8 @@ export function parseCounts(counts: Buffer): WalkCounts {
     bytes: Number(counts.readBigUInt64LE(72)),
     adjust: Number(counts.readBigInt64LE(80)),
     folders: counts.readUInt32LE(88),
+    verifiedDirect: counts.readUInt32LE(92),
+    verifiedDropped: counts.readUInt32LE(96),
   };
 }
 

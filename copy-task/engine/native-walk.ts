@@ -1,6 +1,6 @@
 import { JOURNAL_NAME } from './durability.ts';
 import { CopyAbortedError } from './errors.ts';
-import { COPY_AS_ROOT, COPY_VERIFY, type FolderCalls } from '../native/index.ts';
+import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, type FolderCalls } from '../native/index.ts';
 import {
   FOLDER_CREATED,
   FOLDER_ON_DEST,
@@ -110,6 +110,9 @@ export class NativeWalk implements TreeWalk {
       ledger.symlinks += counts.links;
       ledger.fixed += counts.fixed;
       ledger.verifiedFiles += counts.verified;
+      ledger.readBack.direct += counts.verifiedDirect;
+      ledger.readBack.dropped += counts.verifiedDropped;
+      ledger.readBack.cache += counts.verified - counts.verifiedDirect - counts.verifiedDropped;
       ledger.dirs += counts.created;
       ledger.unchanged -= counts.differed;
       state.tracker.adjustTotal(counts.adjust);
@@ -171,7 +174,8 @@ export class NativeWalk implements TreeWalk {
     const { settings, roots } = state;
     const flags = (state.isRoot ? PAIR_COMPARE_OWNER : 0) | (settings.checksum ? PAIR_CHECKSUM : 0) | (pass === 'copy' ? PAIR_COPY : 0);
     const syncFlags =
-      (settings.verify ? COPY_VERIFY : 0) | (state.isRoot ? COPY_AS_ROOT : 0) | (settings.writeBack === 'pass' ? SYNC_WRITE_BACK : 0) | (settings.stableSource ? SYNC_STABLE : 0);
+      (settings.verify ? COPY_VERIFY : 0) | (settings.verifyFrom === 'storage' ? COPY_VERIFY_STORAGE : 0) | (state.isRoot ? COPY_AS_ROOT : 0) |
+      (settings.writeBack === 'pass' ? SYNC_WRITE_BACK : 0) | (settings.stableSource ? SYNC_STABLE : 0);
     const needed = pass === 'copy' && this.#needed ? packPaths([...this.#needed].map((key) => Buffer.from(key, 'latin1'))) : null;
     const result = await this.#calls.walkTree(
       roots.sourceRoot,

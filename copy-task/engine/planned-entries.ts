@@ -57,7 +57,7 @@ export async function copyEntries(state: RunState, plan: CopyPlan): Promise<void
       if (!ledger.noteSource(entry, result.state)) return;
       ledger.files += 1;
       ledger.bytes += result.bytes;
-      if (settings.verify) ledger.verifiedFiles += 1;
+      if (settings.verify) ledger.noteVerified(result.readBack);
       state.touchParent(entry.rel);
     });
   };

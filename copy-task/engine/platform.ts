@@ -1,8 +1,8 @@
 import { lutimes } from 'node:fs/promises';
 import { NATIVE_LIMITATIONS, nativeStatus, type FolderCalls, type NativeFs, type NativeStatus } from '../native/index.ts';
 
-/** What the addon does on the thread pool: whole-file copies, content hashes, folder listings, syncfs. */
-export type FastIo = Pick<NativeFs, 'copyFile' | 'copyFiles' | 'hashFile' | 'scanDir' | 'scanPair' | 'syncfs'>;
+/** What the addon does on the thread pool: whole-file copies, content hashes (from the cache or storage), folder listings, syncfs. */
+export type FastIo = Pick<NativeFs, 'copyFile' | 'copyFiles' | 'hashFile' | 'hashFromStorage' | 'scanDir' | 'scanPair' | 'syncfs'>;
 /** What the native walk uses: one folder at a time, both sides, in C. */
 export type { FolderCalls } from '../native/index.ts';
 import { MICROSECOND, toUtimesSeconds } from './times.ts';

@@ -81,7 +81,13 @@ export class RunState {
     this.settings = settings;
     this.roots = roots;
     this.platform = platform;
-    this.ledger = new RunLedger(settings.stableSource, platform.limitations);
+    // Reading copies back from storage takes the addon: without it, they are read back from the cache, as the summary says.
+    const fromStorage = settings.verify && settings.verifyFrom === 'storage';
+    const limitations =
+      fromStorage && !platform.fast
+        ? [...platform.limitations, `copies are read back from the page cache, not from storage (the native addon is not loaded: ${platform.nativeProblem})`]
+        : platform.limitations;
+    this.ledger = new RunLedger(settings.stableSource, limitations, platform.fast ? settings.verifyFrom : 'cache');
     this.tracker = new ProgressTracker({
       pass: settings.pass,
       intervalMs: settings.progressIntervalMs,

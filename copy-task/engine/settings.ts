@@ -1,7 +1,7 @@
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyProgress } from '../../lambdas/core/progress.ts';
 import { SourceModes } from './source-modes.ts';
-import type { CopyHooks, CopyMode, CopyOptions, WriteBack } from './types.ts';
+import type { CopyHooks, CopyMode, CopyOptions, VerifyFrom, WriteBack } from './types.ts';
 
 export const MAX_CONCURRENCY = 1024;
 
@@ -9,6 +9,7 @@ export const MAX_CONCURRENCY = 1024;
 export interface CopySettings {
   readonly mode: CopyMode;
   readonly verify: boolean;
+  readonly verifyFrom: VerifyFrom;
   readonly checksum: boolean;
   readonly concurrency: number;
   readonly pass: CopyPass;
@@ -35,9 +36,14 @@ export function resolveSettings(options: CopyOptions): CopySettings {
   if (options.writeBack !== undefined && options.writeBack !== 'pass' && options.writeBack !== 'deferred') {
     throw new RangeError(`writeBack must be 'pass' or 'deferred', got ${String(options.writeBack)}`);
   }
+  if (options.verifyFrom !== undefined && options.verifyFrom !== 'storage' && options.verifyFrom !== 'cache') {
+    throw new RangeError(`verifyFrom must be 'storage' or 'cache', got ${String(options.verifyFrom)}`);
+  }
   return {
     mode: options.mode ?? 'mirror',
     verify: options.verify ?? true,
+    // The final pass is what the share is switched over to: its copies are checked against storage.
+    verifyFrom: options.verifyFrom ?? (pass === 'final' ? 'storage' : 'cache'),
     checksum: options.checksum ?? false,
     concurrency,
     pass,

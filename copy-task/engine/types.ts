@@ -1,5 +1,6 @@
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyProgress } from '../../lambdas/core/progress.ts';
+import type { ReadBack } from '../native/index.ts';
 
 /** What the destination ends as: `mirror` removes what the source does not have, `merge` keeps it. */
 export type CopyMode = 'mirror' | 'merge';
@@ -31,6 +32,16 @@ export interface CopyOptions {
    * again once, then the run fails. @default true
    */
   readonly verify?: boolean;
+  /**
+   * Where verification reads each copy back from. `storage`: once all the copy's data is written, it
+   * is made durable (fdatasync) and read past the page cache (O_DIRECT; where the file system refuses
+   * that, after dropping the file's cached pages), so the digest is of what the disk holds, or on NFS
+   * of what the server answers. `cache`: each chunk right after it is written, from the page cache,
+   * which on NFS is the client's memory and says little of what the server stored. Needs the native
+   * addon (without it copies are read back from the cache, and the summary says so).
+   * @default 'storage' for the final pass, 'cache' for a bulk pass
+   */
+  readonly verifyFrom?: VerifyFrom;
   /**
    * Compare content, not only size and mtime, to decide whether a file is up to date: files whose
    * size and mtime match are hashed on both sides and copied if they differ. @default false
@@ -84,6 +95,11 @@ export interface CopyOptions {
 
 export type WriteBack = 'pass' | 'deferred';
 
+export type VerifyFrom = 'storage' | 'cache';
+/** How a run's copies were verified: every one read back from storage, from the cache (at least one), or not at all. */
+export type Verification = VerifyFrom | 'none';
+export type { ReadBack } from '../native/index.ts';
+
 export interface CopySummary {
   /** Regular files whose data was copied by this run. */
   readonly files: number;
@@ -103,6 +119,17 @@ export interface CopySummary {
   readonly deleted: number;
   /** Verification was on and every file copied by this run matched its source. */
   readonly verified: boolean;
+  /**
+   * What `verified` rests on: `storage` when every copy was read back from storage once durable (on
+   * NFS, the server's answer), `cache` when any was read back from the page cache (see
+   * CopyOptions.verifyFrom), `none` without verification.
+   */
+  readonly verification: Verification;
+  /**
+   * The copies this run verified, by where they were read back from: `direct` (O_DIRECT), `dropped`
+   * (their cached pages dropped first, where the file system refuses O_DIRECT), `cache`.
+   */
+  readonly readBack: Readonly<Record<ReadBack, number>>;
   readonly seconds: number;
   /** Regular files left as they were: size and mtime already matched. */
   readonly unchanged: number;

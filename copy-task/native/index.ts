@@ -35,6 +35,12 @@ export interface NativeFs {
   copyFiles(sources: Buffer[], temps: Buffer[], destinations: Buffer[], flags: number, granularityNs: number, control: Buffer | null): Promise<(NativeCopyResult | Error)[]>;
   /** XXH3-128 of a file's content, 32 hex digits; holes hashed as zeros without reading them. */
   hashFile(path: Buffer): Promise<{ digest: string; size: number }>;
+  /**
+   * As hashFile, but of what storage holds (src/smig_content.c): the file's data made durable
+   * (fdatasync), then read past the page cache with O_DIRECT (`direct`), or where the file system
+   * refuses O_DIRECT, after dropping the file's cached pages (`dropped`). A regular file only.
+   */
+  hashFromStorage(path: Buffer): Promise<{ digest: string; size: number; readBack: StorageReadBack }>;
   /** One folder's entries, lstat'ed, with link targets and the xattrs asked for (SCAN_XATTRS_*), packed (see scan.ts). */
   scanDir(path: Buffer, xattrs: boolean | ScanXattrs): Promise<Buffer>;
   /**
@@ -84,6 +90,12 @@ export const PAIR_COMPARE_OWNER = 1;
 /** copyFile and syncFolder flags. */
 export const COPY_VERIFY = 1;
 export const COPY_AS_ROOT = 2;
+/** With COPY_VERIFY: each copy is read back from storage once written (see hashFromStorage), not from the cache as written. */
+export const COPY_VERIFY_STORAGE = 128;
+
+/** Where a verified copy was read back from: the page cache as it was written, or storage (see hashFromStorage). */
+export type ReadBack = 'cache' | StorageReadBack;
+export type StorageReadBack = 'direct' | 'dropped';
 
 export interface NativeCopyResult {
   /** `attributes`: the metadata read back differs (`problem` says how); nothing was put in place. */
@@ -96,6 +108,8 @@ export interface NativeCopyResult {
   readonly sourceDigest?: string;
   readonly destinationDigest?: string;
   readonly problem?: string;
+  /** Where the copy was read back from (`copied` with COPY_VERIFY only). */
+  readonly readBack?: ReadBack;
 }
 
 export type NativeStatus = { readonly loaded: true; readonly fs: NativeFs } | { readonly loaded: false; readonly reason: string };

@@ -1,6 +1,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import { CopyTaskEnv } from '../../lambdas/core/workflow.ts';
+import type { VerifyFrom } from '../engine/index.ts';
 import { CopyUsageError } from './exit-codes.ts';
 
 export type CopyEnv = Readonly<Record<string, string | undefined>>;
@@ -13,6 +14,11 @@ export interface CopyJob {
   readonly pass: CopyPass;
   /** SMIG_VERIFY; defaults to true for the final pass and false for the bulk pass. */
   readonly verify: boolean;
+  /**
+   * Where copies are read back from when verifying: storage for the final pass, the copy the share is
+   * switched over to (on EFS, the server's answer rather than the task's NFS client cache).
+   */
+  readonly verifyFrom: VerifyFrom;
   /** SMIG_SOURCE_MODES: the driver's record of the source's real modes while it is read-only, if any. */
   readonly sourceModes?: string;
   /** SMIG_COPY_BYTES_PER_SECOND: a bandwidth limit on reads from the source. */
@@ -73,6 +79,7 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
   if (problems.length > 0 || !known.migrationId || !source || !destination || !pass) throw new CopyJobError(problems, known);
   return {
     migrationId: known.migrationId, source, destination, pass, verify: verifyText ? verifyText === 'true' : pass === 'final',
+    verifyFrom: pass === 'final' ? 'storage' : 'cache',
     ...(sourceModes ? { sourceModes } : {}),
     ...(bytesPerSecond ? { bytesPerSecond } : {}),
   };

@@ -17,7 +17,11 @@ export interface CopyProgress {
 /** Where the copy task reports, and how it learns it was cancelled. Owned by the domain, implemented by adapters. */
 export interface CopyProgressSink {
   report(progress: CopyProgress): Promise<void>;
-  finished(outcome: { pass: CopyPass; files: number; bytes: number; seconds: number; verified: boolean }): Promise<void>;
+  /**
+   * `verification`: what `verified` rests on: `storage` (every copy read back from storage once
+   * durable; on NFS the server's answer), `cache` (from the page cache), `none` (not verified).
+   */
+  finished(outcome: { pass: CopyPass; files: number; bytes: number; seconds: number; verified: boolean; verification?: 'storage' | 'cache' | 'none' }): Promise<void>;
   failed(pass: CopyPass, message: string): Promise<void>;
   cancelRequested(): Promise<boolean>;
 }

@@ -71,7 +71,7 @@ describe('Function: runCopyContainer', () => {
       expect(code).toBe(CopyExitCode.OK);
       expect(await readText(join(dir, 'dst/b/c.txt'))).toBe('gamma');
       expect(sink.reports.at(-1)).toMatchObject({ type: 'progress', pass: 'final', phase: 'done', files_done: 2, bytes_done: 10 });
-      expect(sink.finishedWith).toEqual([{ pass: 'final', files: 2, bytes: 10, seconds: expect.any(Number), verified: true }]);
+      expect(sink.finishedWith).toEqual([{ pass: 'final', files: 2, bytes: 10, seconds: expect.any(Number), verified: true, verification: 'storage' }]);
       expect(sink.failedWith).toEqual([]);
       expect(logs.length).toBeGreaterThan(0);
       for (const line of logs) expect(line).toMatchObject({ service: 'smig-copy', migration_id: 'mig-42', pass: 'final', level: expect.any(String) });
@@ -90,8 +90,8 @@ describe('Function: runCopyContainer', () => {
       await runCopyContainer(env(dir, { SMIG_VERIFY: 'true' }), verified.deps);
 
       // Assess
-      expect(bulk.sink.finishedWith[0]?.verified).toBe(false);
-      expect(verified.sink.finishedWith[0]).toMatchObject({ verified: true, files: 0 });
+      expect(bulk.sink.finishedWith[0]).toMatchObject({ verified: false, verification: 'none' });
+      expect(verified.sink.finishedWith[0]).toMatchObject({ verified: true, verification: 'cache', files: 0 });
     });
 
     it.each(['bulk', 'final'])('makes a %s pass durable before it reports it done (its step may run elsewhere next)', async (pass) => {

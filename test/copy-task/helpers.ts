@@ -1,19 +1,42 @@
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
 
-/** A fresh folder under the OS temp dir, removed after the test. */
-export function useTempDirs(): () => Promise<string> {
+/** A fresh folder under `base` (the OS temp dir by default), removed after the test. */
+export function useTempDirs(base: string = tmpdir()): () => Promise<string> {
   const made: string[] = [];
   afterEach(async () => {
     await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   });
   return async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'smig-copy-test-'));
+    const dir = await mkdtemp(join(base, 'smig-copy-test-'));
     made.push(dir);
     return dir;
   };
+}
+
+/**
+ * Where O_DIRECT works (/var/tmp: a disk's file system, where /tmp may be a tmpfs, which refuses it
+ * before Linux 6.6): fails saying so when `dir` is not such a folder.
+ */
+export async function requireDirectIo(dir: string): Promise<void> {
+  const probe = join(dir, '.direct-io-probe');
+  try {
+    await (await open(probe, constants.O_CREAT | constants.O_RDWR | constants.O_DIRECT, 0o600)).close();
+  } catch (error) {
+    throw new Error(`these tests need a folder whose file system allows O_DIRECT, and ${dir} does not: ${String(error)}`);
+  } finally {
+    await rm(probe, { force: true });
+  }
+}
+
+/** Bytes this process has had fetched from storage (block devices) so far: /proc/self/io's read_bytes. */
+export function bytesReadFromStorage(): number {
+  const match = /^read_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+  if (!match) throw new Error('/proc/self/io has no read_bytes: the kernel keeps no I/O accounting');
+  return Number(match[1]);
 }
 
 /** Writes files (string content) and folders (key ending in '/') under `root`. */

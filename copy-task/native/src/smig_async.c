@@ -4,7 +4,8 @@
  * and where it cannot use the folder calls (smig_folder.c):
  *
  *  - copyFile / copyFiles: regular files, whole, as smig_filecopy.c copies them.
- *  - hashFile: XXH3-128 of a file's content (holes hashed as the zeros they read as).
+ *  - hashFile: XXH3-128 of a file's content (holes hashed as the zeros they read as);
+ *    hashFromStorage: the same, of what storage holds (made durable, read past the page cache).
  *  - scanDir: one folder's records (smig_listing.h); scanPair: both sides of a folder, with the
  *    regular files equal on both marked as such.
  *  - syncfs: writes back the whole file system that holds a path.
@@ -123,6 +124,7 @@ static napi_value copy_result(napi_env env, path_copy *job) {
     set_string(env, result, "destinationDigest", c->destination_digest);
   }
   if (c->outcome == OUT_ATTRIBUTES) set_string(env, result, "problem", c->problem);
+  if (c->outcome == OUT_COPIED && (c->flags & COPY_VERIFY)) set_string(env, result, "readBack", READ_BACK_NAMES[c->read_back]);
   return result;
 }
 
@@ -271,6 +273,8 @@ typedef struct {
   pool_job job;
   napi_deferred deferred;
   char *path;
+  bool from_storage;
+  int read_back;
   int err;
   const char *syscall;
   int64_t size;
@@ -289,6 +293,11 @@ static void hash_execute(pool_job *base) {
   if (fstat(fd, &st) != 0) {
     job->err = errno;
     job->syscall = "fstat";
+  } else if (job->from_storage && !S_ISREG(st.st_mode)) {
+    job->err = EINVAL; /* only a regular file has data that storage holds */
+    job->syscall = "open";
+  } else if (job->from_storage) {
+    job->err = hash_fd_from_storage(fd, st.st_size, job->digest, &job->size, &job->read_back, &job->syscall, NULL);
   } else {
     job->err = hash_fd(fd, st.st_size, job->digest, &job->size, &job->syscall, NULL);
   }
@@ -304,19 +313,20 @@ static void hash_complete(napi_env env, pool_job *base) {
     napi_create_object(env, &result);
     set_string(env, result, "digest", job->digest);
     set_number(env, result, "size", (double)job->size);
+    if (job->from_storage) set_string(env, result, "readBack", READ_BACK_NAMES[job->read_back]);
     napi_resolve_deferred(env, job->deferred, result);
   }
   free(job->path);
   free(job);
 }
 
-/* hashFile(path: Buffer): Promise<{ digest: string, size: number }>, XXH3-128 as 32 hex digits */
-static napi_value hash_file(napi_env env, napi_callback_info info) {
+static napi_value submit_hash(napi_env env, napi_callback_info info, bool from_storage) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   hash_job *job = calloc(1, sizeof *job);
   if (job == NULL) return NULL;
+  job->from_storage = from_storage;
   job->path = argc < 1 ? NULL : buffer_arg(env, argv[0], "path must be a Buffer");
   if (job->path == NULL) {
     free(job);
@@ -328,6 +338,19 @@ static napi_value hash_file(napi_env env, napi_callback_info info) {
   napi_create_promise(env, &job->deferred, &promise);
   if (!pool_submit(env, &job->job)) return NULL;
   return promise;
+}
+
+/* hashFile(path: Buffer): Promise<{ digest: string, size: number }>, XXH3-128 as 32 hex digits */
+static napi_value hash_file(napi_env env, napi_callback_info info) {
+  return submit_hash(env, info, false);
+}
+
+/*
+ * hashFromStorage(path: Buffer): Promise<{ digest, size, readBack: 'direct' | 'dropped' }>: a regular
+ * file's data made durable (fdatasync), then hashed as storage holds it (see hash_fd_from_storage).
+ */
+static napi_value hash_from_storage(napi_env env, napi_callback_info info) {
+  return submit_hash(env, info, true);
 }
 
 /* ---- scanDir and scanPair ------------------------------------------------------------------ */
@@ -550,6 +573,7 @@ void smig_define_async(napi_env env, napi_value exports) {
       {"copyFile", NULL, copy_file, NULL, NULL, NULL, napi_enumerable, NULL},
       {"copyFiles", NULL, copy_files, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hashFile", NULL, hash_file, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"hashFromStorage", NULL, hash_from_storage, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanDir", NULL, scan_dir, NULL, NULL, NULL, napi_enumerable, NULL},
       {"scanPair", NULL, scan_pair, NULL, NULL, NULL, napi_enumerable, NULL},
       {"syncfs", NULL, sync_fs, NULL, NULL, NULL, napi_enumerable, NULL},

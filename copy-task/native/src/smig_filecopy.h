@@ -1,8 +1,10 @@
 /*
  * One regular file copied so that its final name only ever holds a complete, verified copy: data
  * into a file without a name in the destination folder (O_TMPFILE; a temp name where the file system
- * has none), holes kept, hashed and read back when verifying, the source checked for changes, owner,
- * extended attributes, mode and times set (and read back when verifying), then linked in under its name.
+ * has none), holes kept, hashed and read back when verifying (from the page cache as it is written, or
+ * from storage once it is: COPY_VERIFY_STORAGE), the source checked for changes, owner, extended
+ * attributes, mode and times set (and read back when verifying), then linked in under its name.
+ * The data is copied by smig_filedata.c, digests made by smig_content.c.
  */
 #ifndef SMIG_FILECOPY_H
 #define SMIG_FILECOPY_H
@@ -11,6 +13,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "smig_content.h"
 #include "smig_util.h"
 #include "smig_xattr.h"
 
@@ -25,7 +28,12 @@ enum {
    */
   COPY_IN_HIDDEN_FOLDER = 32,
   /* The name must still hold the file once copied (a source that should not change): checked. */
-  COPY_SAME_NAME = 64
+  COPY_SAME_NAME = 64,
+  /*
+   * With COPY_VERIFY: the copy is read back from storage (hash_fd_from_storage: made durable, then
+   * past the page cache) once all its data is written, instead of from the cache as it is written.
+   */
+  COPY_VERIFY_STORAGE = 128
 };
 
 enum { OUT_COPIED, OUT_CHANGED, OUT_VANISHED, OUT_MISMATCH, OUT_ATTRIBUTES, OUT_LINKED };
@@ -73,17 +81,12 @@ typedef struct {
   int64_t progressed; /* added to over attempts: bytes counted as progress, holes included */
   char source_digest[33];
   char destination_digest[33];
+  int read_back; /* where a verified copy was read back from (READ_BACK_*) */
   char problem[512];
 } file_copy;
 
 /* One attempt; the outcome and any error are in `c`. */
 void file_copy_run(file_copy *c);
-
-/*
- * XXH3-128 of the first `size` bytes of an open file, reading only its data ranges; 0 or an errno
- * (ECANCELED once `control`, if given, says stop: a chunk at a time, and its reads are paced).
- */
-int hash_fd(int fd, int64_t size, char digest[33], int64_t *hashed, const char **syscall, const control_block *control);
 
 /* A name in the engine's temp namespace (".smig-tmp-..."), unique within this process. */
 void make_temp_name(char *out, size_t size);

@@ -690,7 +690,7 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
   file_copy c = {
       .src_dir = p->src_fd, .src_name = name, .src_path = src_path,
       .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
-      .flags = (sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_WRITE_BACK)) | COPY_REFUSE_LINKED |
+      .flags = (sync_flags & (COPY_VERIFY | COPY_VERIFY_STORAGE | COPY_AS_ROOT | COPY_WRITE_BACK)) | COPY_REFUSE_LINKED |
                (p->hidden && item->d == NONE ? COPY_IN_HIDDEN_FOLDER : 0) | ((sync_flags & SYNC_STABLE) ? COPY_SAME_NAME : 0),
       .granularity = p->granularity, .control = &y->config->control, .mode = item->mode, .no_unnamed = &p->no_unnamed,
       .defaults = p->defaults_known ? &p->defaults : NULL, .inherits = &p->inherits,
@@ -708,7 +708,11 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
     if (c.outcome == OUT_COPIED) {
       work->files++;
       work->bytes += (uint64_t)c.before.st_size;
-      if (sync_flags & COPY_VERIFY) work->verified++;
+      if (sync_flags & COPY_VERIFY) {
+        work->verified++;
+        if (c.read_back == READ_BACK_DIRECT) work->verified_direct++;
+        else if (c.read_back == READ_BACK_DROPPED) work->verified_dropped++;
+      }
       work->touched = true;
       bool as_listed = type_only(s) || ((uint64_t)c.before.st_size == get_u64(s + 32) && same_ns(ns_of(c.before.st_mtim), get_i64(s + 72), p->granularity));
       if (!as_listed) note(y, K_UPDATED, A_COPY, NULL);

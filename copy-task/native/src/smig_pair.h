@@ -133,6 +133,7 @@ void pair_listing_free(pair_listing *listing);
 /* What pair_sync did; the counts are added to, the notes appended. */
 typedef struct {
   uint32_t files, links, fixed, differed, verified;
+  uint32_t verified_direct, verified_dropped; /* of those verified, read back from storage (READ_BACK_*) */
   uint64_t bytes;
   int64_t adjust;  /* bytes to add to the copying total (sizes that moved) */
   bool touched;    /* something was placed in the folder */

@@ -98,7 +98,7 @@ typedef struct {
   bytes notes;
   uint64_t found_files, found_bytes, copy_files, copy_bytes, equal_files, bytes_copied;
   int64_t adjust;
-  uint32_t created, files, links, fixed, differed, verified, folders;
+  uint32_t created, files, links, fixed, differed, verified, verified_direct, verified_dropped, folders;
   bool work, stopped, memory;
 } tree_walk;
 
@@ -340,6 +340,8 @@ static void run_sync(tree_walk *w, sync_task *task) {
   w->fixed += work.fixed;
   w->differed += work.differed;
   w->verified += work.verified;
+  w->verified_direct += work.verified_direct;
+  w->verified_dropped += work.verified_dropped;
   w->bytes_copied += work.bytes;
   w->adjust += work.adjust;
   w->stopped = w->stopped || work.stopped;
@@ -422,7 +424,7 @@ static void walk_execute(pool_job *base) {
 
 /* ---- results ------------------------------------------------------------------------------ */
 
-#define COUNTS 96
+#define COUNTS 104
 
 static napi_value counts_buffer(napi_env env, tree_walk *w) {
   void *data;
@@ -446,6 +448,8 @@ static napi_value counts_buffer(napi_env env, tree_walk *w) {
   put_u64(h + 72, w->bytes_copied);
   put_u64(h + 80, (uint64_t)w->adjust);
   put_u32(h + 88, w->folders);
+  put_u32(h + 92, w->verified_direct);
+  put_u32(h + 96, w->verified_dropped);
   return buffer;
 }
 

@@ -24,6 +24,13 @@ describe('Function: parseCliArgs', () => {
     expect(parseCliArgs(['--no-durable', '/a', '/b'])).toMatchObject({ writeBack: 'deferred' });
   });
 
+  it('reads where copies are read back from: storage, the page cache, or (not given) the pass\'s default', () => {
+    // Act / Assess
+    expect(parseCliArgs(['--verify-from-storage', '/a', '/b'])).toMatchObject({ verify: true, verifyFrom: 'storage' });
+    expect(parseCliArgs(['--no-verify-from-storage', '--pass', 'final', '/a', '/b'])).toMatchObject({ verifyFrom: 'cache' });
+    expect(parseCliArgs(['--pass', 'final', '/a', '/b'])).toMatchObject({ verifyFrom: undefined });
+  });
+
   it('remembers passes where it is told, where the environment says, or nowhere', () => {
     // Act / Assess
     expect(parseCliArgs(['--state-dir', 'state', '/a', '/b'], '/work', {})).toMatchObject({ stateFolder: '/work/state' });

@@ -15,8 +15,14 @@ describe('Function: parseCopyJob', () => {
     const final = parseCopyJob({ ...valid, SMIG_PASS: 'final' });
 
     // Assess
-    expect(bulk).toEqual({ migrationId: 'mig-123', source: '/mnt/source', destination: '/mnt/destination/', pass: 'bulk', verify: false });
+    expect(bulk).toEqual({ migrationId: 'mig-123', source: '/mnt/source', destination: '/mnt/destination/', pass: 'bulk', verify: false, verifyFrom: 'cache' });
     expect(final.verify).toBe(true);
+  });
+
+  it('reads the final pass\'s copies back from storage (on EFS, the server), a bulk pass\'s from the page cache', () => {
+    // Act / Assess
+    expect(parseCopyJob({ ...valid, SMIG_PASS: 'final' }).verifyFrom).toBe('storage');
+    expect(parseCopyJob({ ...valid, SMIG_VERIFY: 'true' }).verifyFrom).toBe('cache');
   });
 
   it('takes SMIG_VERIFY when given', () => {

@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { DescribeAccessPointsCommand, DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
+import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountTargetsCommand, EFSClient } from '@aws-sdk/client-efs';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { assumeRole, createRehearsalUser, type AwsClientConfig } from './aws/admin.ts';
 import { createBackends, type RehearsalBackends } from './aws/backends.ts';
@@ -67,6 +67,11 @@ export interface Rehearsal {
   readonly adminToken: string;
   /** The API's base URL without the trailing slash: `<ApiUrl>` as `manila --bypass-url <url>/v2` takes it. */
   readonly apiUrl: string;
+  /**
+   * Changes a role's inline policies in the emulator's IAM while the rehearsal runs (the mutation test
+   * removes a statement this way); resolves with a function that puts them back.
+   */
+  editRolePolicies(roleLogicalId: string, edit: (policyName: string, document: PolicyDocument) => PolicyDocument): Promise<() => Promise<void>>;
   stop(): Promise<void>;
 }
 
@@ -136,6 +141,18 @@ export async function startRehearsal(options: RehearsalOptions = {}): Promise<Re
     return {
       workDir, cdkOut, stack, deployment, moto, admin, backends, log, gate, functions, stepFunctions, ecs, efs, fileSystemPolicies: policies, api, schedules, adminToken,
       apiUrl: api.url.replace(/\/$/, ''),
+      editRolePolicies: async (roleLogicalId, edit) => {
+        const role = deployment.roles.get(roleLogicalId);
+        if (!role) throw new Error(`The template has no role ${roleLogicalId}`);
+        const original = rolePolicies.get(roleLogicalId) ?? [];
+        const put = async (policies: readonly NamedPolicy[]): Promise<void> => {
+          const iam = new IAMClient(admin);
+          for (const policy of policies) await iam.send(new PutRolePolicyCommand({ RoleName: role.name, PolicyName: policy.name, PolicyDocument: JSON.stringify(policy.document) }));
+          rolePolicies.set(roleLogicalId, (await rolePoliciesFromEmulator(admin, deployment)).get(roleLogicalId) ?? []);
+        };
+        await put(original.map((policy) => ({ name: policy.name, document: edit(policy.name, policy.document) })));
+        return () => put(original);
+      },
       stop,
     };
   } catch (error) {
@@ -174,6 +191,8 @@ function emulatorState(admin: AwsClientConfig, stack: RehearsalStack, stepFuncti
         : (await efs.send(new DescribeFileSystemsCommand({ FileSystemId: id })).catch(() => ({ FileSystems: [] }))).FileSystems?.[0]?.Tags;
       return Object.fromEntries((tags ?? []).map((tag) => [tag.Key!, tag.Value!]));
     },
+    mountTargetFileSystem: async (mountTargetId) =>
+      (await efs.send(new DescribeMountTargetsCommand({ MountTargetId: mountTargetId })).catch(() => ({ MountTargets: [] }))).MountTargets?.[0]?.FileSystemId,
     taskDefinitionRoles: async (taskDefinition) => {
       const described = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })).catch(() => ({ taskDefinition: undefined }))).taskDefinition;
       return [described?.taskRoleArn, described?.executionRoleArn].filter((arn): arn is string => arn !== undefined);

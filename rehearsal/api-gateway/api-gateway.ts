@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { toProxyEvent } from '../../local/http-server.ts';
 import type { RehearsalStack } from '../aws/rehearsal-stack.ts';
 import type { PolicyDocument, PolicyStatement } from '../iam/evaluator.ts';

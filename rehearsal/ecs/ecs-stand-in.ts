@@ -82,6 +82,11 @@ export class EcsStandIn {
     this.faults.push(...faults);
   }
 
+  /** Drops faults not used yet. */
+  clearRunTaskFaults(): void {
+    this.faults.length = 0;
+  }
+
   allTasks(): readonly EcsTask[] {
     return [...this.tasks.values()];
   }
@@ -131,7 +136,8 @@ export class EcsStandIn {
       throw stepFunctionsError(`ECS.${err.name}`, err.message);
     }
     const failure = started.failures?.[0];
-    if (!started.tasks?.length || failure) throw stepFunctionsError('ECS.AmazonECSException', `Tasks provisioning failed: ${failure?.reason ?? 'no task started'} (${failure?.arn ?? 'no arn'})`);
+    // The Step Functions ECS integration fails a RunTask answered with `failures` as AmazonECS.Unknown.
+    if (!started.tasks?.length || failure) throw stepFunctionsError('AmazonECS.Unknown', `Tasks provisioning failed: ${failure?.reason ?? 'no task started'} (${failure?.arn ?? 'no arn'})`);
     const task = this.tasks.get(started.tasks[0]!.taskArn!)!;
     await task.stopped;
     // Step Functions learns the outcome from ECS's task events and reads the task once more.

@@ -18,6 +18,8 @@ export interface EmulatorState {
   readonly partition: string;
   /** Tags of an EFS file system or access point (by id), {} if it has none or does not exist. */
   efsTags(resourceId: string): Promise<Record<string, string>>;
+  /** The file system of an EFS mount target, if it exists. */
+  mountTargetFileSystem(mountTargetId: string): Promise<string | undefined>;
   /** The roles of an ECS task definition (ARN or family[:revision]). */
   taskDefinitionRoles(taskDefinition: string): Promise<readonly string[]>;
   /** The ARN of a secret given by name or ARN. */
@@ -96,6 +98,14 @@ const onEfsResource = (action: string, member = 'FileSystemId'): Describe => asy
   return [{ action: `elasticfilesystem:${action}`, resource, context }];
 };
 
+/** An EFS call naming a mount target (MountTargetId): authorized on the mount target's file system. */
+const onMountTargetsFileSystem = (action: string): Describe => async (input, state) => {
+  const fileSystem = await state.mountTargetFileSystem(str(input['MountTargetId']) ?? '');
+  if (!fileSystem) return [{ action: `elasticfilesystem:${action}`, resource: '*', context: {} }];
+  const { resource, context } = await efsResource(state, fileSystem);
+  return [{ action: `elasticfilesystem:${action}`, resource, context }];
+};
+
 /**
  * Creating with tags: EFS authorizes the create with aws:RequestTag/aws:TagKeys and, because tags are
  * applied as part of it, elasticfilesystem:TagResource with elasticfilesystem:CreateAction (EFS user
@@ -156,9 +166,7 @@ const MODEL: Readonly<Record<string, Describe>> = {
   'elasticfilesystem:DescribeMountTargets': async (input, state) => {
     if (str(input['AccessPointId'])) return onEfsResource('DescribeMountTargets', 'AccessPointId')(input, state);
     if (str(input['FileSystemId'])) return onEfsResource('DescribeMountTargets')(input, state);
-    // By mount target id: EFS authorizes on the mount target's file system, which the caller names nowhere;
-    // the rehearsal's driver calls always name the file system.
-    return [{ action: 'elasticfilesystem:DescribeMountTargets', resource: '*', context: {} }];
+    return onMountTargetsFileSystem('DescribeMountTargets')(input, state);
   },
   'elasticfilesystem:DescribeFileSystemPolicy': onEfsResource('DescribeFileSystemPolicy'),
   'elasticfilesystem:PutFileSystemPolicy': onEfsResource('PutFileSystemPolicy'),
@@ -169,7 +177,11 @@ const MODEL: Readonly<Record<string, Describe>> = {
   'elasticfilesystem:DeleteReplicationConfiguration': onEfsResource('DeleteReplicationConfiguration', 'SourceFileSystemId'),
   'elasticfilesystem:UpdateFileSystemProtection': onEfsResource('UpdateFileSystemProtection'),
   'elasticfilesystem:ListTagsForResource': onEfsResource('ListTagsForResource', 'ResourceId'),
-  'elasticfilesystem:DeleteMountTarget': () => [{ action: 'elasticfilesystem:DeleteMountTarget', resource: '*', context: {} }],
+  'elasticfilesystem:DeleteMountTarget': async (input, state) => [
+    ...(await onMountTargetsFileSystem('DeleteMountTarget')(input, state)),
+    // The mount target's network interface goes with it, on the caller's permission (EFS API reference, DeleteMountTarget).
+    { action: 'ec2:DeleteNetworkInterface', resource: '*', context: {} },
+  ],
   'elasticfilesystem:TagResource': async (input, state) => {
     const { resource, context } = await efsResource(state, str(input['ResourceId']) ?? '');
     return [{ action: 'elasticfilesystem:TagResource', resource, context: { ...context, ...requestTagContext(input['Tags'] as never) } }];
@@ -185,9 +197,11 @@ const MODEL: Readonly<Record<string, Describe>> = {
   },
   'elasticfilesystem:CreateFileSystem': (input, state) => {
     const encrypted = input['Encrypted'] === true || str(input['KmsKeyId']) !== undefined;
-    const requests = withTagOnCreate('elasticfilesystem:CreateFileSystem', 'CreateFileSystem', arn(state, 'elasticfilesystem', 'file-system/*'), input['Tags'], {
+    // CreateFileSystem supports no resource (the reference lists it as wildcard-only): only its tags and
+    // encryption can scope it. Its tags are applied as part of it, on the file system being made.
+    const requests = withTagOnCreate('elasticfilesystem:CreateFileSystem', 'CreateFileSystem', '*', input['Tags'], {
       'elasticfilesystem:Encrypted': String(encrypted),
-    });
+    }).map((request) => (request.action === 'elasticfilesystem:TagResource' ? { ...request, resource: arn(state, 'elasticfilesystem', 'file-system/*') } : request));
     const key = str(input['KmsKeyId']);
     if (key) {
       // A customer managed key: EFS uses it on the caller's behalf (EFS user guide, "Using AWS KMS keys for Amazon EFS").

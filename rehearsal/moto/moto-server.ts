@@ -53,6 +53,11 @@ async function startOn(port: number, options: StartMotoOptions): Promise<MotoSer
     });
   }
   const endpoint = `http://127.0.0.1:${port}`;
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    // Said loudly: every later call would fail with a refused connection and a scenario would only time out.
+    if (!stopping) process.stderr.write(`rehearsal: moto's server exited unexpectedly (${signal ?? `exit ${code}`}); last output: ${output.join('').slice(-1000)}\n`);
+  });
   try {
     await waitUntilServing(endpoint, child, output);
   } catch (error) {
@@ -67,7 +72,10 @@ async function startOn(port: number, options: StartMotoOptions): Promise<MotoSer
       const response = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
       if (!response.ok) throw new Error(`moto refused to enforce IAM: ${response.status} ${await response.text()}`);
     },
-    stop: () => stopChild(child).finally(() => log?.end()),
+    stop: () => {
+      stopping = true;
+      return stopChild(child).finally(() => log?.end());
+    },
   };
 }
 

@@ -20,6 +20,7 @@ import { EcsStandIn } from './ecs/ecs-stand-in.ts';
 import { prepareTaskImage } from './ecs/task-image.ts';
 import { EfsFolders } from './efs/efs-folders.ts';
 import { FileSystemPolicies } from './efs/file-system-policies.ts';
+import { EfsReplication } from './efs/efs-replication.ts';
 import { CallLog, type Caller } from './iam/call-log.ts';
 import type { NamedPolicy, PolicyDocument } from './iam/evaluator.ts';
 import { IamGate } from './iam/iam-gate.ts';
@@ -114,6 +115,8 @@ export async function startRehearsal(options: RehearsalOptions = {}): Promise<Re
     const taskDefinition = (await new ECSClient(admin).send(new DescribeTaskDefinitionCommand({ taskDefinition: String(stack.ref(stack.resourcesOf('AWS::ECS::TaskDefinition')[0]![0])) }))).taskDefinition!;
     const image = await prepareTaskImage(cdkOut, taskDefinition.containerDefinitions![0]!.image!, workDir, REPO_ROOT);
     const policies = new FileSystemPolicies(gate, admin);
+    const replication = new EfsReplication({ gate, admin, folders: efs, environment: stack.environment });
+    stops.push(async () => replication.stop());
     const ecs = new EcsStandIn({ gate, admin, environment: stack.environment, roles: deployment.roles, efs, policyOf: (id) => policies.policyOf(id), image, logDir: path.join(logDir, 'tasks') });
     await ecs.start();
     stops.push(() => ecs.stop());

@@ -16,6 +16,9 @@ import { authorizationsFor, type EmulatorState } from './request-authorizations.
 /** A call the rehearsal serves itself instead of moto (it still went through authorization). */
 export type Interceptor = (call: { readonly parsed: ParsedRequest; readonly caller: Caller }) => Promise<WireResponse | undefined>;
 
+/** Completes moto's answer with what moto leaves out (EFS replication's protection state). */
+export type ResponseTransform = (response: WireResponse, call: { readonly parsed: ParsedRequest }) => Promise<WireResponse> | WireResponse;
+
 export interface IamGateOptions {
   readonly motoEndpoint: string;
   readonly models: ServiceModels;
@@ -29,6 +32,7 @@ export class IamGate {
   private readonly options: IamGateOptions;
   private readonly callers = new Map<string, Caller>();
   private readonly interceptors = new Map<string, Interceptor>();
+  private readonly transforms = new Map<string, ResponseTransform>();
   private server: Server | undefined;
   private endpointUrl = '';
 
@@ -48,6 +52,11 @@ export class IamGate {
   /** `states:StartExecution` and the like: served by the rehearsal after authorization. */
   intercept(iamAction: string, interceptor: Interceptor): void {
     this.interceptors.set(iamAction, interceptor);
+  }
+
+  /** moto serves `iamAction`, and the rehearsal completes its answer. */
+  transformResponse(iamAction: string, transform: ResponseTransform): void {
+    this.transforms.set(iamAction, transform);
   }
 
   async start(): Promise<void> {
@@ -137,7 +146,9 @@ export class IamGate {
       write(res, intercepted);
       return;
     }
-    const forwarded = await forward(this.options.motoEndpoint, req.method ?? 'GET', url, req.rawHeaders, body);
+    let forwarded = await forward(this.options.motoEndpoint, req.method ?? 'GET', url, req.rawHeaders, body);
+    const transform = this.transforms.get(operation);
+    if (transform && forwarded.status < 300) forwarded = await transform(forwarded, { parsed });
     record.status = forwarded.status;
     if (forwarded.status >= 300) record.error = errorCode(forwarded);
     write(res, forwarded);

@@ -2,7 +2,7 @@
 import { accessPointMigration } from './access-point-migration.ts';
 import { cancelMigration } from './cancel-migration.ts';
 import { persistentRunTaskFailure, transientRunTaskFailure } from './copy-task-faults.ts';
-import { fileSystemMigration } from './file-system-migration.ts';
+import { fileSystemHostAssisted, fileSystemReplication } from './file-system-migration.ts';
 import { poolListing } from './pool-listing.ts';
 import type { Scenario } from './scenario.ts';
 import { scheduledMigration } from './scheduled-migration.ts';
@@ -10,7 +10,8 @@ import { scheduledMigration } from './scheduled-migration.ts';
 export const SCENARIOS: readonly Scenario[] = [
   poolListing,
   accessPointMigration,
-  fileSystemMigration,
+  fileSystemHostAssisted,
+  fileSystemReplication,
   cancelMigration,
   scheduledMigration,
   transientRunTaskFailure,

@@ -218,6 +218,9 @@ export class StepFunctions {
     const token = `rehearsal-${randomUUID()}`;
     const execution = this.executions.get(executionName);
     const answered = new Promise<unknown>((resolve, reject) => this.tokens.set(token, { executionArn: execution?.arn ?? executionName, resolve, reject }));
+    // The function may answer its own token before it returns (a cancel already requested): the answer
+    // waits here until the invocation is done.
+    answered.catch(() => undefined);
     try {
       const payload = (parameters as { Payload?: Record<string, unknown> }).Payload ?? {};
       await this.invokeFunction(functionArn, { ...payload, task_token: token });

@@ -12,6 +12,7 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/cli
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsClientConfig } from './admin.ts';
 import type { PolicyDocument } from '../iam/evaluator.ts';
 import type { RehearsalStack } from './rehearsal-stack.ts';
@@ -161,6 +162,13 @@ async function provisionSimpleResources(stack: RehearsalStack, aws: AwsClientCon
     const keyId = `rehearsal-${logicalId.toLowerCase()}`.slice(0, 36);
     stack.deployed(logicalId, { ref: keyId, attributes: { Arn: `arn:${partition}:kms:${region}:${account}:key/${keyId}`, KeyId: keyId } });
     void resource;
+  }
+  const ssm = new SSMClient(aws);
+  for (const [logicalId, resource] of stack.resourcesOf('AWS::SSM::Parameter')) {
+    const properties = stack.resolve<{ Name?: string; Value: string; Type?: string; Tier?: string; Description?: string }>(resource.Properties ?? {});
+    const name = properties.Name ?? `/${stack.generatedName(logicalId, 1000)}`;
+    await ssm.send(new PutParameterCommand({ Name: name, Value: properties.Value, Type: (properties.Type as 'String') ?? 'String', Tier: properties.Tier as 'Standard' | undefined, Description: properties.Description }));
+    stack.deployed(logicalId, { ref: name, attributes: { Type: properties.Type ?? 'String', Value: properties.Value } });
   }
   for (const [logicalId, resource] of stack.resourcesOf('AWS::ApiGateway::Stage')) {
     const properties = stack.resolve<{ StageName: string }>(resource.Properties ?? {});

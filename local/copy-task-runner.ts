@@ -7,11 +7,18 @@ import type { CopyTaskControl } from '../lambdas/core/ports.ts';
 import { MIGRATIONS_TABLE } from '../lambdas/adapters/dynamodb/table-schema.ts';
 
 const CONTAINER_ENTRY = fileURLToPath(new URL('../copy-task/bin/smig-copy-container.ts', import.meta.url));
+/** The image's working folder (the Dockerfile's WORKDIR holds the repository's layout). */
+const IMAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The slice of an ECS RunTask request the local runner reads. */
 interface RunTaskParameters {
   readonly Overrides?: {
-    readonly ContainerOverrides?: readonly { readonly Name?: string; readonly Environment?: readonly { Name: string; Value: string }[] }[];
+    readonly ContainerOverrides?: readonly {
+      readonly Name?: string;
+      /** The program, run by node (the purge task definition's entry point): a script of the image, then its arguments. */
+      readonly Command?: readonly string[];
+      readonly Environment?: readonly { Name: string; Value: string }[];
+    }[];
   };
 }
 
@@ -36,7 +43,9 @@ export class CopyTaskFailedError extends Error {
 
 /**
  * ECS runTask.sync at home: the copy task's container entry as a child process, with the container
- * overrides' environment, waited for like Step Functions waits for the task to stop.
+ * overrides' environment, waited for like Step Functions waits for the task to stop. A container override
+ * with a Command (the purge task) runs that script of the image instead, as the purge task definition's
+ * entry point (node) does on ECS.
  */
 export class LocalCopyTaskRunner implements CopyTaskControl {
   private readonly options: CopyTaskRunnerOptions;
@@ -49,9 +58,11 @@ export class LocalCopyTaskRunner implements CopyTaskControl {
   async run(parameters: unknown): Promise<{ TaskArn: string; ExitCode: number }> {
     const overrides = (parameters as RunTaskParameters).Overrides?.ContainerOverrides ?? [];
     const containerEnv = Object.fromEntries(overrides.flatMap((o) => o.Environment ?? []).map((e) => [e.Name, e.Value]));
-    const taskId = `local-copy-${randomUUID()}`;
+    const command = overrides.find((o) => o.Command !== undefined && o.Command.length > 0)?.Command;
+    const taskId = `local-${command ? 'task' : 'copy'}-${randomUUID()}`;
     const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/', ...this.options.baseEnv, ...containerEnv, SMIG_TASK_ID: taskId };
-    const child = spawn(process.execPath, [CONTAINER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: path.dirname(CONTAINER_ENTRY) });
+    const [script, ...args] = command ? [path.resolve(IMAGE_ROOT, command[0]!), ...command.slice(1)] : [CONTAINER_ENTRY];
+    const child = spawn(process.execPath, [script!, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: command ? IMAGE_ROOT : path.dirname(CONTAINER_ENTRY) });
     this.children.set(taskId, child);
     const stderrTail: string[] = [];
     forwardLines(child.stdout!, (line) => this.emit(line, 'stdout'));
@@ -60,7 +71,7 @@ export class LocalCopyTaskRunner implements CopyTaskControl {
       if (stderrTail.length > 5) stderrTail.shift();
       this.emit(line, 'stderr');
     });
-    this.options.logger.info('copy task started', { task_id: taskId, pid: child.pid, migration_id: containerEnv['SMIG_MIGRATION_ID'], pass: containerEnv['SMIG_PASS'] });
+    this.options.logger.info('copy task started', { task_id: taskId, pid: child.pid, entry: path.relative(IMAGE_ROOT, script!), migration_id: containerEnv['SMIG_MIGRATION_ID'], pass: containerEnv['SMIG_PASS'] });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 + signalNumber(signal) : null)));

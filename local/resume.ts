@@ -4,6 +4,8 @@ import { toExecutionInput } from '../lambdas/core/migrations/migration-request.t
 import { patchMigration } from '../lambdas/core/migrations/migration-records.ts';
 import { isTerminal } from '../lambdas/core/task-state.ts';
 import type { WorkflowPort } from '../lambdas/core/ports.ts';
+import { ShareStatus, type DataPurgeRecord } from '../lambdas/core/model.ts';
+import type { PurgeExecutionInput } from '../lambdas/core/workflow.ts';
 
 /**
  * Manila's data manager resolves busy copies at start-up; here they resume. Executions do not survive
@@ -22,6 +24,35 @@ export async function resumeUnfinishedMigrations(deps: MigrationDeps, workflow: 
       resumed.push(migration.id);
     } catch (err) {
       logger.error('migration could not be resumed', { migration_id: migration.id, share_id: migration.share_id, error: err as Error });
+    }
+  }
+  return resumed;
+}
+
+/**
+ * Purges an execution did not finish before the process stopped: a share being deleted whose instances'
+ * data is not purged yet, a finished migration with a purge still pending or under way. Each gets a
+ * purge-only execution (the purge is idempotent); one that failed before waits for the operator (a share's
+ * DELETE again, or a purge execution naming the migration).
+ */
+export async function resumeUnfinishedPurges(deps: MigrationDeps, workflow: WorkflowPort, logger: Logger): Promise<string[]> {
+  const unsettled = (purges: readonly DataPurgeRecord[] | undefined) => (purges ?? []).some((p) => p.status === 'pending' || p.status === 'purging');
+  const inputs: { key: string; input: PurgeExecutionInput }[] = [
+    ...(await deps.shares.list())
+      .filter((share) => share.status === ShareStatus.DELETING && unsettled(share.purges))
+      .map((share) => ({ key: share.id, input: { purge: { share_id: share.id } } })),
+    ...(await deps.migrations.list())
+      .filter((migration) => isTerminal(migration.task_state) && unsettled(migration.purges))
+      .map((migration) => ({ key: migration.id, input: { purge: { migration_id: migration.id } } })),
+  ];
+  const resumed: string[] = [];
+  for (const { key, input } of inputs) {
+    try {
+      await workflow.startExecution(`purge-${key}-resume-${Date.now()}`, input);
+      logger.info('data purge resumed', { ...input.purge });
+      resumed.push(key);
+    } catch (err) {
+      logger.error('data purge could not be resumed', { ...input.purge, error: err as Error });
     }
   }
   return resumed;

@@ -22,7 +22,7 @@ import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION, startDynalite } from './dynalite-s
 import { startApiServer } from './http-server.ts';
 import { localLambdaContext } from './lambda-context.ts';
 import { LocalWorkflow } from './local-workflow.ts';
-import { resumeUnfinishedMigrations } from './resume.ts';
+import { resumeUnfinishedMigrations, resumeUnfinishedPurges } from './resume.ts';
 import { LocalScheduleTicker } from './schedule-ticker.ts';
 import { ensureDefaultShareType } from './seed.ts';
 import { loadSynthesizedWorkflow } from './synthesized-definition.ts';
@@ -123,6 +123,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const apiHandler = createApiHandler(async () => services) as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
   const server = await startApiServer({ port: options.port ?? 8786, handler: (event) => apiHandler(event, localLambdaContext('api', 30_000)) });
   const resumed = options.resume === false ? [] : await resumeUnfinishedMigrations(composition.migrationDeps, workflow, logger);
+  if (options.resume !== false) await resumeUnfinishedPurges(composition.migrationDeps, workflow, logger);
   // After the API is up and unfinished migrations resumed, so a schedule due meanwhile sees them.
   scheduleTicker.start(composition.scheduleDeps);
 

@@ -7,6 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { migrationFamilyPrefix } from '../../lambdas/adapters/ecs/copy-task-family.ts';
+import { COPY_TASK_PERMISSIONS } from '../../lambdas/composition/function-permissions.ts';
 import { CopyTaskEnv } from '../../lambdas/core/workflow.ts';
 import type { MigrationTables } from './migration-tables.ts';
 import { REPO_ROOT, repoPath } from './paths.ts';
@@ -121,7 +122,8 @@ export class CopyTask extends Construct {
         logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH }),
       }),
     });
-    migrations.grantReadWriteData(this.taskDefinition.taskRole);
+    // What the container's progress sink sends (COPY_TASK_PERMISSIONS): GetItem and UpdateItem on its migration's record.
+    props.tables.grantAccess(this.taskDefinition.taskRole, COPY_TASK_PERMISSIONS.tables ?? {});
   }
 
   /** The image built from copy-task/Dockerfile, the repository root as build context. */

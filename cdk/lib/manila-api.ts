@@ -1,7 +1,6 @@
-import { Duration, RemovalPolicy, SecretValue, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -179,15 +178,8 @@ export class ManilaApi extends Construct {
         [CompositionEnv.ADMIN_TOKEN_SHA256]: props.adminTokenSha256,
       },
     });
-    props.stateMachine.grantStartExecution(this.handler);
-    props.stateMachine.grantTaskResponse(this.handler);
-    // migration_cancel stops the copy task by the ARN it recorded (EcsCopyTaskControl): tasks of this cluster only.
-    this.handler.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:StopTask'],
-        resources: [Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${props.copyCluster.clusterName}/*` })],
-      }),
-    );
+    // Its grants (executions and task tokens, stopping a copy task of the cluster, the tables, the schedules,
+    // the backends, EFS) are the stack's: FunctionGrants gives each function what function-permissions.ts declares.
 
     this.tokensSecret = props.tokensSecret ?? this.createTokensSecret();
     this.authorizerFunction = new ServiceFunction(this, 'AuthorizerFunction', {
@@ -200,8 +192,7 @@ export class ManilaApi extends Construct {
         [AuthorizerEnv.TOKENS_MAX_AGE_SECONDS]: String((props.tokensMaxAge ?? Duration.minutes(5)).toSeconds()),
       },
     });
-    // GetSecretValue and DescribeSecret on this secret only.
-    this.tokensSecret.grantRead(this.authorizerFunction);
+    // Reading this secret is granted by the stack too (FunctionGrants: GetSecretValue on it, nothing else).
     this.authorizer = new apigateway.TokenAuthorizer(this, 'Authorizer', {
       handler: this.authorizerFunction,
       identitySource: apigateway.IdentitySource.header(AUTH_TOKEN_HEADER),

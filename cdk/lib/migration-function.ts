@@ -1,6 +1,8 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { MigrationTables, TableId } from './migration-tables.ts';
+import { FunctionEnv } from '../../lambdas/composition/function-env.ts';
+import { FUNCTION_PERMISSIONS, type FunctionName, type FunctionPermissions, type TableId } from '../../lambdas/composition/function-permissions.ts';
+import type { MigrationTables } from './migration-tables.ts';
 import { ServiceFunction } from './service-function.ts';
 
 /**
@@ -10,35 +12,18 @@ import { ServiceFunction } from './service-function.ts';
 export const STEP_NAME_ENV = 'STEP_NAME';
 
 /**
- * The rest of the environment lambdas/composition/aws.ts reads when it builds a function's adapters.
- * It builds the whole composition in every function, API and steps alike.
+ * The rest of the environment a function's composition root reads (lambdas/composition/function-env.ts);
+ * each function gets only what its own composition reads (FunctionGrants.environment).
  */
-export const CompositionEnv = {
-  /** The state machine's ARN: StartExecution (API) and SendTaskSuccess/Failure (API, await-completion). */
-  STATE_MACHINE_ARN: 'SMIG_STATE_MACHINE_ARN',
-  /** The copy tasks' cluster, ARN or name: the API's migration_cancel stops the running copy task there. */
-  COPY_CLUSTER: 'SMIG_COPY_CLUSTER',
-  /** The copy task definition the per-migration revisions are made from, and its copy container's name. */
-  COPY_TASK_DEFINITION: 'SMIG_COPY_TASK_DEFINITION',
-  COPY_CONTAINER: 'SMIG_COPY_CONTAINER',
-  /** The storage backends, JSON `{ "backends": [...] }` as parseLocalBackends reads it. */
-  BACKENDS: 'SMIG_BACKENDS',
-  /** The SHA-256 hex of the admin token, which X-Auth-Token is checked against (required by aws.ts in every function). */
-  ADMIN_TOKEN_SHA256: 'SMIG_ADMIN_TOKEN_SHA256',
-} as const;
+export const CompositionEnv = FunctionEnv;
 
 export interface MigrationFunctionProps {
   /** The handler file, relative to the repository root; it must export `handler`. */
   readonly entry: string;
-  /** The `STEP_NAME` this function runs: a `Step` value, or `api`. */
-  readonly stepName: string;
-  /** The tables; every table's name is put in the environment. */
+  /** The `STEP_NAME` this function runs: a `Step` value, or `api`. It names the function's permissions (FUNCTION_PERMISSIONS). */
+  readonly stepName: FunctionName;
+  /** The tables; the names of those the function uses are put in the environment. */
   readonly tables: MigrationTables;
-  /**
-   * The tables this function may read and write.
-   * @default - read and write on shares, migrations and catalog
-   */
-  readonly readWriteTables?: readonly TableId[];
   /**
    * How long one invocation may run.
    * @default Duration.minutes(5)
@@ -60,13 +45,21 @@ export interface MigrationFunctionProps {
 }
 
 /**
- * One handler of lambdas/handlers as a ServiceFunction (Node.js 22, esbuild ESM bundle, its own role and
- * log group, X-Ray tracing, Powertools), with the table names and its STEP_NAME in the environment.
+ * One handler of lambdas/handlers as a ServiceFunction (Node.js 22, esbuild ESM bundle with its AWS SDK,
+ * its own role and log group, X-Ray tracing, Powertools), with its STEP_NAME and the names of the tables
+ * it uses in the environment. It is granted nothing here: the stack grants it exactly its `permissions`
+ * (FunctionGrants), once the resources they name exist.
  */
 export class MigrationFunction extends ServiceFunction {
-  readonly stepName: string;
+  readonly stepName: FunctionName;
+  /** What its composition's adapters send (lambdas/composition/function-permissions.ts). */
+  readonly permissions: FunctionPermissions;
 
   constructor(scope: Construct, id: string, props: MigrationFunctionProps) {
+    const permissions = FUNCTION_PERMISSIONS[props.stepName];
+    if (permissions === undefined) {
+      throw new Error(`MigrationFunction: no permissions are declared for "${props.stepName}"; add them to FUNCTION_PERMISSIONS in lambdas/composition/function-permissions.ts`);
+    }
     super(scope, id, {
       entry: props.entry,
       timeout: props.timeout,
@@ -74,11 +67,11 @@ export class MigrationFunction extends ServiceFunction {
       description: props.description ?? `share-migration: ${props.stepName}`,
       environment: {
         ...props.environment,
-        ...props.tables.environment,
+        ...props.tables.environmentFor(Object.keys(permissions.tables ?? {}) as TableId[]),
         [STEP_NAME_ENV]: props.stepName,
       },
     });
     this.stepName = props.stepName;
-    props.tables.grantReadWriteData(this, props.readWriteTables ?? ['shares', 'migrations', 'catalog']);
+    this.permissions = permissions;
   }
 }

@@ -1,5 +1,4 @@
 import type { Duration } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ALL_STEPS, type Step } from '../../lambdas/core/workflow.ts';
 import { MigrationFunction } from './migration-function.ts';
@@ -24,11 +23,13 @@ export function stepEntry(step: Step): string {
   return `lambdas/handlers/steps/${step}.ts`;
 }
 
-/** One function per workflow `Step`, each running lambdas/handlers/steps/<step>.ts. */
+/**
+ * One function per workflow `Step`, each running lambdas/handlers/steps/<step>.ts. Each is granted, and
+ * given the environment of, its own declared permissions by the stack (FunctionGrants), once the state
+ * machine and the other resources they name exist.
+ */
 export class MigrationLambdas extends Construct {
-  readonly byStep: Readonly<Record<Step, lambda.IFunction>>;
-
-  private readonly functions: readonly MigrationFunction[];
+  readonly byStep: Readonly<Record<Step, MigrationFunction>>;
 
   constructor(scope: Construct, id: string, props: MigrationLambdasProps) {
     super(scope, id);
@@ -43,15 +44,9 @@ export class MigrationLambdas extends Construct {
       });
     }
     this.byStep = byStep;
-    this.functions = Object.values(byStep);
   }
 
-  forStep(step: Step): lambda.IFunction {
+  forStep(step: Step): MigrationFunction {
     return this.byStep[step];
-  }
-
-  /** Sets an environment variable on every step function (for values known only once the workflow exists). */
-  addEnvironment(key: string, value: string): void {
-    for (const fn of this.functions) fn.addEnvironment(key, value);
   }
 }

@@ -1,10 +1,11 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { TABLES, type TableSchema } from '../../lambdas/adapters/dynamodb/table-schema.ts';
+import type { TableAccess, TableId } from '../../lambdas/composition/function-permissions.ts';
 
-export type TableId = TableSchema['id'];
+export type { TableId };
 
 export interface MigrationTablesProps {
   /**
@@ -41,12 +42,30 @@ export class MigrationTables extends Construct {
 
   /** Every table's `envVar` mapped to its physical name: the environment Lambdas read. */
   get environment(): Record<string, string> {
-    return Object.fromEntries(TABLES.map((schema) => [schema.envVar, this.byId[schema.id].tableName]));
+    return this.environmentFor(TABLES.map((schema) => schema.id));
   }
 
-  /** Read and write on the given tables. */
-  grantReadWriteData(grantee: iam.IGrantable, ids: readonly TableId[]): void {
-    for (const id of ids) this.byId[id].grantReadWriteData(grantee);
+  /** The `envVar` of the given tables mapped to their physical names. */
+  environmentFor(ids: readonly TableId[]): Record<string, string> {
+    return Object.fromEntries(TABLES.filter((schema) => ids.includes(schema.id)).map((schema) => [schema.envVar, this.byId[schema.id].tableName]));
+  }
+
+  /**
+   * Exactly `access` on each table (function-permissions.ts): its item actions on the table, its index
+   * actions on each named index, nothing else (no stream, no DescribeTable, no other index).
+   */
+  grantAccess(grantee: iam.IGrantable, tables: Readonly<Partial<Record<TableId, TableAccess>>>): void {
+    for (const [id, access] of Object.entries(tables) as [TableId, TableAccess][]) {
+      const table = this.byId[id];
+      const schema = TABLES.find((candidate) => candidate.id === id)!;
+      iam.Grant.addToPrincipal({ grantee, actions: [...access.actions], resourceArns: [table.tableArn] });
+      for (const [index, actions] of Object.entries(access.indexes ?? {})) {
+        if (!schema.indexes.some((candidate) => candidate.name === index)) {
+          throw new Error(`MigrationTables: the ${id} table has no index "${index}" to grant on (indexes: ${schema.indexes.map((i) => i.name).join(', ') || 'none'}); fix function-permissions.ts`);
+        }
+        iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [`${table.tableArn}/index/${index}`] });
+      }
+    }
   }
 
   private createTable(schema: TableSchema, removalPolicy: RemovalPolicy, deletionProtection: boolean): dynamodb.Table {

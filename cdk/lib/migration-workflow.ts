@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,12 +8,16 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ALL_STEPS, CopyTaskEnv, REFUSAL_ERRORS, Step, WorkflowError } from '../../lambdas/core/workflow.ts';
-import { MigrationCopyTask } from './migration-copy-task.ts';
-import { retryAnyError, retryCopyStart, retryDriverNotReady, retryStepErrors } from './workflow-retries.ts';
-import { STEP_STATE, StateName } from './workflow-states.ts';
+import type { MigrationCopyTask } from './migration-copy-task.ts';
+import { purgeLoop } from './workflow-purge.ts';
+import { retryAnyError, retryDriverNotReady, retryDriverReads, retryStepErrors } from './workflow-retries.ts';
+import { isTrue, stringIs } from './workflow-conditions.ts';
+import { StateName } from './workflow-states.ts';
+import { WorkflowTasks } from './workflow-tasks.ts';
 
 export { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, DRIVER_NOT_READY_ERRORS, RETRIED_STEP_ERRORS } from './workflow-retries.ts';
 export { STEP_STATE, StateName } from './workflow-states.ts';
+export { DATA_PURGE_FAILED } from './workflow-purge.ts';
 
 /** The copy task's passes: the bulk copy while the source is writable, the final delta once it is read-only. */
 export const CopyPass = { BULK: 'bulk', FINAL: 'final' } as const;
@@ -69,6 +73,11 @@ export interface MigrationWorkflowProps {
    */
   readonly driverPollInterval?: Duration;
   /**
+   * TimeoutSeconds of one purge task (removing the folder a deleted instance left).
+   * @default Duration.days(1)
+   */
+  readonly purgeTaskTimeout?: Duration;
+  /**
    * The state machine's name. It is fixed so that its ARN is known before the state machine exists
    * (see `stateMachineArn`); two stacks in one account and region need two names.
    * @default - `<stack name>-migration`
@@ -84,8 +93,10 @@ export interface MigrationWorkflowProps {
 
 /**
  * The migration state machine: validate and lock, try the driver-assisted path and fall back to the
- * host-assisted one, wait for migration_complete unless auto_complete, switch over; any failure or
- * cancel after validation goes through cleanup, which restores the source.
+ * host-assisted one, wait for migration_complete unless auto_complete, switch over once no client can still
+ * write to the read-only source; any failure or cancel after validation goes through cleanup, which
+ * restores the source. After a cutover or a cleanup, the data the deleted instance left is purged; an
+ * execution whose input is `{"purge": ...}` only purges (a deleted share's data).
  */
 export class MigrationWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -96,8 +107,10 @@ export class MigrationWorkflow extends Construct {
   readonly stateMachineArn: string;
 
   private readonly props: MigrationWorkflowProps;
+  private readonly tasks: WorkflowTasks;
   private readonly cleanup: sfn.TaskStateBase;
-  private readonly succeeded: sfn.Succeed;
+  private readonly purge: sfn.TaskStateBase;
+  private failed!: sfn.Fail;
 
   constructor(scope: Construct, id: string, props: MigrationWorkflowProps) {
     super(scope, id);
@@ -112,12 +125,15 @@ export class MigrationWorkflow extends Construct {
     const stateMachineName = props.stateMachineName ?? defaultStateMachineName(Stack.of(this));
     checkStateMachineName(stateMachineName);
 
-    this.succeeded = new sfn.Succeed(this, StateName.SUCCEEDED);
+    this.tasks = new WorkflowTasks(this, props);
+    this.purge = purgeLoop(this, this.tasks, { ended: this.endings(), purgeTaskTimeout: props.purgeTaskTimeout });
     this.cleanup = this.cleanupPath();
     const switchover = this.switchoverPath();
-    const phase1Done = this.completionPath(switchover.choice);
-    const hostAssisted = this.hostAssistedPhase1(phase1Done);
-    const driverAssisted = this.driverAssistedPhase1(phase1Done, hostAssisted);
+    const completion = this.completionPath(switchover.entry);
+    // A switchover that gave up (the source is writable again) waits for migration_complete again.
+    switchover.writersGone.when(stringIs('$.switchover.outcome', 'gave_up'), completion.awaitCompletion);
+    const hostAssisted = this.hostAssistedPhase1(completion.phase1Done);
+    const driverAssisted = this.driverAssistedPhase1(completion.phase1Done, hostAssisted);
     const start = this.requestPath(driverAssisted, hostAssisted, switchover);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
@@ -190,7 +206,11 @@ export class MigrationWorkflow extends Construct {
       .when(stringIs('$.resume_at', 'cutover'), switchover.cutover)
       .when(stringIs('$.resume_at', 'driver-complete'), switchover.driverComplete)
       .otherwise(compatibility.next(canMigrateNatively));
-    return validate.next(resumeAt);
+    validate.next(resumeAt);
+    // PurgeExecutionInput: a deleted share's data, or a retry of a migration's failed purges.
+    return new sfn.Choice(this, StateName.PURGE_ONLY)
+      .when(sfn.Condition.isPresent('$.purge'), this.purge)
+      .otherwise(validate);
   }
 
   /**
@@ -238,7 +258,7 @@ export class MigrationWorkflow extends Construct {
   }
 
   /** Record phase 1 done, then wait for migration_complete unless the request asked for auto_complete. */
-  private completionPath(switchover: sfn.IChainable): sfn.IChainable {
+  private completionPath(switchover: sfn.IChainable): { phase1Done: sfn.TaskStateBase; awaitCompletion: sfn.TaskStateBase } {
     const phase1Done = this.cleanedUpOnFailure(this.lambdaStep(Step.PHASE1_DONE));
     const awaitCompletion = new tasks.LambdaInvoke(this, StateName.AWAIT_COMPLETION, {
       lambdaFunction: this.props.stepFunctions[Step.AWAIT_COMPLETION],
@@ -269,68 +289,74 @@ export class MigrationWorkflow extends Construct {
       .when(isTrue('$.auto_complete'), switchover)
       .otherwise(awaitCompletion.next(switchover));
     phase1Done.next(automatically);
-    return phase1Done;
+    return { phase1Done, awaitCompletion };
   }
 
   /**
-   * Phase 2. Driver-assisted: the driver completes. Host-assisted: source read-only, final delta
-   * copied and verified, then cutover.
+   * Phase 2, both mechanisms: the source goes read-only, then the workflow waits until no client that
+   * connected before can still write (a client already mounted keeps the access it connected with on EFS):
+   * it asks the source driver, waits longer each time (a Wait state, so the history grows by a few events a
+   * check, far from its limit), and proceeds once the driver proves none can or the operator confirms
+   * (migration_complete again). Then driver-assisted: the driver completes; host-assisted: final delta
+   * copied and verified, then cutover. A wait that outlasts its bounds gives the source its writes back and
+   * waits for migration_complete again (wired by the constructor: `writersGone`, outcome `gave_up`).
    */
   private switchoverPath(): SwitchoverStates {
     const driverComplete = this.cleanedUpOnFailure(retryDriverNotReady(this.lambdaStep(Step.DRIVER_COMPLETE)));
     const readOnly = this.cleanedUpOnFailure(this.lambdaStep(Step.SOURCE_READ_ONLY));
+    const writers = this.cleanedUpOnFailure(retryDriverReads(this.lambdaStep(Step.SWITCHOVER_WRITERS)));
     const finalCopy = this.cleanedUpOnFailure(this.copyStep(StateName.FINAL_COPY, CopyPass.FINAL));
     const cutover = this.lambdaStep(Step.CUTOVER);
     retryAnyError(cutover);
     this.cleanedUpOnFailure(cutover);
-    driverComplete.next(this.succeeded);
-    cutover.next(this.succeeded);
-    const choice = new sfn.Choice(this, StateName.WHICH_SWITCHOVER)
-      .when(isTrue('$.driver_assisted'), driverComplete)
-      .otherwise(readOnly.next(finalCopy).next(cutover));
-    return { choice, cutover, driverComplete };
+    driverComplete.next(this.purge);
+    cutover.next(this.purge);
+    finalCopy.next(cutover);
+    const wait = new sfn.Wait(this, StateName.WAIT_FOR_WRITERS, { time: sfn.WaitTime.secondsPath('$.switchover.wait_seconds') });
+    wait.next(writers);
+    const gone = sfn.Condition.or(stringIs('$.switchover.outcome', 'clear'), stringIs('$.switchover.outcome', 'confirmed'));
+    const writersGone = new sfn.Choice(this, StateName.WRITERS_GONE)
+      .when(sfn.Condition.and(gone, isTrue('$.driver_assisted')), driverComplete)
+      .when(gone, finalCopy)
+      .otherwise(wait);
+    readOnly.next(writers).next(writersGone);
+    return { entry: readOnly, writersGone, cutover, driverComplete };
   }
 
   /**
-   * Cleanup restores the source and records the outcome; a cancel ends as a success, anything else as a
-   * failure. A cleanup that gives up (its retries exhausted) must not leave the share locked: the release
-   * step records what was left behind and releases the share, and the execution fails.
+   * Cleanup restores the source and records the outcome, then the purge loop removes what the deleted
+   * destination left; a cancel ends as a success, anything else as a failure. A cleanup that gives up (its
+   * retries exhausted) must not leave the share locked: the release step records what was left behind and
+   * releases the share, and the execution fails.
    */
   private cleanupPath(): sfn.TaskStateBase {
     const cleanup = this.lambdaStep(Step.CLEANUP);
     retryDriverNotReady(cleanup);
     retryAnyError(cleanup);
-    const cancelled = new sfn.Succeed(this, StateName.CANCELLED);
-    const failed = new sfn.Fail(this, StateName.FAILED, {
-      error: 'MigrationFailed',
-      cause: 'see the migration record',
-    });
     const release = this.lambdaStep(Step.RELEASE_SHARE);
     retryAnyError(release);
     cleanup.addCatch(release, { errors: [WorkflowError.ALL], resultPath: CLEANUP_ERROR_PATH });
-    release.next(failed);
-    cleanup.next(
-      new sfn.Choice(this, StateName.CANCELLED_OR_FAILED)
-        .when(sfn.Condition.and(sfn.Condition.isPresent('$.outcome'), sfn.Condition.stringEquals('$.outcome', 'cancelled')), cancelled)
-        .otherwise(failed),
-    );
+    release.next(this.failed);
+    cleanup.next(this.purge);
     return cleanup;
   }
 
   /**
-   * A step Lambda invoked with the state as its event (payloadResponseOnly: the Resource is the
-   * function ARN), returning the whole next state. ResultPath is left at its default, `$`: the
-   * result replaces the state. Written out, aws-local-stepfunctions 3 stores it under a "$" key.
+   * Where every path ends once its data is purged: cleanup's outcome (cancelled succeeds, an error fails),
+   * or, with no outcome (a cutover, a purge-only execution), success.
    */
+  private endings(): sfn.IChainable {
+    this.failed = new sfn.Fail(this, StateName.FAILED, { error: 'MigrationFailed', cause: 'see the migration record' });
+    const cancelledOrFailed = new sfn.Choice(this, StateName.CANCELLED_OR_FAILED)
+      .when(stringIs('$.outcome', 'cancelled'), new sfn.Succeed(this, StateName.CANCELLED))
+      .otherwise(this.failed);
+    return new sfn.Choice(this, StateName.HOW_ENDED)
+      .when(sfn.Condition.isPresent('$.outcome'), cancelledOrFailed)
+      .otherwise(new sfn.Succeed(this, StateName.SUCCEEDED));
+  }
+
   private lambdaStep(step: Step, payload?: sfn.TaskInput): tasks.LambdaInvoke {
-    const task = new tasks.LambdaInvoke(this, STEP_STATE[step], {
-      lambdaFunction: this.props.stepFunctions[step],
-      payload,
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      taskTimeout: sfn.Timeout.duration(this.props.stepTaskTimeout ?? Duration.minutes(6)),
-    });
-    return retryStepErrors(task);
+    return this.tasks.lambdaStep(step, payload);
   }
 
   /**
@@ -339,31 +365,18 @@ export class MigrationWorkflow extends Construct {
    * A copy task that did not start is started again (retryCopyStart).
    */
   private copyStep(name: StateName, pass: CopyPass, plan = '$.copy'): MigrationCopyTask {
-    const environment: Readonly<Record<string, string>> = {
-      [CopyTaskEnv.MIGRATION_ID]: sfn.JsonPath.stringAt('$.migration_id'),
-      [CopyTaskEnv.SOURCE]: sfn.JsonPath.stringAt(`${plan}.source`),
-      [CopyTaskEnv.DESTINATION]: sfn.JsonPath.stringAt(`${plan}.destination`),
-      [CopyTaskEnv.PASS]: pass,
-      [CopyTaskEnv.VERIFY]: 'true',
-      [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt(`${plan}.source_modes`),
-    };
-    const task = new MigrationCopyTask(this, name, `${plan}.task_definition`, {
-      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      cluster: this.props.copyCluster,
-      taskDefinition: this.props.copyContainer.taskDefinition,
-      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
-      subnets: this.props.copySubnets,
-      securityGroups: [...this.props.copySecurityGroups],
-      containerOverrides: [
-        {
-          containerDefinition: this.props.copyContainer,
-          environment: Object.entries(environment).map(([name, value]) => ({ name, value })),
-        },
-      ],
-      resultPath: sfn.JsonPath.DISCARD,
-      taskTimeout: sfn.Timeout.duration(this.props.copyTaskTimeout ?? Duration.days(7)),
+    return this.tasks.ecsTask(name, {
+      taskDefinitionPath: `${plan}.task_definition`,
+      environment: {
+        [CopyTaskEnv.MIGRATION_ID]: sfn.JsonPath.stringAt('$.migration_id'),
+        [CopyTaskEnv.SOURCE]: sfn.JsonPath.stringAt(`${plan}.source`),
+        [CopyTaskEnv.DESTINATION]: sfn.JsonPath.stringAt(`${plan}.destination`),
+        [CopyTaskEnv.PASS]: pass,
+        [CopyTaskEnv.VERIFY]: 'true',
+        [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt(`${plan}.source_modes`),
+      },
+      timeout: this.props.copyTaskTimeout ?? Duration.days(7),
     });
-    return retryCopyStart(task);
   }
 
   /** Any failure of `task` sends the execution, error attached, to cleanup. */
@@ -380,18 +393,10 @@ function checkStateMachineName(name: string): void {
   }
 }
 
-/** The switchover's entry (a Choice on the mechanism) and the states a resumed migration jumps to. */
+/** The switchover's entry (the source goes read-only), the Choice after the writers check, and the states a resumed migration jumps to. */
 interface SwitchoverStates {
-  readonly choice: sfn.Choice;
+  readonly entry: sfn.TaskStateBase;
+  readonly writersGone: sfn.Choice;
   readonly cutover: sfn.TaskStateBase;
   readonly driverComplete: sfn.TaskStateBase;
-}
-
-function stringIs(path: string, value: string): sfn.Condition {
-  return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.stringEquals(path, value));
-}
-
-/** True only if the field is there and true: a Choice on a missing path fails the execution. */
-function isTrue(path: string): sfn.Condition {
-  return sfn.Condition.and(sfn.Condition.isPresent(path), sfn.Condition.booleanEquals(path, true));
 }

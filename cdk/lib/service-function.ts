@@ -13,6 +13,22 @@ export const POWERTOOLS_ENVIRONMENT: Readonly<Record<string, string>> = {
   [PowertoolsEnv.METRICS_NAMESPACE]: METRICS_NAMESPACE,
 };
 
+/**
+ * How every function is bundled: esbuild to ESM for Node.js 22, with source maps, and with the AWS SDK
+ * inside the bundle (no external module), so a function runs the SDK it was tested with rather than the
+ * Lambda runtime's, and its bundle holds only the SDK commands its composition imports (which is what
+ * test/cdk/function-permissions.test.ts derives its permissions from, bundling the same way).
+ */
+export const SERVICE_FUNCTION_BUNDLING = {
+  format: nodejs.OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  sourceMap: true,
+  externalModules: [],
+  // Bundled CommonJS dependencies may still call require(); give ESM output one.
+  banner: "import { createRequire as __smigCreateRequire } from 'node:module'; const require = __smigCreateRequire(import.meta.url);",
+} as const satisfies nodejs.BundlingOptions;
+
 export interface ServiceFunctionProps {
   /** The handler file, relative to the repository root; it must export `handler`. */
   readonly entry: string;
@@ -41,9 +57,10 @@ export interface ServiceFunctionProps {
 
 /**
  * A handler of lambdas/handlers as a Node.js 22 function on arm64, bundled by esbuild to ESM with
- * source maps, with X-Ray active tracing and Powertools' service name and metrics namespace. It runs
- * as its own role, which may write to its own log group and nothing else until granted more: not the
- * AWS managed AWSLambdaBasicExecutionRole, which allows creating and writing any log group.
+ * source maps and its AWS SDK (SERVICE_FUNCTION_BUNDLING), with X-Ray active tracing and Powertools'
+ * service name and metrics namespace. It runs as its own role, which may write to its own log group and
+ * nothing else until granted more: not the AWS managed AWSLambdaBasicExecutionRole, which allows
+ * creating and writing any log group.
  */
 export class ServiceFunction extends nodejs.NodejsFunction {
   /** The function's execution role. */
@@ -73,14 +90,8 @@ export class ServiceFunction extends nodejs.NodejsFunction {
         ...POWERTOOLS_ENVIRONMENT,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        sourceMap: true,
-        // Bundled CommonJS dependencies may still call require(); give ESM output one.
-        banner: "import { createRequire as __smigCreateRequire } from 'node:module'; const require = __smigCreateRequire(import.meta.url);",
-      },
+      // Mutable copies of the `as const` lists, as BundlingOptions types them.
+      bundling: { ...SERVICE_FUNCTION_BUNDLING, mainFields: [...SERVICE_FUNCTION_BUNDLING.mainFields], externalModules: [...SERVICE_FUNCTION_BUNDLING.externalModules] },
     });
     this.executionRole = executionRole;
     // CreateLogStream and PutLogEvents on this log group only.

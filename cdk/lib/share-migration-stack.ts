@@ -5,19 +5,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { parseEfsBackends } from '../../lambdas/drivers/efs/config.ts';
+import { parseEfsBackends, type ResolvedEfsBackendConfig } from '../../lambdas/drivers/efs/config.ts';
 import { checkDeployableBackends } from '../../lambdas/composition/aws-backends.ts';
+import { AUTHORIZER_FUNCTION, FUNCTION_PERMISSIONS } from '../../lambdas/composition/function-permissions.ts';
+import { BackendParameters } from './backend-parameters.ts';
 import { COPY_CONTAINER_NAME, CopyTask } from './copy-task.ts';
+import { FunctionGrants } from './function-grants.ts';
 import { ADMIN_TOKEN_SHA256_PATTERN, ManilaApi } from './manila-api.ts';
 import { MigrationEvents } from './migration-events.ts';
-import { CompositionEnv } from './migration-function.ts';
 import { MigrationLambdas } from './migration-lambdas.ts';
 import { MigrationMonitoring } from './migration-monitoring.ts';
 import { MigrationSchedules } from './migration-schedules.ts';
 import { MigrationTables } from './migration-tables.ts';
 import { MigrationWorkflow } from './migration-workflow.ts';
 import { acknowledgeStackFindings } from './nag-acknowledgments.ts';
-import { Step } from '../../lambdas/core/workflow.ts';
 import { OperationsKey } from './operations-key.ts';
 
 /** The CloudFormation stack name of share-migration. */
@@ -31,10 +32,11 @@ export const STACK_NAME = 'ShareMigration';
  *   X-Auth-Token, e.g. `-c adminTokenSha256=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)`.
  *   Without it the template takes it as the NoEcho parameter `AdminTokenSha256` at deploy
  *   (`cdk deploy --parameters AdminTokenSha256=...`).
- * - `backends`: the storage backends as SMIG_BACKENDS, JSON `{ "backends": [...] }` (a string on the
- *   command line, or an object in cdk.json), checked at synth. Only `"kind": "efs"` entries: a
- *   local-folder backend fails synth (the functions mount no folders; those are for `npm start`).
- *   Without it: `{"backends":[]}`.
+ * - `backends`: the storage backends, JSON `{ "backends": [...] }` (a string on the command line, or an
+ *   object in cdk.json), checked at synth and stored as one SSM parameter per backend
+ *   (BackendParameters), which the functions with a driver read at their start. Only `"kind": "efs"`
+ *   entries: a local-folder backend fails synth (the functions mount no folders; those are for
+ *   `npm start`). Without it: no backend.
  * - `vpcId`, `subnetIds`, `availabilityZones`: an existing VPC for the copy tasks, taken as given
  *   (Vpc.fromVpcAttributes: no lookup, so synth stays offline): the private subnets with a route to the
  *   exports and to AWS APIs, and their zones, as JSON arrays or comma-separated strings. Without
@@ -62,8 +64,8 @@ export const ContextKey = {
 /** The template parameter that carries the admin token's SHA-256 when the context does not. */
 export const ADMIN_TOKEN_SHA256_PARAMETER = 'AdminTokenSha256';
 
-/** SMIG_BACKENDS when the context gives no `backends`. */
-export const NO_BACKENDS = '{"backends":[]}';
+/** The backends when the context gives none. */
+export const NO_BACKENDS: { readonly backends: readonly unknown[] } = { backends: [] };
 
 export interface ShareMigrationStackProps extends StackProps {
   /**
@@ -97,6 +99,8 @@ export class ShareMigrationStack extends Stack {
   readonly events: MigrationEvents;
   readonly tables: MigrationTables;
   readonly lambdas: MigrationLambdas;
+  /** The backends, one SSM parameter each. */
+  readonly backendParameters: BackendParameters;
   readonly copyTask: CopyTask;
   readonly workflow: MigrationWorkflow;
   readonly api: ManilaApi;
@@ -108,23 +112,13 @@ export class ShareMigrationStack extends Stack {
     const stepTimeout = props.stepTimeout ?? Duration.minutes(5);
     const adminTokenSha256 = this.adminTokenSha256();
     const backends = this.backends();
+    const efsBackends = parseEfsBackends(backends, { defaultRegion: Token.isUnresolved(this.region) ? undefined : this.region });
 
     this.operationsKey = new OperationsKey(this, 'OperationsKey');
     this.events = new MigrationEvents(this, 'Events', { eventBusName: props.eventBusName });
     this.tables = new MigrationTables(this, 'Tables');
-    this.lambdas = new MigrationLambdas(this, 'Steps', {
-      tables: this.tables,
-      timeout: stepTimeout,
-      // lambdas/composition/aws.ts builds every adapter in every function: the steps need the
-      // backends (drivers), and it refuses to start without the admin token hash or the event bus.
-      environment: {
-        [CompositionEnv.BACKENDS]: backends,
-        [CompositionEnv.ADMIN_TOKEN_SHA256]: adminTokenSha256,
-        ...this.events.environment,
-      },
-    });
-    // The steps publish the task_state changes they make.
-    for (const fn of Object.values(this.lambdas.byStep)) this.events.grantPublish(fn);
+    this.backendParameters = new BackendParameters(this, 'Backends', { document: backends });
+    this.lambdas = new MigrationLambdas(this, 'Steps', { tables: this.tables, timeout: stepTimeout });
     this.copyTask = new CopyTask(this, 'CopyTask', { tables: this.tables, vpc: props.vpc ?? this.vpcFromContext(), image: props.copyImage });
     if (this.copyTask.vpc instanceof ec2.Vpc) {
       // The VPC this stack made: log its rejected traffic, as a network owner does for one you bring.
@@ -134,7 +128,7 @@ export class ShareMigrationStack extends Stack {
       });
     }
     this.allowCopyTasksIntoMountTargets();
-    this.grantCopyTasksEfsAccess(backends);
+    this.grantCopyTasksEfsAccess(efsBackends);
     this.workflow = new MigrationWorkflow(this, 'Workflow', {
       stepFunctions: this.lambdas.byStep,
       stepTaskTimeout: stepTimeout.plus(Duration.minutes(1)),
@@ -144,18 +138,8 @@ export class ShareMigrationStack extends Stack {
       copySubnets: this.copyTask.subnets,
       logGroup: this.operationsKey.logGroup(this, 'WorkflowLogs', logs.RetentionDays.THREE_MONTHS),
     });
-    // The ARN built from the state machine's name, not the resource's: see MigrationWorkflow.stateMachineArn.
-    this.lambdas.addEnvironment(CompositionEnv.STATE_MACHINE_ARN, this.workflow.stateMachineArn);
-    // Per-migration copy task definitions: every function builds the ECS adapter (lambdas/composition/aws.ts);
-    // prepare destination registers a migration's revision, cutover and cleanup deregister it, and the
-    // workflow runs whichever revision the execution names.
-    const copyTaskEnvironment = {
-      [CompositionEnv.COPY_TASK_DEFINITION]: this.copyTask.taskDefinition.taskDefinitionArn,
-      [CompositionEnv.COPY_CONTAINER]: COPY_CONTAINER_NAME,
-    };
-    for (const [name, value] of Object.entries(copyTaskEnvironment)) this.lambdas.addEnvironment(name, value);
-    this.copyTask.grantRegisterRevisions(this.lambdas.forStep(Step.PREPARE_DESTINATION));
-    for (const step of [Step.CUTOVER, Step.CLEANUP]) this.copyTask.grantDeregisterRevisions(this.lambdas.forStep(step));
+    // The workflow runs whichever revision of the copy task definition the execution names (prepare
+    // destination registers one per migration).
     iam.Grant.addToPrincipal({
       grantee: this.workflow.stateMachine,
       actions: ['ecs:RunTask'],
@@ -170,14 +154,11 @@ export class ShareMigrationStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       copyCluster: this.copyTask.cluster,
       adminTokenSha256,
-      environment: { [CompositionEnv.BACKENDS]: backends, ...this.schedules.environment, ...this.events.environment, ...copyTaskEnvironment },
       tokensSecret: this.tokensSecretFromContext(),
       accessLogGroup: this.operationsKey.logGroup(this, 'ApiAccessLogs', logs.RetentionDays.ONE_YEAR),
       cloudWatchRole: this.contextBoolean(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE, true),
     });
-    this.schedules.grantManageSchedules(this.api.handler);
-    // The API publishes the task_state changes it makes (migration_starting when it locks a share).
-    this.events.grantPublish(this.api.handler);
+    this.grantFunctions(efsBackends);
 
     this.monitoring = new MigrationMonitoring(this, 'Monitoring', {
       stateMachine: this.workflow.stateMachine,
@@ -249,12 +230,31 @@ export class ShareMigrationStack extends Stack {
   }
 
   /**
+   * Every function gets exactly what lambdas/composition/function-permissions.ts declares for it, on this
+   * stack's resources, and the environment its composition reads: the steps, the API, the authorizer.
+   */
+  private grantFunctions(efsBackends: readonly ResolvedEfsBackendConfig[]): void {
+    const grants = new FunctionGrants(this, {
+      tables: this.tables,
+      // The ARN built from the state machine's name, not the resource's: see MigrationWorkflow.stateMachineArn.
+      stateMachineArn: this.workflow.stateMachineArn,
+      eventBus: this.events.bus,
+      copyTask: this.copyTask,
+      schedules: this.schedules,
+      tokensSecret: this.api.tokensSecret,
+      backendParameters: this.backendParameters,
+      efsBackends,
+    });
+    for (const fn of [...Object.values(this.lambdas.byStep), this.api.handler]) grants.wire(fn, fn.permissions);
+    grants.wire(this.api.authorizerFunction, FUNCTION_PERMISSIONS[AUTHORIZER_FUNCTION]);
+  }
+
+  /**
    * The copy task mounts both instances with IAM authorization: it may mount, write (the destination) and
    * act as root (to keep owners) on the EFS backends' file systems: those named in the backends, and the
    * ones file-system backends create (tagged with their backend, their ids known only at run time).
    */
-  private grantCopyTasksEfsAccess(backendsJson: string): void {
-    const efs = parseEfsBackends(JSON.parse(backendsJson), { defaultRegion: Token.isUnresolved(this.region) ? undefined : this.region });
+  private grantCopyTasksEfsAccess(efs: readonly ResolvedEfsBackendConfig[]): void {
     if (efs.length === 0) return;
     const actions = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess'];
     const arnOf = (region: string, id: string) => this.formatArn({ service: 'elasticfilesystem', region, resource: 'file-system', resourceName: id });
@@ -333,13 +333,13 @@ export class ShareMigrationStack extends Stack {
     }).valueAsString;
   }
 
-  /** SMIG_BACKENDS: the context value, checked as the functions will parse it, or NO_BACKENDS. */
-  private backends(): string {
+  /** The backends: the context value, checked as the functions will parse it, or NO_BACKENDS. */
+  private backends(): { readonly backends: readonly unknown[] } {
     const fromContext: unknown = this.node.tryGetContext(ContextKey.BACKENDS);
     if (fromContext === undefined) {
       Annotations.of(this).addWarningV2(
         'share-migration:no-backends',
-        `No context ${ContextKey.BACKENDS}: SMIG_BACKENDS is ${NO_BACKENDS}, so the deployed API lists no pools and can migrate nothing; ` +
+        `No context ${ContextKey.BACKENDS}: no backend is deployed, so the deployed API lists no pools and can migrate nothing; ` +
           `give -c ${ContextKey.BACKENDS}='{"backends":[...]}'`,
       );
       return NO_BACKENDS;
@@ -352,7 +352,7 @@ export class ShareMigrationStack extends Stack {
         throw new Error(`Context ${ContextKey.BACKENDS} is not valid JSON (${(error as Error).message}); give {"backends":[...]}`);
       }
     }
-    // The same checks the functions make at start (lambdas/composition/aws.ts), made here instead.
+    // The same checks the functions make at start (lambdas/composition/factories/efs-drivers.ts), made here first.
     const source = `context ${ContextKey.BACKENDS}`;
     const entries = (document as { backends?: unknown } | null)?.backends;
     if (!Array.isArray(entries) || entries.length === 0) {
@@ -361,6 +361,6 @@ export class ShareMigrationStack extends Stack {
     // Only EFS backends work on AWS: a local-folder entry fails here, saying which and what to do.
     checkDeployableBackends(document, source);
     parseEfsBackends(document, { source, defaultRegion: Token.isUnresolved(this.region) ? undefined : this.region });
-    return JSON.stringify(document);
+    return document as { readonly backends: readonly unknown[] };
   }
 }

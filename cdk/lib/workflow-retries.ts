@@ -57,6 +57,15 @@ export function retryDriverNotReady<T extends sfn.TaskStateBase>(task: T): T {
 }
 
 /**
+ * A driver call that only reads (who may still write to the source: CloudWatch behind the EFS driver)
+ * failed: worth two more tries, 10 and 20 s later, before the Catch sends the migration to cleanup.
+ */
+export function retryDriverReads<T extends sfn.TaskStateBase>(task: T): T {
+  task.addRetry({ errors: [WorkflowError.DRIVER], interval: Duration.seconds(10), maxAttempts: 2, backoffRate: 2 });
+  return task;
+}
+
+/**
  * After the other retries, retry any error: for steps that must not give up easily (cutover, cleanup,
  * the release step). Last, as Step Functions requires of a retrier on States.ALL.
  */

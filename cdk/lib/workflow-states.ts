@@ -5,6 +5,7 @@ import { Step } from '../../lambdas/core/workflow.ts';
  * states by these names.
  */
 export const StateName = {
+  PURGE_ONLY: 'Only purge deleted data?',
   VALIDATE: 'Validate request and lock share',
   REJECTED: 'Migration request rejected',
   FAILED_START: 'Clean up after a failed start',
@@ -26,14 +27,21 @@ export const StateName = {
   AWAIT_COMPLETION: 'Wait for migration_complete',
   REFRESH_WHICH: 'Refresh the copy while waiting?',
   REFRESH_COPY: 'Refresh copy while waiting',
-  WHICH_SWITCHOVER: 'Which switchover?',
   DRIVER_COMPLETE: 'Complete driver-assisted migration',
   SOURCE_READ_ONLY: 'Make source read-only',
+  SWITCHOVER_WRITERS: 'Check who may still write to the source',
+  WRITERS_GONE: 'Can the switchover go on?',
+  WAIT_FOR_WRITERS: 'Wait for clients to disconnect',
   FINAL_COPY: 'Copy final delta and verify',
   CUTOVER: 'Switch share to destination',
   SUCCEEDED: 'Migration succeeded',
   CLEANUP: 'Clean up and restore source',
   RELEASE_SHARE: 'Record what cleanup left and release share',
+  PLAN_PURGE: 'Plan purge of deleted data',
+  MORE_TO_PURGE: 'More deleted data to purge?',
+  PURGE: 'Purge data a deleted instance left',
+  PURGE_FAILED: 'Data purge failed',
+  HOW_ENDED: 'How did the migration end?',
   CANCELLED_OR_FAILED: 'Cancelled or failed?',
   CANCELLED: 'Migration cancelled',
   FAILED: 'Migration failed',
@@ -56,4 +64,6 @@ export const STEP_STATE: Readonly<Record<Step, StateName>> = {
   [Step.CUTOVER]: StateName.CUTOVER,
   [Step.CLEANUP]: StateName.CLEANUP,
   [Step.RELEASE_SHARE]: StateName.RELEASE_SHARE,
+  [Step.SWITCHOVER_WRITERS]: StateName.SWITCHOVER_WRITERS,
+  [Step.PLAN_PURGE]: StateName.PLAN_PURGE,
 };

@@ -1,3 +1,4 @@
+import { describeRefusedMetadata } from './refused-metadata.ts';
 import type { CopyFailure, CopySummary } from './types.ts';
 
 const LISTED = 10;
@@ -41,7 +42,9 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 function describe(failures: readonly CopyFailure[]): string {
   const listed = failures.slice(0, LISTED).map((f) => `${f.path}: ${f.reason}`);
   const more = failures.length > LISTED ? `; and ${failures.length - LISTED} more` : '';
-  return `copy failed for ${failures.length} path(s): ${listed.join('; ')}${more}`;
+  // Said first: it is why, where the paths' own reasons only say which calls failed.
+  const refused = describeRefusedMetadata(failures);
+  return `copy failed for ${failures.length} path(s): ${refused === undefined ? '' : `${refused}. `}${listed.join('; ')}${more}`;
 }
 
 function reasonText(reason: unknown): string {

@@ -2,13 +2,14 @@
  * The storage backends a deployment on AWS can serve. Only `"kind": "efs"` backends work there: a
  * local-folder backend (no kind, or `"kind": "local"`) is a folder the functions and the copy task would
  * have to mount, and the stack mounts none. Local-folder backends are for the embedded runtime
- * (`npm start`, local/), which reads its own SMIG_BACKENDS.
+ * (`npm start`, local/), which reads its own backends file.
  *
- * Checked twice with the same words: by the CDK stack at synth (its `backends` context), and by the
- * AWS composition root at a function's start (SMIG_BACKENDS), so neither serves a backend it cannot reach.
+ * Checked twice with the same words: by the CDK stack at synth (its `backends` context), and by a
+ * function's composition at its start (the backends' SSM parameters, factories/efs-drivers.ts), so neither
+ * serves a backend it cannot reach.
  */
 
-/** SMIG_BACKENDS on AWS names a backend that cannot work there. Raised at synth or at a function's start. */
+/** The backends on AWS name one that cannot work there. Raised at synth or at a function's start. */
 export class UndeployableBackendError extends Error {
   override readonly name = 'UndeployableBackendError';
 
@@ -20,7 +21,7 @@ export class UndeployableBackendError extends Error {
 /**
  * Throws UndeployableBackendError, naming the entry and what to do, unless every entry of the
  * document's `backends` has `"kind": "efs"`. `source` says where the document came from, as the
- * message's prefix (e.g. `context backends`, `SMIG_BACKENDS`). A document without a `backends` array
+ * message's prefix (e.g. `context backends`, `SSM parameters under /<stack>/backends`). A document without a `backends` array
  * is left to the EFS driver's own check.
  */
 export function checkDeployableBackends(document: unknown, source: string): void {

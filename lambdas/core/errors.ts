@@ -104,6 +104,15 @@ export class DriverMigrationCommittedError extends DriverError {
   override readonly name = 'DriverMigrationCommittedError';
 }
 
+/**
+ * The switchover cannot show that no client still writes to the read-only source (clients connected before
+ * it went read-only may keep their write access): nothing is switched, the source is kept.
+ */
+export class SwitchoverBlockedError extends ShareMigrationError {
+  override readonly name = 'SwitchoverBlockedError';
+  readonly kind = 'conflict' as const;
+}
+
 /** The copy task failed or its verification found a difference. */
 export class CopyFailedError extends ShareMigrationError {
   override readonly name = 'CopyFailedError';

@@ -74,6 +74,11 @@ export interface Share {
   readonly migration_id: string | null;
   /** Its snapshots, kept in the share's record like instances and rules (absent on records written before snapshots). */
   readonly snapshots?: readonly ShareSnapshot[];
+  /**
+   * While a deleted share is `deleting`: the data its instances left on their backends, which the purge
+   * task removes before the record goes (lambdas/core/purges/). Absent otherwise.
+   */
+  readonly purges?: readonly DataPurgeRecord[];
   readonly created_at: string;
   readonly updated_at: string;
   /** Incremented by every write; each write is conditional on the version it read. */
@@ -279,6 +284,10 @@ export interface Migration {
   readonly snapshot_replay?: SnapshotReplayProgress | null;
   /** What cleanup has undone so far: a cleanup that gives up says exactly what it left behind. */
   readonly cleanup_progress?: CleanupProgress | null;
+  /** The switchover's wait for the clients that may still write to the read-only source (set once it is read-only). */
+  readonly switchover?: SwitchoverProgress | null;
+  /** The data the instances this migration deleted left on their backends, and what became of it. */
+  readonly purges?: readonly DataPurgeRecord[];
   /** When the source went read-only and when it was released; the switchover window. */
   readonly read_only_since: string | null;
   readonly read_only_until: string | null;
@@ -306,4 +315,60 @@ export interface SnapshotReplayProgress {
   /** The snapshot being copied now, or null once all are replayed. */
   readonly snapshot_id: string | null;
   readonly snapshot_name: string | null;
+}
+
+/** What became of the switchover's wait for the clients that may still write to the source. */
+export const SwitchoverStatus = {
+  /** Clients that connected before the source went read-only may still write: the final copy waits. */
+  WAITING: 'waiting',
+  /** The driver proved that none can: the final copy may run. */
+  CLEAR: 'clear',
+  /** The operator confirmed (migration_complete again) what the driver could not prove. */
+  CONFIRMED: 'confirmed',
+  /** Neither within the wait's bounds: the source is writable again and the migration waits for migration_complete. */
+  GAVE_UP: 'gave_up',
+} as const;
+export type SwitchoverStatus = (typeof SwitchoverStatus)[keyof typeof SwitchoverStatus];
+
+/** The switchover's proof that no acknowledged write is lost (steps/source-read-only.ts, steps/switchover-writers.ts). */
+export interface SwitchoverProgress {
+  readonly status: SwitchoverStatus;
+  /** When the source's rules were read-only (applyAccessRules returned): clients connected later cannot write. */
+  readonly read_only_at: string;
+  /** Connections the driver last reported that may still write. */
+  readonly connections: number;
+  /** Whose connections: `enforced` (none to count), `instance` (this share's), `shared` (other shares' too: only zero proves anything). */
+  readonly scope: 'enforced' | 'instance' | 'shared';
+  /** What the driver last measured, in words. */
+  readonly detail: string;
+  readonly polls: number;
+  readonly checked_at: string | null;
+  readonly next_check_at: string | null;
+  /** From when no client could write (clear), or when the operator confirmed. */
+  readonly clear_since: string | null;
+  readonly confirmed_at: string | null;
+  readonly gave_up_at: string | null;
+}
+
+/** What became of the data a deleted instance left on its backend. */
+export const PurgeStatus = {
+  PENDING: 'pending',
+  /** The purge task was started on it (or is about to be). */
+  PURGING: 'purging',
+  PURGED: 'purged',
+  /** The driver said deleting the instance removed everything. */
+  NOTHING_LEFT: 'nothing_left',
+  FAILED: 'failed',
+} as const;
+export type PurgeStatus = (typeof PurgeStatus)[keyof typeof PurgeStatus];
+
+/** One deleted instance's leftover data (ShareDriver.dataLeftBehind), recorded until it is purged. */
+export interface DataPurgeRecord {
+  /** The instance as it was when it was deleted: the driver finds its leftovers from it. */
+  readonly instance: ShareInstance;
+  readonly status: PurgeStatus;
+  /** Where the data is, in the backend's words, once the driver named it. */
+  readonly location: string | null;
+  readonly error: string | null;
+  readonly updated_at: string;
 }

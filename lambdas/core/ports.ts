@@ -52,6 +52,12 @@ export interface CopyTaskControl {
  */
 export interface CopyTaskDefinitions {
   forMigration(migrationId: string, mounts: readonly CopyMount[]): Promise<string>;
+  /**
+   * The task definition a purge task runs: the copy image with `root` mounted (on ECS, a file system's root
+   * with IAM authorization, one revision per file system, kept for later purges) and the purge entry as
+   * its program. At home, the child reaches the folder directly.
+   */
+  forPurge(root: CopyMount): Promise<string>;
   /** A definition that is not the migration's own, or is already gone, is left alone. */
   release(taskDefinition: string): Promise<void>;
 }

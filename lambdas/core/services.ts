@@ -39,12 +39,22 @@ export interface AllowAccessRequest {
   readonly metadata?: Record<string, string>;
 }
 
+/** What deleting a share did. */
+export interface ShareDeletion {
+  /**
+   * Its instances left data their drivers cannot remove (an EFS access point's folder): the share stays
+   * `deleting`, with the data recorded in `purges`, until a purge execution removed it
+   * (MigrationService.startDataPurge). False: the share is gone.
+   */
+  readonly purge_pending: boolean;
+}
+
 export interface ShareService {
   create(request: CreateShareRequest): Promise<Share>;
   get(shareId: string): Promise<Share>;
   list(filter?: ShareFilter): Promise<Share[]>;
   /** Refused while a migration holds the share. */
-  delete(shareId: string): Promise<void>;
+  delete(shareId: string): Promise<ShareDeletion>;
   allowAccess(shareId: string, request: AllowAccessRequest): Promise<AccessRule>;
   denyAccess(shareId: string, accessId: string): Promise<void>;
   listAccessRules(shareId: string): Promise<AccessRule[]>;
@@ -130,6 +140,12 @@ export interface MigrationService {
   retype(shareId: string, request: RetypeRequest): Promise<RetypeResult>;
   listForShare(shareId: string): Promise<Migration[]>;
   get(migrationId: string): Promise<Migration>;
+  /**
+   * Starts the purge of the data a deleted share's instances left (ShareDeletion.purge_pending): an
+   * execution of the migration state machine with a purge-only input, which removes the share's record
+   * once the data is gone.
+   */
+  startDataPurge(shareId: string): Promise<void>;
 }
 
 export interface CreateSecurityServiceRequest {

@@ -46,6 +46,10 @@ export function canTransition(from: TaskState, to: TaskState): boolean {
     return to === T.MIGRATION_CANCEL_IN_PROGRESS || to === T.MIGRATION_ERROR || to === T.DATA_COPYING_ERROR
       || to === T.DATA_COPYING_CANCELLED || to === T.MIGRATION_CANCELLED;
   }
+  // A switchover that could not prove that no client still writes to the read-only source gives it its
+  // writes back and returns to phase 1 done, before anything was copied or switched (switchover.ts).
+  if (from === T.DATA_COPYING_COMPLETING && to === T.DATA_COPYING_COMPLETED) return true;
+  if (from === T.MIGRATION_COMPLETING && to === T.MIGRATION_DRIVER_PHASE1_DONE) return true;
   // A failure during switchover still ends the migration in error (the share is made available again).
   if (from === T.MIGRATION_COMPLETING || from === T.DATA_COPYING_COMPLETING) return to === T.MIGRATION_ERROR;
   return false;

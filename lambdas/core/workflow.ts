@@ -65,6 +65,55 @@ export interface SnapshotReplayState {
   readonly copy?: CopyPlan;
 }
 
+/**
+ * The switchover's wait for the clients that may still write to the read-only source: what the check
+ * step answers and the Choice after it routes on.
+ */
+export interface SwitchoverState {
+  /**
+   * `clear` or `confirmed`: go on to the final copy (or the driver's completion); `waiting`: wait
+   * `wait_seconds` and check again; `gave_up`: the source is writable again, wait for migration_complete.
+   */
+  readonly outcome: 'waiting' | 'clear' | 'confirmed' | 'gave_up';
+  readonly polls: number;
+  /** How long to wait before the next check (only while waiting). */
+  readonly wait_seconds: number;
+}
+
+/** The purge task's job: the file system root mounted at `root`, the folder in it to remove. */
+export interface PurgeJob {
+  readonly task_definition: string;
+  readonly root: string;
+  readonly folder: string;
+}
+
+/**
+ * The purge loop (plan, purge, plan again...) after a cutover, a cleanup, or a share's deletion. Whose
+ * records it works through: `share_id` for a share being deleted, else `migration_id` (or the state's).
+ */
+export interface PurgeState {
+  readonly share_id?: string;
+  readonly migration_id?: string;
+  /** Instance ids tried in this execution: each at most once. */
+  readonly attempted?: readonly string[];
+  /** A purge task is to run: `current` and `job`. */
+  readonly more?: boolean;
+  /** Purges that failed in this execution (the execution then fails once the loop ends). */
+  readonly failed?: number;
+  readonly current?: { readonly instance_id: string; readonly location: string };
+  readonly job?: PurgeJob;
+  /** Set by the Catch of the purge task: why it failed. */
+  readonly error?: StepError;
+}
+
+/**
+ * An execution that only purges (README: "Data of deleted instances"): the API starts one for a deleted
+ * share whose instances left data; an operator may start one to retry a migration's failed purges.
+ */
+export interface PurgeExecutionInput {
+  readonly purge: { readonly share_id: string } | { readonly migration_id: string };
+}
+
 /** What each step returns and the next one receives. */
 export interface MigrationExecutionState {
   readonly migration_id: string;
@@ -91,6 +140,10 @@ export interface MigrationExecutionState {
   readonly outcome?: 'cancelled' | 'error';
   /** Set by validate when a resumed migration's switchover had begun: where the workflow picks it up. */
   readonly resume_at?: 'cutover' | 'driver-complete';
+  /** Set by the check of who may still write to the read-only source. */
+  readonly switchover?: SwitchoverState;
+  /** Set by the purge planning step. */
+  readonly purge?: PurgeState;
 }
 
 /** An error as a Catch puts it into the state. */
@@ -139,6 +192,10 @@ export const Step = {
   CLEANUP: 'cleanup',
   /** Cleanup gave up: record what it left behind and release the share (status available, lock cleared). */
   RELEASE_SHARE: 'release-share',
+  /** The source is read-only: may a client connected before still write? Waits, proceeds, or gives back to the operator. */
+  SWITCHOVER_WRITERS: 'switchover-writers',
+  /** Records the last purge's outcome and plans the next one (the data a deleted instance left). */
+  PLAN_PURGE: 'plan-purge',
 } as const;
 export type Step = (typeof Step)[keyof typeof Step];
 /**
@@ -161,6 +218,45 @@ export const CopyTaskEnv = {
   /** A cap on reads from the source, bytes per second (deployment setting): spares users during the bulk copy. */
   BYTES_PER_SECOND: 'SMIG_COPY_BYTES_PER_SECOND',
   MIGRATIONS_TABLE: 'SMIG_MIGRATIONS_TABLE',
+} as const;
+
+/**
+ * How the switchover waits for the clients that may still write (steps/switchover-writers.ts): checks
+ * `FIRST_SECONDS` apart (or as the driver suggests) and doubling up to `MAX_SECONDS`; after `LIMIT_SECONDS`
+ * since the source went read-only, or `MAX_POLLS` checks, it gives the source its writes back and waits
+ * for migration_complete again. At most MAX_POLLS x 5 history events: far under Step Functions' 25,000.
+ */
+export const SWITCHOVER_WAIT = {
+  FIRST_SECONDS: 15,
+  MAX_SECONDS: 300,
+  LIMIT_SECONDS: 3600,
+  MAX_POLLS: 60,
+} as const;
+
+/** The purge task's entry in the copy image, run by node (the purge task definition's entry point). */
+export const PURGE_ENTRY = 'copy-task/bin/smig-purge-container.ts';
+
+/** Container environment the purge task reads its job from. */
+export const PurgeTaskEnv = {
+  /** Where the file system's root is mounted in the container. */
+  ROOT: 'SMIG_PURGE_ROOT',
+  /** The folder to remove, relative to the root: `shares/share-<instance id>`. */
+  FOLDER: 'SMIG_PURGE_FOLDER',
+  /** The deleted instance's id, for the logs. */
+  INSTANCE_ID: 'SMIG_PURGE_INSTANCE_ID',
+} as const;
+
+/** Exit codes of the purge task. */
+export const PurgeExitCode = {
+  /** Removed, or already gone. */
+  OK: 0,
+  FAILED: 1,
+  /** The environment does not describe a job. */
+  USAGE: 2,
+  /** The folder is not a driver-made instance folder (or is a link): nothing was touched. */
+  REFUSED: 3,
+  /** Stopped (SIGTERM): what was removed stays removed; running it again finishes. */
+  CANCELLED: 143,
 } as const;
 
 /** Exit codes of the copy task. 143 (128+SIGTERM) is what a stopped container reports. */

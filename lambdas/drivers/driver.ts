@@ -24,6 +24,49 @@ export interface CopyMount {
   readonly originalModesFile?: string;
 }
 
+/**
+ * Who may still write to an instance whose access rules were made read-only at a given moment: the
+ * switchover's proof that no acknowledged write is lost. A backend may enforce read-only mode only for
+ * clients that connect afterwards (EFS evaluates its file system policy when a client connects), so the
+ * driver says what the backend reports about clients connected since.
+ */
+export interface SwitchoverBlockers {
+  /** No client that may still write remains: the final copy (or sync) may run. */
+  readonly clear: boolean;
+  /** Connections the backend reports that may still write (0 when clear). */
+  readonly connections: number;
+  /**
+   * What the count covers. `enforced`: the driver's read-only mode holds for every client, nothing to
+   * count; `instance`: this instance's clients only; `shared`: the backend counts the clients of other
+   * instances too (one EFS file system behind several access points), so a non-zero count cannot be
+   * attributed and only zero proves anything.
+   */
+  readonly scope: 'enforced' | 'instance' | 'shared';
+  /**
+   * When clear: from this moment on no client could write. Whatever the source acknowledged is on it by
+   * then; a final copy or sync must start after it. ISO 8601.
+   */
+  readonly clearSince?: string;
+  /** When it is worth asking again (the backend's reporting granularity), in seconds. @default - the workflow's backoff */
+  readonly retryAfterSeconds?: number;
+  /** What the driver measured, in words, for the migration record. */
+  readonly detail: string;
+}
+
+/**
+ * Data a deleted instance left on its backend, and how a purge task reaches it: the backend's root at
+ * `mount.path` (with the volume that puts it there) and the instance's folder inside it. EFS has no API
+ * for a file system's contents, so deleting an access point leaves its folder; the purge task removes it.
+ */
+export interface DataPurge {
+  /** The backend's root as the purge task sees it. */
+  readonly mount: CopyMount;
+  /** The folder to remove, relative to `mount.path`: `shares/share-<instance id>` (the purge task refuses anything else). */
+  readonly folder: string;
+  /** Where the data is, in the backend's words, for the record (e.g. `fs-123:/shares/share-<id>`). */
+  readonly location: string;
+}
+
 /** A driver's answer to "can you migrate this instance natively?" (Manila's migration_check_compatibility). */
 export interface MigrationCompatibility {
   readonly compatible: boolean;
@@ -46,6 +89,13 @@ export interface DriverMigrationRequest {
   readonly source: ShareInstance;
   readonly destination: ShareInstance;
   readonly destinationHost: Host;
+  /**
+   * migrationComplete only: from when no client could still write to the source, as the workflow
+   * established it (switchoverBlockers answered clear) or the operator confirmed it, after making the
+   * source's rules read-only. The driver's final sync must start after it.
+   * @default - the driver makes the source read-only itself and establishes the moment on its own
+   */
+  readonly writersGoneSince?: Date;
 }
 
 export interface DriverMigrationStatus {
@@ -73,6 +123,16 @@ export interface ShareDriver {
   applyAccessRules(instance: ShareInstance, rules: readonly AccessRule[], options: { readOnly: boolean }): Promise<void>;
   /** Where the copy task reads or writes this instance's data. */
   getCopyMount(instance: ShareInstance): Promise<CopyMount>;
+  /**
+   * After `applyAccessRules(..., { readOnly: true })` returned at `readOnlySince`: who may still write
+   * (SwitchoverBlockers). Asked until clear before the final copy, and by nothing else.
+   */
+  switchoverBlockers(instance: ShareInstance, readOnlySince: Date): Promise<SwitchoverBlockers>;
+  /**
+   * After `deleteInstance`: the data the instance left on the backend, or null when deleting it removed
+   * everything. Refuses (DriverError) an instance that still exists: its data is not left over.
+   */
+  dataLeftBehind(instance: ShareInstance): Promise<DataPurge | null>;
 
   /**
    * Snapshots, for drivers whose pools report snapshot_support (Manila's create_snapshot and friends);

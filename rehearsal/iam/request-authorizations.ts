@@ -206,7 +206,9 @@ const MODEL: Readonly<Record<string, Describe>> = {
     if (key) {
       // A customer managed key: EFS uses it on the caller's behalf (EFS user guide, "Using AWS KMS keys for Amazon EFS").
       const keyArn = key.startsWith('arn:') ? key : arn(state, 'kms', key.startsWith('alias/') ? key : `key/${key}`);
-      requests.push({ action: 'kms:DescribeKey', resource: keyArn, context: {} }, { action: 'kms:CreateGrant', resource: keyArn, context: { 'kms:GrantIsForAWSResource': 'true' } });
+      // EFS calls KMS for the caller, so kms:ViaService names EFS in the region.
+      const viaEfs = { 'kms:ViaService': `elasticfilesystem.${state.region}.amazonaws.com` };
+      requests.push({ action: 'kms:DescribeKey', resource: keyArn, context: viaEfs }, { action: 'kms:CreateGrant', resource: keyArn, context: { ...viaEfs, 'kms:GrantIsForAWSResource': 'true' } });
     }
     return requests;
   },

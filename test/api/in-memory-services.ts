@@ -124,6 +124,8 @@ export class InMemoryServices implements DomainServices {
   readonly snapshots: SnapshotService;
   readonly scheduleRecords = new InMemoryScheduleStore();
   readonly scheduler = new RecordingScheduler();
+  /** Shares whose data purge was started (startDataPurge). */
+  readonly purgesStarted: string[] = [];
 
   constructor(options: InMemoryOptions = {}) {
     this.poolList = [...(options.pools ?? [testPool('local@alpha#default'), testPool('local@beta#default')])];
@@ -347,7 +349,13 @@ export class InMemoryServices implements DomainServices {
         }
         const snapshots = share.snapshots?.length ?? 0;
         if (snapshots > 0) throw new ForbiddenError(`Invalid share: Share still has ${snapshots} dependent snapshots.`, { shareId });
+        // A share whose metadata says so left data on its backend, as an EFS access point does.
+        if (share.metadata['test:leaves-data'] === 'true') {
+          this.put({ ...share, status: 'deleting' });
+          return { purge_pending: true };
+        }
         this.shareRecords.delete(shareId);
+        return { purge_pending: false };
       },
       allowAccess: async (shareId, request: AllowAccessRequest) => {
         const share = this.share(shareId);
@@ -512,6 +520,9 @@ export class InMemoryServices implements DomainServices {
         const migration = this.migrationRecords.get(migrationId);
         if (!migration) throw new NotFoundError(`Migration ${migrationId} could not be found.`, { migrationId });
         return migration;
+      },
+      startDataPurge: async (shareId) => {
+        this.purgesStarted.push(shareId);
       },
       advance: (shareId, state, totalProgress) => setState(shareId, state, totalProgress),
     };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -34,26 +34,15 @@ describe('Stack: ShareMigrationStack backends context', () => {
     }
   });
 
-  it('refuses, at a function\'s start, SMIG_BACKENDS naming a local-folder backend instead of building a driver for folders it cannot reach', async () => {
-    // Prepare: the environment the stack gives the API function, with a local-folder backend put in.
-    const { stack, template } = synthesizeStack({ [ContextKey.BACKENDS]: { backends: [EFS_BACKEND] } });
-    const env = { ...deployedEnvironment(template, stack.api.handler), [CompositionEnv.BACKENDS]: JSON.stringify({ backends: [EFS_BACKEND, LOCAL_BACKEND] }) };
-    vi.resetModules();
-    const { awsComposition } = await import('../../lambdas/composition/aws.ts');
-
-    // Act & Assess
-    expect(() => awsComposition(env)).toThrow(expect.objectContaining({
-      name: 'UndeployableBackendError',
-      message: expect.stringMatching(/^SMIG_BACKENDS: backends\[1\] \("alpha"\) has no "kind"/),
-    }));
-  });
+  // A backend parameter naming a local-folder backend is refused at a function's start too: test/cdk/function-compositions.test.ts.
 
   it('still synthesizes with no backends: the embedded runtime synthesizes the stack so', () => {
     // Act
     const { stack, template } = synthesizeStack();
 
-    // Assess
-    expect(deployedEnvironment(template, stack.api.handler)[CompositionEnv.BACKENDS]).toBe('{"backends":[]}');
+    // Assess: no backend parameter; the API still reads the (empty) path, so backends added later need no redeploy of it.
+    template.resourceCountIs('AWS::SSM::Parameter', 0);
+    expect(deployedEnvironment(template, stack.api.handler)[CompositionEnv.BACKENDS_PARAMETER_PATH]).toBe('/ShareMigration/backends');
   });
 });
 

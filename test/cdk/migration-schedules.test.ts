@@ -66,20 +66,21 @@ describe('Construct: MigrationSchedules', () => {
   });
 
   it('lets the API function manage the schedules of its group and pass the scheduler role to EventBridge Scheduler only', () => {
-    // Assess: exactly these two statements, after the tables', Step Functions' and ECS's (share-migration-stack.test.ts).
+    // Assess: exactly these two statements, among the others function-permissions.ts declares (function-grants.test.ts):
+    // the schedule calls the API's bundle can make (it never reads a schedule back), and the role they pass.
     const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(stack.api.handler.role!) }] } }));
     const statements = policy!.Properties.PolicyDocument.Statement as { Action: unknown }[];
     expect(statements.filter((s) => JSON.stringify(s.Action).includes('scheduler:') || JSON.stringify(s.Action).includes('iam:'))).toEqual([
       {
-        Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+        Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
         Effect: 'Allow',
         Resource: groupSchedulesArn,
       },
       {
         Action: 'iam:PassRole',
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
         Effect: 'Allow',
         Resource: arnOf(stack.schedules.role),
-        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       },
     ]);
   });
@@ -95,14 +96,17 @@ describe('Construct: MigrationSchedules', () => {
     }
   });
 
-  it('gives the API function the group, role and queue lambdas/composition/aws.ts reads', () => {
+  it('gives the API function the group, role, queue and target its EventBridge Scheduler adapter reads (lambdas/composition/factories/scheduler.ts)', () => {
     // Assess
     const variables = template.toJSON().Resources[logicalId(stack.api.handler)].Properties.Environment.Variables;
     expect(variables).toMatchObject({
       SMIG_SCHEDULE_GROUP: 'ShareMigration-migrations',
       SMIG_SCHEDULER_ROLE_ARN: arnOf(stack.schedules.role),
       SMIG_SCHEDULE_DLQ_ARN: arnOf(stack.schedules.deadLetterQueue),
-      SMIG_STATE_MACHINE_ARN: { Ref: logicalId(stack.workflow.stateMachine) },
+      // The ARN built from the state machine's name (MigrationWorkflow.stateMachineArn), as the steps get it.
+      SMIG_STATE_MACHINE_ARN: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:ShareMigration-migration']],
+      },
     });
   });
 

@@ -8,6 +8,7 @@ import { AUTH_TOKEN_HEADER, OPEN_ROUTES, REQUEST_BODY_LIMITS, requestBodySchema 
 import { DEFAULT_EVENT_BUS_NAME, EVENT_BUS_NAME_ENV } from '../../cdk/lib/migration-events.ts';
 import { COPY_EXIT_CODES_NOT_FAILED } from '../../cdk/lib/migration-monitoring.ts';
 import { ADMIN_TOKEN_SHA256_PARAMETER, ContextKey, type ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
+import { FUNCTION_PERMISSIONS } from '../../lambdas/composition/function-permissions.ts';
 import { ALL_STEPS } from '../../lambdas/core/workflow.ts';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lambdas/handlers/telemetry.ts';
 import { repoPath } from '../../cdk/lib/paths.ts';
@@ -46,6 +47,9 @@ const ownLogsStatement = (fn: IConstruct) => ({
   Effect: 'Allow',
   Resource: getAtt(fn.node.scope!.node.findChild(`${fn.node.id}Logs`)),
 });
+
+/** The functions that publish task_state changes: the API and the steps that declare the event bus (function-permissions.ts). */
+const publishersOf = () => [stack.api.handler, ...ALL_STEPS.filter((step) => FUNCTION_PERMISSIONS[step].eventBus !== undefined).map((step) => stack.lambdas.forStep(step))];
 
 /** `/`, `/v2`, `/v2/{proxy+}`... of every API Gateway resource id, from the template's PathPart chain. */
 function apiPaths(): Map<string, string> {
@@ -115,7 +119,8 @@ describe('Point 4: the API behind a TOKEN authorizer', () => {
     expect(statementsOf(stack.api.authorizerFunction.role!)).toEqual([
       xrayStatement,
       ownLogsStatement(stack.api.authorizerFunction),
-      { Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], Effect: 'Allow', Resource: ref(stack.api.tokensSecret) },
+      // The one call its bundle makes (test/cdk/function-permissions.test.ts): no DescribeSecret.
+      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: ref(stack.api.tokensSecret) },
     ]);
   });
 
@@ -209,12 +214,12 @@ describe('Point 6: events and operations', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: DEFAULT_EVENT_BUS_NAME });
   });
 
-  it('grants events:PutEvents on that bus, exactly, to the API function and every step function, with its name in their environment', () => {
+  it('grants events:PutEvents on that bus, exactly, to the API function and every step function that changes a task_state, with its name in their environment', () => {
     // Prepare
     const putEvents = { Action: 'events:PutEvents', Effect: 'Allow', Resource: getAtt(stack.events.bus) };
 
     // Assess
-    for (const fn of [stack.api.handler, ...ALL_STEPS.map((step) => stack.lambdas.forStep(step))]) {
+    for (const fn of publishersOf()) {
       expect(statementsOf(fn.role!), fn.node.path).toContainEqual(putEvents);
       expect(resources[logicalId(fn)]!.Properties.Environment.Variables[EVENT_BUS_NAME_ENV], fn.node.path).toEqual(ref(stack.events.bus));
     }
@@ -229,9 +234,7 @@ describe('Point 6: events and operations', () => {
     const forwardingRole = resources[ruleId]!.Properties.Targets[0].RoleArn['Fn::GetAtt'][0];
 
     // Assess
-    expect(publishers.sort()).toEqual(
-      [logicalId(stack.api.handler.role!), ...ALL_STEPS.map((step) => logicalId(stack.lambdas.forStep(step).role!)), forwardingRole].sort(),
-    );
+    expect(publishers.sort()).toEqual([...publishersOf().map((fn) => logicalId(fn.role!)), forwardingRole].sort());
   });
 
   it('runs every function with active tracing and Powertools settings, under its own role with no AWS managed policy', () => {
@@ -429,10 +432,16 @@ describe('Point 7: safe defaults', () => {
       'ecr:GetAuthorizationToken',
       // Per-migration copy task definitions: none of these has resource-level permissions.
       'ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:DeregisterTaskDefinition',
+      // EFS backends (cdk/lib/efs-grants.ts): DescribeFileSystems without a file system id (a file-system backend's
+      // listing); CreateFileSystem names no resource (only with the aws:RequestTag/smig:backend of a backend);
+      // the EC2 actions EFS checks for a mount target's network interface; ClientConnections metrics (GetMetricData).
+      'elasticfilesystem:DescribeFileSystems', 'elasticfilesystem:CreateFileSystem',
+      'ec2:DescribeSubnets', 'ec2:DescribeNetworkInterfaces', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface',
+      'cloudwatch:GetMetricData',
     ]);
 
-    // Assess
-    for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+    // Assess: the defaults, and the sample context, whose EFS backends make every EFS grant.
+    for (const [id, policy] of [...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::Policy', sample.template.toJSON().Resources)]) {
       for (const statement of policy.Properties.PolicyDocument.Statement as Statement[]) {
         if (![statement.Resource].flat().includes('*')) continue;
         expect(actionsOf(statement).filter((action) => !onlyOnStar.has(action)), id).toEqual([]);
@@ -485,10 +494,11 @@ describe('Point 8: deploy-time configuration', () => {
     for (const subnet of sampleContext[ContextKey.SUBNET_IDS] as string[]) expect(definition).toContain(subnet);
   });
 
-  it('takes the backends, the alarm email and the admin token parameter from the sample', () => {
+  it('takes the backends (as SSM parameters), the alarm email and the admin token parameter from the sample', () => {
     // Assess
-    const api = sample.template.toJSON().Resources[logicalId(sample.stack.api.handler)] as Resource;
-    expect(api.Properties.Environment.Variables.SMIG_BACKENDS).toBe(JSON.stringify(sampleContext[ContextKey.BACKENDS]));
+    // One SSM parameter per backend (test/cdk/backend-parameters.test.ts), none in a function's environment.
+    const parameters = ofType('AWS::SSM::Parameter', sample.template.toJSON().Resources).map(([, parameter]) => JSON.parse(parameter.Properties.Value as string) as unknown);
+    expect({ backends: parameters }).toEqual(sampleContext[ContextKey.BACKENDS]);
     sample.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: sampleContext[ContextKey.ALARM_EMAIL] });
     // The sample leaves the admin token to the NoEcho parameter: a hash in a sample file would be a known token.
     expect(sample.template.toJSON().Parameters[ADMIN_TOKEN_SHA256_PARAMETER]).toMatchObject({ NoEcho: true });

@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { STATE_MACHINE_ARN_ENV } from '../../cdk/lib/manila-api.ts';
 import { CompositionEnv, STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
 import { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, RETRIED_STEP_ERRORS, STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
@@ -11,6 +11,7 @@ import { ADMIN_TOKEN_SHA256_PARAMETER, ShareMigrationStack } from '../../cdk/lib
 import { sha256Hex } from '../../lambdas/core/auth/hashed-token-verifier.ts';
 import { ConcurrentUpdateError, GuaranteeUnmetError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../../lambdas/core/errors.ts';
 import { TABLES } from '../../lambdas/adapters/dynamodb/table-schema.ts';
+import { FUNCTION_PERMISSIONS } from '../../lambdas/composition/function-permissions.ts';
 import { ALL_STEPS, REFUSAL_ERRORS, Step } from '../../lambdas/core/workflow.ts';
 import { localLambdaArn, resolveDefinition, type CfnTemplate } from '../../local/synthesized-definition.ts';
 import { cdkJsonContext, logicalId, synthesizeStack } from './support.ts';
@@ -54,20 +55,8 @@ const formattedStateMachineArn = {
   ],
 };
 const tableArn = (id: 'shares' | 'migrations' | 'catalog') => ({ 'Fn::GetAtt': [logicalId(stack.tables.table(id)), 'Arn'] });
-const readWriteActions = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:UpdateItem',
-];
+/** What the DynamoDB stores send (function-permissions.ts STORE_ACTIONS). */
+const storeActions = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'];
 /** What every function's role allows besides its grants (cdk/lib/service-function.ts): X-Ray, and writing its own log group. */
 const xrayStatement = { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' };
 const ownLogsStatement = (fn: IConstruct) => ({
@@ -75,8 +64,10 @@ const ownLogsStatement = (fn: IConstruct) => ({
   Effect: 'Allow',
   Resource: { 'Fn::GetAtt': [logicalId(fn.node.scope!.node.findChild(`${fn.node.id}Logs`)), 'Arn'] },
 });
-/** events:PutEvents on the share-migration bus (test/cdk/production.test.ts). */
-const putEventsStatement = () => ({ Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(stack.events.bus), 'Arn'] } });
+/** `task-definition/<copy family>-*:*`: the revisions of every migration's own family (`<copy family>-<migration id>`). */
+const migrationRevisionsArn = (): unknown => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:task-definition/${stack.copyTask.taskDefinition.family}-*:*`]],
+});
 /** The environment every function gets for Powertools and the event bus. */
 const operationsEnvironment = () => ({
   POWERTOOLS_SERVICE_NAME: 'share-migration',
@@ -86,8 +77,13 @@ const operationsEnvironment = () => ({
 
 describe('Construct: MigrationWorkflow', () => {
   it('starts by validating the execution input with the execution name; a refusal fails with no cleanup, any other error goes to cleanup', () => {
-    // Assess: ValidateStepInput, the execution name being the migration id of a console start.
-    expect(definition.StartAt).toBe(StateName.VALIDATE);
+    // Assess: ValidateStepInput, the execution name being the migration id of a console start (a purge-only input aside).
+    expect(definition.StartAt).toBe(StateName.PURGE_ONLY);
+    expect(state(StateName.PURGE_ONLY)).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.purge', IsPresent: true, Next: StateName.PLAN_PURGE }],
+      Default: StateName.VALIDATE,
+    });
     expect(state(StateName.VALIDATE)).toEqual({
       Type: 'Task',
       Resource: stepArn(Step.VALIDATE),
@@ -140,20 +136,9 @@ describe('Construct: MigrationWorkflow', () => {
       Default: StateName.DRIVER_COMPATIBILITY,
     });
     expect(state(StateName.DRIVER_COMPATIBILITY)).toMatchObject({ Catch: [toCleanup], Next: StateName.CAN_DRIVER_MIGRATE });
-    expect(state(StateName.WHICH_SWITCHOVER)).toEqual({
-      Type: 'Choice',
-      Choices: [
-        {
-          And: [
-            { Variable: '$.driver_assisted', IsPresent: true },
-            { Variable: '$.driver_assisted', BooleanEquals: true },
-          ],
-          Next: StateName.DRIVER_COMPLETE,
-        },
-      ],
-      Default: StateName.SOURCE_READ_ONLY,
-    });
-    expect(state(StateName.DRIVER_COMPLETE)).toMatchObject({ Catch: [toCleanup], Next: StateName.SUCCEEDED });
+    // Both mechanisms make the source read-only and wait for its writers (test/cdk/workflow-switchover-purge.test.ts).
+    expect(state(StateName.SOURCE_READ_ONLY)).toMatchObject({ Catch: [toCleanup], Next: StateName.SWITCHOVER_WRITERS });
+    expect(state(StateName.DRIVER_COMPLETE)).toMatchObject({ Catch: [toCleanup], Next: StateName.PLAN_PURGE });
   });
 
   it('runs the bulk copy as a Fargate runTask.sync with the job in the copy container environment', () => {
@@ -299,7 +284,7 @@ describe('Construct: MigrationWorkflow', () => {
       TimeoutSecondsPath: '$.wait_seconds',
       Retry: [stepRetry],
       Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: StateName.REFRESH_WHICH }, toCleanup],
-      Next: StateName.WHICH_SWITCHOVER,
+      Next: StateName.SOURCE_READ_ONLY,
     });
     expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: StateName.AWAIT_COMPLETION, Catch: [toCleanup] });
   });
@@ -373,7 +358,8 @@ describe('Construct: MigrationWorkflow', () => {
 
   it('sends every failure after validation to cleanup, which waits out a driver, retries any error, and gives up to the release step', () => {
     // Assess
-    const unguarded: string[] = [StateName.VALIDATE, StateName.CLEANUP, StateName.RELEASE_SHARE];
+    // The purge loop runs after the migration's outcome is recorded: it never goes to cleanup.
+    const unguarded: string[] = [StateName.VALIDATE, StateName.CLEANUP, StateName.RELEASE_SHARE, StateName.PLAN_PURGE, StateName.PURGE];
     const guarded = taskStates().filter(([name]) => !unguarded.includes(name));
     expect(guarded.map(([name]) => name).sort()).toEqual(
       [...ALL_STEPS.map((s) => STEP_STATE[s]).filter((name) => !unguarded.includes(name)), StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].sort(),
@@ -388,7 +374,7 @@ describe('Construct: MigrationWorkflow', () => {
       TimeoutSeconds: 360,
       Retry: [stepRetry, notReadyRetry, anyErrorRetry],
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.cleanup_error', Next: StateName.RELEASE_SHARE }],
-      Next: StateName.CANCELLED_OR_FAILED,
+      Next: StateName.PLAN_PURGE,
     });
     expect(state(StateName.RELEASE_SHARE)).toEqual({
       Type: 'Task',
@@ -397,7 +383,7 @@ describe('Construct: MigrationWorkflow', () => {
       Retry: [stepRetry, anyErrorRetry],
       Next: StateName.FAILED,
     });
-    expect(state(StateName.CUTOVER)).toMatchObject({ Retry: [stepRetry, anyErrorRetry], Catch: [toCleanup], Next: StateName.SUCCEEDED });
+    expect(state(StateName.CUTOVER)).toMatchObject({ Retry: [stepRetry, anyErrorRetry], Catch: [toCleanup], Next: StateName.PLAN_PURGE });
   });
 
   it('retries the domain ConcurrentUpdateError by its name', () => {
@@ -430,16 +416,15 @@ describe('Construct: MigrationWorkflow', () => {
   });
 
   it('lets the await-completion function answer its own task token, and no other step function call Step Functions', () => {
-    // Assess: the tables, then SendTaskSuccess and SendTaskFailure on this state machine, built from its name.
+    // Assess: SendTaskSuccess and SendTaskFailure on this state machine, built from its name (no StartExecution).
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.lambdas.forStep(Step.AWAIT_COMPLETION).role!) }],
       PolicyDocument: {
         Statement: [
           xrayStatement,
           ownLogsStatement(stack.lambdas.forStep(Step.AWAIT_COMPLETION)),
-          Match.objectLike({ Action: readWriteActions }),
-          putEventsStatement(),
           { Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Effect: 'Allow', Resource: formattedStateMachineArn },
+          { Action: storeActions, Effect: 'Allow', Resource: tableArn('migrations') },
         ],
       },
     });
@@ -453,44 +438,9 @@ describe('Construct: MigrationWorkflow', () => {
 });
 
 describe('Construct: ManilaApi', () => {
-  it('lets the API function use the three tables, start executions, answer task tokens, stop copy tasks of its cluster, manage migration schedules and publish events, and nothing else', () => {
-    // Assess
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(stack.api.handler.role!) }],
-      PolicyDocument: {
-        Statement: [
-          xrayStatement,
-          ownLogsStatement(stack.api.handler),
-          {
-            Action: readWriteActions,
-            Effect: 'Allow',
-            Resource: [tableArn('catalog'), tableArn('migrations'), tableArn('shares'), { 'Fn::Join': ['', [tableArn('migrations'), '/index/*']] }],
-          },
-          {
-            Action: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess', 'states:StartExecution'],
-            Effect: 'Allow',
-            Resource: { Ref: logicalId(stack.workflow.stateMachine) },
-          },
-          {
-            Action: 'ecs:StopTask',
-            Effect: 'Allow',
-            Resource: {
-              'Fn::Join': [
-                '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', { Ref: logicalId(stack.copyTask.cluster) }, '/*'],
-              ],
-            },
-          },
-          // test/cdk/migration-schedules.test.ts: the schedules of its group, and the scheduler role passed to EventBridge Scheduler only.
-          Match.objectLike({ Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'] }),
-          Match.objectLike({ Action: 'iam:PassRole' }),
-          putEventsStatement(),
-        ],
-      },
-    });
-  });
+  // Its grants, exactly, with backends: test/cdk/function-grants.test.ts; derived from its bundle: function-permissions.test.ts.
 
-  it('gives the API function what lambdas/composition/aws.ts reads: state machine, copy cluster, backends, admin token hash, schedules, event bus', () => {
+  it('gives the API function what its composition reads: the tables, state machine, copy cluster, backends path, admin token hash, schedules, event bus', () => {
     // Assess
     const resource = template.toJSON().Resources[logicalId(stack.api.handler)];
     expect(resource.Properties.Environment.Variables).toEqual({
@@ -499,15 +449,13 @@ describe('Construct: ManilaApi', () => {
       SMIG_CATALOG_TABLE: { Ref: logicalId(stack.tables.table('catalog')) },
       [STEP_NAME_ENV]: 'api',
       NODE_OPTIONS: '--enable-source-maps',
-      [STATE_MACHINE_ARN_ENV]: { Ref: logicalId(stack.workflow.stateMachine) },
+      [STATE_MACHINE_ARN_ENV]: formattedStateMachineArn,
       SMIG_COPY_CLUSTER: { 'Fn::GetAtt': [logicalId(stack.copyTask.cluster), 'Arn'] },
-      SMIG_BACKENDS: '{"backends":[]}',
+      SMIG_BACKENDS_PARAMETER_PATH: '/ShareMigration/backends',
       SMIG_ADMIN_TOKEN_SHA256: { Ref: ADMIN_TOKEN_SHA256_PARAMETER },
       SMIG_SCHEDULE_GROUP: 'ShareMigration-migrations',
       SMIG_SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [logicalId(stack.schedules.role), 'Arn'] },
       SMIG_SCHEDULE_DLQ_ARN: { 'Fn::GetAtt': [logicalId(stack.schedules.deadLetterQueue), 'Arn'] },
-      SMIG_COPY_TASK_DEFINITION: { Ref: logicalId(stack.copyTask.taskDefinition) },
-      SMIG_COPY_CONTAINER: 'copy',
       ...operationsEnvironment(),
     });
   });
@@ -567,97 +515,41 @@ describe('Construct: MigrationTables', () => {
 });
 
 describe('Construct: MigrationLambdas', () => {
-  it.each(ALL_STEPS)('runs lambdas/handlers/steps/%s.ts on Node.js 22 with its STEP_NAME and every table name', (step) => {
-    // Assess
+  it.each(ALL_STEPS)('runs lambdas/handlers/steps/%s.ts on Node.js 22 with its STEP_NAME and the names of the tables it uses', (step) => {
+    // Prepare
     const fn = stack.lambdas.forStep(step);
+    const tables = TABLES.filter((schema) => FUNCTION_PERMISSIONS[step].tables?.[schema.id] !== undefined);
+
+    // Assess
     const resource = template.toJSON().Resources[logicalId(fn)];
-    expect(resource.Properties).toMatchObject({
-      Runtime: 'nodejs22.x',
-      Handler: 'index.handler',
-      Timeout: 300,
-      Environment: {
-        Variables: {
-          SMIG_SHARES_TABLE: { Ref: logicalId(stack.tables.table('shares')) },
-          SMIG_MIGRATIONS_TABLE: { Ref: logicalId(stack.tables.table('migrations')) },
-          SMIG_CATALOG_TABLE: { Ref: logicalId(stack.tables.table('catalog')) },
-          [STEP_NAME_ENV]: step,
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-      },
-    });
+    expect(resource.Properties).toMatchObject({ Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 300 });
+    const variables = resource.Properties.Environment.Variables as Record<string, unknown>;
+    expect(Object.keys(variables).filter((name) => TABLES.some((schema) => schema.envVar === name))).toEqual(tables.map((schema) => schema.envVar));
+    for (const schema of tables) expect(variables[schema.envVar]).toEqual({ Ref: logicalId(stack.tables.table(schema.id)) });
+    expect(variables[STEP_NAME_ENV]).toBe(step);
   });
 
-  it.each(ALL_STEPS)('gives the %s function what lambdas/composition/aws.ts reads: the formatted state machine ARN, backends, admin token hash, event bus', (step) => {
-    // Assess: every step has the whole composition built; no copy cluster, the steps stop no copy task.
-    const resource = template.toJSON().Resources[logicalId(stack.lambdas.forStep(step))];
-    expect(resource.Properties.Environment.Variables).toEqual({
-      SMIG_SHARES_TABLE: { Ref: logicalId(stack.tables.table('shares')) },
-      SMIG_MIGRATIONS_TABLE: { Ref: logicalId(stack.tables.table('migrations')) },
-      SMIG_CATALOG_TABLE: { Ref: logicalId(stack.tables.table('catalog')) },
+  it.each(ALL_STEPS)('gives the %s function the environment its composition reads, and nothing else', (step) => {
+    // Prepare: what each declared permission's adapter reads (its composition builds from it: function-compositions.test.ts).
+    const permissions = FUNCTION_PERMISSIONS[step];
+    const expected: Record<string, unknown> = {
+      ...Object.fromEntries(TABLES.filter((schema) => permissions.tables?.[schema.id] !== undefined).map((schema) => [schema.envVar, { Ref: logicalId(stack.tables.table(schema.id)) }])),
       [STEP_NAME_ENV]: step,
       NODE_OPTIONS: '--enable-source-maps',
-      [STATE_MACHINE_ARN_ENV]: formattedStateMachineArn,
-      SMIG_BACKENDS: '{"backends":[]}',
-      SMIG_ADMIN_TOKEN_SHA256: { Ref: ADMIN_TOKEN_SHA256_PARAMETER },
-      SMIG_COPY_TASK_DEFINITION: { Ref: logicalId(stack.copyTask.taskDefinition) },
-      SMIG_COPY_CONTAINER: 'copy',
-      ...operationsEnvironment(),
-    });
-  });
-
-  it.each(ALL_STEPS)('lets the %s function read and write the three tables, publish events (and await-completion answer its token)', (step) => {
-    // Prepare
-    const tables = {
-      Action: readWriteActions,
-      Effect: 'Allow',
-      Resource: [tableArn('catalog'), tableArn('migrations'), tableArn('shares'), { 'Fn::Join': ['', [tableArn('migrations'), '/index/*']] }],
+      POWERTOOLS_SERVICE_NAME: 'share-migration',
+      POWERTOOLS_METRICS_NAMESPACE: 'ShareMigration',
+      ...(permissions.backends ? { SMIG_BACKENDS_PARAMETER_PATH: '/ShareMigration/backends' } : {}),
+      ...(permissions.eventBus ? { SMIG_EVENT_BUS_NAME: { Ref: logicalId(stack.events.bus) } } : {}),
+      ...(permissions.copyTaskDefinitions ? { SMIG_COPY_TASK_DEFINITION: { Ref: logicalId(stack.copyTask.taskDefinition) } } : {}),
+      ...(permissions.copyTaskDefinitions?.includes('ecs:RegisterTaskDefinition') ? { SMIG_COPY_CONTAINER: 'copy' } : {}),
     };
-    const taskResponse = { Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Effect: 'Allow', Resource: formattedStateMachineArn };
 
-    // Assess
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(stack.lambdas.forStep(step).role!) }],
-      PolicyDocument: {
-        Statement: [
-          // Statements on "*" are merged: X-Ray's, and a copy task definition's register/deregister.
-          { ...xrayStatement, Action: [...copyTaskDefinitionStarActions(step), ...xrayStatement.Action] },
-          ownLogsStatement(stack.lambdas.forStep(step)), tables, putEventsStatement(),
-          ...(step === Step.AWAIT_COMPLETION ? [taskResponse] : []),
-          ...copyTaskDefinitionStatements(step),
-        ],
-      },
-    });
+    // Assess: no backends, no admin token hash, no state machine ARN (await-completion answers tokens, which name none).
+    expect(template.toJSON().Resources[logicalId(stack.lambdas.forStep(step))].Properties.Environment.Variables).toEqual(expected);
   });
+
+  // Their grants: derived from their bundles in test/cdk/function-permissions.test.ts, exact in function-grants.test.ts.
 });
-
-/** The actions on "*" that registering (prepare destination) and deregistering (cutover, cleanup) a copy task definition take. */
-function copyTaskDefinitionStarActions(step: Step): string[] {
-  if (step === Step.PREPARE_DESTINATION) return ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'];
-  if (step === Step.CUTOVER || step === Step.CLEANUP) return ['ecs:DeregisterTaskDefinition'];
-  return [];
-}
-
-/** `task-definition/<copy family>-*:*`: the revisions of every migration's own family (`<copy family>-<migration id>`). */
-function migrationRevisionsArn(): unknown {
-  return {
-    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:task-definition/${stack.copyTask.taskDefinition.family}-*:*`]],
-  };
-}
-
-/** The rest of what registering a migration's copy task definition takes. */
-function copyTaskDefinitionStatements(step: Step): unknown[] {
-  const family = migrationRevisionsArn();
-  if (step === Step.PREPARE_DESTINATION) {
-    return [
-      { Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } }, Effect: 'Allow', Resource: family },
-      { Action: 'iam:PassRole', Effect: 'Allow', Resource: [
-        { 'Fn::GetAtt': [logicalId(stack.copyTask.taskDefinition.executionRole!), 'Arn'] },
-        { 'Fn::GetAtt': [logicalId(stack.copyTask.taskDefinition.taskRole), 'Arn'] },
-      ] },
-    ];
-  }
-  return [];
-}
 
 describe('Construct: CopyTask', () => {
   it('runs the copy container on Fargate, logging to CloudWatch, with the migrations table name', () => {
@@ -677,15 +569,12 @@ describe('Construct: CopyTask', () => {
     });
   });
 
-  it('lets the task read (cancel_requested) and write the migrations table, and no other table', () => {
-    // Prepare
-    const migrationsArn = tableArn('migrations');
-
-    // Assess
+  it('lets the task read its migration (cancel_requested) and update its progress in the migrations table, and nothing else there', () => {
+    // Assess: what its container's progress sink sends (test/cdk/function-permissions.test.ts)
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.copyTask.taskDefinition.taskRole) }],
       PolicyDocument: {
-        Statement: [{ Action: readWriteActions, Effect: 'Allow', Resource: [migrationsArn, { 'Fn::Join': ['', [migrationsArn, '/index/*']] }] }],
+        Statement: [{ Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn('migrations') }],
       },
     });
   });
@@ -725,39 +614,30 @@ describe('Stack: ShareMigrationStack context', () => {
   // The only kind of backend a deployment can serve (test/cdk/deploy-defaults.test.ts: local-folder ones fail synth).
   const backends = { backends: [{ kind: 'efs', backend: 'gold', mode: 'access-point', region: 'eu-west-1', file_system_id: 'fs-0123456789abcdef0', pools: [{ name: 'default' }] }] };
 
-  /** A function's environment as deployed, every CloudFormation value replaced by a placeholder string. */
-  const deployedEnvironment = (resource: { Properties: { Environment: { Variables: Record<string, unknown> } } }): Record<string, string> =>
-    Object.fromEntries(Object.entries(resource.Properties.Environment.Variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name}`]));
-
   it('takes the admin token hash and the backends from the context, as literals, with no parameter', () => {
     // Act
     const { stack: withContext, template: withContextTemplate } = synthesizeStack({ adminTokenSha256, backends: JSON.stringify(backends) });
 
-    // Assess
+    // Assess: the hash in the API's environment (the only function that checks it), the backend in its SSM parameter.
     expect(withContextTemplate.toJSON().Parameters?.[ADMIN_TOKEN_SHA256_PARAMETER]).toBeUndefined();
-    for (const fn of [withContext.api.handler, ...ALL_STEPS.map((step) => withContext.lambdas.forStep(step))]) {
-      expect(withContextTemplate.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables, fn.node.path).toMatchObject({
-        [CompositionEnv.ADMIN_TOKEN_SHA256]: adminTokenSha256,
-        [CompositionEnv.BACKENDS]: JSON.stringify(backends),
-      });
-    }
+    expect(withContextTemplate.toJSON().Resources[logicalId(withContext.api.handler)].Properties.Environment.Variables).toMatchObject({
+      [CompositionEnv.ADMIN_TOKEN_SHA256]: adminTokenSha256,
+    });
+    withContextTemplate.hasResourceProperties('AWS::SSM::Parameter', { Name: '/ShareMigration/backends/efs/gold', Value: JSON.stringify(backends.backends[0]) });
     Annotations.fromStack(withContext).hasNoWarning('*', Match.anyValue());
   });
 
   it('takes backends given as an object (cdk.json) as the same JSON', () => {
     // Act
-    const { stack: withContext, template: withContextTemplate } = synthesizeStack({ backends });
+    const { template: withContextTemplate } = synthesizeStack({ backends });
 
     // Assess
-    withContextTemplate.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ [STEP_NAME_ENV]: 'api', [CompositionEnv.BACKENDS]: JSON.stringify(backends) }) },
-    });
-    expect(logicalId(withContext.api.handler)).toMatch(/^ApiHandler/);
+    withContextTemplate.hasResourceProperties('AWS::SSM::Parameter', { Name: '/ShareMigration/backends/efs/gold', Value: JSON.stringify(backends.backends[0]) });
   });
 
   it('warns, with no backends in the context, that the deployed API can migrate nothing', () => {
     // Assess
-    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('No context backends: SMIG_BACKENDS is \\{"backends":\\[\\]\\}'));
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('No context backends: no backend is deployed, so the deployed API lists no pools and can migrate nothing'));
   });
 
   it.each([
@@ -771,20 +651,5 @@ describe('Stack: ShareMigrationStack context', () => {
     expect(() => synthesizeStack(context)).toThrow(message);
   });
 
-  it('gives every function an environment lambdas/composition/aws.ts builds its adapters from', async () => {
-    // Prepare
-    const { stack: withContext, template: withContextTemplate } = synthesizeStack({ adminTokenSha256, backends });
-    const functions = [withContext.api.handler, withContext.lambdas.forStep(Step.VALIDATE), withContext.lambdas.forStep(Step.AWAIT_COMPLETION)];
-
-    for (const fn of functions) {
-      // Act: a fresh module per function, as each Lambda process builds its own composition once.
-      vi.resetModules();
-      const { awsComposition } = await import('../../lambdas/composition/aws.ts');
-      const composition = awsComposition(deployedEnvironment(withContextTemplate.toJSON().Resources[logicalId(fn)]));
-
-      // Assess
-      await expect(composition.services.tokens.verify('admin-token-for-tests'), fn.node.path).resolves.toMatchObject({ isAdmin: true });
-      expect(() => composition.migrationDeps.drivers.forHost('efs@gold#default'), fn.node.path).not.toThrow();
-    }
-  });
+  // Every function builds its composition from the environment it is given: test/cdk/function-compositions.test.ts.
 });

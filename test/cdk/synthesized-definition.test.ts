@@ -5,10 +5,10 @@ import aslValidator from 'asl-validator';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
-import { COPY_TASK_START_ERRORS, DRIVER_NOT_READY_ERRORS, STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
+import { COPY_TASK_START_ERRORS, DATA_PURGE_FAILED, DRIVER_NOT_READY_ERRORS, STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
 import {
-  ALL_STEPS, MAX_COMPLETION_WAIT_SECONDS, REFUSAL_ERRORS, Step,
-  type CleanupInput, type MigrationExecutionInput, type MigrationExecutionState, type ValidateStepInput,
+  ALL_STEPS, MAX_COMPLETION_WAIT_SECONDS, PURGE_ENTRY, REFUSAL_ERRORS, Step, SWITCHOVER_WAIT,
+  type CleanupInput, type MigrationExecutionInput, type MigrationExecutionState, type PurgeExecutionInput, type SwitchoverState, type ValidateStepInput,
 } from '../../lambdas/core/workflow.ts';
 import {
   loadSynthesizedWorkflow,
@@ -56,6 +56,7 @@ describe('Function: loadSynthesizedWorkflow', () => {
       [StateName.SNAPSHOT_COPY]: { kind: 'ecs-run-task' },
       [StateName.REFRESH_COPY]: { kind: 'ecs-run-task' },
       [StateName.FINAL_COPY]: { kind: 'ecs-run-task' },
+      [StateName.PURGE]: { kind: 'ecs-run-task' },
     };
 
     // Assess
@@ -171,7 +172,11 @@ describe('Workflow: paths through the synthesized definition', () => {
     /** Errors thrown by state name, on the first `times` calls. */
     readonly failFirst?: Readonly<Record<string, { readonly error: string; readonly times: number }>>;
     /** The execution input, when not the default one. */
-    readonly input?: MigrationExecutionInput;
+    readonly input?: MigrationExecutionInput | PurgeExecutionInput;
+    /** What each check of who may still write answers, in turn; then `clear`. */
+    readonly writers?: readonly SwitchoverState['outcome'][];
+    /** Purge tasks the planner plans, one after the other (each deleted instance's data). */
+    readonly purges?: number;
   }
   interface Outcome {
     readonly visited: string[];
@@ -200,6 +205,8 @@ describe('Workflow: paths through the synthesized definition', () => {
     const validateInputs: ValidateStepInput[] = [];
     const copyJobs: Record<string, string>[] = [];
     let polls = 0;
+    let writerChecks = 0;
+    let purgesPlanned = 0;
     const validate = (input: ValidateStepInput): MigrationExecutionState => {
       validateInputs.push(input);
       const request = input.request as MigrationExecutionInput;
@@ -226,6 +233,25 @@ describe('Workflow: paths through the synthesized definition', () => {
       [Step.CUTOVER]: (state: MigrationExecutionState) => state,
       [Step.CLEANUP]: (state: CleanupInput) => ({ ...state, outcome: state.error?.Error === 'MigrationCancelledError' ? 'cancelled' : 'error' }),
       [Step.RELEASE_SHARE]: (state: CleanupInput) => ({ ...state, outcome: 'error' }),
+      [Step.SWITCHOVER_WRITERS]: (state: MigrationExecutionState) => {
+        const outcome = script.writers?.[writerChecks] ?? 'clear';
+        writerChecks += 1;
+        return { ...state, switchover: { outcome, polls: writerChecks, wait_seconds: outcome === 'waiting' ? 15 : 0 } };
+      },
+      [Step.PLAN_PURGE]: (state: MigrationExecutionState) => {
+        const failed = (state.purge?.failed ?? 0) + (state.purge?.error ? 1 : 0);
+        const { error: _recorded, ...previous } = state.purge ?? {};
+        if (purgesPlanned >= (script.purges ?? 0)) return { ...state, purge: { ...previous, more: false, failed } };
+        purgesPlanned += 1;
+        return {
+          ...state,
+          purge: {
+            ...previous, more: true, failed,
+            current: { instance_id: `i-${purgesPlanned}`, location: `fs-0123456789abcdef0:/shares/share-i-${purgesPlanned}` },
+            job: { task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy-purge-fs-0123456789abcdef0:1', root: '/mnt/efs-root/fs-0123456789abcdef0', folder: `shares/share-i-${purgesPlanned}` },
+          },
+        };
+      },
     };
     const handlers = Object.fromEntries(
       Object.entries(workflow.tasks).map(([name, task]) => [
@@ -239,8 +265,12 @@ describe('Workflow: paths through the synthesized definition', () => {
             ?? (early && inputs[name]!.length <= early.times ? early.error : undefined);
           if (failure !== undefined) throw failWith(failure);
           if (task.kind === 'ecs-run-task') {
-            const parameters = input as { Overrides: { ContainerOverrides: { Environment: { Name: string; Value: string }[] }[] } };
-            copyJobs.push(Object.fromEntries(parameters.Overrides.ContainerOverrides[0]!.Environment.map((e) => [e.Name, e.Value])));
+            const parameters = input as { Overrides: { ContainerOverrides: { Command?: string[]; Environment: { Name: string; Value: string }[] }[] } };
+            const override = parameters.Overrides.ContainerOverrides[0]!;
+            copyJobs.push({
+              ...Object.fromEntries(override.Environment.map((e) => [e.Name, e.Value])),
+              ...(override.Command ? { command: override.Command.join(' ') } : {}),
+            });
             return { stopped: true };
           }
           return stepBehaviour[task.step as Step](input as never);
@@ -253,7 +283,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     const execution = machine.run((script.input ?? executionInput) as typeof executionInput, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
-        waitTimeOverrides: { [StateName.WAIT_FOR_DRIVER]: 0 },
+        waitTimeOverrides: { [StateName.WAIT_FOR_DRIVER]: 0, [StateName.WAIT_FOR_WRITERS]: 0 },
         retryIntervalOverrides: Object.fromEntries(retryable.map(([name]) => [name, 0])),
       },
       // What the local runtime passes (local/local-workflow.ts).
@@ -281,8 +311,10 @@ describe('Workflow: paths through the synthesized definition', () => {
       StateName.BULK_COPY,
       StateName.PHASE1_DONE,
       StateName.SOURCE_READ_ONLY,
+      StateName.SWITCHOVER_WRITERS,
       StateName.FINAL_COPY,
       StateName.CUTOVER,
+      StateName.PLAN_PURGE,
     ]);
     const job = {
       SMIG_MIGRATION_ID: 'm-1',
@@ -315,8 +347,10 @@ describe('Workflow: paths through the synthesized definition', () => {
       StateName.BULK_COPY,
       StateName.PHASE1_DONE,
       StateName.SOURCE_READ_ONLY,
+      StateName.SWITCHOVER_WRITERS,
       StateName.FINAL_COPY,
       StateName.CUTOVER,
+      StateName.PLAN_PURGE,
     ]);
     const snapshotJob = (index: number) => ({
       SMIG_MIGRATION_ID: 'm-1',
@@ -335,7 +369,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     const outcome = await run({ snapshots: 2, failures: { [failing]: 'States.TaskFailed' } });
 
     // Assess
-    expect(outcome.visited.slice(-2)).toEqual([failing, StateName.CLEANUP]);
+    expect(outcome.visited.slice(-3)).toEqual([failing, StateName.CLEANUP, StateName.PLAN_PURGE]);
     expect(outcome.visited).not.toContain(StateName.BULK_COPY);
     expect(outcome.error?.name).toBe('MigrationFailed');
   });
@@ -356,8 +390,10 @@ describe('Workflow: paths through the synthesized definition', () => {
       StateName.REFRESH_COPY,
       StateName.AWAIT_COMPLETION,
       StateName.SOURCE_READ_ONLY,
+      StateName.SWITCHOVER_WRITERS,
       StateName.FINAL_COPY,
       StateName.CUTOVER,
+      StateName.PLAN_PURGE,
     ]);
     expect(outcome.copyJobs.map((job) => job['SMIG_PASS'])).toEqual(['bulk', 'bulk', 'final']);
   });
@@ -384,9 +420,11 @@ describe('Workflow: paths through the synthesized definition', () => {
 
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(outcome.visited).toEqual([StateName.VALIDATE, StateName.CUTOVER]);
+    expect(outcome.visited).toEqual([StateName.VALIDATE, StateName.CUTOVER, StateName.PLAN_PURGE]);
     expect(outcome.copyJobs).toEqual([]);
-    expect(outcome.output).toEqual({ migration_id: 'm-1', share_id: 's-1', auto_complete: false, driver_assisted: false, resume_at: 'cutover' });
+    expect(outcome.output).toEqual({
+      migration_id: 'm-1', share_id: 's-1', auto_complete: false, driver_assisted: false, resume_at: 'cutover', purge: { more: false, failed: 0 },
+    });
   });
 
   it('resumed at driver-complete: visits only the driver completion, then succeeds', async () => {
@@ -395,7 +433,7 @@ describe('Workflow: paths through the synthesized definition', () => {
 
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(outcome.visited).toEqual([StateName.VALIDATE, StateName.DRIVER_COMPLETE]);
+    expect(outcome.visited).toEqual([StateName.VALIDATE, StateName.DRIVER_COMPLETE, StateName.PLAN_PURGE]);
     expect(outcome.copyJobs).toEqual([]);
     expect(outcome.output).toMatchObject({ migration_id: 'm-1', driver_assisted: true, resume_at: 'driver-complete' });
   });
@@ -414,7 +452,10 @@ describe('Workflow: paths through the synthesized definition', () => {
       StateName.DRIVER_CONTINUE,
       StateName.PHASE1_DONE,
       StateName.AWAIT_COMPLETION,
+      StateName.SOURCE_READ_ONLY,
+      StateName.SWITCHOVER_WRITERS,
       StateName.DRIVER_COMPLETE,
+      StateName.PLAN_PURGE,
     ]);
     expect(outcome.output).toMatchObject({ driver_assisted: true, phase1_done: true });
   });
@@ -434,8 +475,10 @@ describe('Workflow: paths through the synthesized definition', () => {
       StateName.BULK_COPY,
       StateName.PHASE1_DONE,
       StateName.SOURCE_READ_ONLY,
+      StateName.SWITCHOVER_WRITERS,
       StateName.FINAL_COPY,
       StateName.CUTOVER,
+      StateName.PLAN_PURGE,
     ]);
   });
 
@@ -445,7 +488,7 @@ describe('Workflow: paths through the synthesized definition', () => {
 
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(outcome.visited.slice(-2)).toEqual([StateName.DRIVER_CONTINUE, StateName.CLEANUP]);
+    expect(outcome.visited.slice(-3)).toEqual([StateName.DRIVER_CONTINUE, StateName.CLEANUP, StateName.PLAN_PURGE]);
     expect(outcome.output).toMatchObject({ outcome: 'cancelled', error: { Error: 'MigrationCancelledError' } });
   });
 
@@ -454,7 +497,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     const outcome = await run({ failures: { [StateName.BULK_COPY]: 'States.TaskFailed' } });
 
     // Assess
-    expect(outcome.visited.slice(-2)).toEqual([StateName.BULK_COPY, StateName.CLEANUP]);
+    expect(outcome.visited.slice(-3)).toEqual([StateName.BULK_COPY, StateName.CLEANUP, StateName.PLAN_PURGE]);
     expect(outcome.visited.filter((name) => name === StateName.BULK_COPY)).toHaveLength(1);
     expect(outcome.error?.name).toBe('MigrationFailed');
   });
@@ -475,7 +518,7 @@ describe('Workflow: paths through the synthesized definition', () => {
       const outcome = await run({ failures: { [StateName.VALIDATE]: failure } });
 
       // Assess: cleanup finds the migration the first state may have locked (FailedStartState)
-      expect(outcome.visited.filter((name) => name !== StateName.VALIDATE)).toEqual([StateName.CLEANUP]);
+      expect(outcome.visited.filter((name) => name !== StateName.VALIDATE)).toEqual([StateName.CLEANUP, StateName.PLAN_PURGE]);
       expect(outcome.inputs[StateName.CLEANUP]).toEqual([
         { request: executionInput, execution_name: executionName, error: { Error: failure, Cause: expect.stringContaining(failure) } },
       ]);
@@ -546,12 +589,129 @@ describe('Workflow: paths through the synthesized definition', () => {
     },
   );
 
+  it('waits while clients may still write to the read-only source, checking again after each wait, then copies the final delta', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true, writers: ['waiting', 'waiting'] });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    const switchover = outcome.visited.slice(outcome.visited.indexOf(StateName.SOURCE_READ_ONLY));
+    expect(switchover).toEqual([
+      StateName.SOURCE_READ_ONLY,
+      StateName.SWITCHOVER_WRITERS,
+      StateName.SWITCHOVER_WRITERS,
+      StateName.SWITCHOVER_WRITERS,
+      StateName.FINAL_COPY,
+      StateName.CUTOVER,
+      StateName.PLAN_PURGE,
+    ]);
+    // Each wait is the Wait state's, as long as the check said: the history grows by a few events a check.
+    expect(definition().States[StateName.WAIT_FOR_WRITERS]).toEqual({ Type: 'Wait', SecondsPath: '$.switchover.wait_seconds', Next: StateName.SWITCHOVER_WRITERS });
+    expect(outcome.copyJobs.map((job) => job['SMIG_PASS'])).toEqual(['bulk', 'final']);
+  });
+
+  it('goes back to waiting for migration_complete when the switchover gave up, and starts it again from read-only', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true, writers: ['waiting', 'gave_up'] });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited.slice(outcome.visited.indexOf(StateName.SOURCE_READ_ONLY))).toEqual([
+      StateName.SOURCE_READ_ONLY,
+      StateName.SWITCHOVER_WRITERS,
+      StateName.SWITCHOVER_WRITERS,
+      StateName.AWAIT_COMPLETION,
+      StateName.SOURCE_READ_ONLY,
+      StateName.SWITCHOVER_WRITERS,
+      StateName.FINAL_COPY,
+      StateName.CUTOVER,
+      StateName.PLAN_PURGE,
+    ]);
+    expect(outcome.copyJobs.map((job) => job['SMIG_PASS'])).toEqual(['bulk', 'final']);
+  });
+
+  it('lets the driver complete once the operator confirmed what the driver could not prove', async () => {
+    // Act
+    const outcome = await run({ driverAssisted: true, autoComplete: true, writers: ['waiting', 'confirmed'] });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited.slice(-5)).toEqual([
+      StateName.SOURCE_READ_ONLY, StateName.SWITCHOVER_WRITERS, StateName.SWITCHOVER_WRITERS, StateName.DRIVER_COMPLETE, StateName.PLAN_PURGE,
+    ]);
+  });
+
+  it('a failing check of who may still write goes to cleanup, which restores the source', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true, failures: { [StateName.SWITCHOVER_WRITERS]: 'DriverError' } });
+
+    // Assess: the check's own retries (a Lambda error of a read: three tries in all), then cleanup.
+    expect(outcome.visited.filter((name) => name === StateName.SWITCHOVER_WRITERS)).toHaveLength(3);
+    expect(outcome.visited.slice(-2)).toEqual([StateName.CLEANUP, StateName.PLAN_PURGE]);
+    expect(outcome.visited).not.toContain(StateName.FINAL_COPY);
+    expect(outcome.error?.name).toBe('MigrationFailed');
+  });
+
+  it("purges what the deleted source left, one task per instance, with the purge entry as the container's command", async () => {
+    // Act
+    const outcome = await run({ autoComplete: true, purges: 2 });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited.slice(-6)).toEqual([StateName.CUTOVER, StateName.PLAN_PURGE, StateName.PURGE, StateName.PLAN_PURGE, StateName.PURGE, StateName.PLAN_PURGE]);
+    expect(outcome.copyJobs.slice(-2)).toEqual([1, 2].map((n) => ({
+      SMIG_PURGE_ROOT: '/mnt/efs-root/fs-0123456789abcdef0',
+      SMIG_PURGE_FOLDER: `shares/share-i-${n}`,
+      SMIG_PURGE_INSTANCE_ID: `i-${n}`,
+      command: PURGE_ENTRY,
+    })));
+    expect(definition().States[StateName.PURGE]).toMatchObject({ 'Parameters': { 'TaskDefinition.$': '$.purge.job.task_definition' } });
+    expect(outcome.output).toMatchObject({ migration_id: 'm-1', purge: { more: false, failed: 0 } });
+  });
+
+  it('records a purge task that failed, goes on, and then fails the execution with DataPurgeFailed', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true, purges: 2, failOnce: { [StateName.PURGE]: 'States.TaskFailed' } });
+
+    // Assess: the planner got the failure to record, then planned the next one
+    const plans = outcome.inputs[StateName.PLAN_PURGE] as MigrationExecutionState[];
+    expect(plans[1]?.purge).toMatchObject({ current: { instance_id: 'i-1' }, error: { Error: 'States.TaskFailed' } });
+    expect(outcome.visited.filter((name) => name === StateName.PURGE)).toHaveLength(2);
+    expect(outcome.error?.name).toBe(DATA_PURGE_FAILED);
+  });
+
+  it('after a cleanup, purges what the deleted destination left, then ends by the outcome', async () => {
+    // Act
+    const outcome = await run({ purges: 1, failures: { [StateName.BULK_COPY]: 'States.TaskFailed' } });
+
+    // Assess
+    expect(outcome.visited.slice(-4)).toEqual([StateName.CLEANUP, StateName.PLAN_PURGE, StateName.PURGE, StateName.PLAN_PURGE]);
+    expect(outcome.error?.name).toBe('MigrationFailed');
+  });
+
+  it('an execution whose input is a purge only purges: no validation, no migration', async () => {
+    // Act
+    const outcome = await run({ input: { purge: { share_id: 's-9' } }, purges: 1 });
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited).toEqual([StateName.PLAN_PURGE, StateName.PURGE, StateName.PLAN_PURGE]);
+    expect(outcome.inputs[StateName.PLAN_PURGE]![0]).toEqual({ purge: { share_id: 's-9' } });
+    expect(outcome.output).toMatchObject({ purge: { share_id: 's-9', more: false, failed: 0 } });
+  });
+
+  it('keeps a switchover that waits as long as it may far under the 25,000-event history limit', () => {
+    // Assess: a check (Task: 5 events), the Choice (2) and the Wait (2) per round, at most MAX_POLLS rounds.
+    expect(definition().States[StateName.WRITERS_GONE]?.Type).toBe('Choice');
+    expect(SWITCHOVER_WAIT.MAX_POLLS * (5 + 2 + 2)).toBeLessThan(1_000);
+  });
+
   it('a conflicting write is retried before anything is cleaned up', async () => {
     // Act
     const outcome = await run({ autoComplete: true, failOnce: { [StateName.CUTOVER]: 'ConcurrentUpdateError' } });
 
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(outcome.visited.slice(-2)).toEqual([StateName.CUTOVER, StateName.CUTOVER]);
+    expect(outcome.visited.slice(-3)).toEqual([StateName.CUTOVER, StateName.CUTOVER, StateName.PLAN_PURGE]);
   });
 });

@@ -28,6 +28,15 @@ export function migrationFamily(baseFamily: string, migrationId: string): string
   return prefix + (usable ? migrationId : `sha256-${createHash('sha256').update(migrationId).digest('hex').slice(0, 40)}`);
 }
 
+/**
+ * The family of the purge task definition of one file system: `<base family>-purge-<file system id>`, among
+ * the `<base family>-*` revisions the state machine may run.
+ */
+export function purgeFamily(baseFamily: string, fileSystemId: string): string {
+  if (!/^fs-[0-9a-f]{8,40}$/.test(fileSystemId)) throw new Error(`"${fileSystemId}" is not an EFS file system id`);
+  return `${migrationFamilyPrefix(baseFamily)}purge-${fileSystemId}`;
+}
+
 /** The family of a task definition ARN (`...:task-definition/<family>:<revision>`), `family:revision` or family. */
 export function familyOf(taskDefinition: string): string {
   const name = taskDefinition.includes('task-definition/') ? taskDefinition.slice(taskDefinition.indexOf('task-definition/') + 'task-definition/'.length) : taskDefinition;

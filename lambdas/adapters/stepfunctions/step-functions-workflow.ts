@@ -1,14 +1,17 @@
-import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand, StartExecutionCommand, TaskTimedOut, InvalidToken } from '@aws-sdk/client-sfn';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { WorkflowPort } from '../../core/ports.ts';
+import { StepFunctionsTaskTokens } from './step-functions-task-tokens.ts';
 
-/** The state machine on AWS Step Functions. */
+/** The state machine on AWS Step Functions: starting executions, and answering task tokens (StepFunctionsTaskTokens). */
 export class StepFunctionsWorkflow implements WorkflowPort {
   private readonly client: SFNClient;
   private readonly stateMachineArn: string;
+  private readonly taskTokens: StepFunctionsTaskTokens;
 
   constructor(client: SFNClient, stateMachineArn: string) {
     this.client = client;
     this.stateMachineArn = stateMachineArn;
+    this.taskTokens = new StepFunctionsTaskTokens(client);
   }
 
   async startExecution(name: string, input: unknown): Promise<{ executionId: string }> {
@@ -16,21 +19,11 @@ export class StepFunctionsWorkflow implements WorkflowPort {
     return { executionId: out.executionArn ?? name };
   }
 
-  async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
-    await ignoreSpentToken(() => this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
+  sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
+    return this.taskTokens.sendTaskSuccess(taskToken, output);
   }
 
-  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
-    await ignoreSpentToken(() => this.client.send(new SendTaskFailureCommand({ taskToken, error, cause })));
-  }
-}
-
-/** migration_complete and the waiting step may both answer one token; the second answer is moot. */
-async function ignoreSpentToken(send: () => Promise<unknown>): Promise<void> {
-  try {
-    await send();
-  } catch (err) {
-    if (err instanceof TaskTimedOut || err instanceof InvalidToken) return;
-    throw err;
+  sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    return this.taskTokens.sendTaskFailure(taskToken, error, cause);
   }
 }

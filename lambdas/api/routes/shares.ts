@@ -153,10 +153,20 @@ async function showShare(req: ApiRequest): Promise<ApiResponse> {
   return json(200, { share: shareDetail(share, await shareViewContext(req)) });
 }
 
-/** DELETE /shares/{id}: 202; a share a migration holds is refused (403, as Manila's InvalidShare here). */
+/**
+ * DELETE /shares/{id}: 202; a share a migration holds is refused (403, as Manila's InvalidShare here). When
+ * its instances left data their drivers cannot remove (an EFS access point's folder), the share stays
+ * `deleting` and a purge execution removes the data, then the record: the data of a deleted share is
+ * never left billed and forgotten. If that execution cannot be started, the request fails and the share
+ * stays `deleting` with its purges recorded: a DELETE again starts it.
+ */
 async function deleteShare(req: ApiRequest): Promise<ApiResponse> {
   const share = await loadShare(req, req.params['id']!, 'write', 'share:delete');
-  await req.services.shares.delete(share.id);
+  const deletion = await req.services.shares.delete(share.id);
+  if (deletion.purge_pending) {
+    await req.services.migrations.startDataPurge(share.id);
+    req.logger.info('share data purge started', { shareId: share.id });
+  }
   return accepted();
 }
 

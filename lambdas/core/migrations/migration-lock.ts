@@ -1,12 +1,13 @@
-import { ConcurrentUpdateError, InvalidRequestError, InvalidShareStateError } from '../errors.ts';
+import { ConcurrentUpdateError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../errors.ts';
 import { parseHost } from '../host.ts';
-import type { Migration, Share } from '../model.ts';
+import type { Migration, Pool, Share } from '../model.ts';
 import { ShareStatus } from '../model.ts';
 import { filterPools, parseBooleanSpec } from '../pools/pool-filter.ts';
 import { placementForNetwork } from '../share-networks/placement.ts';
 import { activeInstance } from '../shares/share-instances.ts';
 import { TaskState, isBusy } from '../task-state.ts';
 import { updateVersioned } from '../versioned-update.ts';
+import { describeMetadataRefusal, metadataAtRisk } from './guarantees.ts';
 import type { MigrationDeps } from './migration-deps.ts';
 import { loadShare, publishTaskState } from './migration-records.ts';
 import type { ValidatedMigrationRequest } from './migration-request.ts';
@@ -49,6 +50,7 @@ export async function validateAndLock(deps: MigrationDeps, request: ValidatedMig
   if (rejected.length > 0) {
     throw new InvalidRequestError(`Destination host ${request.destinationHost} cannot hold share type ${type.name}: ${rejected[0]!.reason}.`, { shareId });
   }
+  if (request.options.preserve_metadata) await assertMetadataKept(deps, source.host, pool, request.destinationHost, shareId);
 
   const now = deps.clock.now().toISOString();
   const migration: Migration = {
@@ -90,6 +92,23 @@ export async function validateAndLock(deps: MigrationDeps, request: ValidatedMig
     throw err;
   }
   return publishTaskState(deps, migration, null);
+}
+
+/**
+ * preserve_metadata=True: a destination that would lose metadata every share holds (modes, owners,
+ * times) is refused here, before anything is created. What only some entries carry (extended
+ * attributes, ACLs) is left to the copy, which fails the migration before switchover if the share
+ * holds any: refusing it here would refuse every such destination for shares that hold none.
+ */
+async function assertMetadataKept(deps: MigrationDeps, sourceHost: string, destination: Pool, destinationHost: string, shareId: string): Promise<void> {
+  // A source that may hold everything is the worst case: if nothing is refused then, the source's pool need not be looked up.
+  if (metadataAtRisk(undefined, destination.capabilities).refused.length === 0) return;
+  const sourcePool = await deps.pools.get(sourceHost).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  const { refused } = metadataAtRisk(sourcePool?.capabilities, destination.capabilities);
+  if (refused.length > 0) throw new InvalidRequestError(describeMetadataRefusal(destinationHost, refused), { shareId });
 }
 
 /** Manila: the share must be available and not busy with another task. */

@@ -4,13 +4,13 @@ import type { MigrationProgressView, MigrationService, RetypeRequest, RetypeResu
 import { retypeShare } from './retype.ts';
 import { PHASE1_DONE_STATES, SWITCHOVER_STATES, TaskState, isTerminal } from '../task-state.ts';
 import type { TaskState as TaskStateValue } from '../task-state.ts';
-import { WorkflowError } from '../workflow.ts';
+import { WorkflowError, type PurgeExecutionInput } from '../workflow.ts';
 import { updateVersioned } from '../versioned-update.ts';
 import type { MigrationDeps } from './migration-deps.ts';
 import { validateAndLock } from './migration-lock.ts';
 import { loadMigration, loadShare, patchMigration } from './migration-records.ts';
 import { toExecutionInput, validateMigrationInput } from './migration-request.ts';
-import { ShareStatus } from '../model.ts';
+import { ShareStatus, SwitchoverStatus } from '../model.ts';
 import { progressView } from './progress-view.ts';
 
 /** The migration actions of Manila's share API, on top of the workflow. */
@@ -47,12 +47,17 @@ export class WorkflowMigrationService implements MigrationService {
     const migration = await this.current(shareId);
     const ids = { shareId, migrationId: migration.id };
     const updated = await patchMigration(this.deps, migration.id, (m) => {
+      // Called again while the switchover waits for clients that may still write to the read-only source:
+      // the operator confirms what the driver cannot prove (switchover-writers.ts proceeds at its next check).
+      if (SWITCHOVER_STATES.includes(m.task_state) && m.switchover?.status === SwitchoverStatus.WAITING) {
+        return m.switchover.confirmed_at !== null ? null : { switchover: { ...m.switchover, confirmed_at: this.deps.clock.now().toISOString() } };
+      }
       if (!PHASE1_DONE_STATES.includes(m.task_state)) {
         throw new InvalidShareStateError(`First migration phase of share ${shareId} is not completed yet (task_state ${m.task_state}).`, ids);
       }
       return m.complete_requested ? null : { complete_requested: true };
     });
-    if (updated.task_token) await this.deps.workflow.sendTaskSuccess(updated.task_token, {});
+    if (updated.task_token && PHASE1_DONE_STATES.includes(updated.task_state)) await this.deps.workflow.sendTaskSuccess(updated.task_token, {});
   }
 
   async cancel(shareId: string): Promise<void> {
@@ -89,6 +94,15 @@ export class WorkflowMigrationService implements MigrationService {
 
   retype(shareId: string, request: RetypeRequest): Promise<RetypeResult> {
     return retypeShare(this.deps, this, shareId, request);
+  }
+
+  /**
+   * The execution is named after the share and the moment (Step Functions keeps a name for 90 days), so a
+   * retried delete starts another one; the purge is idempotent and the record goes once.
+   */
+  async startDataPurge(shareId: string): Promise<void> {
+    const input: PurgeExecutionInput = { purge: { share_id: shareId } };
+    await this.deps.workflow.startExecution(`purge-${shareId}-${this.deps.clock.now().getTime()}`, input);
   }
 
   listForShare(shareId: string): Promise<Migration[]> {

@@ -1,4 +1,4 @@
-import type { Migration } from '../model.ts';
+import { SwitchoverStatus, type Migration, type SwitchoverProgress } from '../model.ts';
 import type { MigrationProgressView } from '../services.ts';
 import { PHASE1_DONE_STATES, SWITCHOVER_STATES, TaskState } from '../task-state.ts';
 import type { TaskState as TaskStateValue } from '../task-state.ts';
@@ -26,6 +26,33 @@ export function progressView(migration: Migration, shareTaskState: TaskStateValu
       } : {}),
       // Host-assisted with snapshots: which snapshot is being replayed onto the destination.
       ...(migration.snapshot_replay ? { snapshot_replay: migration.snapshot_replay } : {}),
+      // The switchover, once the source is read-only: what it waits for, or how that ended.
+      ...(migration.switchover ? { switchover: switchoverView(migration.switchover) } : {}),
     },
+  };
+}
+
+/**
+ * `waiting_for: 'client_connections'` while clients connected before the source went read-only may still
+ * write (with what the driver counted, and how to confirm what it cannot prove); how the wait ended otherwise.
+ */
+export function switchoverView(switchover: SwitchoverProgress): Record<string, unknown> {
+  const waiting = switchover.status === SwitchoverStatus.WAITING;
+  return {
+    status: switchover.status,
+    ...(waiting ? { waiting_for: 'client_connections' } : {}),
+    connections: switchover.connections,
+    scope: switchover.scope,
+    since: switchover.read_only_at,
+    polls: switchover.polls,
+    checked_at: switchover.checked_at,
+    detail: switchover.detail,
+    ...(waiting ? { next_check_at: switchover.next_check_at } : {}),
+    ...(waiting && switchover.confirmed_at === null
+      ? { confirm: 'call migration_complete again to confirm that no client of this share still writes to it (the driver cannot prove it yet)' }
+      : {}),
+    ...(switchover.confirmed_at !== null ? { confirmed_at: switchover.confirmed_at } : {}),
+    ...(switchover.clear_since !== null ? { clear_since: switchover.clear_since } : {}),
+    ...(switchover.gave_up_at !== null ? { gave_up_at: switchover.gave_up_at } : {}),
   };
 }

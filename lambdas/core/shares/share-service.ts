@@ -3,7 +3,8 @@ import { ForbiddenError, InvalidRequestError, InvalidShareStateError, NotFoundEr
 import type { AccessRule, Share, ShareInstance } from '../model.ts';
 import { ShareStatus } from '../model.ts';
 import type { Clock, IdGenerator, ShareStore } from '../ports.ts';
-import type { AllowAccessRequest, CreateShareRequest, ShareFilter, ShareNetworkService, ShareService, ShareTypeService } from '../services.ts';
+import type { AllowAccessRequest, CreateShareRequest, ShareDeletion, ShareFilter, ShareNetworkService, ShareService, ShareTypeService } from '../services.ts';
+import { withPendingPurge } from '../purges/data-purges.ts';
 import { placementForNetwork } from '../share-networks/placement.ts';
 import { isBusy } from '../task-state.ts';
 import { updateVersioned } from '../versioned-update.ts';
@@ -123,7 +124,13 @@ export class DriverShareService implements ShareService {
       .sort((a, b) => b.created_at.localeCompare(a.created_at));
   }
 
-  async delete(shareId: string): Promise<void> {
+  /**
+   * Deletes every instance, then the record; an instance whose driver says it left data (dataLeftBehind:
+   * an EFS access point's folder) keeps the share `deleting` with that data recorded in `purges`, for the
+   * purge execution the API starts, which removes the record once the data is gone. Run again on a
+   * `deleting` share (a retried delete), it redoes what is left.
+   */
+  async delete(shareId: string): Promise<ShareDeletion> {
     const { shares, drivers, clock } = this.deps;
     const ids = { shareId };
     const deleting = await updateVersioned(shares, shareId, (s) => {
@@ -138,10 +145,23 @@ export class DriverShareService implements ShareService {
       if (snapshots > 0) throw new ForbiddenError(`Invalid share: Share still has ${snapshots} dependent snapshots.`, ids);
       return s.status === ShareStatus.DELETING ? s : { ...s, status: ShareStatus.DELETING, updated_at: clock.now().toISOString() };
     }, ids, 'Share');
+    const leftData: ShareInstance[] = [];
     for (const instance of deleting.instances) {
-      await drivers.forHost(instance.host).deleteInstance(instance);
+      const driver = drivers.forHost(instance.host);
+      await driver.deleteInstance(instance);
+      if (await driver.dataLeftBehind(instance)) leftData.push(instance);
     }
-    await shares.delete(shareId, deleting.version);
+    if (leftData.length === 0) {
+      await shares.delete(shareId, deleting.version);
+      return { purge_pending: false };
+    }
+    const at = clock.now().toISOString();
+    await updateVersioned(shares, shareId, (s) => {
+      const before = s.purges ?? [];
+      const purges = leftData.reduce((records, instance) => withPendingPurge(records, instance, at) ?? records, before);
+      return purges === before ? s : { ...s, purges, updated_at: at };
+    }, ids, 'Share');
+    return { purge_pending: true };
   }
 
   async allowAccess(shareId: string, request: AllowAccessRequest): Promise<AccessRule> {

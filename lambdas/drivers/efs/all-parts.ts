@@ -8,10 +8,12 @@ import { efsAccessRules } from './parts/access-rules.ts';
 import { efsInstances } from './parts/instances.ts';
 import { efsPools } from './parts/pools.ts';
 import { efsReplication } from './parts/replication.ts';
+import { efsSwitchover } from './parts/switchover.ts';
 
 export const allEfsParts: Required<EfsDriverParts> = {
   pools: efsPools,
   instances: efsInstances,
   accessRules: efsAccessRules,
   replication: efsReplication,
+  switchover: efsSwitchover,
 };

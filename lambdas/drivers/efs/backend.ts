@@ -3,6 +3,7 @@
  * call shares (the instance's pool and share type, tags, waits with a deadline, error wrapping). Sends no
  * EFS request itself, so every bundle may hold it.
  */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EFSClient, FileSystemDescription, Tag } from '@aws-sdk/client-efs';
 import { DriverError, ShareMigrationError, type ErrorIds } from '../../core/errors.ts';
 import { parseHost, type Host } from '../../core/host.ts';
@@ -21,13 +22,6 @@ export interface ShareTypeLookup {
   get(id: string): Promise<ShareType | null>;
 }
 
-/** A folder of a file system, for `purgeFolder`. */
-export interface EfsFolder {
-  readonly fileSystemId: string;
-  readonly region: string;
-  readonly path: string;
-}
-
 /** What a backend needs besides its config; EfsDriverDeps adds the parts and the peers. */
 export interface EfsBackendDeps {
   readonly shareTypes: ShareTypeLookup;
@@ -39,12 +33,10 @@ export interface EfsBackendDeps {
    */
   readonly clientFor?: (region: string) => EFSClient;
   /**
-   * Removes an access-point instance's folder and everything in it when the instance is deleted. EFS has
-   * no API for a file system's contents, so this needs something that mounts the file system (e.g. a
-   * Lambda function with the file system's root access point attached). Must succeed if the folder is gone.
-   * @default - the folder stays; deleting the access point only removes the way in
+   * The CloudWatch client of a region (the switchover reads ClientConnections).
+   * @default - one per backend, standard retry mode with `max_attempts`, made by the part that reads it
    */
-  readonly purgeFolder?: (folder: EfsFolder) => Promise<void>;
+  readonly cloudWatchFor?: (region: string) => CloudWatchClient;
   /** @default - setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
   /** @default - the system clock */
@@ -88,8 +80,8 @@ export class EfsBackend {
     return this.#client;
   }
 
-  get purgeFolder(): EfsBackendDeps['purgeFolder'] {
-    return this.#deps.purgeFolder;
+  get cloudWatchFor(): EfsBackendDeps['cloudWatchFor'] {
+    return this.#deps.cloudWatchFor;
   }
 
   /** This backend, or the one of the same registry at `host`'s `host@backend`. */

@@ -4,13 +4,14 @@
  * loading the SDK.
  *
  * `calls` is kept true by test/drivers/efs/parts.test.ts: it derives, from each part's modules (and the
- * modules they import), the `...Command`s they import from @aws-sdk/client-efs and compares them with
- * `calls` both ways. `implied` lists what IAM also checks on the caller for those calls although the
+ * modules they import), the `...Command`s they import from @aws-sdk/client-efs and
+ * @aws-sdk/client-cloudwatch and compares them with `calls` both ways. `implied` lists what IAM also checks on the caller for those calls although the
  * driver sends no such request (tag-on-create, the network interfaces of mount targets, the EFS
  * service-linked role, a customer managed KMS key); it comes from AWS's documentation, cited per entry.
+ * `unscoped` names the calls IAM checks only against `"*"` (CloudWatch's GetMetricData).
  */
 
-export const EFS_PART_NAMES = ['pools', 'instances', 'accessRules', 'replication'] as const;
+export const EFS_PART_NAMES = ['pools', 'instances', 'accessRules', 'replication', 'switchover'] as const;
 export type EfsPartName = (typeof EFS_PART_NAMES)[number];
 
 /** The ShareDriver methods EfsDriver implements. */
@@ -19,6 +20,8 @@ export const EFS_DRIVER_METHODS = [
   'createInstance',
   'deleteInstance',
   'getCopyMount',
+  'switchoverBlockers',
+  'dataLeftBehind',
   'applyAccessRules',
   'migrationCheckCompatibility',
   'migrationStart',
@@ -35,6 +38,8 @@ export const EFS_METHOD_PARTS: Readonly<Record<EfsDriverMethod, readonly EfsPart
   createInstance: ['instances'],
   deleteInstance: ['instances'],
   getCopyMount: ['instances'],
+  switchoverBlockers: ['switchover'],
+  dataLeftBehind: ['instances'],
   applyAccessRules: ['accessRules'],
   migrationCheckCompatibility: ['replication'],
   migrationStart: ['replication'],
@@ -58,9 +63,20 @@ export interface EfsImpliedPermission {
 }
 
 export interface EfsPartPermissions {
-  /** `elasticfilesystem:<API name>` of every EFS API call the part's modules can send. */
+  /**
+   * `elasticfilesystem:<API name>` of every EFS API call the part's modules can send, and
+   * `cloudwatch:<API name>` of every CloudWatch one.
+   */
   readonly calls: readonly string[];
   readonly implied: readonly EfsImpliedPermission[];
+  /** Actions of `calls` that support no resource-level permission: they can only be granted on `"*"`. */
+  readonly unscoped: readonly UnscopedAction[];
+}
+
+/** An action IAM checks only against `"*"`, and where AWS says so. */
+export interface UnscopedAction {
+  readonly action: string;
+  readonly source: string;
 }
 
 const API = 'https://docs.aws.amazon.com/efs/latest/ug';
@@ -112,6 +128,15 @@ const CUSTOMER_MANAGED_KEY: EfsImpliedPermission = {
   source: `${API}/encryption-at-rest.html`,
 };
 
+/**
+ * "If there is no value for this column [Resource types], you must specify all resources ("*")": the
+ * Service Authorization Reference lists no resource type for cloudwatch:GetMetricData.
+ */
+const GET_METRIC_DATA: UnscopedAction = {
+  action: 'cloudwatch:GetMetricData',
+  source: 'https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html',
+};
+
 const FILE_SYSTEM_POLICY = [
   'elasticfilesystem:DescribeFileSystemPolicy',
   'elasticfilesystem:PutFileSystemPolicy',
@@ -134,6 +159,7 @@ export const EFS_PART_PERMISSIONS: Readonly<Record<EfsPartName, EfsPartPermissio
   pools: {
     calls: ['elasticfilesystem:DescribeFileSystems'],
     implied: [],
+    unscoped: [],
   },
   instances: {
     calls: [
@@ -145,10 +171,12 @@ export const EFS_PART_PERMISSIONS: Readonly<Record<EfsPartName, EfsPartPermissio
       ...FILE_SYSTEM_POLICY,
     ],
     implied: [tagOnCreate('CreateAccessPoint'), ...FILE_SYSTEM_LIFECYCLE_IMPLIED],
+    unscoped: [],
   },
   accessRules: {
     calls: [...FILE_SYSTEM_POLICY, 'elasticfilesystem:DescribeAccessPoints', 'elasticfilesystem:DescribeFileSystems'],
     implied: [],
+    unscoped: [],
   },
   replication: {
     calls: [
@@ -161,8 +189,16 @@ export const EFS_PART_PERMISSIONS: Readonly<Record<EfsPartName, EfsPartPermissio
       'elasticfilesystem:TagResource',
       'elasticfilesystem:UntagResource',
       'elasticfilesystem:UpdateFileSystemProtection',
+      // The switch waits until no client connected before the source went read-only is left (ClientConnections).
+      GET_METRIC_DATA.action,
     ],
     implied: [...FILE_SYSTEM_LIFECYCLE_IMPLIED, serviceLinkedRole('CreateReplicationConfiguration')],
+    unscoped: [GET_METRIC_DATA],
+  },
+  switchover: {
+    calls: [GET_METRIC_DATA.action],
+    implied: [],
+    unscoped: [GET_METRIC_DATA],
   },
 };
 

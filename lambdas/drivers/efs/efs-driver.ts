@@ -12,14 +12,16 @@
  */
 import type { Host } from '../../core/host.ts';
 import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance } from '../../core/model.ts';
-import type { CreateInstanceRequest, DriverMigrationRequest, DriverMigrationStatus, MigrationCompatibility, ShareDriver } from '../driver.ts';
+import type {
+  CreateInstanceRequest, DataPurge, DriverMigrationRequest, DriverMigrationStatus, MigrationCompatibility, ShareDriver, SwitchoverBlockers,
+} from '../driver.ts';
 import { EfsBackend, type EfsBackendDeps } from './backend.ts';
 import { resolveEfsBackendConfig, type EfsBackendConfig, type ResolvedEfsBackendConfig } from './config.ts';
 import type { EfsDriverMethod } from './efs-actions.ts';
 import { EfsPartMissingError } from './errors.ts';
 import type { EfsCopyMount, EfsDriverParts, EfsPartTypes } from './parts.ts';
 
-export { EFS_DRIVER_VERSION, EFS_STORAGE_PROTOCOL, EFS_VENDOR_NAME, type EfsFolder, type ShareTypeLookup } from './backend.ts';
+export { EFS_DRIVER_VERSION, EFS_STORAGE_PROTOCOL, EFS_VENDOR_NAME, type ShareTypeLookup } from './backend.ts';
 export type { EfsCopyMount } from './parts.ts';
 
 export interface EfsDriverDeps extends EfsBackendDeps {
@@ -75,6 +77,20 @@ export class EfsDriver implements ShareDriver {
   async getCopyMount(instance: ShareInstance): Promise<EfsCopyMount> {
     const part = this.#part('instances', 'getCopyMount');
     return this.backend.run(`locating instance ${instance.id}`, { shareId: instance.share_id }, () => part.getCopyMount(this.backend, instance));
+  }
+
+  /** From CloudWatch's ClientConnections of the instance's file system (parts/switchover.ts). */
+  async switchoverBlockers(instance: ShareInstance, readOnlySince: Date): Promise<SwitchoverBlockers> {
+    const part = this.#part('switchover', 'switchoverBlockers');
+    return this.backend.run(`counting the clients of instance ${instance.id}`, { shareId: instance.share_id }, () =>
+      part.switchoverBlockers(this.backend, instance, readOnlySince),
+    );
+  }
+
+  /** An access-point instance's folder (EFS has no call that removes it); null for a file-system instance. */
+  async dataLeftBehind(instance: ShareInstance): Promise<DataPurge | null> {
+    const part = this.#part('instances', 'dataLeftBehind');
+    return this.backend.run(`looking for data instance ${instance.id} left`, { shareId: instance.share_id }, () => part.dataLeftBehind(this.backend, instance));
   }
 
   async applyAccessRules(instance: ShareInstance, rules: readonly AccessRule[], options: { readOnly: boolean }): Promise<void> {

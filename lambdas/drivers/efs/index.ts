@@ -28,7 +28,6 @@ export {
   EfsDriver,
   type EfsCopyMount,
   type EfsDriverDeps,
-  type EfsFolder,
   type ShareTypeLookup,
 } from './efs-driver.ts';
 export { EfsConfigError, EfsNotReadyError, EfsPartMissingError } from './errors.ts';
@@ -51,11 +50,14 @@ export type {
   EfsPartTypes,
   EfsPoolsPart,
   EfsReplicationPart,
+  EfsSwitchoverPart,
 } from './parts.ts';
 export {
   ACCESS_POINT_SCHEME,
   COPY_MOUNT_ROOT,
   copyMountPath,
+  PURGE_MOUNT_ROOT,
+  purgeMountPath,
   creationToken,
   efsVolumeFor,
   EfsTag,

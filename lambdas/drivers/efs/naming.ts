@@ -11,6 +11,8 @@ import type { ExportLocation, ShareInstance } from '../../core/model.ts';
 export const SHARES_FOLDER = '/shares';
 /** Where the copy task's container mounts each instance: `<COPY_MOUNT_ROOT>/<instance id>`. */
 export const COPY_MOUNT_ROOT = '/mnt/efs';
+/** Where a purge task's container mounts a file system's root: `<PURGE_MOUNT_ROOT>/<file system id>`. */
+export const PURGE_MOUNT_ROOT = '/mnt/efs-root';
 /** The scheme of the admin-only export location that names an instance's access point. */
 export const ACCESS_POINT_SCHEME = 'efs-ap://';
 
@@ -60,6 +62,11 @@ export function instanceFolder(instance: ShareInstance): string {
 /** `/mnt/efs/<instance id>`: where the copy task definition mounts the instance's volume. */
 export function copyMountPath(instanceId: string): string {
   return `${COPY_MOUNT_ROOT}/${instanceId}`;
+}
+
+/** `/mnt/efs-root/<file system id>`: where the purge task definition mounts the file system's root. */
+export function purgeMountPath(fileSystemId: string): string {
+  return `${PURGE_MOUNT_ROOT}/${fileSystemId}`;
 }
 
 /** The file system's DNS name; the China regions live under amazonaws.com.cn. */

@@ -6,7 +6,9 @@
  */
 import type { Host } from '../../core/host.ts';
 import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance } from '../../core/model.ts';
-import type { CopyMount, CreateInstanceRequest, DriverMigrationRequest, DriverMigrationStatus, MigrationCompatibility } from '../driver.ts';
+import type {
+  CopyMount, CreateInstanceRequest, DataPurge, DriverMigrationRequest, DriverMigrationStatus, MigrationCompatibility, SwitchoverBlockers,
+} from '../driver.ts';
 import type { EfsBackend } from './backend.ts';
 import type { EfsPartName } from './efs-actions.ts';
 import type { EfsVolume } from './naming.ts';
@@ -28,6 +30,12 @@ export interface EfsInstancesPart {
   createInstance(backend: EfsBackend, request: CreateInstanceRequest): Promise<readonly ExportLocation[]>;
   deleteInstance(backend: EfsBackend, instance: ShareInstance): Promise<void>;
   getCopyMount(backend: EfsBackend, instance: ShareInstance): Promise<EfsCopyMount>;
+  dataLeftBehind(backend: EfsBackend, instance: ShareInstance): Promise<DataPurge | null>;
+}
+
+/** Who may still write to an instance made read-only (CloudWatch ClientConnections). */
+export interface EfsSwitchoverPart {
+  switchoverBlockers(backend: EfsBackend, instance: ShareInstance, readOnlySince: Date): Promise<SwitchoverBlockers>;
 }
 
 /** Access rules as file system policy statements. */
@@ -51,6 +59,7 @@ export interface EfsPartTypes {
   readonly instances: EfsInstancesPart;
   readonly accessRules: EfsAccessRulesPart;
   readonly replication: EfsReplicationPart;
+  readonly switchover: EfsSwitchoverPart;
 }
 
 /** The parts a driver has; a method whose part is missing throws EfsPartMissingError. */

@@ -1,12 +1,15 @@
+import { mkdir, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareSnapshotInstance } from '../../core/model.ts';
 import type { Host } from '../../core/host.ts';
 import { DriverError, DriverMigrationCommittedError } from '../../core/errors.ts';
 import type {
-  CopyMount, CreateInstanceRequest, DriverMigrationRequest, DriverMigrationStatus, MigrationCompatibility, ShareDriver,
+  CopyMount, CreateInstanceRequest, DataPurge, DriverMigrationRequest, DriverMigrationStatus, MigrationCompatibility, ShareDriver,
+  SwitchoverBlockers,
 } from '../driver.ts';
 
 export const DRIVER_CALLS = [
-  'listPools', 'createInstance', 'deleteInstance', 'applyAccessRules', 'getCopyMount',
+  'listPools', 'createInstance', 'deleteInstance', 'applyAccessRules', 'getCopyMount', 'switchoverBlockers', 'dataLeftBehind',
   'createSnapshot', 'deleteSnapshot', 'getSnapshotMount',
   'migrationCheckCompatibility', 'migrationStart', 'migrationContinue', 'migrationComplete', 'migrationCancel', 'migrationGetProgress',
 ] as const;
@@ -34,6 +37,28 @@ export interface DriverFaults {
   readonly delay_ms?: Partial<Record<DriverCall, number>>;
   /** Overrides of the compatibility answer (e.g. claim nondisruptive to rehearse a driver that promises it). */
   readonly compatibility?: Partial<MigrationCompatibility>;
+  /**
+   * Clients that keep the source connected after it went read-only, as EFS reports them: the switchover
+   * waits (or the operator confirms). Counted per instance by this driver object, not across restarts.
+   */
+  readonly switchover_connections?: SwitchoverConnectionsFault;
+  /**
+   * deleteInstance leaves the instance's data behind, as EFS does when it deletes an access point:
+   * moved to `<backend root>/.leftover/shares/share-<id>`, which dataLeftBehind then names for the purge
+   * task. Remembered by this driver object, not across restarts.
+   */
+  readonly leave_data_on_delete?: boolean;
+}
+
+export interface SwitchoverConnectionsFault {
+  /** Connections reported. */
+  readonly connections: number;
+  /** @default 'instance' */
+  readonly scope?: 'instance' | 'shared';
+  /** How many answers report them, per instance; later ones are the wrapped driver's. @default - every one */
+  readonly polls?: number;
+  /** The retryAfterSeconds of those answers. @default - none (the workflow's backoff) */
+  readonly retry_after_seconds?: number;
 }
 
 export class FaultInjectingDriver implements ShareDriver {
@@ -43,6 +68,10 @@ export class FaultInjectingDriver implements ShareDriver {
   private readonly faults: DriverFaults;
   /** Destination instances whose migrationComplete was called (commit_on_complete). */
   private readonly committed = new Set<string>();
+  /** Answers given per instance (switchover_connections). */
+  private readonly blockerAnswers = new Map<string, number>();
+  /** The `.leftover` root of each instance whose data deleteInstance left (leave_data_on_delete). */
+  private readonly leftovers = new Map<string, string>();
 
   constructor(inner: ShareDriver, faults: DriverFaults) {
     this.inner = inner;
@@ -60,7 +89,10 @@ export class FaultInjectingDriver implements ShareDriver {
   }
 
   deleteInstance(instance: ShareInstance): Promise<void> {
-    return this.call('deleteInstance', instance.share_id, () => this.inner.deleteInstance(instance));
+    return this.call('deleteInstance', instance.share_id, async () => {
+      if (this.faults.leave_data_on_delete) await this.leaveData(instance);
+      await this.inner.deleteInstance(instance);
+    });
   }
 
   applyAccessRules(instance: ShareInstance, rules: readonly AccessRule[], options: { readOnly: boolean }): Promise<void> {
@@ -69,6 +101,33 @@ export class FaultInjectingDriver implements ShareDriver {
 
   getCopyMount(instance: ShareInstance): Promise<CopyMount> {
     return this.call('getCopyMount', instance.share_id, () => this.inner.getCopyMount(instance));
+  }
+
+  switchoverBlockers(instance: ShareInstance, readOnlySince: Date): Promise<SwitchoverBlockers> {
+    return this.call('switchoverBlockers', instance.share_id, () => {
+      const fault = this.faults.switchover_connections;
+      const answered = this.blockerAnswers.get(instance.id) ?? 0;
+      this.blockerAnswers.set(instance.id, answered + 1);
+      if (!fault || (fault.polls !== undefined && answered >= fault.polls)) return this.inner.switchoverBlockers(instance, readOnlySince);
+      return Promise.resolve({
+        clear: false,
+        connections: fault.connections,
+        scope: fault.scope ?? 'instance',
+        ...(fault.retry_after_seconds === undefined ? {} : { retryAfterSeconds: fault.retry_after_seconds }),
+        detail: `${fault.connections} client connection(s) since the source went read-only at ${readOnlySince.toISOString()} (injected fault)`,
+      });
+    });
+  }
+
+  dataLeftBehind(instance: ShareInstance): Promise<DataPurge | null> {
+    return this.call('dataLeftBehind', instance.share_id, async () => {
+      const root = this.leftovers.get(instance.id);
+      const folder = `shares/share-${instance.id}`;
+      if (root !== undefined && (await stat(path.join(root, folder)).catch(() => null))) {
+        return { mount: { path: root }, folder, location: `${root}/${folder} (left by an injected fault)` };
+      }
+      return this.inner.dataLeftBehind(instance);
+    });
   }
 
   createSnapshot(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<string> {
@@ -117,6 +176,18 @@ export class FaultInjectingDriver implements ShareDriver {
     return this.call('migrationGetProgress', request.source.share_id, () => this.inner.migrationGetProgress(request));
   }
 
+  /** Moves the instance's data out of its folder, to where deleteInstance does not look (leave_data_on_delete). */
+  private async leaveData(instance: ShareInstance): Promise<void> {
+    const mount = await this.inner.getCopyMount(instance).catch(() => null);
+    if (!mount) return; // Already gone.
+    // The local driver's layout: <root>/<pool>/share-<id>/data.
+    const root = path.resolve(mount.path, '..', '..', '..', '.leftover');
+    const leftover = path.join(root, 'shares', `share-${instance.id}`);
+    await mkdir(path.dirname(leftover), { recursive: true });
+    await rename(mount.path, leftover);
+    this.leftovers.set(instance.id, root);
+  }
+
   /** The wrapped driver's snapshot call, bound; a DriverError if it has none. */
   private snapshotCall<K extends 'createSnapshot' | 'deleteSnapshot' | 'getSnapshotMount'>(name: K, instance: ShareInstance): NonNullable<ShareDriver[K]> {
     const fn = this.inner[name];
@@ -138,10 +209,20 @@ export class FaultInjectingDriver implements ShareDriver {
 
 /** Checks a `faults` config value; returns what is wrong, or null. */
 export function faultsProblem(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object { fail?, fail_after?, delay_ms?, compatibility?, commit_on_complete? }';
-  const { fail, fail_after: failAfter, delay_ms: delays, compatibility, commit_on_complete: commitOnComplete, ...rest } = value as Record<string, unknown>;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'must be an object { fail?, fail_after?, delay_ms?, compatibility?, commit_on_complete?, switchover_connections?, leave_data_on_delete? }';
+  }
+  const {
+    fail, fail_after: failAfter, delay_ms: delays, compatibility, commit_on_complete: commitOnComplete,
+    switchover_connections: connections, leave_data_on_delete: leaveData, ...rest
+  } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return `has unknown key(s) ${Object.keys(rest).join(', ')}`;
   if (commitOnComplete !== undefined && typeof commitOnComplete !== 'boolean') return 'commit_on_complete must be true or false';
+  if (leaveData !== undefined && typeof leaveData !== 'boolean') return 'leave_data_on_delete must be true or false';
+  if (connections !== undefined) {
+    const problem = switchoverConnectionsProblem(connections);
+    if (problem) return `switchover_connections ${problem}`;
+  }
   for (const [label, map, ok] of [
     ['fail', fail, (v: unknown) => typeof v === 'string'],
     ['fail_after', failAfter, (v: unknown) => typeof v === 'string'],
@@ -155,5 +236,17 @@ export function faultsProblem(value: unknown): string | null {
     }
   }
   if (compatibility !== undefined && (typeof compatibility !== 'object' || compatibility === null)) return 'compatibility must be an object';
+  return null;
+}
+
+function switchoverConnectionsProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object { connections, scope?, polls?, retry_after_seconds? }';
+  const { connections, scope, polls, retry_after_seconds: retry, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) return `has unknown key(s) ${Object.keys(rest).join(', ')}`;
+  const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (!count(connections) || connections === 0) return 'connections must be a whole number above 0';
+  if (scope !== undefined && scope !== 'instance' && scope !== 'shared') return "scope must be 'instance' or 'shared'";
+  if (polls !== undefined && !count(polls)) return 'polls must be a whole number';
+  if (retry !== undefined && !(typeof retry === 'number' && retry > 0)) return 'retry_after_seconds must be a number above 0';
   return null;
 }

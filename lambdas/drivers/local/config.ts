@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LocalConfigError } from './errors.ts';
 import { faultsProblem, type DriverFaults } from '../faults/fault-injecting-driver.ts';
 import { isErrno } from './fs-util.ts';
+import { parseMetadataKinds, type MetadataKind } from '../../core/pools/metadata.ts';
 
 export interface LocalPoolConfig {
   /** The pool's name, and its folder under the backend's root. */
@@ -54,6 +55,13 @@ export interface LocalBackendConfig {
    * @default none
    */
   readonly faults?: DriverFaults;
+  /**
+   * The metadata the root's file system keeps (modes, owners, times, xattrs, acls), which the pools
+   * report as metadata_preserved: say less for a root on a file system that keeps less, e.g.
+   * `["modes", "owners", "times"]` for an NFS mount of Amazon EFS.
+   * @default - every kind
+   */
+  readonly metadata_preserved?: readonly MetadataKind[];
 }
 
 /** A validated config with its defaults filled in. */
@@ -67,6 +75,8 @@ export interface ResolvedLocalBackendConfig {
   readonly share_backend_name: string;
   readonly snapshot_support: boolean;
   readonly faults?: DriverFaults;
+  /** Set only when configured (every kind otherwise). */
+  readonly metadata_preserved?: readonly MetadataKind[];
 }
 
 /** The backends used when no config file is given: `local@alpha#default` and `local@beta#default`. */
@@ -74,7 +84,7 @@ export const DEFAULT_BACKENDS: readonly string[] = ['alpha', 'beta'];
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 const HOST_NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
-const BACKEND_KEYS = new Set(['host', 'backend', 'root', 'pools', 'driver_handles_share_servers', 'security_service_types', 'share_backend_name', 'snapshot_support', 'faults']);
+const BACKEND_KEYS = new Set(['host', 'backend', 'root', 'pools', 'driver_handles_share_servers', 'security_service_types', 'share_backend_name', 'snapshot_support', 'faults', 'metadata_preserved']);
 const POOL_KEYS = new Set(['name', 'total_capacity_gb']);
 
 /**
@@ -174,6 +184,8 @@ function resolveWith(raw: unknown, at: string, fail: (message: string) => never)
     const problem = faultsProblem(raw.faults);
     if (problem !== null) fail(`${at}.faults ${problem}`);
   }
+  const metadata = raw.metadata_preserved === undefined ? undefined : parseMetadataKinds(raw.metadata_preserved);
+  if (metadata !== undefined && 'problem' in metadata) fail(`${at}.metadata_preserved ${metadata.problem}`);
 
   const resolvedPools = (pools as unknown[]).map((pool, index) => resolvePool(pool, `${at}.pools[${index}]`, fail));
   const names = resolvedPools.map((pool) => pool.name);
@@ -190,6 +202,7 @@ function resolveWith(raw: unknown, at: string, fail: (message: string) => never)
     share_backend_name: shareBackendName as string,
     snapshot_support: snapshotSupport as boolean,
     ...(raw.faults !== undefined ? { faults: raw.faults as DriverFaults } : {}),
+    ...(metadata !== undefined && 'kinds' in metadata ? { metadata_preserved: metadata.kinds } : {}),
   };
 }
 

@@ -24,13 +24,16 @@ import path from 'node:path';
 import { DriverError, errorMessage, ShareMigrationError, type ErrorIds } from '../../core/errors.ts';
 import { formatHost, parseHost, type Host } from '../../core/host.ts';
 import type { AccessRule, ExportLocation, PoolCapabilities, ShareInstance, ShareProto, ShareSnapshotInstance } from '../../core/model.ts';
+import { MetadataCapability, METADATA_KINDS } from '../../core/pools/metadata.ts';
 import type {
   CopyMount,
   CreateInstanceRequest,
+  DataPurge,
   DriverMigrationRequest,
   DriverMigrationStatus,
   MigrationCompatibility,
   ShareDriver,
+  SwitchoverBlockers,
 } from '../driver.ts';
 import { resolveLocalBackendConfig, type LocalBackendConfig, type LocalPoolConfig, type ResolvedLocalBackendConfig } from './config.ts';
 import { exists, isErrno, readJson, removeTree, writeJsonAtomic } from './fs-util.ts';
@@ -250,6 +253,31 @@ export class LocalDriver implements ShareDriver {
     return this.#run(`locating instance ${instance.id}`, { shareId: instance.share_id }, async () => {
       const dir = await this.#existingInstanceDir(instance);
       return { path: path.join(dir, LocalInstanceFiles.DATA), originalModesFile: path.join(dir, LocalInstanceFiles.ORIGINAL_MODES) };
+    });
+  }
+
+  /**
+   * Read-only mode removes the write bits of every entry when it is applied, which no later open for
+   * writing gets past; a descriptor opened for writing before keeps writing, and the final copy fails on
+   * any change it sees. Nothing to count, nothing to wait for.
+   */
+  async switchoverBlockers(instance: ShareInstance, readOnlySince: Date): Promise<SwitchoverBlockers> {
+    this.#locate(instance);
+    return {
+      clear: true,
+      connections: 0,
+      scope: 'enforced',
+      clearSince: readOnlySince.toISOString(),
+      detail: 'write bits removed from every entry; the final copy fails on any change it sees',
+    };
+  }
+
+  /** Deleting an instance removes its folder and everything in it: nothing is left behind. */
+  async dataLeftBehind(instance: ShareInstance): Promise<DataPurge | null> {
+    return this.#run(`looking for data instance ${instance.id} left`, { shareId: instance.share_id }, async () => {
+      const { dir } = this.#locate(instance);
+      if (await exists(dir)) throw new DriverError(`Instance ${instance.id} still exists at ${dir}: delete it first`, { shareId: instance.share_id });
+      return null;
     });
   }
 
@@ -502,6 +530,7 @@ export class LocalDriver implements ShareDriver {
       revert_to_snapshot_support: false,
       mount_snapshot_support: false,
       security_service_types: [...this.config.security_service_types],
+      [MetadataCapability.PRESERVED]: [...(this.config.metadata_preserved ?? METADATA_KINDS)],
     };
   }
 

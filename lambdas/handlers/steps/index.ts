@@ -9,10 +9,12 @@ import { createDriverCompleteHandler } from './driver-complete.ts';
 import { createDriverContinueHandler } from './driver-continue.ts';
 import { createDriverStartHandler } from './driver-start.ts';
 import { createPhase1DoneHandler } from './phase1-done.ts';
+import { createPlanPurgeHandler } from './plan-purge.ts';
 import { createPrepareDestinationHandler } from './prepare-destination.ts';
 import { createReleaseShareHandler } from './release-share.ts';
 import { createSnapshotDestinationHandler } from './snapshot-destination.ts';
 import { createSourceReadOnlyHandler } from './source-read-only.ts';
+import { createSwitchoverWritersHandler } from './switchover-writers.ts';
 import { createValidateHandler } from './validate.ts';
 
 /** Every step's handler factory, by step name: the local runtime builds its task handlers from this. */
@@ -31,4 +33,6 @@ export const STEP_HANDLER_FACTORIES: Readonly<Record<Step, (getDeps: GetDeps) =>
   'cutover': createCutoverHandler,
   'cleanup': createCleanupHandler,
   'release-share': createReleaseShareHandler,
+  'switchover-writers': createSwitchoverWritersHandler,
+  'plan-purge': createPlanPurgeHandler,
 };

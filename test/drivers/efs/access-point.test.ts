@@ -16,7 +16,7 @@ import {
   TooManyRequests,
 } from '@aws-sdk/client-efs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DriverError } from '../../../lambdas/core/errors.ts';
 import type { ShareType } from '../../../lambdas/core/model.ts';
 import { createEfsClient } from '../../../lambdas/drivers/efs/index.ts';
@@ -212,8 +212,7 @@ describe('Class: EfsDriver (access-point mode)', () => {
       efs.on(PutFileSystemPolicyCommand).resolves({});
       efs.on(DescribeAccessPointsCommand).resolves({ AccessPoints: [accessPoint()] });
       efs.on(DeleteAccessPointCommand).resolves({});
-      const purgeFolder = vi.fn(async () => {});
-      const driver = makeDriver(ACCESS_POINT_BACKEND, { purgeFolder });
+      const driver = makeDriver(ACCESS_POINT_BACKEND);
 
       // Act
       await driver.deleteInstance(instance({ export_locations: [{ id: 'x', path: `efs-ap://${AP_ID}`, preferred: false, is_admin_only: true }] }));
@@ -221,7 +220,6 @@ describe('Class: EfsDriver (access-point mode)', () => {
       // Assess
       expect(JSON.parse(efs.commandCalls(PutFileSystemPolicyCommand)[0]!.args[0].input.Policy!)).toEqual({ Version: '2012-10-17', Statement: [other] });
       expect(efs.commandCalls(DescribeAccessPointsCommand)[0]!.args[0].input).toEqual({ AccessPointId: AP_ID });
-      expect(purgeFolder).toHaveBeenCalledWith({ fileSystemId: BACKEND_FS, region: 'eu-west-1', path: `/shares/share-${INSTANCE_ID}` });
       expect(efs.commandCalls(DeleteAccessPointCommand)[0]!.args[0].input).toEqual({ AccessPointId: AP_ID });
     });
 
@@ -276,17 +274,6 @@ describe('Class: EfsDriver (access-point mode)', () => {
         driver.deleteInstance(instance({ export_locations: [{ id: 'x', path: `efs-ap://${AP_ID}`, preferred: false, is_admin_only: true }] })),
       ).resolves.toBeUndefined();
       expect(efs.commandCalls(PutFileSystemPolicyCommand)).toHaveLength(0);
-    });
-
-    it('keeps the access point when removing the folder fails, so a retry finds it', async () => {
-      // Prepare
-      efs.on(DescribeFileSystemPolicyCommand).rejects(efsError(PolicyNotFound));
-      efs.on(DescribeAccessPointsCommand).resolves({ AccessPoints: [accessPoint()] });
-      const driver = makeDriver(ACCESS_POINT_BACKEND, { purgeFolder: async () => Promise.reject(new Error('mount timed out')) });
-
-      // Act & Assess
-      await expect(driver.deleteInstance(instance())).rejects.toThrow(/deleting instance .* failed: mount timed out/);
-      expect(efs.commandCalls(DeleteAccessPointCommand)).toHaveLength(0);
     });
   });
 
@@ -347,6 +334,7 @@ describe('Class: EfsDriver (access-point mode)', () => {
         efs_mode: 'access-point',
         efs_region: 'eu-west-1',
         efs_metered_size_gb: 100.5,
+        metadata_preserved: ['modes', 'owners', 'times'],
         efs_file_system_id: BACKEND_FS,
         efs_encrypted: true,
         efs_performance_mode: 'generalPurpose',

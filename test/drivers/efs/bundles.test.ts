@@ -9,12 +9,14 @@ const PARTS: Readonly<Record<EfsPartName, readonly [string, string]>> = {
   instances: ['efsInstances', 'instances'],
   accessRules: ['efsAccessRules', 'access-rules'],
   replication: ['efsReplication', 'replication'],
+  switchover: ['efsSwitchover', 'switchover'],
 };
 
-const EFS_COMMAND_MODULE = /node_modules\/@aws-sdk\/client-efs\/dist-es\/commands\/(\w+)Command\.js$/;
+const COMMAND_MODULE = /node_modules\/@aws-sdk\/client-(efs|cloudwatch)\/dist-es\/commands\/(\w+)Command\.js$/;
+const ACTION_PREFIX: Readonly<Record<string, string>> = { efs: 'elasticfilesystem', cloudwatch: 'cloudwatch' };
 
 /**
- * `elasticfilesystem:<name>` of every EFS command whose code is in the bundle of `entry`, bundled as the
+ * `elasticfilesystem:<name>` of every EFS command, and `cloudwatch:<name>` of every CloudWatch one, whose code is in the bundle of `entry`, bundled as the
  * CDK stack bundles a handler (esbuild, ESM, node22, tree shaking).
  */
 async function efsActionsInBundle(entry: string): Promise<string[]> {
@@ -34,8 +36,8 @@ async function efsActionsInBundle(entry: string): Promise<string[]> {
   return Object.entries(output!.inputs)
     .filter(([, input]) => input.bytesInOutput > 0)
     .flatMap(([path]) => {
-      const match = EFS_COMMAND_MODULE.exec(path);
-      return match ? [`elasticfilesystem:${match[1]}`] : [];
+      const match = COMMAND_MODULE.exec(path);
+      return match ? [`${ACTION_PREFIX[match[1]!]}:${match[2]}`] : [];
     })
     .sort();
 }

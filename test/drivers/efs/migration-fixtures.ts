@@ -1,4 +1,5 @@
 /** The source and destination of the driver-assisted migration tests, and the EFS answers about them. */
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeFileSystemsCommand,
   EFSClient,
@@ -23,6 +24,18 @@ import {
 } from './fixtures.ts';
 
 export const efs = mockClient(EFSClient);
+/** CloudWatch's answers (ClientConnections). */
+export const cloudWatch = mockClient(CloudWatchClient);
+
+/**
+ * ClientConnections of the source as CloudWatch reports it: one Sum per minute, by the minute's start;
+ * a minute left out reports no datapoint.
+ */
+export function clientConnections(perMinute: ReadonlyArray<readonly [number, number]>): void {
+  cloudWatch.on(GetMetricDataCommand).resolves({
+    MetricDataResults: [{ Id: 'connections', Label: 'ClientConnections', Timestamps: perMinute.map(([at]) => new Date(at)), Values: perMinute.map(([, n]) => n), StatusCode: 'Complete' }],
+  });
+}
 
 export const SRC = 'fs-0a0a0a0a0a0a0a0a0';
 export const DST = 'fs-0b0b0b0b0b0b0b0b0';

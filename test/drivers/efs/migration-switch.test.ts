@@ -12,11 +12,14 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-efs';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DriverMigrationCommittedError } from '../../../lambdas/core/errors.ts';
 import { EfsNotReadyError } from '../../../lambdas/drivers/efs/index.ts';
 import { efsError, mountTarget, PREFIX, SHARE_ID, T0, TOKEN } from './fixtures.ts';
 import {
+  clientConnections,
+  cloudWatch,
   DEST_SUBNET,
   destinationFs,
   driver,
@@ -31,21 +34,59 @@ import {
   SRC_ARN,
 } from './migration-fixtures.ts';
 
+const MINUTE = 60_000;
+/** The source's statements once read-only: the rule without ClientWrite, and the instance's Deny of it. */
+const READ_ONLY_STATEMENTS = [
+  { ...RW_STATEMENT, Action: ['elasticfilesystem:ClientMount'] },
+  { Sid: `${PREFIX}ReadOnly`, Effect: 'Deny', Principal: { AWS: '*' }, Action: ['elasticfilesystem:ClientWrite'], Resource: SRC_ARN },
+];
+
 describe('Class: EfsDriver (driver-assisted migration: switchover)', () => {
   beforeEach(() => {
     efs.reset();
+    cloudWatch.reset();
   });
 
   describe('Method: migrationComplete', () => {
-    it('makes the source read-only, waits for a sync after that moment, records the switch, deletes the replication, and answers once the destination is writable and mountable', async () => {
-      // Prepare
-      fileSystems(sourceFs(), destinationFs({ FileSystemProtection: { ReplicationOverwriteProtection: 'REPLICATING' } }));
+    it('makes the source read-only and records the moment, then refuses to sync while a client connected before may still write: EfsNotReadyError, nothing switched', async () => {
+      // Prepare: a sync after the read-only moment exists; CloudWatch has reported no whole minute since.
+      fileSystems(sourceFs(), destinationFs());
       efs.on(DescribeFileSystemPolicyCommand).resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [RW_STATEMENT] }) });
       efs.on(PutFileSystemPolicyCommand).resolves({});
       efs.on(TagResourceCommand).resolves({});
+      efs.on(DescribeReplicationConfigurationsCommand).resolves({ Replications: [replication(new Date(T0 + 5_000))] });
+      efs.on(DeleteReplicationConfigurationCommand).resolves({});
+      clientConnections([[T0 - 2 * MINUTE, 3], [T0 - MINUTE, 3]]);
+
+      // Act
+      const failure = await driver().migrationComplete(request).catch((err: unknown) => err);
+
+      // Assess
+      expect(failure).toBeInstanceOf(EfsNotReadyError);
+      expect((failure as Error).message).toContain(`file system ${SRC} reported 3 client connection(s)`);
+      expect((failure as Error).message).toContain('they may still write to the source, so the final sync cannot start yet; calling again resumes');
+      expect(JSON.parse(efs.commandCalls(PutFileSystemPolicyCommand)[0]!.args[0].input.Policy!).Statement).toEqual([
+        { ...RW_STATEMENT, Action: ['elasticfilesystem:ClientMount'] },
+        { Sid: `${PREFIX}ReadOnly`, Effect: 'Deny', Principal: { AWS: '*' }, Action: ['elasticfilesystem:ClientWrite'], Resource: SRC_ARN },
+      ]);
+      expect(efs.commandCalls(TagResourceCommand).map((call) => call.args[0].input)).toEqual([
+        { ResourceId: SRC, Tags: [{ Key: 'smig:read-only-since', Value: new Date(T0).toISOString() }] },
+      ]);
+      expect(efs.commandCalls(DeleteReplicationConfigurationCommand)).toHaveLength(0);
+      expect(cloudWatch.commandCalls(GetMetricDataCommand)[0]!.args[0].input).toMatchObject({
+        MetricDataQueries: [{ MetricStat: { Metric: { Namespace: 'AWS/EFS', MetricName: 'ClientConnections', Dimensions: [{ Name: 'FileSystemId', Value: SRC }] }, Period: 60, Stat: 'Sum' } }],
+      });
+    });
+
+    it('takes the moment the workflow established that no client could write, waits for a sync after it, records the switch, deletes the replication, and answers once the destination is writable and mountable', async () => {
+      // Prepare: the workflow made the source read-only ten minutes ago and saw the last client leave by T0-7m.
+      const writersGoneSince = new Date(T0 - 7 * MINUTE);
+      fileSystems(sourceFs(), destinationFs({ FileSystemProtection: { ReplicationOverwriteProtection: 'REPLICATING' } }));
+      efs.on(DescribeFileSystemPolicyCommand).resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: READ_ONLY_STATEMENTS }) });
+      efs.on(TagResourceCommand).resolves({});
       efs.on(DescribeReplicationConfigurationsCommand)
-        .resolvesOnce({ Replications: [replication(new Date(T0 - 60_000))] })
-        .resolvesOnce({ Replications: [replication(new Date(T0 - 60_000))] })
+        .resolvesOnce({ Replications: [replication(new Date(T0 - 7.5 * MINUTE))] })
+        .resolvesOnce({ Replications: [replication(new Date(T0 - 7.5 * MINUTE))] })
         .resolves({ Replications: [replication(new Date(T0 + 5_000))] });
       efs.on(DeleteReplicationConfigurationCommand).resolves({});
       efs.on(DescribeFileSystemsCommand, { FileSystemId: DST })
@@ -54,40 +95,38 @@ describe('Class: EfsDriver (driver-assisted migration: switchover)', () => {
       efs.on(DescribeMountTargetsCommand).resolves({ MountTargets: [mountTarget({ FileSystemId: DST, SubnetId: DEST_SUBNET, AvailabilityZoneName: 'eu-central-1a' })] });
 
       // Act
-      const locations = await driver().migrationComplete(request);
+      const locations = await driver().migrationComplete({ ...request, writersGoneSince });
 
       // Assess
       expect(locations).toEqual([{ id: expect.any(String), path: `${DST}.efs.eu-central-1.amazonaws.com:/`, preferred: true, is_admin_only: false }]);
-      expect(efs.commandCalls(PutFileSystemPolicyCommand)[0]!.args[0].input.FileSystemId).toBe(SRC);
-      expect(JSON.parse(efs.commandCalls(PutFileSystemPolicyCommand)[0]!.args[0].input.Policy!).Statement).toEqual([
-        { ...RW_STATEMENT, Action: ['elasticfilesystem:ClientMount'] },
-        { Sid: `${PREFIX}ReadOnly`, Effect: 'Deny', Principal: { AWS: '*' }, Action: ['elasticfilesystem:ClientWrite'], Resource: SRC_ARN },
-      ]);
+      expect(efs.commandCalls(PutFileSystemPolicyCommand)).toHaveLength(0);
       expect(efs.commandCalls(TagResourceCommand).map((call) => call.args[0].input)).toEqual([
         { ResourceId: SRC, Tags: [{ Key: 'smig:read-only-since', Value: new Date(T0).toISOString() }] },
         { ResourceId: SRC, Tags: [{ Key: 'smig:migrated-to', Value: DST }] },
       ]);
-      // Once to find the replication, then polled until a sync after T0 (the wait slept 10 s once).
+      // The workflow counted the clients: the driver does not ask CloudWatch again.
+      expect(cloudWatch.calls()).toHaveLength(0);
+      // Once to find the replication, then polled: the sync at T0-7.5m is before the clients were gone.
       expect(efs.commandCalls(DescribeReplicationConfigurationsCommand)).toHaveLength(3);
       expect(efs.commandCalls(DeleteReplicationConfigurationCommand)[0]!.args[0].input).toEqual({ SourceFileSystemId: SRC });
       const order = efs.calls().map((call) => (call.args[0] as { constructor: { name: string } }).constructor.name);
-      expect(order.indexOf('PutFileSystemPolicyCommand')).toBeLessThan(order.indexOf('TagResourceCommand'));
       expect(order.lastIndexOf('TagResourceCommand')).toBeLessThan(order.indexOf('DeleteReplicationConfigurationCommand'));
     });
 
-    it('fails with EfsNotReadyError while no sync has finished since the source went read-only, and resumes from the recorded moment', async () => {
-      // Prepare
-      const readOnlyAt = new Date(T0 - 120_000).toISOString();
-      fileSystems(sourceFs(), destinationFs());
+    it('fails with EfsNotReadyError while no sync has finished since the clients left, and resumes from the recorded moment', async () => {
+      // Prepare: read-only since T0-10m (recorded); no datapoint since, so the first settled minute counts: T0-9m to T0-8m.
+      const readOnlyAt = new Date(T0 - 10 * MINUTE).toISOString();
+      fileSystems(sourceFs({ Tags: [{ Key: 'smig:read-only-since', Value: readOnlyAt }] }), destinationFs());
       efs.on(DescribeFileSystemPolicyCommand).rejects(efsError(PolicyNotFound));
       efs.on(PutFileSystemPolicyCommand).resolves({});
       efs.on(TagResourceCommand).resolves({});
-      efs.on(DescribeReplicationConfigurationsCommand).resolves({ Replications: [replication(new Date(T0 - 600_000))] });
+      // A sync after the policy changed, but while clients connected before could still be writing.
+      efs.on(DescribeReplicationConfigurationsCommand).resolves({ Replications: [replication(new Date(T0 - 9 * MINUTE))] });
+      clientConnections([]);
       const efsDriver = driver();
 
       // Act
       const failure = await efsDriver.migrationComplete(request).catch((err: unknown) => err);
-      efs.on(DescribeFileSystemsCommand, { CreationToken: TOKEN }).resolves({ FileSystems: [sourceFs({ Tags: [{ Key: 'smig:read-only-since', Value: readOnlyAt }] })] });
       efs.on(DescribeReplicationConfigurationsCommand).resolves({ Replications: [replication(new Date(T0 - 60_000))] });
       efs.on(DeleteReplicationConfigurationCommand).resolves({});
       efs.on(DescribeMountTargetsCommand).resolves({ MountTargets: [mountTarget({ FileSystemId: DST, SubnetId: DEST_SUBNET, AvailabilityZoneName: 'eu-central-1a' })] });
@@ -96,11 +135,11 @@ describe('Class: EfsDriver (driver-assisted migration: switchover)', () => {
       // Assess
       expect(failure).toBeInstanceOf(EfsNotReadyError);
       expect((failure as Error).message).toMatch(
-        new RegExp(`has not synced since the source went read-only at ${new Date(T0).toISOString().replace(/\./g, '\\.')} \\(last sync: .*\\) after waiting 30s; calling again resumes`),
+        new RegExp(`has not synced since the source went read-only at ${new Date(T0 - 8 * MINUTE).toISOString().replace(/\./g, '\\.')} \\(last sync: .*\\) after waiting 30s; calling again resumes`),
       );
       expect(efs.commandCalls(DeleteReplicationConfigurationCommand)).toHaveLength(1);
-      // The first call recorded the moment and the Deny; the second found both and recorded only the switch.
-      expect(efs.commandCalls(TagResourceCommand).map((call) => call.args[0].input.Tags![0]!.Key)).toEqual(['smig:read-only-since', 'smig:migrated-to']);
+      // The moment was recorded before: only the switch is.
+      expect(efs.commandCalls(TagResourceCommand).map((call) => call.args[0].input.Tags![0]!.Key)).toEqual(['smig:migrated-to']);
       expect(locations[0]!.path).toBe(`${DST}.efs.eu-central-1.amazonaws.com:/`);
     });
 

@@ -6,6 +6,7 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const EFS_DRIVER_DIR = resolve(ROOT, 'lambdas/drivers/efs');
 
 const EFS_SDK = '@aws-sdk/client-efs';
+const CLOUDWATCH_SDK = '@aws-sdk/client-cloudwatch';
 
 /**
  * `import ... from '...'` and `export ... from '...'` statements. `import type` / `export type` are erased;
@@ -20,6 +21,8 @@ export interface ModuleImports {
   readonly modules: readonly string[];
   /** The `...Command` names it imports from @aws-sdk/client-efs as values. */
   readonly efsCommands: readonly string[];
+  /** The `...Command` names it imports from @aws-sdk/client-cloudwatch as values. */
+  readonly cloudWatchCommands: readonly string[];
   /** Statements that import @aws-sdk/client-efs other than by named values (a namespace would hide what is sent). */
   readonly otherEfsImports: readonly string[];
 }
@@ -29,21 +32,25 @@ export function importsOf(file: string): ModuleImports {
   const text = readFileSync(path, 'utf8');
   const modules: string[] = [];
   const efsCommands: string[] = [];
+  const cloudWatchCommands: string[] = [];
   const otherEfsImports: string[] = [];
   for (const [statement, , typeOnly, names = '', from = ''] of text.matchAll(STATEMENT)) {
     if (typeOnly) continue;
     if (from === EFS_SDK) {
       if (!names.startsWith('{')) otherEfsImports.push(statement.trim());
       efsCommands.push(...valueNames(names).filter((name) => name.endsWith('Command')));
+    } else if (from === CLOUDWATCH_SDK) {
+      if (!names.startsWith('{')) otherEfsImports.push(statement.trim());
+      cloudWatchCommands.push(...valueNames(names).filter((name) => name.endsWith('Command')));
     } else if (from.startsWith('.')) {
       modules.push(relative(ROOT, resolve(dirname(path), from)));
     }
   }
   for (const [statement, from = ''] of text.matchAll(BARE_IMPORT)) {
-    if (from === EFS_SDK) otherEfsImports.push(statement.trim());
+    if (from === EFS_SDK || from === CLOUDWATCH_SDK) otherEfsImports.push(statement.trim());
     else if (from.startsWith('.')) modules.push(relative(ROOT, resolve(dirname(path), from)));
   }
-  return { modules, efsCommands, otherEfsImports };
+  return { modules, efsCommands, cloudWatchCommands, otherEfsImports };
 }
 
 /** Every module `file` reaches through relative imports, itself included. */
@@ -58,10 +65,17 @@ export function closureOf(file: string): string[] {
   return [...seen].sort();
 }
 
-/** `elasticfilesystem:<name>` of every EFS command the modules reachable from `file` import. */
+/**
+ * `elasticfilesystem:<name>` of every EFS command, and `cloudwatch:<name>` of every CloudWatch one, that the
+ * modules reachable from `file` import.
+ */
 export function efsActionsReachedFrom(file: string): string[] {
-  const commands = closureOf(file).flatMap((module) => importsOf(module).efsCommands);
-  return [...new Set(commands.map((command) => `elasticfilesystem:${command.replace(/Command$/, '')}`))].sort();
+  const imports = closureOf(file).map((module) => importsOf(module));
+  const actions = [
+    ...imports.flatMap((found) => found.efsCommands).map((command) => `elasticfilesystem:${command.replace(/Command$/, '')}`),
+    ...imports.flatMap((found) => found.cloudWatchCommands).map((command) => `cloudwatch:${command.replace(/Command$/, '')}`),
+  ];
+  return [...new Set(actions)].sort();
 }
 
 /** The imported names of `{ a, type B, c as d }` that are values: `a`, `c`. */

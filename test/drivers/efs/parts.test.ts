@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readdirSync } from 'node:fs';
@@ -30,6 +31,7 @@ const PART_MODULES: Readonly<Record<EfsPartName, string>> = {
   instances: `${D}/parts/instances.ts`,
   accessRules: `${D}/parts/access-rules.ts`,
   replication: `${D}/parts/replication.ts`,
+  switchover: `${D}/parts/switchover.ts`,
 };
 
 /** Modules every bundle of the driver may hold: they must send nothing. */
@@ -99,8 +101,10 @@ describe('Module: efs-actions', () => {
 
 describe('Class: EfsDriver (composition)', () => {
   const efs = mockClient(EFSClient);
+  const cloudWatch = mockClient(CloudWatchClient);
   beforeEach(() => {
     efs.reset();
+    cloudWatch.reset();
   });
 
   const apInstance = instance();
@@ -114,6 +118,8 @@ describe('Class: EfsDriver (composition)', () => {
     createInstance: (driverOf) => driverOf('efs@shared').createInstance({ instance: apInstance, pool: 'default', size_gb: 1, share_proto: 'NFS' }),
     deleteInstance: (driverOf) => driverOf('efs@shared').deleteInstance(apInstance),
     getCopyMount: (driverOf) => driverOf('efs@shared').getCopyMount(apInstance),
+    switchoverBlockers: (driverOf) => driverOf('efs@shared').switchoverBlockers(apInstance, new Date(T)),
+    dataLeftBehind: (driverOf) => driverOf('efs@shared').dataLeftBehind(apInstance),
     applyAccessRules: (driverOf) =>
       driverOf('efs@shared').applyAccessRules(
         apInstance,
@@ -156,6 +162,7 @@ describe('Class: EfsDriver (composition)', () => {
     expect((refusal as Error).message).toContain('composition root');
     expect((refusal as Error).message).toContain('IAM grants');
     expect(efs.calls()).toHaveLength(0);
+    expect(cloudWatch.calls()).toHaveLength(0);
   });
 
   it.each(EFS_DRIVER_METHODS)('%s works on a driver composed with only the parts EFS_METHOD_PARTS names', async (method) => {
@@ -164,6 +171,6 @@ describe('Class: EfsDriver (composition)', () => {
 
     // Assess
     expect(outcome).not.toBeInstanceOf(EfsPartMissingError);
-    expect(efs.calls().length).toBeGreaterThan(0);
+    expect(efs.calls().length + cloudWatch.calls().length).toBeGreaterThan(0);
   });
 });

@@ -11,6 +11,7 @@ import { driverRequest } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { finish, loadShare, patchLockedShare, patchMigration } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
+import { recordDeletedInstance } from '../../purges/data-purges.ts';
 
 /** Nothing undone yet. */
 export const NOTHING_UNDONE: CleanupProgress = { driver_cancelled: false, driver_committed: false, destination_deleted: false, source_restored: false };
@@ -76,6 +77,8 @@ async function restoreSource(deps: MigrationDeps, migration: Migration): Promise
   }
   if (!progress.driver_committed && !progress.destination_deleted) {
     await deps.drivers.forHost(request.destination.host).deleteInstance(request.destination);
+    // The purge loop after cleanup removes what the deletion left (an access point's folder on EFS).
+    if (findInstance(share, migration.destination_instance_id)) await recordDeletedInstance(deps, migration.id, request.destination);
     progress = await recordProgress(deps, migration.id, { destination_deleted: true });
   }
   const keepDestination = progress.driver_committed;

@@ -1,4 +1,4 @@
-import { CopyFailedError } from '../../errors.ts';
+import { CopyFailedError, SwitchoverBlockedError } from '../../errors.ts';
 import { ShareStatus } from '../../model.ts';
 import { findInstance, instanceOf, withInstance, withoutInstance } from '../../shares/share-instances.ts';
 import { TaskState } from '../../task-state.ts';
@@ -7,10 +7,14 @@ import type { MigrationDeps } from '../migration-deps.ts';
 import { advance, finish, loadMigration, loadShare, patchLockedShare } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
 import { assertSnapshotsReplayed } from '../../snapshots/snapshot-migration.ts';
+import { recordDeletedInstance } from '../../purges/data-purges.ts';
+import { writersGone } from '../switchover.ts';
 
 /**
  * Host-assisted switchover, after the verified final delta: access rules onto the destination, the
- * share points at the destination, then (and only then) the source instance is deleted.
+ * share points at the destination, then (and only then) the source instance is deleted and its leftovers
+ * recorded for the purge loop. Refused before anything changes unless no client could still write to the
+ * source when the final copy ran (switchover-writers.ts: proven or confirmed).
  */
 export async function cutoverStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
   const before = await loadMigration(deps, state.migration_id);
@@ -18,6 +22,13 @@ export async function cutoverStep(deps: MigrationDeps, state: MigrationExecution
   const finalPass = before.copies.find((c) => c.pass === 'final');
   if (before.task_state !== TaskState.MIGRATION_SUCCESS && (!finalPass || !finalPass.verified)) {
     throw new CopyFailedError('The final delta copy did not report a verified outcome; the source is kept', ids);
+  }
+  // Once migration_completing, the switch had begun before (a resumed cutover): it is finished, not judged again.
+  if (before.task_state === TaskState.DATA_COPYING_COMPLETING && !writersGone(before.switchover)) {
+    throw new SwitchoverBlockedError(
+      `No proof that clients connected before the source went read-only had stopped writing when the final copy ran (switchover ${before.switchover?.status ?? 'never checked'}); the source is kept`,
+      ids,
+    );
   }
   const migration = await advance(deps, before.id, TaskState.MIGRATION_COMPLETING);
   const share = await loadShare(deps, migration.share_id, migration.id);
@@ -38,7 +49,10 @@ export async function cutoverStep(deps: MigrationDeps, state: MigrationExecution
       };
     });
   }
-  if (source) await deps.drivers.forHost(source.host).deleteInstance(source);
+  if (source) {
+    await deps.drivers.forHost(source.host).deleteInstance(source);
+    await recordDeletedInstance(deps, migration.id, source);
+  }
   if (migration.copy_task_definition) await deps.copyTaskDefinitions.release(migration.copy_task_definition);
   const done = await finish(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({
     read_only_until: m.read_only_until ?? deps.clock.now().toISOString(),

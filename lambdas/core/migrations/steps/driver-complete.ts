@@ -7,11 +7,16 @@ import type { MigrationDeps } from '../migration-deps.ts';
 import { advance, finish, loadShare, patchLockedShare } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
 import { withSnapshotInstancesMoved } from '../../snapshots/share-snapshots.ts';
+import { recordDeletedInstance } from '../../purges/data-purges.ts';
+import { writersGone } from '../switchover.ts';
 
 /**
  * Driver-assisted switchover (Manila's migration_complete on the driver): the driver completes, the
  * access rules go onto the destination, the share points at it, then the source instance is deleted
- * (a no-op where the driver moved it, a real delete where it copied it, e.g. EFS replication).
+ * (a no-op where the driver moved it, a real delete where it copied it, e.g. EFS replication) and its
+ * leftovers recorded for the purge loop. The driver is told from when no client could still write to the
+ * source, when the switchover established it (switchover-writers.ts); a resumed completion lets the
+ * driver establish it again.
  */
 export async function driverCompleteStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
   const migration = await advance(deps, state.migration_id, TaskState.MIGRATION_COMPLETING, (m) => ({
@@ -20,7 +25,10 @@ export async function driverCompleteStep(deps: MigrationDeps, state: MigrationEx
   const share = await loadShare(deps, migration.share_id, migration.id);
   if (share.migration_id === migration.id && share.active_instance_id !== migration.destination_instance_id) {
     const request = await driverRequest(deps, migration);
-    const exportLocations = await deps.drivers.forHost(request.source.host).migrationComplete(request);
+    const gone = writersGone(migration.switchover) ? migration.switchover?.clear_since : null;
+    const exportLocations = await deps.drivers.forHost(request.source.host).migrationComplete({
+      ...request, ...(gone ? { writersGoneSince: new Date(gone) } : {}),
+    });
     const destination = { ...request.destination, status: ShareStatus.AVAILABLE, export_locations: exportLocations };
     await deps.drivers.forHost(destination.host).applyAccessRules(destination, share.access_rules, { readOnly: false });
     await patchLockedShare(deps, share.id, migration.id, (s) => ({
@@ -35,6 +43,7 @@ export async function driverCompleteStep(deps: MigrationDeps, state: MigrationEx
   const source = findInstance(switched, migration.source_instance_id);
   if (source && switched.active_instance_id === migration.destination_instance_id) {
     await deps.drivers.forHost(source.host).deleteInstance(source);
+    await recordDeletedInstance(deps, migration.id, source);
   }
   const done = await finish(deps, migration.id, TaskState.MIGRATION_SUCCESS, (m) => ({
     read_only_until: m.read_only_until ?? deps.clock.now().toISOString(),

@@ -6,12 +6,13 @@
 import { CreateAccessPointCommand, DeleteAccessPointCommand } from '@aws-sdk/client-efs';
 import { DriverError } from '../../../core/errors.ts';
 import type { ExportLocation, ShareInstance } from '../../../core/model.ts';
+import type { DataPurge } from '../../driver.ts';
 import type { EfsBackend, Specs } from '../backend.ts';
 import { isEfsError } from '../client.ts';
 import { DEFAULT_ROOT_DIRECTORY, type ResolvedEfsPool } from '../config.ts';
 import { existingAccessPoint, findAccessPoint } from '../lookups/access-points.ts';
 import { describeFileSystem } from '../lookups/file-systems.ts';
-import { accessPointExportLocations, copyMountPath, creationToken, instanceFolder, statementPrefix } from '../naming.ts';
+import { accessPointExportLocations, copyMountPath, creationToken, instanceFolder, purgeMountPath, statementPrefix } from '../naming.ts';
 import type { EfsCopyMount } from '../parts.ts';
 import { withInstanceStatements } from '../policy.ts';
 import { mismatchesWith, rootDirectoryFrom } from '../specs.ts';
@@ -69,7 +70,10 @@ export async function createAccessPoint(
   return accessPointExportLocations(fileSystemId, config.region, folder, accessPointId);
 }
 
-/** Its policy statements, its folder (with `purgeFolder`), then the access point; done when any is already gone. */
+/**
+ * Its policy statements, then the access point; done when either is already gone. The folder and its files
+ * stay: EFS has no call that removes a file system's contents (dataLeftBehind names them for the purge task).
+ */
 export async function deleteAccessPointInstance(backend: EfsBackend, instance: ShareInstance, pool: ResolvedEfsPool): Promise<void> {
   const fileSystemId = pool.file_system_id!;
   const prefix = statementPrefix(instance.id);
@@ -77,12 +81,35 @@ export async function deleteAccessPointInstance(backend: EfsBackend, instance: S
   if (!policyKept) return; // The file system itself is gone.
   const accessPoint = await findAccessPoint(backend, instance, fileSystemId);
   if (!accessPoint) return;
-  await backend.purgeFolder?.({ fileSystemId, region: backend.config.region, path: instanceFolder(instance) });
   try {
     await backend.client.send(new DeleteAccessPointCommand({ AccessPointId: accessPoint.AccessPointId }));
   } catch (err) {
     if (!isEfsError(err, 'AccessPointNotFound')) throw err;
   }
+}
+
+/**
+ * The folder a deleted access-point instance left, `/shares/share-<id>`, with the file system's root as the
+ * purge task mounts it (IAM authorization, no access point). Null when the file system is gone. Refused
+ * while the access point exists (and is not being deleted): that folder is a live share's.
+ */
+export async function accessPointLeftovers(backend: EfsBackend, instance: ShareInstance, pool: ResolvedEfsPool): Promise<DataPurge | null> {
+  const fileSystemId = pool.file_system_id!;
+  const folder = instanceFolder(instance);
+  if (!(await describeFileSystem(backend, fileSystemId))) return null;
+  const accessPoint = await findAccessPoint(backend, instance, fileSystemId);
+  // Right after DeleteAccessPoint EFS may still list it, `deleting`: no new client can connect through it.
+  if (accessPoint && !['deleting', 'deleted'].includes(accessPoint.LifeCycleState ?? '')) {
+    throw new DriverError(`Instance ${instance.id} still exists (access point ${accessPoint.AccessPointId} of ${fileSystemId}): its folder ${folder} is not left over`, {
+      shareId: instance.share_id,
+    });
+  }
+  const path = purgeMountPath(fileSystemId);
+  return {
+    mount: { path, volume: { fileSystemId, containerPath: path, region: backend.config.region, rootDirectory: '/' } },
+    folder: folder.slice(1),
+    location: `${fileSystemId}:${folder}`,
+  };
 }
 
 /** The access point volume (mounted with IAM authorization through it) at `/mnt/efs/<instance id>`. */

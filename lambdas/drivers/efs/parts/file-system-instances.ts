@@ -30,6 +30,18 @@ export async function deleteFileSystemInstance(backend: EfsBackend, instance: Sh
   if (fileSystem) await deleteFileSystem(backend, fileSystem, { shareId: instance.share_id }, backend.deadline());
 }
 
+/** Deleting the file system removed its data: nothing is left, unless the file system still exists. */
+export async function fileSystemLeftovers(backend: EfsBackend, instance: ShareInstance): Promise<null> {
+  backend.poolOf(instance);
+  const fileSystem = await findFileSystem(backend, instance);
+  if (fileSystem) {
+    throw new DriverError(`Instance ${instance.id} still exists (file system ${fileSystem.FileSystemId}, ${fileSystem.LifeCycleState}): delete it first`, {
+      shareId: instance.share_id,
+    });
+  }
+  return null;
+}
+
 /** The whole file system at `/mnt/efs/<instance id>`, once its mount targets are available (ECS cannot mount before). */
 export async function fileSystemCopyMount(backend: EfsBackend, instance: ShareInstance): Promise<EfsCopyMount> {
   const ids = { shareId: instance.share_id };

@@ -5,12 +5,12 @@
  */
 import { DriverError } from '../../../core/errors.ts';
 import type { ExportLocation, ShareInstance } from '../../../core/model.ts';
-import type { CreateInstanceRequest } from '../../driver.ts';
+import type { CreateInstanceRequest, DataPurge } from '../../driver.ts';
 import type { EfsBackend } from '../backend.ts';
 import { EfsMode } from '../config.ts';
 import type { EfsCopyMount, EfsInstancesPart } from '../parts.ts';
-import { accessPointCopyMount, createAccessPoint, deleteAccessPointInstance } from './access-point-instances.ts';
-import { createFileSystemInstance, deleteFileSystemInstance, fileSystemCopyMount } from './file-system-instances.ts';
+import { accessPointCopyMount, accessPointLeftovers, createAccessPoint, deleteAccessPointInstance } from './access-point-instances.ts';
+import { createFileSystemInstance, deleteFileSystemInstance, fileSystemCopyMount, fileSystemLeftovers } from './file-system-instances.ts';
 
 async function createInstance(backend: EfsBackend, request: CreateInstanceRequest): Promise<readonly ExportLocation[]> {
   const { instance } = request;
@@ -25,7 +25,7 @@ async function createInstance(backend: EfsBackend, request: CreateInstanceReques
 }
 
 /**
- * Access point: its policy statements, its folder (with `purgeFolder`), then the access point.
+ * Access point: its policy statements, then the access point (its folder stays: dataLeftBehind).
  * File system: its mount targets (waiting until they are gone), then the file system.
  * Succeeds when the instance is already gone.
  */
@@ -43,4 +43,10 @@ async function getCopyMount(backend: EfsBackend, instance: ShareInstance): Promi
   return backend.config.mode === EfsMode.ACCESS_POINT ? accessPointCopyMount(backend, instance) : fileSystemCopyMount(backend, instance);
 }
 
-export const efsInstances: EfsInstancesPart = { createInstance, deleteInstance, getCopyMount };
+/** What deleteInstance could not remove: an access point's folder (for the purge task), or nothing. */
+async function dataLeftBehind(backend: EfsBackend, instance: ShareInstance): Promise<DataPurge | null> {
+  const pool = backend.poolOf(instance);
+  return backend.config.mode === EfsMode.ACCESS_POINT ? accessPointLeftovers(backend, instance, pool) : fileSystemLeftovers(backend, instance);
+}
+
+export const efsInstances: EfsInstancesPart = { createInstance, deleteInstance, getCopyMount, dataLeftBehind };

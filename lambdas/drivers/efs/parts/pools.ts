@@ -5,6 +5,7 @@
 import type { FileSystemDescription } from '@aws-sdk/client-efs';
 import { DriverError } from '../../../core/errors.ts';
 import type { PoolCapabilities } from '../../../core/model.ts';
+import { MetadataCapability, type MetadataKind } from '../../../core/pools/metadata.ts';
 import { EFS_DRIVER_VERSION, EFS_STORAGE_PROTOCOL, EFS_VENDOR_NAME, sizeOf, tagValue, type EfsBackend } from '../backend.ts';
 import { EfsMode, type ResolvedEfsFileSystemSettings, type ResolvedEfsPool } from '../config.ts';
 import { allFileSystems, describeFileSystem } from '../lookups/file-systems.ts';
@@ -53,7 +54,27 @@ function capabilities(backend: EfsBackend, pool: ResolvedEfsPool, usedBytes: num
     efs_mode: backend.config.mode,
     efs_region: backend.config.region,
     efs_metered_size_gb: roundDown(usedBytes / GIB),
+    ...metadataCapabilities(backend),
     ...extra,
+  };
+}
+
+/**
+ * What an instance keeps of the metadata the copy task writes. EFS (NFSv4.0/4.1) stores modes, owners
+ * and times (atime too, when set explicitly), and no POSIX ACLs: its user guide lists "Access control
+ * lists (ACL)" among the unsupported NFSv4 features. It has no extended attributes either: those need
+ * NFSv4.2 (RFC 8276), and EFS speaks 4.0 and 4.1, so the client refuses setxattr (EOPNOTSUPP). An access
+ * point with a POSIX user makes every request through it that user's, so everything written gets that
+ * owner and a chown to another fails: it keeps no owners, and says which one it forces. A POSIX user
+ * of uid 0 is root, whose chown the copy task uses as it does without one (with ClientRootAccess).
+ */
+function metadataCapabilities(backend: EfsBackend): Record<string, unknown> {
+  const configured = backend.config.mode === EfsMode.ACCESS_POINT ? backend.config.posix_user : undefined;
+  const posixUser = configured?.uid === 0 ? undefined : configured;
+  const kept: MetadataKind[] = posixUser === undefined ? ['modes', 'owners', 'times'] : ['modes', 'times'];
+  return {
+    [MetadataCapability.PRESERVED]: kept,
+    ...(posixUser === undefined ? {} : { [MetadataCapability.FORCED_OWNER]: `${posixUser.uid}:${posixUser.gid}` }),
   };
 }
 

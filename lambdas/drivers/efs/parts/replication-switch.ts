@@ -9,19 +9,23 @@ import type { ExportLocation, ShareInstance } from '../../../core/model.ts';
 import type { DriverMigrationRequest } from '../../driver.ts';
 import { tagValue, type Deadline, type EfsBackend } from '../backend.ts';
 import { isEfsError } from '../client.ts';
+import { EfsNotReadyError } from '../errors.ts';
 import { describeFileSystem } from '../lookups/file-systems.ts';
 import { waitForMountTargets } from '../lookups/mount-targets.ts';
 import { replicationOf, replicationTo } from '../lookups/replications.ts';
 import { EfsTag, fileSystemExportLocations, statementPrefix } from '../naming.ts';
 import { withReadOnly } from '../policy.ts';
+import { writersSince } from './client-connections.ts';
 import { deleteFileSystem } from './file-system-lifecycle.ts';
 import { updatePolicy } from './file-system-policy.ts';
 import { migrationPair, notStarted } from './replication-pair.ts';
 
 /**
  * The switchover: the source goes read-only (its policy statements lose ClientWrite and a Deny of
- * ClientWrite is added; the moment is kept in the source's `smig:read-only-since` tag), then a wait for a
- * replication sync that finished after that moment; the switch is recorded (`smig:migrated-to`), the
+ * ClientWrite is added; the moment is kept in the source's `smig:read-only-since` tag), then a wait until
+ * CloudWatch reports a minute without client connections after that moment (EfsNotReadyError until then:
+ * clients connected before keep their write access), then a wait for a replication sync that finished
+ * after that quiet minute; the switch is recorded (`smig:migrated-to`), the
  * replication deleted so the destination becomes writable, and the destination's export locations
  * returned once its mount targets are available. The source file system is kept, read-only and tagged.
  */
@@ -37,7 +41,11 @@ export async function migrationComplete(backend: EfsBackend, request: DriverMigr
     const replication = await replicationTo(backend, source, destination);
     if (!replication) throw notStarted(request);
     const readOnlySince = await makeSourceReadOnly(backend, request.source, source);
-    await waitForSyncAfter(backend, source, destination, readOnlySince, ids, deadline);
+    // The policy holds only for clients that connect from then on: a client connected before keeps writing
+    // until it disconnects, and what it writes must be in the final sync. So the sync that counts is one
+    // after the last such client was gone (ClientConnections), not merely after the policy changed.
+    const writersGoneSince = request.writersGoneSince ?? (await writersGone(backend, sourceId, readOnlySince, ids));
+    await waitForSyncAfter(backend, source, destination, writersGoneSince, ids, deadline);
     await backend.client.send(new TagResourceCommand({ ResourceId: sourceId, Tags: [{ Key: EfsTag.MIGRATED_TO, Value: destinationId }] }));
     try {
       await backend.client.send(new DeleteReplicationConfigurationCommand({ SourceFileSystemId: sourceId }));
@@ -95,6 +103,15 @@ async function makeSourceReadOnly(backend: EfsBackend, instance: ShareInstance, 
   const now = backend.now();
   await backend.client.send(new TagResourceCommand({ ResourceId: source.FileSystemId, Tags: [{ Key: EfsTag.READ_ONLY_SINCE, Value: now.toISOString() }] }));
   return now;
+}
+
+/** The end of the first minute without client connections after `readOnlySince`; EfsNotReadyError until CloudWatch reports one. */
+async function writersGone(backend: EfsBackend, fileSystemId: string, readOnlySince: Date, ids: ErrorIds): Promise<Date> {
+  const writers = await writersSince(backend, fileSystemId, readOnlySince, 'instance');
+  if (!writers.clear || writers.clearSince === undefined) {
+    throw new EfsNotReadyError(`${backend.backendHost}: ${writers.detail}; they may still write to the source, so the final sync cannot start yet; calling again resumes`, ids);
+  }
+  return new Date(writers.clearSince);
 }
 
 /** Until a sync finished after `since`: then every write the source acknowledged before it went read-only is on the destination. */

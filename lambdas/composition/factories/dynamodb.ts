@@ -1,0 +1,52 @@
+/**
+ * The DynamoDB stores, one factory per port, over one document client per function. A function's bundle
+ * holds only the lib-dynamodb commands of the stores its handler imports (function-permissions.ts lists
+ * them per table as IAM actions).
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Migration, SecurityService, ShareNetwork } from '../../core/model.ts';
+import type { MigrationStore, ShareStore, ShareTypeStore } from '../../core/ports.ts';
+import type { ScheduleStore } from '../../core/schedules/ports.ts';
+import type { CatalogCollection } from '../../core/share-networks/ports.ts';
+import { CatalogTableCollection } from '../../adapters/dynamodb/catalog-collection.ts';
+import { createDocumentClient } from '../../adapters/dynamodb/document-client.ts';
+import { MigrationTable } from '../../adapters/dynamodb/migration-table.ts';
+import { ScheduleTable } from '../../adapters/dynamodb/schedule-table.ts';
+import { createShareTable } from '../../adapters/dynamodb/share-table.ts';
+import { ShareTypeTable } from '../../adapters/dynamodb/share-type-table.ts';
+import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../../adapters/dynamodb/table-schema.ts';
+import { VersionedTable } from '../../adapters/dynamodb/versioned-table.ts';
+import type { AdapterFactory, AwsFunctionContext } from '../aws-function.ts';
+import { composedOnly } from '../not-composed.ts';
+
+function documents(context: AwsFunctionContext): DynamoDBDocumentClient {
+  return context.shared('dynamodb:documents', () => createDocumentClient());
+}
+
+export const shareStore: AdapterFactory<ShareStore> = (context) =>
+  createShareTable(documents(context), context.required(SHARES_TABLE.envVar));
+
+/** The migrations with listByShare (Query on the by-share index): the API lists a share's migrations. */
+export const migrationStore: AdapterFactory<MigrationStore> = (context) =>
+  new MigrationTable(documents(context), context.required(MIGRATIONS_TABLE.envVar));
+
+/**
+ * The migration records without listByShare, which fails loudly: the steps read and write their own
+ * migration and never list a share's, so their bundles hold no Query (and their roles no index).
+ */
+export const migrationRecords: AdapterFactory<MigrationStore> = (context) => {
+  const records = new VersionedTable<Migration>(documents(context), context.required(MIGRATIONS_TABLE.envVar), (id) => ({ migrationId: id }));
+  return composedOnly<MigrationStore>(context.functionName, 'migrations', records);
+};
+
+export const shareTypeStore: AdapterFactory<ShareTypeStore> = (context) =>
+  new ShareTypeTable(documents(context), context.required(CATALOG_TABLE.envVar));
+
+export const shareNetworkCollection: AdapterFactory<CatalogCollection<ShareNetwork>> = (context) =>
+  new CatalogTableCollection<ShareNetwork>(documents(context), context.required(CATALOG_TABLE.envVar), 'share_network');
+
+export const securityServiceCollection: AdapterFactory<CatalogCollection<SecurityService>> = (context) =>
+  new CatalogTableCollection<SecurityService>(documents(context), context.required(CATALOG_TABLE.envVar), 'security_service');
+
+export const scheduleStore: AdapterFactory<ScheduleStore> = (context) =>
+  new ScheduleTable(documents(context), context.required(CATALOG_TABLE.envVar));

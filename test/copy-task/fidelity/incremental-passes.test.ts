@@ -60,13 +60,14 @@ describe('Function: copyTree (incremental passes)', () => {
     await unlink(at('hard/pair-b'));
     await writeFile(at('hard/pair-b'), 'two names');
 
-    // Act
+    // Act: the third pass right after the second, before any check reads the trees: rsync's --checksum
+    // reads files without O_NOATIME whatever --open-noatime says (3.2.7), which moves atimes on a relatime
+    // mount, and a pass after that would rightly fix them. A third pass with nothing to do shows the second
+    // left nothing behind.
     const second = await copyTree(src, dst);
-    const differencesAfterSecond = differencesBetween(src, dst);
     const third = await copyTree(src, dst);
 
     // Assess
-    expect(differencesAfterSecond).toEqual({ python: [], rsync: [] });
     expect(differencesBetween(src, dst)).toEqual({ python: [], rsync: [] });
     // new.txt, text.txt, random.bin, the moved file, the renamed file, pair-c (now the first name of
     // its file), pair-b (split off), the former FIFO, the file in the former link

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetRolePolicyCommand, IAMClient, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreatePolicyVersionCommand, GetPolicyCommand, GetPolicyVersionCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountTargetsCommand, EFSClient } from '@aws-sdk/client-efs';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { assumeRole, createRehearsalUser, type AwsClientConfig } from './aws/admin.ts';
@@ -21,6 +21,7 @@ import { prepareTaskImage } from './ecs/task-image.ts';
 import { EfsFolders } from './efs/efs-folders.ts';
 import { FileSystemPolicies } from './efs/file-system-policies.ts';
 import { EfsReplication } from './efs/efs-replication.ts';
+import { ClientConnections } from './efs/client-connections.ts';
 import { CallLog, type Caller } from './iam/call-log.ts';
 import type { NamedPolicy, PolicyDocument } from './iam/evaluator.ts';
 import { IamGate } from './iam/iam-gate.ts';
@@ -60,6 +61,8 @@ export interface Rehearsal {
   readonly stepFunctions: StepFunctions;
   readonly ecs: EcsStandIn;
   readonly efs: EfsFolders;
+  /** Who is connected to each file system (EFS's ClientConnections metric is answered from it). */
+  readonly connections: ClientConnections;
   /** EFS file system policies (served by the rehearsal: moto has no DeleteFileSystemPolicy). */
   readonly fileSystemPolicies: FileSystemPolicies;
   readonly api: ApiGateway;
@@ -117,7 +120,9 @@ export async function startRehearsal(options: RehearsalOptions = {}): Promise<Re
     const policies = new FileSystemPolicies(gate, admin);
     const replication = new EfsReplication({ gate, admin, folders: efs, environment: stack.environment });
     stops.push(async () => replication.stop());
-    const ecs = new EcsStandIn({ gate, admin, environment: stack.environment, roles: deployment.roles, efs, policyOf: (id) => policies.policyOf(id), image, logDir: path.join(logDir, 'tasks') });
+    const connections = new ClientConnections();
+    connections.serveMetrics(gate, admin);
+    const ecs = new EcsStandIn({ gate, admin, environment: stack.environment, roles: deployment.roles, efs, policyOf: (id) => policies.policyOf(id), image, logDir: path.join(logDir, 'tasks'), connections });
     await ecs.start();
     stops.push(() => ecs.stop());
 
@@ -142,15 +147,21 @@ export async function startRehearsal(options: RehearsalOptions = {}): Promise<Re
     const schedules = new ScheduleFiring({ admin, gate, roles: deployment.roles, stateMachineArn: deployment.stateMachine.arn, groupName: String(stack.ref(stack.resourcesOf('AWS::Scheduler::ScheduleGroup')[0]![0])) });
 
     return {
-      workDir, cdkOut, stack, deployment, moto, admin, backends, log, gate, functions, stepFunctions, ecs, efs, fileSystemPolicies: policies, api, schedules, adminToken,
+      workDir, cdkOut, stack, deployment, moto, admin, backends, log, gate, functions, stepFunctions, ecs, efs, connections, fileSystemPolicies: policies, api, schedules, adminToken,
       apiUrl: api.url.replace(/\/$/, ''),
       editRolePolicies: async (roleLogicalId, edit) => {
         const role = deployment.roles.get(roleLogicalId);
         if (!role) throw new Error(`The template has no role ${roleLogicalId}`);
         const original = rolePolicies.get(roleLogicalId) ?? [];
+        const iam = new IAMClient(admin);
+        const inline = new Set((await iam.send(new ListRolePoliciesCommand({ RoleName: role.name }))).PolicyNames ?? []);
+        const attached = new Map(((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role.name }))).AttachedPolicies ?? []).map((policy) => [policy.PolicyName!, policy.PolicyArn!]));
         const put = async (policies: readonly NamedPolicy[]): Promise<void> => {
-          const iam = new IAMClient(admin);
-          for (const policy of policies) await iam.send(new PutRolePolicyCommand({ RoleName: role.name, PolicyName: policy.name, PolicyDocument: JSON.stringify(policy.document) }));
+          for (const policy of policies) {
+            const document = JSON.stringify(policy.document);
+            if (inline.has(policy.name)) await iam.send(new PutRolePolicyCommand({ RoleName: role.name, PolicyName: policy.name, PolicyDocument: document }));
+            else if (attached.has(policy.name)) await iam.send(new CreatePolicyVersionCommand({ PolicyArn: attached.get(policy.name), PolicyDocument: document, SetAsDefault: true }));
+          }
           rolePolicies.set(roleLogicalId, (await rolePoliciesFromEmulator(admin, deployment)).get(roleLogicalId) ?? []);
         };
         await put(original.map((policy) => ({ name: policy.name, document: edit(policy.name, policy.document) })));
@@ -164,7 +175,11 @@ export async function startRehearsal(options: RehearsalOptions = {}): Promise<Re
   }
 }
 
-/** The identity policies of every role as the emulator's IAM holds them: what the rehearsal evaluates. */
+/**
+ * The identity policies of every role as the emulator's IAM holds them (inline, and attached customer
+ * managed policies): what the rehearsal evaluates. AWS managed policies are not known to the rehearsal;
+ * a role relying on one for a call would be denied here, and the report would say so.
+ */
 async function rolePoliciesFromEmulator(admin: AwsClientConfig, deployment: Deployment): Promise<Map<string, NamedPolicy[]>> {
   const iam = new IAMClient(admin);
   const policies = new Map<string, NamedPolicy[]>();
@@ -174,6 +189,12 @@ async function rolePoliciesFromEmulator(admin: AwsClientConfig, deployment: Depl
     for (const name of names) {
       const out = await iam.send(new GetRolePolicyCommand({ RoleName: role.name, PolicyName: name }));
       documents.push({ name, document: JSON.parse(decodeURIComponent(out.PolicyDocument!)) as PolicyDocument });
+    }
+    for (const attached of (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role.name }))).AttachedPolicies ?? []) {
+      if (attached.PolicyArn?.startsWith('arn:aws:iam::aws:')) continue;
+      const policy = (await iam.send(new GetPolicyCommand({ PolicyArn: attached.PolicyArn }))).Policy!;
+      const version = (await iam.send(new GetPolicyVersionCommand({ PolicyArn: attached.PolicyArn, VersionId: policy.DefaultVersionId }))).PolicyVersion!;
+      documents.push({ name: attached.PolicyName!, document: JSON.parse(decodeURIComponent(version.Document!)) as PolicyDocument });
     }
     policies.set(role.logicalId, documents);
   }

@@ -24,7 +24,7 @@ export interface EfsGrantStatement {
  * - `replication`: the file systems of the file-system backends' regions (EFS replication supports no
  *   tag-based authorization).
  */
-type Scope = 'fileSystems' | 'createAccessPoint' | 'accessPoints' | 'list' | 'createFileSystem' | 'tagged' | 'switchTags' | 'replication';
+type Scope = 'fileSystems' | 'createAccessPoint' | 'accessPoints' | 'readAccessPoints' | 'list' | 'createFileSystem' | 'tagged' | 'switchTags' | 'replication';
 
 /**
  * For every EFS action of EFS_PART_PERMISSIONS' `calls`, where it is authorized for an access-point backend
@@ -33,7 +33,7 @@ type Scope = 'fileSystems' | 'createAccessPoint' | 'accessPoints' | 'list' | 'cr
  */
 const SCOPES: Readonly<Record<string, { readonly accessPoint: readonly Scope[]; readonly fileSystem: readonly Scope[] }>> = {
   'elasticfilesystem:DescribeFileSystems': { accessPoint: ['fileSystems'], fileSystem: ['list'] },
-  'elasticfilesystem:DescribeAccessPoints': { accessPoint: ['fileSystems', 'accessPoints'], fileSystem: [] },
+  'elasticfilesystem:DescribeAccessPoints': { accessPoint: ['fileSystems', 'readAccessPoints'], fileSystem: [] },
   'elasticfilesystem:CreateAccessPoint': { accessPoint: ['createAccessPoint'], fileSystem: [] },
   'elasticfilesystem:DeleteAccessPoint': { accessPoint: ['accessPoints'], fileSystem: [] },
   'elasticfilesystem:DescribeFileSystemPolicy': { accessPoint: ['fileSystems'], fileSystem: ['tagged'] },
@@ -62,6 +62,7 @@ const REASON = {
   fileSystems: 'File systems a file-system backend creates per share instance (or as a replication destination) have ids known only at run time; the statement is limited to those tagged aws:ResourceTag/smig:backend with this stack\'s file-system backends, or, for tag-on-create, to a creation that tags them so.',
   replication: 'EFS replication supports no tag-based (ABAC) authorization, so Create/Delete/DescribeReplicationConfigurations name the file systems of the file-system backends\' regions, whose ids are known only at run time.',
   accessPoints: 'Access points the driver creates per share instance have ids known only at run time; the statement is limited to those tagged aws:ResourceTag/smig:backend with this stack\'s access-point backends, or, for tag-on-create, to a creation that tags them so.',
+  readAccessPoints: 'DescribeAccessPoints by id must answer AccessPointNotFound for an access point already deleted (a retried delete, the purge that follows it), and a deleted access point has no tags for aws:ResourceTag to match: describing is allowed on the access points of the backends\' regions, without a tag condition; it reads descriptions, nothing else.',
   networkInterfaces: 'EFS checks these EC2 actions on the caller when it creates or deletes a mount target\'s network interface (EFS API reference, CreateMountTarget, DeleteMountTarget), without documenting a resource; ec2:DescribeSubnets and DescribeNetworkInterfaces have no resource-level permissions.',
   keys: 'A share type may name any customer managed key (efs:kms_key_id) at run time; the statement allows the KMS actions EFS needs for an encrypted file system only through EFS (kms:ViaService) in the file-system backends\' regions.',
 } as const;
@@ -133,6 +134,7 @@ function scopedResources(stack: Stack, backends: readonly ResolvedEfsBackendConf
     fileSystems: { resources: named, wildcards: {} },
     createAccessPoint: { resources: named, conditions: { StringEquals: { [`aws:RequestTag/${EfsTag.BACKEND}`]: apHosts } }, wildcards: {} },
     accessPoints: { resources: accessPoints, conditions: { StringEquals: { [`aws:ResourceTag/${EfsTag.BACKEND}`]: apHosts } }, wildcards: accessPointWildcards },
+    readAccessPoints: { resources: accessPoints, wildcards: Object.fromEntries(accessPoints.map((arn) => [arn, REASON.readAccessPoints])) },
     // Tag-on-create: EFS authorizes TagResource too, on the file system or on the access point being made.
     accessPointTagOnCreate: {
       resources: [...named, ...accessPoints],

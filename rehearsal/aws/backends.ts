@@ -7,20 +7,32 @@ import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2C
 import { CreateFileSystemCommand, EFSClient } from '@aws-sdk/client-efs';
 import type { AwsClientConfig } from './admin.ts';
 
+/** A source and a destination pool of the access-point backend, each on a file system of its own. */
+export interface PoolPair {
+  readonly source: string;
+  readonly destination: string;
+  readonly sourceFileSystem: string;
+  readonly destinationFileSystem: string;
+}
+
+/**
+ * Scenarios run at the same time; each one that moves an access-point share has its own pair of file
+ * systems, so that a file system's client connections (what the switchover waits on) are that
+ * scenario's only.
+ */
+export const POOL_PAIRS = ['cli', 'cancel', 'schedule', 'retry', 'fail'] as const;
+export type PoolPairName = (typeof POOL_PAIRS)[number];
+
 export interface RehearsalBackends {
   /** The CDK context the rehearsal synthesizes with. */
   readonly context: Readonly<Record<string, unknown>>;
-  /** Hosts of the pools, by role in the scenarios. */
-  readonly hosts: {
-    /** Access-point backend `gold`: pools on two existing file systems. */
-    readonly accessPointA: string;
-    readonly accessPointB: string;
-    /** File-system backend `silver`: a file system per share. */
-    readonly fileSystemRegional: string;
-    readonly fileSystemOneZone: string;
-  };
-  /** The file systems of the access-point pools. */
-  readonly fileSystems: { readonly a: string; readonly b: string };
+  /** Access-point backend `gold`: a pair of pools on existing file systems per scenario. */
+  readonly pairs: Readonly<Record<PoolPairName, PoolPair>>;
+  /** File-system backend `silver`: a file system per share. */
+  readonly fileSystemRegional: string;
+  readonly fileSystemOneZone: string;
+  /** Every pool's host. */
+  readonly hosts: readonly string[];
 }
 
 export async function createBackends(admin: AwsClientConfig): Promise<RehearsalBackends> {
@@ -36,13 +48,20 @@ export async function createBackends(admin: AwsClientConfig): Promise<RehearsalB
   const efs = new EFSClient(admin);
   const fileSystem = async (name: string): Promise<string> =>
     (await efs.send(new CreateFileSystemCommand({ CreationToken: `rehearsal-${name}`, Encrypted: true, PerformanceMode: 'generalPurpose', ThroughputMode: 'elastic', Tags: [{ Key: 'Name', Value: name }] }))).FileSystemId!;
-  const fileSystems = { a: await fileSystem('gold-default'), b: await fileSystem('gold-archive') };
+  const pools: { name: string; file_system_id: string }[] = [];
+  const pairs = {} as Record<PoolPairName, PoolPair>;
+  for (const pair of POOL_PAIRS) {
+    const [source, destination] = [`${pair}-src`, `${pair}-dst`];
+    const [sourceFileSystem, destinationFileSystem] = [await fileSystem(`gold-${source}`), await fileSystem(`gold-${destination}`)];
+    pools.push({ name: source, file_system_id: sourceFileSystem }, { name: destination, file_system_id: destinationFileSystem });
+    pairs[pair] = { source: `efs@gold#${source}`, destination: `efs@gold#${destination}`, sourceFileSystem, destinationFileSystem };
+  }
   const backends = {
     backends: [
       {
         kind: 'efs', backend: 'gold', mode: 'access-point', region,
-        file_system_id: fileSystems.a,
-        pools: [{ name: 'default' }, { name: 'archive', file_system_id: fileSystems.b }],
+        file_system_id: pools[0]!.file_system_id,
+        pools,
         wait_timeout_seconds: 20, poll_interval_seconds: 1,
       },
       {
@@ -55,9 +74,13 @@ export async function createBackends(admin: AwsClientConfig): Promise<RehearsalB
       },
     ],
   };
+  const fileSystemRegional = 'efs@silver#regional';
+  const fileSystemOneZone = 'efs@silver#onezone-a';
   return {
     context: { vpcId: vpc, subnetIds: subnets, availabilityZones: zones, efsSecurityGroupIds: [securityGroup], backends },
-    hosts: { accessPointA: 'efs@gold#default', accessPointB: 'efs@gold#archive', fileSystemRegional: 'efs@silver#regional', fileSystemOneZone: 'efs@silver#onezone-a' },
-    fileSystems,
+    pairs,
+    fileSystemRegional,
+    fileSystemOneZone,
+    hosts: [...pools.map((pool) => `efs@gold#${pool.name}`), fileSystemRegional, fileSystemOneZone],
   };
 }

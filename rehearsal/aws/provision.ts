@@ -8,7 +8,7 @@
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -82,10 +82,30 @@ interface MutableRole extends DeployedRole {
   readonly policies: Map<string, PolicyDocument>;
 }
 
-/** AWS::IAM::Policy resources go to the roles they name; then every role's inline policies go to moto. */
+/**
+ * AWS::IAM::Policy resources go to the roles they name; then every role's inline policies go to moto.
+ * AWS::IAM::ManagedPolicy resources (the CDK moves statements into them when a role's inline policies
+ * outgrow IAM's size limit) are created and attached to the roles they name.
+ */
 async function putRolePolicies(stack: RehearsalStack, aws: AwsClientConfig, roles: Map<string, MutableRole>, options: ProvisionOptions): Promise<void> {
   const iam = new IAMClient(aws);
   const byName = new Map([...roles.values()].map((role) => [role.name, role]));
+  for (const [logicalId, resource] of stack.resourcesOf('AWS::IAM::ManagedPolicy')) {
+    const properties = stack.resolve<{ ManagedPolicyName?: string; Path?: string; PolicyDocument: PolicyDocument; Roles?: string[] }>(resource.Properties ?? {});
+    const name = properties.ManagedPolicyName ?? stack.generatedName(logicalId, 128);
+    const attachedTo = (properties.Roles ?? []).map((roleName) => {
+      const role = byName.get(roleName);
+      if (!role) throw new Error(`Managed policy ${logicalId} names role ${roleName}, which the template does not make`);
+      return role;
+    });
+    const document = attachedTo.reduce((current, role) => options.editPolicy?.(role.logicalId, name, current) ?? current, properties.PolicyDocument);
+    const created = await iam.send(new CreatePolicyCommand({ PolicyName: name, Path: properties.Path, PolicyDocument: JSON.stringify(document) }));
+    stack.deployed(logicalId, { ref: created.Policy!.Arn });
+    for (const role of attachedTo) {
+      await iam.send(new AttachRolePolicyCommand({ RoleName: role.name, PolicyArn: created.Policy!.Arn }));
+      (role.managedPolicyArns as string[]).push(created.Policy!.Arn!);
+    }
+  }
   for (const [, resource] of stack.resourcesOf('AWS::IAM::Policy')) {
     const properties = stack.resolve<{ PolicyName: string; PolicyDocument: PolicyDocument; Roles?: string[] }>(resource.Properties ?? {});
     for (const roleName of properties.Roles ?? []) {

@@ -18,13 +18,15 @@ import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTask
 import { assumeRole, type AwsClientConfig, type AwsCredentials } from '../aws/admin.ts';
 import type { DeployedRole } from '../aws/provision.ts';
 import type { RehearsalEnvironment } from '../aws/rehearsal-stack.ts';
+import { DescribeFileSystemsCommand, EFSClient } from '@aws-sdk/client-efs';
+import type { ClientConnections } from '../efs/client-connections.ts';
 import { EfsMountError, type EfsFolders } from '../efs/efs-folders.ts';
 import type { Caller } from '../iam/call-log.ts';
 import type { PolicyDocument } from '../iam/evaluator.ts';
 import type { IamGate } from '../iam/iam-gate.ts';
 import { checkTrust } from '../iam/trust.ts';
 import { errorResponse, jsonResponse, type WireResponse } from '../wire/aws-errors.ts';
-import type { TaskImage } from './task-image.ts';
+import { containerCommand, type TaskImage } from './task-image.ts';
 
 /** A task as ECS describes it (the fields the workflow and the rehearsal read). */
 export interface EcsTask {
@@ -46,6 +48,24 @@ export type RunTaskFault =
   | { readonly kind: 'failure'; readonly reason: string }
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
+/** Which RunTask calls faults apply to: those of task definitions that mount one of these file systems. */
+export interface FaultTarget {
+  readonly fileSystems: readonly string[];
+}
+
+/** Injected faults still to give, and how many were given. */
+export interface InjectedFaults {
+  used(): number;
+  /** Drops the faults not given yet. */
+  clear(): void;
+}
+
+interface FaultQueue {
+  readonly target: FaultTarget;
+  readonly faults: RunTaskFault[];
+  used: number;
+}
+
 export interface EcsStandInOptions {
   readonly gate: IamGate;
   readonly admin: AwsClientConfig;
@@ -56,6 +76,8 @@ export interface EcsStandInOptions {
   readonly policyOf: (fileSystemId: string) => PolicyDocument | undefined;
   readonly image: TaskImage;
   readonly logDir: string;
+  /** Each EFS volume of a running task is a client connection of its file system. */
+  readonly connections: ClientConnections;
 }
 
 export class EcsStandIn {
@@ -63,7 +85,7 @@ export class EcsStandIn {
   private readonly tasks = new Map<string, EcsTask>();
   private readonly processes = new Map<string, ChildProcess>();
   private readonly credentials = new Map<string, AwsCredentials>();
-  private readonly faults: RunTaskFault[] = [];
+  private readonly faultQueues = new Set<FaultQueue>();
   private readonly ecs: ECSClient;
   private server: Server | undefined;
   private endpoint = '';
@@ -77,14 +99,14 @@ export class EcsStandIn {
     options.gate.intercept('ecs:StopTask', async ({ parsed }) => this.stopTaskCall(parsed.input));
   }
 
-  /** The next RunTask calls get these answers, in order, instead of a task. */
-  injectRunTaskFaults(...faults: RunTaskFault[]): void {
-    this.faults.push(...faults);
-  }
-
-  /** Drops faults not used yet. */
-  clearRunTaskFaults(): void {
-    this.faults.length = 0;
+  /**
+   * The next RunTask calls of task definitions that mount one of the target's file systems get these
+   * answers, in order, instead of a task (other calls run as usual: scenarios run at the same time).
+   */
+  injectRunTaskFaults(target: FaultTarget, ...faults: RunTaskFault[]): InjectedFaults {
+    const queue: FaultQueue = { target, faults: [...faults], used: 0 };
+    this.faultQueues.add(queue);
+    return { used: () => queue.used, clear: () => this.faultQueues.delete(queue) };
   }
 
   allTasks(): readonly EcsTask[] {
@@ -149,23 +171,26 @@ export class EcsStandIn {
   }
 
   private async runTaskCall(input: Readonly<Record<string, unknown>>, caller: Caller): Promise<WireResponse> {
-    const fault = this.faults.shift();
-    if (fault?.kind === 'error') return errorResponse('json', 400, fault.code, fault.message);
     const { partition, region, account } = this.options.environment;
     const clusterName = String(input['cluster'] ?? 'default').split('/').at(-1)!;
     const clusterArn = `arn:${partition}:ecs:${region}:${account}:cluster/${clusterName}`;
-    if (fault?.kind === 'failure') return jsonResponse({ tasks: [], failures: [{ arn: clusterArn, reason: fault.reason }] });
-    const definition = (await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: String(input['taskDefinition']) }))).taskDefinition;
+    const definition = (await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: String(input['taskDefinition']) })).catch(() => ({ taskDefinition: undefined }))).taskDefinition;
     if (!definition) return errorResponse('json', 400, 'ClientException', `Unable to describe task definition ${String(input['taskDefinition'])}`);
+    const fault = this.faultFor(definition);
+    if (fault?.kind === 'error') return errorResponse('json', 400, fault.code, fault.message);
+    if (fault?.kind === 'failure') return jsonResponse({ tasks: [], failures: [{ arn: clusterArn, reason: fault.reason }] });
     const taskId = randomUUID().replace(/-/g, '');
     const taskArn = `arn:${partition}:ecs:${region}:${account}:task/${clusterName}/${taskId}`;
-    const overrides = ((input['overrides'] as { containerOverrides?: { name?: string; environment?: { name: string; value: string }[] }[] } | undefined)?.containerOverrides ?? []);
+    const overrides = ((input['overrides'] as { containerOverrides?: { name?: string; command?: string[]; environment?: { name: string; value: string }[] }[] } | undefined)?.containerOverrides ?? []);
     const container = definition.containerDefinitions?.[0];
     const environment: Record<string, string> = {};
     for (const entry of container?.environment ?? []) environment[entry.name!] = entry.value ?? '';
+    let commandOverride: string[] | undefined;
     for (const override of overrides.filter((candidate) => candidate.name === container?.name)) {
       for (const entry of override.environment ?? []) environment[entry.name] = entry.value;
+      if (override.command) commandOverride = override.command;
     }
+    const argv = containerCommand(this.options.image, container?.entryPoint, commandOverride ?? container?.command);
     let markStopped!: () => void;
     const task: EcsTask = {
       taskArn,
@@ -178,7 +203,7 @@ export class EcsStandIn {
       stopped: new Promise<void>((resolve) => (markStopped = resolve)),
     };
     this.tasks.set(taskArn, task);
-    void this.launch(task, definition, environment, caller).then(
+    void this.launch(task, definition, environment, argv, caller).then(
       (child) => this.watch(task, child, markStopped),
       (error: unknown) => {
         task.lastStatus = 'STOPPED';
@@ -192,6 +217,16 @@ export class EcsStandIn {
       },
     );
     return jsonResponse({ tasks: [describeTask(task)], failures: [] });
+  }
+
+  private faultFor(definition: TaskDefinition): RunTaskFault | undefined {
+    const mounted = (definition.volumes ?? []).map((volume) => volume.efsVolumeConfiguration?.fileSystemId).filter((id): id is string => id !== undefined);
+    for (const queue of this.faultQueues) {
+      if (queue.faults.length === 0 || !queue.target.fileSystems.some((id) => mounted.includes(id))) continue;
+      queue.used++;
+      return queue.faults.shift();
+    }
+    return undefined;
   }
 
   private describeTasksCall(input: Readonly<Record<string, unknown>>): WireResponse {
@@ -223,7 +258,7 @@ export class EcsStandIn {
   }
 
   /** What ECS does before the container starts; throws what would stop the task at provisioning. */
-  private async launch(task: EcsTask, definition: TaskDefinition, environment: Record<string, string>, runBy: Caller): Promise<ChildProcess> {
+  private async launch(task: EcsTask, definition: TaskDefinition, environment: Record<string, string>, argv: readonly string[], runBy: Caller): Promise<ChildProcess> {
     const { gate } = this.options;
     const taskRole = this.roleByArn(definition.taskRoleArn);
     const executionRole = this.roleByArn(definition.executionRoleArn);
@@ -241,7 +276,8 @@ export class EcsStandIn {
     const log = createWriteStream(path.join(this.options.logDir, `${task.taskArn.split('/').at(-1)}.log`), { flags: 'a' });
     log.write(`${JSON.stringify({ task: task.taskArn, runBy: runBy.name, environment, mounts })}\n`);
     const { region } = this.options.environment;
-    const child = runInMountNamespace(this.options.image, mounts, {
+    const connected = mounts.map((mount) => this.options.connections.open(mount.fileSystemId, task.taskArn));
+    const child = runInMountNamespace(this.options.image.workdir, argv, mounts, {
       PATH: process.env['PATH'] ?? '',
       HOME: '/root',
       NODE_ENV: 'production',
@@ -255,7 +291,10 @@ export class EcsStandIn {
     });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
-    child.once('exit', () => log.end());
+    child.once('exit', () => {
+      for (const connection of connected) connection.close();
+      log.end();
+    });
     this.processes.set(task.taskArn, child);
     task.lastStatus = 'RUNNING';
     task.containers[0]!.lastStatus = 'RUNNING';
@@ -315,6 +354,8 @@ export class EcsStandIn {
       let rootSquashed = false;
       if (efs.authorizationConfig?.iam === 'ENABLED') {
         const context: Record<string, string> = {
+          // EFS authorizes a mount on the file system, tags included (ABAC grants such as the copy task's).
+          ...(await this.resourceTags(efs.fileSystemId!)),
           'aws:SecureTransport': String(efs.transitEncryption === 'ENABLED'),
           'elasticfilesystem:AccessedViaMountTarget': 'true',
           ...(accessPointId ? { 'elasticfilesystem:AccessPointArn': `arn:${partition}:elasticfilesystem:${region}:${account}:access-point/${accessPointId}` } : {}),
@@ -331,9 +372,14 @@ export class EcsStandIn {
         rootSquashed = !(await decide('elasticfilesystem:ClientRootAccess', false)).allowed;
       }
       const folder = await this.options.efs.mount({ fileSystemId: efs.fileSystemId!, rootDirectory: efs.rootDirectory, accessPointId });
-      mounts.push({ containerPath: mountPoint.containerPath!, folder, readOnly, rootSquashed });
+      mounts.push({ fileSystemId: efs.fileSystemId!, containerPath: mountPoint.containerPath!, folder, readOnly, rootSquashed });
     }
     return mounts;
+  }
+
+  private async resourceTags(fileSystemId: string): Promise<Record<string, string>> {
+    const described = await new EFSClient(this.options.admin).send(new DescribeFileSystemsCommand({ FileSystemId: fileSystemId })).catch(() => undefined);
+    return Object.fromEntries((described?.FileSystems?.[0]?.Tags ?? []).map((tag) => [`aws:ResourceTag/${tag.Key}`, tag.Value ?? '']));
   }
 
   /** The file system policy EFS evaluates at mount: the one set, else EFS's default policy. */
@@ -369,6 +415,7 @@ function defaultFileSystemPolicy(environment: RehearsalEnvironment, fileSystemId
 
 /** An EFS volume as the task sees it. */
 interface VolumeMount {
+  readonly fileSystemId: string;
   readonly containerPath: string;
   readonly folder: string;
   /** The mount point asked for read-only, or EFS granted no ClientWrite. */
@@ -383,17 +430,17 @@ interface VolumeMount {
  * reading), under a tmpfs that hides the host's folder of the same name. Root is squashed (the process
  * runs as 65534) when EFS would squash it on any volume.
  */
-function runInMountNamespace(image: TaskImage, mounts: readonly VolumeMount[], env: NodeJS.ProcessEnv): ChildProcess {
+function runInMountNamespace(workdir: string, argv: readonly string[], mounts: readonly VolumeMount[], env: NodeJS.ProcessEnv): ChildProcess {
   const lines = ['set -e'];
   for (const top of new Set(mounts.map((mount) => `/${mount.containerPath.split('/')[1]}`))) lines.push(`mount -t tmpfs -o mode=0755 rehearsal-volumes ${shellQuote(top)}`);
   for (const mount of mounts) {
     lines.push(`mkdir -p ${shellQuote(mount.containerPath)}`, `mount --bind ${shellQuote(mount.folder)} ${shellQuote(mount.containerPath)}`);
     if (mount.readOnly) lines.push(`mount -o remount,bind,ro ${shellQuote(mount.containerPath)}`);
   }
-  lines.push(`cd ${shellQuote(image.workdir)}`);
+  lines.push(`cd ${shellQuote(workdir)}`);
   const squash = mounts.some((mount) => mount.rootSquashed) ? 'setpriv --reuid=65534 --regid=65534 --clear-groups ' : '';
-  lines.push(`exec ${squash}${image.command.map(shellQuote).join(' ')}`);
-  return spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', lines.join('\n')], { cwd: image.workdir, stdio: ['ignore', 'pipe', 'pipe'], env });
+  lines.push(`exec ${squash}${argv.map(shellQuote).join(' ')}`);
+  return spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', lines.join('\n')], { cwd: workdir, stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
 function shellQuote(text: string): string {

@@ -13,8 +13,16 @@ import path from 'node:path';
 export interface TaskImage {
   /** The folder that plays the image's WORKDIR. */
   readonly workdir: string;
-  /** ENTRYPOINT + CMD, with `node` as this process's Node.js. */
-  readonly command: readonly string[];
+  /** The image's ENTRYPOINT and CMD (a container definition or a RunTask override may replace either). */
+  readonly entrypoint: readonly string[];
+  readonly cmd: readonly string[];
+}
+
+/** What a container runs: its definition's entry point and command, else the image's; `node` is this Node.js. */
+export function containerCommand(image: TaskImage, entryPoint: readonly string[] | undefined, command: readonly string[] | undefined): string[] {
+  const argv = [...(entryPoint?.length ? entryPoint : image.entrypoint), ...(command?.length ? command : image.cmd)];
+  if (argv.length === 0) throw new Error('The container has no entry point or command');
+  return argv.map((part, index) => (index === 0 && part === 'node' ? process.execPath : part));
 }
 
 /** Prepares the image of the asset whose hash ends the container's image URI. */
@@ -33,9 +41,8 @@ export async function prepareTaskImage(cdkOut: string, imageUri: string, into: s
   await symlink(path.join(repoRoot, 'node_modules'), path.join(workdir, 'node_modules'));
   const addon = path.join(repoRoot, 'copy-task', 'native', 'build');
   if (existsSync(addon)) await cp(addon, path.join(workdir, 'copy-task', 'native', 'build'), { recursive: true });
-  const command = [...manifest.entrypoint, ...manifest.cmd].map((part, index) => (index === 0 && part === 'node' ? process.execPath : part));
-  if (command.length === 0) throw new Error(`The copy image's Dockerfile has no ENTRYPOINT or CMD`);
-  return { workdir, command };
+  if (manifest.entrypoint.length + manifest.cmd.length === 0) throw new Error(`The copy image's Dockerfile has no ENTRYPOINT or CMD`);
+  return { workdir, entrypoint: manifest.entrypoint, cmd: manifest.cmd };
 }
 
 interface Dockerfile {

@@ -1,60 +1,67 @@
 /**
  * An access-point share moved host-assisted between two file systems of an access-point backend, driven
  * by the unmodified `manila` CLI through API Gateway: share type, share, access rule, migration-start,
- * progress until phase 1 is done, migration-complete, success; the data on the destination equals what
- * the clients wrote, and the access rule follows the share to the new file system's policy.
+ * progress until phase 1 is done, migration-complete. The share's application is still mounted, so the
+ * switchover waits and says so in migration-get-progress; the operator confirms with a second
+ * migration-complete. Then: the data on the destination equals what the client wrote, the rule is in the
+ * destination file system's policy, the source access point is deleted and its folder purged.
  */
 import { DescribeAccessPointsCommand, EFSClient } from '@aws-sdk/client-efs';
 import { check, field, waitFor, type Scenario } from './scenario.ts';
-import { checkSameTree, describeShare, fillShare, shareFolder } from './share-data.ts';
+import { checkSameTree, describeShare, fillShare } from './share-data.ts';
+import { accessPointOf, mountAsClient, untilPurged, untilTaskState } from './shares.ts';
 
 export const accessPointMigration: Scenario = {
   name: 'access-point',
-  title: 'access-point share, host-assisted, through the manila CLI: data, owners and the access rule arrive; the source access point goes',
+  title: 'access-point share through the manila CLI: the switchover waits for the mounted client until the operator confirms; data, owners and the rule arrive, the source is purged',
   async run({ rehearsal, client, manila, note }) {
-    const { hosts, fileSystems } = rehearsal.backends;
+    const pair = rehearsal.backends.pairs.cli;
     await manila('type-create', 'ap-standard', 'false');
-    const created = await manila('create', 'NFS', '1', '--name', 'projects', '--share-type', 'ap-standard', '--scheduler-hints', `only_host=${hosts.accessPointA}`);
+    const created = await manila('create', 'NFS', '1', '--name', 'projects', '--share-type', 'ap-standard', '--scheduler-hints', `only_host=${pair.source}`);
     const id = field(created, 'id');
     const share = await waitFor('the share to be available', async () => {
       const shown = await client.share(id);
       return shown.status === 'available' ? shown : undefined;
     });
-    check(share.host === hosts.accessPointA, `the share was placed on ${share.host}, not ${hosts.accessPointA}`);
+    check(share.host === pair.source, `the share was placed on ${share.host}, not ${pair.source}`);
     // The clients' IAM role by name: the manila CLI refuses an ARN in a user rule.
     const clientRole = `arn:aws:iam::${rehearsal.stack.environment.account}:role/project-clients`;
     await manila('access-allow', id, 'user', 'project-clients', '--access-level', 'rw');
     await waitFor('the access rule to be active', async () => ((await manila('access-list', id)).includes('active') ? true : undefined));
 
-    const sourceLocations = (await client.expect(200, 'GET', `/shares/${id}/export_locations`)).export_locations as { path: string }[];
-    const sourceAccessPoint = sourceLocations.map((location) => /^efs-ap:\/\/(fsap-[0-9a-f]+)/.exec(location.path)?.[1]).find(Boolean)!;
-    const sourceFolder = await rehearsal.efs.mount({ fileSystemId: fileSystems.a, accessPointId: sourceAccessPoint });
-    await fillShare(sourceFolder);
-    const written = await describeShare(sourceFolder);
-    note(`share ${id} on ${hosts.accessPointA} (${sourceAccessPoint}), ${Object.keys(written).length} entries written by its clients`);
+    const sourceAccessPoint = await accessPointOf(client, id);
+    const application = await mountAsClient(rehearsal, pair.sourceFileSystem, sourceAccessPoint, 'application');
+    await fillShare(application.folder);
+    const written = await describeShare(application.folder);
+    note(`share ${id} on ${pair.source} (${sourceAccessPoint}), ${Object.keys(written).length} entries written by its application, which stays mounted`);
 
-    await manila('migration-start', id, hosts.accessPointB, '--writable', 'True', '--preserve-metadata', 'True', '--preserve-snapshots', 'False', '--nondisruptive', 'False');
+    await manila('migration-start', id, pair.destination, '--writable', 'True', '--preserve-metadata', 'True', '--preserve-snapshots', 'False', '--nondisruptive', 'False');
     const progress = await waitFor('phase 1 to be done (data_copying_completed)', async () => {
       const shown = await manila('migration-get-progress', id);
       if (field(shown, 'task_state') === 'migration_error') throw new Error(`migration_error: ${shown}`);
       return field(shown, 'task_state') === 'data_copying_completed' ? shown : undefined;
-    });
+    }, 180_000);
     check(field(progress, 'total_progress') === '100', `phase 1 done at ${field(progress, 'total_progress')}%`);
     await manila('migration-complete', id);
-    const done = await waitFor('migration_success', async () => {
-      const shown = await client.share(id);
-      if (shown.task_state === 'migration_error') throw new Error(`migration_error: ${JSON.stringify((await client.migrations(id)).at(-1)?.error)}`);
-      return shown.task_state === 'migration_success' ? shown : undefined;
-    });
-    check(done.host === hosts.accessPointB && done.status === 'available', `after the migration the share is ${done.status} on ${done.host}`);
+    const waiting = await waitFor('the switchover to report the mounted client', async () => {
+      const body = await client.progress(id);
+      const switchover = body.details['switchover'] as { status?: string; waiting_for?: string; connections?: number } | undefined;
+      return switchover?.status === 'waiting' && (switchover.connections ?? 0) > 0 ? switchover : undefined;
+    }, 240_000, 1000);
+    note(`switchover waiting: ${JSON.stringify(waiting)}`);
+    // The operator unmounts the application and confirms what CloudWatch cannot prove for a shared file system.
+    application.unmount();
+    await manila('migration-complete', id);
+    const done = await untilTaskState(client, id, ['migration_success']);
+    check(done.host === pair.destination && done.status === 'available', `after the migration the share is ${done.status} on ${done.host}`);
 
-    const destinationLocations = (await client.expect(200, 'GET', `/shares/${id}/export_locations`)).export_locations as { path: string }[];
-    checkSameTree(written, await describeShare(await shareFolder(rehearsal, destinationLocations)), 'the destination access point');
-    const efs = new EFSClient(rehearsal.admin);
-    const policy = JSON.stringify(rehearsal.fileSystemPolicies.policyOf(fileSystems.b) ?? {});
+    const destinationAccessPoint = await accessPointOf(client, id);
+    checkSameTree(written, await describeShare(await rehearsal.efs.accessPointFolder(destinationAccessPoint)), 'the destination access point');
+    const policy = JSON.stringify(rehearsal.fileSystemPolicies.policyOf(pair.destinationFileSystem) ?? {});
     check(policy.includes(clientRole), `the destination file system's policy does not name the access rule's principal ${clientRole}: ${policy}`);
-    const sourceGone = await efs.send(new DescribeAccessPointsCommand({ AccessPointId: sourceAccessPoint })).then(() => false, () => true);
+    const sourceGone = await new EFSClient(rehearsal.admin).send(new DescribeAccessPointsCommand({ AccessPointId: sourceAccessPoint })).then(() => false, () => true);
     check(sourceGone, `the source access point ${sourceAccessPoint} still exists after migration_success`);
-    note(`migration_success: ${Object.keys(written).length} entries equal on ${hosts.accessPointB}, rule in the destination's file system policy, source access point deleted`);
+    await untilPurged(application.folder, 'the source access point\'s folder');
+    note(`migration_success: ${Object.keys(written).length} entries equal on ${pair.destination}, the rule in its file system policy; source access point deleted and its folder purged`);
   },
 };

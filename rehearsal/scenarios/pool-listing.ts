@@ -10,7 +10,7 @@ export const poolListing: Scenario = {
   title: 'manila pool-list --detail lists every pool of both EFS backends',
   async run({ rehearsal, manila, note }) {
     const listed = await manila('pool-list', '--detail');
-    const hosts = Object.values(rehearsal.backends.hosts);
+    const hosts = rehearsal.backends.hosts;
     const missing = hosts.filter((host) => !listed.includes(host.split('#')[0]!) || !listed.includes(host.split('#')[1]!));
     check(missing.length === 0, `manila pool-list does not show ${missing.join(', ')}:\n${listed}`);
     check(listed.includes('efs_mode'), `manila pool-list --detail shows no EFS capabilities:\n${listed}`);

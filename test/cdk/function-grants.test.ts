@@ -50,7 +50,9 @@ const instancesOnBothBackends = () => [
   },
   { Action: [...POLICY.slice(0, 1), 'elasticfilesystem:DescribeAccessPoints', ...POLICY.slice(1, 2), 'elasticfilesystem:DescribeFileSystems', ...POLICY.slice(2)], Effect: 'Allow', Resource: GOLD_FILE_SYSTEM },
   { Action: 'elasticfilesystem:CreateAccessPoint', Condition: { StringEquals: { 'aws:RequestTag/smig:backend': ['efs@gold'] } }, Effect: 'Allow', Resource: GOLD_FILE_SYSTEM },
-  { Action: ['elasticfilesystem:DeleteAccessPoint', 'elasticfilesystem:DescribeAccessPoints'], Condition: { StringEquals: { 'aws:ResourceTag/smig:backend': ['efs@gold'] } }, Effect: 'Allow', Resource: ACCESS_POINTS },
+  { Action: 'elasticfilesystem:DeleteAccessPoint', Condition: { StringEquals: { 'aws:ResourceTag/smig:backend': ['efs@gold'] } }, Effect: 'Allow', Resource: ACCESS_POINTS },
+  // Describing by id must answer AccessPointNotFound for a deleted access point, which has no tags to match.
+  { Action: 'elasticfilesystem:DescribeAccessPoints', Effect: 'Allow', Resource: ACCESS_POINTS },
   {
     Action: 'elasticfilesystem:TagResource',
     Condition: { StringEquals: { 'elasticfilesystem:CreateAction': 'CreateAccessPoint', 'aws:RequestTag/smig:backend': ['efs@gold'] } },

@@ -167,6 +167,7 @@ export class LambdaFunctions {
       });
     });
     child.on('exit', (code, signal) => {
+      if (this.environments.get(fn.logicalId)?.child === child) log.write(`REHEARSAL: execution environment exited (${signal ?? `exit ${code}`}) with ${pending.size} invocation(s) in flight\n`);
       for (const [, waiting] of pending) {
         clearTimeout(waiting.timer);
         waiting.reject(new LambdaFunctionError('Runtime.ExitError', `RequestId: rehearsal Error: Runtime exited with error: ${signal ?? `exit status ${code}`}`));

@@ -1,12 +1,16 @@
 import type { CopyProgress, CopyProgressSink } from '../lambdas/core/progress.ts';
 import { CopyExitCode } from '../lambdas/core/workflow.ts';
-import { CopyAbortedError, CopyFailedError, copyTree, nativeStatus, NATIVE_LIMITATIONS, type CopyOptions, type CopySummary } from './engine/index.ts';
+import { CopyAbortedError, CopyFailedError, copyTree, describeLeftOut, nativeStatus, NATIVE_LIMITATIONS, type CopyOptions, type CopySummary } from './engine/index.ts';
+import { describeRefusedMetadata } from './engine/refused-metadata.ts';
 import { pollForCancel } from './runtime/cancel-poll.ts';
 import { exitCodeFor, type ExitCode } from './runtime/exit-codes.ts';
 import { CopyJobError, parseCopyJob, type CopyEnv, type CopyJob } from './runtime/job.ts';
 import { createJsonLogger, writeToStdio, type JsonLogger, type LogWriter } from './runtime/log.ts';
 import { ProgressRelay } from './runtime/progress-relay.ts';
 import { onStopSignal, type SignalSource } from './runtime/signals.ts';
+
+/** What a pass that failed on metadata the destination refuses says to do. */
+const LEAVE_OUT_HINT = 'a migration started with preserve_metadata=False leaves out what the destination refuses instead';
 
 export type CopyEngine = (source: string, destination: string, options: CopyOptions) => Promise<CopySummary>;
 
@@ -56,7 +60,7 @@ export async function runCopyContainer(env: CopyEnv, deps: CopyContainerDeps): P
 
 async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): Promise<ExitCode> {
   const { sink } = deps;
-  log.info('copy starting', { source: job.source, destination: job.destination, verify: job.verify, verify_from: job.verifyFrom });
+  log.info('copy starting', { source: job.source, destination: job.destination, verify: job.verify, verify_from: job.verifyFrom, preserve_metadata: job.preserveMetadata });
   if (!deps.copy && !nativeStatus.loaded) {
     log.warn('native addon not loaded: this copy will not be faithful', { reason: nativeStatus.reason, limitations: NATIVE_LIMITATIONS });
   }
@@ -92,6 +96,7 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
     const run = copy(job.source, job.destination, {
       // A pass is recorded as done, and the next step may run elsewhere or delete the source: what it wrote must be on disk.
       pass: job.pass, verify: job.verify, verifyFrom: job.verifyFrom, writeBack: 'pass', signal: controller.signal, onProgress, sourceModes,
+      preserveMetadata: job.preserveMetadata,
       ...(job.bytesPerSecond ? { bytesPerSecond: job.bytesPerSecond } : {}),
     });
     const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);
@@ -99,6 +104,8 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
     await sink.finished({
       pass: job.pass, files: summary.files, bytes: summary.bytes, seconds: summary.seconds, verified: summary.verified, verification: summary.verification,
     });
+    // preserve_metadata=False: what the destination refused is said, never a failure.
+    if (summary.metadataLeftOut) log.warn(describeLeftOut(summary.metadataLeftOut), { metadata_left_out: summary.metadataLeftOut });
     log.info('copy finished', { summary });
     return CopyExitCode.OK;
   } catch (error) {
@@ -116,8 +123,10 @@ async function reportError(error: unknown, job: CopyJob, sink: CopyProgressSink,
     log.warn('copy cancelled', { error: error instanceof Error ? error : String(error) });
     return code;
   }
-  const message = error instanceof Error ? error.message : String(error);
   const failed = error instanceof CopyFailedError ? error : undefined;
+  // The operator's way out, on the migration's record: the same migration without preserve_metadata.
+  const refused = job.preserveMetadata && failed !== undefined && describeRefusedMetadata(failed.failures) !== undefined;
+  const message = (error instanceof Error ? error.message : String(error)) + (refused ? `; ${LEAVE_OUT_HINT}` : '');
   log.error('copy failed', { error: error instanceof Error ? error : message, failures: failed?.failures.slice(0, 100), summary: failed?.summary });
   await relay.flush();
   try {

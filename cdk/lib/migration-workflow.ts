@@ -10,9 +10,10 @@ import { Construct } from 'constructs';
 import { ALL_STEPS, CopyTaskEnv, REFUSAL_ERRORS, Step, WorkflowError } from '../../lambdas/core/workflow.ts';
 import type { MigrationCopyTask } from './migration-copy-task.ts';
 import { purgeLoop } from './workflow-purge.ts';
-import { retryAnyError, retryDriverNotReady, retryDriverReads, retryStepErrors } from './workflow-retries.ts';
+import { retryAnyError, retryDriverNotReady } from './workflow-retries.ts';
 import { isTrue, stringIs } from './workflow-conditions.ts';
 import { StateName } from './workflow-states.ts';
+import { switchoverPath, type SwitchoverStates } from './workflow-switchover.ts';
 import { WorkflowTasks } from './workflow-tasks.ts';
 
 export { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, DRIVER_NOT_READY_ERRORS, RETRIED_STEP_ERRORS } from './workflow-retries.ts';
@@ -24,10 +25,12 @@ export const CopyPass = { BULK: 'bulk', FINAL: 'final' } as const;
 export type CopyPass = (typeof CopyPass)[keyof typeof CopyPass];
 
 /**
- * What the await-completion step may call on its own execution: it answers its task token itself
- * when migration_complete or migration_cancel arrived before the token did (await-completion.ts).
+ * What the steps that wait on a task token may call on their own execution: each answers its token itself
+ * when what it waits for arrived before the token did (await-completion.ts: migration_complete or
+ * migration_cancel; await-switchover.ts: the operator's confirmation).
  */
-const AWAIT_COMPLETION_ACTIONS: readonly string[] = ['states:SendTaskSuccess', 'states:SendTaskFailure'];
+const TOKEN_STEP_ACTIONS: readonly string[] = ['states:SendTaskSuccess', 'states:SendTaskFailure'];
+const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER];
 
 /** The state machine's name, when none is given: `<stack name>-migration`. */
 function defaultStateMachineName(stack: Stack): string {
@@ -42,8 +45,8 @@ const CLEANUP_ERROR_PATH = '$.cleanup_error';
 
 export interface MigrationWorkflowProps {
   /**
-   * The function of every `Step`. The `await-completion` function is granted SendTaskSuccess and
-   * SendTaskFailure on this state machine.
+   * The function of every `Step`. The `await-completion` and `await-switchover` functions are granted
+   * SendTaskSuccess and SendTaskFailure on this state machine.
    */
   readonly stepFunctions: Readonly<Record<Step, lambda.IFunction>>;
   /** The cluster the copy tasks run in. */
@@ -128,7 +131,11 @@ export class MigrationWorkflow extends Construct {
     this.tasks = new WorkflowTasks(this, props);
     this.purge = purgeLoop(this, this.tasks, { ended: this.endings(), purgeTaskTimeout: props.purgeTaskTimeout });
     this.cleanup = this.cleanupPath();
-    const switchover = this.switchoverPath();
+    const switchover = switchoverPath(this, this.tasks, {
+      finalCopy: this.cleanedUpOnFailure(this.copyStep(StateName.FINAL_COPY, CopyPass.FINAL)),
+      purge: this.purge,
+      cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task),
+    });
     const completion = this.completionPath(switchover.entry);
     // A switchover that gave up (the source is writable again) waits for migration_complete again.
     switchover.writersGone.when(stringIs('$.switchover.outcome', 'gave_up'), completion.awaitCompletion);
@@ -161,11 +168,9 @@ export class MigrationWorkflow extends Construct {
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    iam.Grant.addToPrincipal({
-      grantee: props.stepFunctions[Step.AWAIT_COMPLETION],
-      actions: [...AWAIT_COMPLETION_ACTIONS],
-      resourceArns: [this.stateMachineArn],
-    });
+    for (const step of TOKEN_STEPS) {
+      iam.Grant.addToPrincipal({ grantee: props.stepFunctions[step], actions: [...TOKEN_STEP_ACTIONS], resourceArns: [this.stateMachineArn] });
+    }
   }
 
   /**
@@ -260,22 +265,9 @@ export class MigrationWorkflow extends Construct {
   /** Record phase 1 done, then wait for migration_complete unless the request asked for auto_complete. */
   private completionPath(switchover: sfn.IChainable): { phase1Done: sfn.TaskStateBase; awaitCompletion: sfn.TaskStateBase } {
     const phase1Done = this.cleanedUpOnFailure(this.lambdaStep(Step.PHASE1_DONE));
-    const awaitCompletion = new tasks.LambdaInvoke(this, StateName.AWAIT_COMPLETION, {
-      lambdaFunction: this.props.stepFunctions[Step.AWAIT_COMPLETION],
-      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      // AwaitCompletionInput: the fields every state has, plus the token migration_complete answers.
-      payload: sfn.TaskInput.fromObject({
-        migration_id: sfn.JsonPath.stringAt('$.migration_id'),
-        share_id: sfn.JsonPath.stringAt('$.share_id'),
-        auto_complete: sfn.JsonPath.stringAt('$.auto_complete'),
-        task_token: sfn.JsonPath.taskToken,
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-      retryOnServiceExceptions: false,
-      // phase 1 done sets wait_seconds: refresh_interval, else the longest single wait (MAX_COMPLETION_WAIT_SECONDS).
-      taskTimeout: sfn.Timeout.at('$.wait_seconds'),
-    });
-    retryStepErrors(awaitCompletion);
+    // AwaitCompletionInput: the fields every state has, plus the token migration_complete answers. Phase 1
+    // done sets wait_seconds: refresh_interval, else the longest single wait (MAX_COMPLETION_WAIT_SECONDS).
+    const awaitCompletion = this.tasks.tokenStep(Step.AWAIT_COMPLETION, '$.wait_seconds', { auto_complete: sfn.JsonPath.stringAt('$.auto_complete') });
     // When a wait times out, the host-assisted path refreshes its bulk copy (so the final delta under
     // read-only stays small) and waits again with a new token; the driver-assisted path just waits again.
     const refreshCopy = this.cleanedUpOnFailure(this.copyStep(StateName.REFRESH_COPY, CopyPass.BULK));
@@ -290,37 +282,6 @@ export class MigrationWorkflow extends Construct {
       .otherwise(awaitCompletion.next(switchover));
     phase1Done.next(automatically);
     return { phase1Done, awaitCompletion };
-  }
-
-  /**
-   * Phase 2, both mechanisms: the source goes read-only, then the workflow waits until no client that
-   * connected before can still write (a client already mounted keeps the access it connected with on EFS):
-   * it asks the source driver, waits longer each time (a Wait state, so the history grows by a few events a
-   * check, far from its limit), and proceeds once the driver proves none can or the operator confirms
-   * (migration_complete again). Then driver-assisted: the driver completes; host-assisted: final delta
-   * copied and verified, then cutover. A wait that outlasts its bounds gives the source its writes back and
-   * waits for migration_complete again (wired by the constructor: `writersGone`, outcome `gave_up`).
-   */
-  private switchoverPath(): SwitchoverStates {
-    const driverComplete = this.cleanedUpOnFailure(retryDriverNotReady(this.lambdaStep(Step.DRIVER_COMPLETE)));
-    const readOnly = this.cleanedUpOnFailure(this.lambdaStep(Step.SOURCE_READ_ONLY));
-    const writers = this.cleanedUpOnFailure(retryDriverReads(this.lambdaStep(Step.SWITCHOVER_WRITERS)));
-    const finalCopy = this.cleanedUpOnFailure(this.copyStep(StateName.FINAL_COPY, CopyPass.FINAL));
-    const cutover = this.lambdaStep(Step.CUTOVER);
-    retryAnyError(cutover);
-    this.cleanedUpOnFailure(cutover);
-    driverComplete.next(this.purge);
-    cutover.next(this.purge);
-    finalCopy.next(cutover);
-    const wait = new sfn.Wait(this, StateName.WAIT_FOR_WRITERS, { time: sfn.WaitTime.secondsPath('$.switchover.wait_seconds') });
-    wait.next(writers);
-    const gone = sfn.Condition.or(stringIs('$.switchover.outcome', 'clear'), stringIs('$.switchover.outcome', 'confirmed'));
-    const writersGone = new sfn.Choice(this, StateName.WRITERS_GONE)
-      .when(sfn.Condition.and(gone, isTrue('$.driver_assisted')), driverComplete)
-      .when(gone, finalCopy)
-      .otherwise(wait);
-    readOnly.next(writers).next(writersGone);
-    return { entry: readOnly, writersGone, cutover, driverComplete };
   }
 
   /**
@@ -374,6 +335,7 @@ export class MigrationWorkflow extends Construct {
         [CopyTaskEnv.PASS]: pass,
         [CopyTaskEnv.VERIFY]: 'true',
         [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt(`${plan}.source_modes`),
+        [CopyTaskEnv.PRESERVE_METADATA]: sfn.JsonPath.stringAt(`${plan}.preserve_metadata`),
       },
       timeout: this.props.copyTaskTimeout ?? Duration.days(7),
     });
@@ -391,12 +353,4 @@ function checkStateMachineName(name: string): void {
   if (!Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,80}$/.test(name)) {
     throw new Error(`MigrationWorkflow: state machine name "${name}" must be 1-80 letters, digits, "-" or "_"; give a shorter stateMachineName`);
   }
-}
-
-/** The switchover's entry (the source goes read-only), the Choice after the writers check, and the states a resumed migration jumps to. */
-interface SwitchoverStates {
-  readonly entry: sfn.TaskStateBase;
-  readonly writersGone: sfn.Choice;
-  readonly cutover: sfn.TaskStateBase;
-  readonly driverComplete: sfn.TaskStateBase;
 }

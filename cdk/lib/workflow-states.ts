@@ -31,7 +31,7 @@ export const StateName = {
   SOURCE_READ_ONLY: 'Make source read-only',
   SWITCHOVER_WRITERS: 'Check who may still write to the source',
   WRITERS_GONE: 'Can the switchover go on?',
-  WAIT_FOR_WRITERS: 'Wait for clients to disconnect',
+  AWAIT_SWITCHOVER: 'Wait for clients to disconnect, or confirmation',
   FINAL_COPY: 'Copy final delta and verify',
   CUTOVER: 'Switch share to destination',
   SUCCEEDED: 'Migration succeeded',
@@ -65,5 +65,6 @@ export const STEP_STATE: Readonly<Record<Step, StateName>> = {
   [Step.CLEANUP]: StateName.CLEANUP,
   [Step.RELEASE_SHARE]: StateName.RELEASE_SHARE,
   [Step.SWITCHOVER_WRITERS]: StateName.SWITCHOVER_WRITERS,
+  [Step.AWAIT_SWITCHOVER]: StateName.AWAIT_SWITCHOVER,
   [Step.PLAN_PURGE]: StateName.PLAN_PURGE,
 };

@@ -61,6 +61,29 @@ export class WorkflowTasks {
   }
 
   /**
+   * A step Lambda invoked with a task token (waitForTaskToken): the execution waits until the token is
+   * answered (by the step itself, or by the API on the operator's call) or the seconds at `timeoutPath`
+   * pass (States.Timeout). The step gets the migration's ids, `extra` and the token; the state passes on
+   * unchanged. `timeoutPath` must be a top-level field: the local runtime's adaptation reads only those.
+   */
+  tokenStep(step: Step, timeoutPath: string, extra: Readonly<Record<string, unknown>> = {}): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this.scope, STEP_STATE[step], {
+      lambdaFunction: this.props.stepFunctions[step],
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        migration_id: sfn.JsonPath.stringAt('$.migration_id'),
+        share_id: sfn.JsonPath.stringAt('$.share_id'),
+        ...extra,
+        task_token: sfn.JsonPath.taskToken,
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.at(timeoutPath),
+    });
+    return retryStepErrors(task);
+  }
+
+  /**
    * A Fargate task of the copy image, waited for (runTask.sync); its result is dropped (the task reports to
    * the migration record, or its exit code says all). A task that did not start is started again.
    */

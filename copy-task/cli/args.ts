@@ -29,6 +29,9 @@ Options:
                           systems; default: $SMIG_STATE_DIR, else $XDG_STATE_HOME/smig-copy, else
                           ~/.local/state/smig-copy)
   --no-state              remember nothing: every pass reads every xattr
+  --no-preserve-metadata  leave out the extended attributes and ACLs DST's file system refuses (counted
+                          in the summary) instead of failing on each entry that carries them
+                          (default: --preserve-metadata)
   --pass bulk|final       which pass this is; final fails if the source changes (default: bulk)
   --bwlimit RATE          cap source reads, bytes per second, with optional K, M or G (default: none)
   --json                  JSON lines on stdout, errors as JSON on stderr (default when stdout is not a terminal)
@@ -56,6 +59,8 @@ export interface CliRun {
   readonly stateFolder: string | undefined;
   /** Undefined when not given: the caller picks by whether stdout is a terminal. */
   readonly json: boolean | undefined;
+  /** CopyOptions.preserveMetadata: false leaves out the xattrs and ACLs DST refuses. */
+  readonly preserveMetadata: boolean;
 }
 
 export type CliCommand = CliRun | { readonly kind: 'help' };
@@ -79,6 +84,7 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
         durable: { type: 'boolean' },
         'state-dir': { type: 'string' },
         state: { type: 'boolean', default: true },
+        'preserve-metadata': { type: 'boolean', default: true },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -104,6 +110,7 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
     writeBack: values.durable === undefined ? undefined : values.durable ? 'pass' : 'deferred',
     stateFolder: values.state ? stateFolder(values['state-dir'], cwd, env) : undefined,
     json: values.json,
+    preserveMetadata: values['preserve-metadata'],
   };
 }
 

@@ -1,6 +1,6 @@
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyProgress } from '../../lambdas/core/progress.ts';
-import { CopyFailedError, type CopySummary } from '../engine/index.ts';
+import { CopyFailedError, describeLeftOut, type CopySummary } from '../engine/index.ts';
 
 export interface TextSink {
   write(text: string): unknown;
@@ -52,12 +52,14 @@ export function formatSummary(s: CopySummary): string {
   const verified = !s.verified ? 'not verified' : s.verification === 'storage' ? `verified from storage (${readBackText(s)})` : 'verified from the page cache';
   const changed = s.changedPaths.length > 0 ? `\nkept changing, left for the next pass: ${s.changedPaths.join(', ')}` : '';
   const limits = s.limitations.map((limitation) => `\nnot preserved: ${limitation}`).join('');
+  const leftOut = s.metadataLeftOut ? `\n${describeLeftOut(s.metadataLeftOut)}` : '';
   return (
     `copied ${s.files} file(s), ${formatBytes(s.bytes)}; ${s.dirs} folder(s), ${s.symlinks} symbolic link(s), ` +
     `${s.hardlinks} hard link(s) and ${s.specials} special file(s) created; ${s.fixed} fixed, ` +
     `${s.deleted} deleted, ${s.unchanged} unchanged, ${s.changed} changed during copy, ${s.vanished} vanished; ${verified}; ${s.seconds}s` +
     changed +
-    limits
+    limits +
+    leftOut
   );
 }
 

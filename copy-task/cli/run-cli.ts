@@ -48,6 +48,7 @@ async function copy(command: CliRun, output: CliOutput, io: CliIo): Promise<Exit
       bytesPerSecond: command.bytesPerSecond,
       ...(command.writeBack ? { writeBack: command.writeBack } : {}),
       ...(command.stateFolder ? { stateFolder: command.stateFolder } : {}),
+      preserveMetadata: command.preserveMetadata,
       signal: controller.signal,
       onProgress: (progress) => output.progress(progress),
     });

@@ -1,4 +1,5 @@
 import type { BandwidthLimiter } from './bandwidth.ts';
+import type { LeftOutMetadata } from './left-out-metadata.ts';
 import type { Platform } from './platform.ts';
 import type { CopyHooks, VerifyFrom } from './types.ts';
 
@@ -29,6 +30,11 @@ export interface IoContext {
   readonly control?: Buffer;
   /** fsync each file before its rename: when the run cannot write back the whole file system at its end (no addon). */
   readonly syncEachFile?: boolean;
+  /**
+   * The kinds of attributes the run leaves out (the destination refuses them, and metadata need not be
+   * preserved), and where the entries written without them are counted. @default nothing is left out
+   */
+  readonly leftOut?: LeftOutMetadata;
 }
 
 /**

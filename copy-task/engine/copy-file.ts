@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
-import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, type NativeCopyResult, type ReadBack } from '../native/index.ts';
+import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, leaveOutFlags, type NativeCopyResult, type ReadBack } from '../native/index.ts';
 import { FAST_HASH_NAME, HASH_NAME, hashFile, hashZeros, newHash } from './checksum.ts';
 import { CHUNK_SIZE, type IoContext, type SourceState } from './context.ts';
 import { CopyAbortedError, throwIfAborted, VerificationError } from './errors.ts';
@@ -12,7 +12,7 @@ import { display, resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
 import { codeOf } from './scan.ts';
 import { sameTime } from './times.ts';
 import type { TreeEntry } from './types.ts';
-import { withAclMode } from './xattrs.ts';
+import { leaveOutXattrs, withAclMode } from './xattrs.ts';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
@@ -37,7 +37,7 @@ interface Mismatch {
 }
 
 type Attempt =
-  | { readonly outcome: 'copied'; readonly state: 'same' | 'updated'; readonly size: number; readonly readBack?: ReadBack }
+  | { readonly outcome: 'copied'; readonly state: 'same' | 'updated'; readonly size: number; readonly readBack?: ReadBack; readonly leftOut?: number }
   | { readonly outcome: 'changed' }
   | { readonly outcome: 'vanished' }
   | Mismatch;
@@ -86,7 +86,10 @@ export async function copyRegularFile(
     } else {
       attempt = fast ? await copyOnceNative(context, fast, entry, (bytes) => (progressed += bytes)) : await copyOnce(context, entry, count);
     }
-    if (attempt.outcome === 'copied') return { state: attempt.state, bytes: attempt.size, progressed, ...(attempt.readBack ? { readBack: attempt.readBack } : {}) };
+    if (attempt.outcome === 'copied') {
+      context.leftOut?.note(entry.rel, attempt.leftOut);
+      return { state: attempt.state, bytes: attempt.size, progressed, ...(attempt.readBack ? { readBack: attempt.readBack } : {}) };
+    }
     if (attempt.outcome === 'vanished') return { state: 'vanished', bytes: 0, progressed };
     if (attempt.outcome === 'changed') {
       changes += 1;
@@ -152,7 +155,8 @@ export async function copyBatch(context: IoContext, entries: readonly TreeEntry[
 }
 
 function copyFlags(context: IoContext): number {
-  return (context.verify ? COPY_VERIFY : 0) | (context.verifyFrom === 'storage' ? COPY_VERIFY_STORAGE : 0) | (context.isRoot ? COPY_AS_ROOT : 0);
+  return (context.verify ? COPY_VERIFY : 0) | (context.verifyFrom === 'storage' ? COPY_VERIFY_STORAGE : 0) | (context.isRoot ? COPY_AS_ROOT : 0) |
+    leaveOutFlags(context.leftOut?.kinds ?? 0);
 }
 
 /** An error from the addon's copy as the engine reports it: a stop becomes CopyAbortedError. */
@@ -167,7 +171,10 @@ function attemptOf(context: IoContext, entry: TreeEntry, result: NativeCopyResul
   switch (result.outcome) {
     case 'copied': {
       const asScanned = result.size === entry.size && sameTime(result.mtimeNs, entry.mtimeNs, context.timeGranularityNs);
-      return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size: result.size, ...(result.readBack ? { readBack: result.readBack } : {}) };
+      return {
+        outcome: 'copied', state: asScanned ? 'same' : 'updated', size: result.size,
+        ...(result.readBack ? { readBack: result.readBack } : {}), ...(result.leftOut ? { leftOut: result.leftOut } : {}),
+      };
     }
     case 'changed':
     case 'vanished':
@@ -199,6 +206,7 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
     // Read back from storage takes the addon (O_DIRECT wants aligned memory, which Node's Buffers are not).
     const fromStorage = context.verify && context.verifyFrom === 'storage' ? context.platform.fast : undefined;
     let readBack: ReadBack | undefined;
+    let left = 0;
     try {
       const hash = context.verify && !fromStorage ? newHash() : undefined;
       const output = await open(temp, CREATE_FLAGS, 0o600);
@@ -216,7 +224,8 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
       const expected = fromStorage ? await fromStorage.hashFile(source) : undefined;
 
       // Read the attributes before the second look, so that a change to them shows in the ctime.
-      const xattrs = context.platform.readXattrs(source);
+      const { kept: xattrs, left: leftOut } = leaveOutXattrs(context.platform.readXattrs(source), context.leftOut?.kinds ?? 0);
+      left = leftOut;
       const after = await input.stat({ bigint: true });
       const now = await lstat(source, { bigint: true }).catch((error: unknown) => (codeOf(error) === 'ENOENT' ? undefined : Promise.reject(error)));
       const stable =
@@ -259,7 +268,7 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
       throw error;
     }
     const asScanned = size === entry.size && sameTime(before.mtimeNs, entry.mtimeNs, context.timeGranularityNs);
-    return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size, ...(readBack ? { readBack } : {}) };
+    return { outcome: 'copied', state: asScanned ? 'same' : 'updated', size, ...(readBack ? { readBack } : {}), ...(left ? { leftOut: left } : {}) };
   } finally {
     await input.close();
   }

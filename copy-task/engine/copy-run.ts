@@ -4,6 +4,7 @@ import { WriteBackJournal } from './durability.ts';
 import { CopyFailedError, isAbort } from './errors.ts';
 import { NativeWalk } from './native-walk.ts';
 import { PassRecords } from './pass-record.ts';
+import { LeftOutMetadata, probeRefusedKinds } from './left-out-metadata.ts';
 import { finishFolders, linkHardLinks, readSourceRoot, removeEntries } from './planned-entries.ts';
 import { createPlatform, type Platform } from './platform.ts';
 import { Slots } from './pool.ts';
@@ -80,6 +81,11 @@ export class CopyRun {
       state.timeGranularityNs = await probeTimeGranularity(platform, roots.destinationRoot);
       state.touch(Buffer.alloc(0)); // the probe came and went in the root
     }
+    if (!settings.preserveMetadata) {
+      // Metadata need not be preserved: what the destination refuses of xattrs and ACLs is left out, not a failure.
+      ledger.leftOut = new LeftOutMetadata(await probeRefusedKinds(platform, roots.destinationRoot));
+      state.touch(Buffer.alloc(0));
+    }
     state.slots = new Slots(settings.concurrency);
     state.context = {
       ...roots,
@@ -95,6 +101,7 @@ export class CopyRun {
       hooks: settings.hooks,
       control: state.controlBuffer,
       syncEachFile: state.journal === undefined,
+      leftOut: ledger.leftOut,
     };
     const walk = this.#walk();
 

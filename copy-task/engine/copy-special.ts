@@ -5,7 +5,7 @@ import { applyAttributes, verifyAttributes, type Attributes } from './metadata.t
 import { resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
 import { codeOf } from './scan.ts';
 import type { TreeEntry } from './types.ts';
-import { withAclMode } from './xattrs.ts';
+import { leaveOutXattrs, withAclMode } from './xattrs.ts';
 
 const S_IFMT = 0o170000n;
 
@@ -18,9 +18,10 @@ export async function copySpecial(context: IoContext, entry: TreeEntry): Promise
   const source = resolveUnder(context.sourceRoot, entry.rel);
   let stats;
   let xattrs;
+  let left = 0;
   try {
     stats = await lstat(source, { bigint: true });
-    xattrs = context.platform.readXattrs(source);
+    ({ kept: xattrs, left } = leaveOutXattrs(context.platform.readXattrs(source), context.leftOut?.kinds ?? 0));
   } catch (error) {
     if (codeOf(error) === 'ENOENT') return 'vanished';
     throw error;
@@ -48,5 +49,6 @@ export async function copySpecial(context: IoContext, entry: TreeEntry): Promise
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+  context.leftOut?.note(entry.rel, left);
   return stats.rdev === entry.rdev ? 'same' : 'updated';
 }

@@ -5,6 +5,7 @@ import { applyAttributes, verifyAttributes, type Attributes } from './metadata.t
 import { resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
 import { codeOf } from './scan.ts';
 import type { TreeEntry } from './types.ts';
+import { leaveOutXattrs } from './xattrs.ts';
 
 /**
  * Copies a symbolic link as a link with the same target bytes (never followed, dangling or not):
@@ -14,11 +15,13 @@ export async function copySymlink(context: IoContext, entry: TreeEntry): Promise
   const source = resolveUnder(context.sourceRoot, entry.rel);
   let target: Buffer;
   let wanted: Attributes;
+  let left: number;
   try {
     const stats = await lstat(source, { bigint: true });
     if (!stats.isSymbolicLink()) return 'changed';
     target = await readlink(source, { encoding: 'buffer' });
-    const xattrs = context.platform.readXattrs(source);
+    let xattrs;
+    ({ kept: xattrs, left } = leaveOutXattrs(context.platform.readXattrs(source), context.leftOut?.kinds ?? 0));
     wanted = { mode: 0, uid: Number(stats.uid), gid: Number(stats.gid), atimeNs: stats.atimeNs, mtimeNs: stats.mtimeNs, ...(xattrs ? { xattrs } : {}) };
   } catch (error) {
     if (codeOf(error) === 'ENOENT') return 'vanished';
@@ -41,5 +44,6 @@ export async function copySymlink(context: IoContext, entry: TreeEntry): Promise
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+  context.leftOut?.note(entry.rel, left);
   return entry.target?.equals(target) ? 'same' : 'updated';
 }

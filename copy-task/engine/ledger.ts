@@ -1,4 +1,5 @@
 import type { SourceState } from './context.ts';
+import { LeftOutMetadata } from './left-out-metadata.ts';
 import { display } from './paths.ts';
 import type { CopyFailure, CopySummary, ReadBack, VerifyFrom } from './types.ts';
 
@@ -25,6 +26,8 @@ export class RunLedger {
   verifiedFiles = 0;
   /** The verified files, by where they were read back from. */
   readonly readBack: Record<ReadBack, number> = { direct: 0, dropped: 0, cache: 0 };
+  /** What the run leaves out of what the destination refuses, and the entries written without it (set once probed). */
+  leftOut = new LeftOutMetadata();
   readonly #changedPaths: string[] = [];
   readonly #stableSource: boolean;
   readonly #limitations: readonly string[];
@@ -62,6 +65,7 @@ export class RunLedger {
   }
 
   summary(verify: boolean, seconds: number): CopySummary {
+    const metadataLeftOut = this.leftOut.summary();
     return {
       files: this.files,
       bytes: this.bytes,
@@ -80,6 +84,7 @@ export class RunLedger {
       changedPaths: [...this.#changedPaths],
       vanished: this.vanished,
       limitations: this.#limitations,
+      ...(metadataLeftOut ? { metadataLeftOut } : {}),
     };
   }
 }

@@ -4,6 +4,7 @@
  * and the notes of files whose copy went wrong or whose source moved under it.
  */
 import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
+import { LEAVE_OUT_ACLS, LEAVE_OUT_XATTRS } from '../native/index.ts';
 import { display, resolveUnder } from './paths.ts';
 import { recordEntry } from './scan.ts';
 import type { CopyFailure, TreeEntry } from './types.ts';
@@ -156,6 +157,7 @@ const K_UPDATED = 4;
 const K_MISMATCH = 5;
 const K_ATTRIBUTES = 6;
 const K_LINKED = 7;
+const K_LEFT_OUT = 8;
 /** What was being done, for the failure's reason. */
 const ACTIONS: Record<number, string> = { 1: 'cannot copy', 2: 'cannot compare', 3: 'cannot set attributes', 4: 'cannot copy link' };
 
@@ -167,10 +169,12 @@ export interface WalkNotes {
   readonly moved: { readonly rel: Buffer; readonly note: SourceNote }[];
   /** Files found to have other names only as they were copied (a folder the walk made is listed by type alone): for the planner. */
   readonly linked: Buffer[];
+  /** Entries written without their source's attributes of the kinds (LEAVE_OUT_*) the run leaves out. */
+  readonly leftOut: { readonly rel: Buffer; readonly kinds: number }[];
 }
 
 export function parseNotes(notes: Buffer, hash: string): WalkNotes {
-  const parsed: WalkNotes = { failures: [], moved: [], linked: [] };
+  const parsed: WalkNotes = { failures: [], moved: [], linked: [], leftOut: [] };
   for (let at = 0; at + 20 <= notes.length; ) {
     const length = notes.readUInt32LE(at);
     const kind = notes.readUInt16LE(at + 4);
@@ -195,8 +199,15 @@ export function parseNotes(notes: Buffer, hash: string): WalkNotes {
     else if (kind === K_VANISHED) parsed.moved.push({ rel, note: 'vanished' });
     else if (kind === K_UPDATED) parsed.moved.push({ rel, note: 'updated' });
     else if (kind === K_LINKED) parsed.linked.push(rel);
+    else if (kind === K_LEFT_OUT) parsed.leftOut.push({ rel, kinds: leftOutKinds(detail) });
   }
   return parsed;
+}
+
+/** The kinds a K_LEFT_OUT note names ("xattrs", "acls", or both, comma-separated). */
+function leftOutKinds(detail: string): number {
+  const named = detail.split(',');
+  return (named.includes('xattrs') ? LEAVE_OUT_XATTRS : 0) | (named.includes('acls') ? LEAVE_OUT_ACLS : 0);
 }
 
 /** A failure worded as Node words its fs errors: "what: ENOENT: no such file or directory, open '/path'". */

@@ -1,6 +1,6 @@
 import { JOURNAL_NAME } from './durability.ts';
 import { CopyAbortedError } from './errors.ts';
-import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, type FolderCalls } from '../native/index.ts';
+import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, leaveOutFlags, type FolderCalls } from '../native/index.ts';
 import {
   FOLDER_CREATED,
   FOLDER_ON_DEST,
@@ -118,10 +118,13 @@ export class NativeWalk implements TreeWalk {
       state.tracker.adjustTotal(counts.adjust);
       for (const failure of [...records.failures, ...notes.failures]) ledger.fail(failure);
       for (const { rel, note } of notes.moved) ledger.noteSource({ rel }, note);
+      for (const { rel, kinds } of notes.leftOut) ledger.leftOut.note(rel, kinds);
       for (const folder of records.folders) {
         state.folders.push(mapMode(folder.entry, { modeOf: settings.sourceModes?.modeOf }));
         const key = keyOf(folder.entry.rel);
         if (folder.finished) {
+          // The walk set its attributes, without what was left out of them.
+          ledger.leftOut.noteFolder(folder.entry.rel, folder.entry.leftOut);
           // Set after everything in it, so after any change made so far: only a later one makes it due again.
           state.touched.delete(key);
           state.settled.add(key);
@@ -151,7 +154,7 @@ export class NativeWalk implements TreeWalk {
   /** A source entry as the portable listing reads it (lstat, link target, xattrs). */
   #readSource(rel: Buffer): Promise<TreeEntry> {
     const state = this.#state;
-    return readEntry(state.roots.sourceRoot, rel, { readXattrs: (abs) => state.platform.readXattrs(abs) });
+    return readEntry(state.roots.sourceRoot, rel, { readXattrs: (abs) => state.platform.readXattrs(abs), leaveOut: state.ledger.leftOut.kinds });
   }
 
   /** Handed-over entries grouped by folder (source side with the modes the destination must get). */
@@ -175,7 +178,7 @@ export class NativeWalk implements TreeWalk {
     const flags = (state.isRoot ? PAIR_COMPARE_OWNER : 0) | (settings.checksum ? PAIR_CHECKSUM : 0) | (pass === 'copy' ? PAIR_COPY : 0);
     const syncFlags =
       (settings.verify ? COPY_VERIFY : 0) | (settings.verifyFrom === 'storage' ? COPY_VERIFY_STORAGE : 0) | (state.isRoot ? COPY_AS_ROOT : 0) |
-      (settings.writeBack === 'pass' ? SYNC_WRITE_BACK : 0) | (settings.stableSource ? SYNC_STABLE : 0);
+      (settings.writeBack === 'pass' ? SYNC_WRITE_BACK : 0) | (settings.stableSource ? SYNC_STABLE : 0) | leaveOutFlags(state.ledger.leftOut.kinds);
     const needed = pass === 'copy' && this.#needed ? packPaths([...this.#needed].map((key) => Buffer.from(key, 'latin1'))) : null;
     const result = await this.#calls.walkTree(
       roots.sourceRoot,

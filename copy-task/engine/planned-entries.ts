@@ -79,6 +79,7 @@ export async function copyEntries(state: RunState, plan: CopyPlan): Promise<void
       await applyAttributes(state.context, abs, entry);
       await verifyAttributes(state.context, abs, entry, entry.kind === 'special' ? 'special' : 'file');
       ledger.fixed += 1;
+      ledger.leftOut.note(entry.rel, entry.leftOut);
     });
   const fixKeys = new Set(plan.fixFiles.map((entry) => keyOf(entry.rel)));
   const compareKeys = new Set(plan.compareFiles.map((entry) => keyOf(entry.rel)));
@@ -204,6 +205,7 @@ export async function finishFolders(state: RunState, rootEntry: () => Promise<Tr
         const abs = state.destination(dir.rel);
         await applyAttributes(state.context, abs, dir);
         await verifyAttributes(state.context, abs, dir, 'dir');
+        state.ledger.leftOut.noteFolder(dir.rel, dir.leftOut);
       }),
     );
   }
@@ -213,6 +215,7 @@ export async function finishFolders(state: RunState, rootEntry: () => Promise<Tr
 export function readSourceRoot(state: RunState, modeOf?: (rel: Buffer, statMode: number) => number) {
   return readEntry(state.roots.sourceRoot, Buffer.alloc(0), {
     readXattrs: (abs) => state.platform.readXattrs(abs),
+    leaveOut: state.ledger.leftOut.kinds,
     ...(modeOf ? { modeOf } : {}),
   });
 }

@@ -6,7 +6,7 @@ import { runQueue } from './pool.ts';
 import type { RunState, Survey, TreeWalk } from './run-state.ts';
 import { listFolder, listFolderPair, readEntry, type FolderListing, type ListOptions, type SameFiles } from './scan.ts';
 import type { CopyFailure, TreeEntry } from './types.ts';
-import { PAIR_COMPARE_OWNER, SCAN_XATTRS_ALL, SCAN_XATTRS_FOLDERS, SCAN_XATTRS_NONE } from '../native/index.ts';
+import { leaveOutFlags, PAIR_COMPARE_OWNER, SCAN_XATTRS_ALL, SCAN_XATTRS_FOLDERS, SCAN_XATTRS_NONE } from '../native/index.ts';
 
 /** Folders listed (and, while copying, worked on) at once; their files share the run's `concurrency`. */
 const FOLDERS_AT_ONCE = 4;
@@ -75,9 +75,12 @@ export class PortableWalk implements TreeWalk {
     const state = this.#state;
     const fast = state.platform.fast;
     const modeOf = state.settings.sourceModes?.modeOf;
+    // What the destination refuses is left out of both sides: never set, removed nor compared.
+    const leaveOut = state.ledger.leftOut.kinds;
     return {
       readXattrs: (abs) => state.platform.readXattrs(abs),
-      listDir: fast ? (abs) => fast.scanDir(abs, SCAN_XATTRS_ALL) : undefined,
+      leaveOut,
+      listDir: fast ? (abs) => fast.scanDir(abs, SCAN_XATTRS_ALL, leaveOut) : undefined,
       // The journal is the run's own (a source that holds one is a destination mid-run): never copied, never compared.
       skip: (rel: Buffer) => rel.equals(JOURNAL_NAME),
       ...(side === 'source' && modeOf ? { modeOf } : {}),
@@ -103,7 +106,7 @@ export class PortableWalk implements TreeWalk {
     const fast = state.platform.fast;
     const unmatched = pass === 'survey' ? SCAN_XATTRS_NONE : SCAN_XATTRS_FOLDERS;
     const bareSourceOptions: ListOptions = fast
-      ? { ...sourceOptions, readXattrs: undefined, listDir: (abs) => fast.scanDir(abs, unmatched) }
+      ? { ...sourceOptions, readXattrs: undefined, listDir: (abs) => fast.scanDir(abs, unmatched, state.ledger.leftOut.kinds) }
       : sourceOptions;
     const destinationOptions = this.#listOptions('destination');
     const here = Buffer.alloc(0);
@@ -141,7 +144,7 @@ export class PortableWalk implements TreeWalk {
     const state = this.#state;
     const fast = state.platform.fast;
     if (!fast || state.settings.checksum || state.settings.sourceModes || state.journal?.suspectSinceNs !== undefined) return undefined;
-    const flags = state.isRoot ? PAIR_COMPARE_OWNER : 0;
+    const flags = (state.isRoot ? PAIR_COMPARE_OWNER : 0) | leaveOutFlags(state.ledger.leftOut.kinds);
     return (source: Buffer, destination: Buffer) => fast.scanPair(source, destination, Number(state.timeGranularityNs), flags);
   }
 }

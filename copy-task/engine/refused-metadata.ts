@@ -4,7 +4,8 @@ import type { CopyFailure } from './types.ts';
  * Failures where the destination's file system refused to store an extended attribute or a POSIX ACL
  * the source entry carries: setxattr answered ENOTSUP (EOPNOTSUPP), as it does on a file system without
  * them (Amazon EFS over NFSv4.1, ramfs, FAT). The copy does not drop them: the entry fails (a file's
- * copy is not put under its name) and so does the run, so a migration stops before switchover. This
+ * copy is not put under its name) and so does the run, so a migration stops before switchover (a run
+ * told that metadata need not be preserved leaves them out instead: left-out-metadata.ts). This
  * names what was refused, so that the failure says why and not only which calls failed.
  */
 const NOT_SUPPORTED = new Set(['ENOTSUP', 'EOPNOTSUPP']);

@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
 import { childOf, display, resolveUnder } from './paths.ts';
 import type { CopyFailure, EntryKind, TreeEntry, Xattrs } from './types.ts';
-import { withAclMode } from './xattrs.ts';
+import { leaveOutXattrs, withAclMode } from './xattrs.ts';
 
 export interface ListOptions {
   /** The mode to record for an entry, given what lstat saw (CopyOptions.sourceModes). */
@@ -17,6 +17,11 @@ export interface ListOptions {
   readonly listDir?: (abs: Buffer) => Promise<Buffer>;
   /** Entries to leave out (the run's own journal), by path relative to the root. */
   readonly skip?: (rel: Buffer) => boolean;
+  /**
+   * Kinds of attributes (LEAVE_OUT_*) left out of what readXattrs reads, as the addon's listings leave
+   * them out when asked (the destination refuses them: see left-out-metadata.ts). @default none
+   */
+  readonly leaveOut?: number;
 }
 
 export interface FolderListing {
@@ -31,9 +36,9 @@ export async function readEntry(root: Buffer, rel: Buffer, options: ListOptions)
   const abs = resolveUnder(root, rel);
   const stats = await lstat(abs, { bigint: true });
   const entry = toEntry(rel, stats);
-  const xattrs = options.readXattrs?.(abs);
+  const { kept: xattrs, left } = leaveOutXattrs(options.readXattrs?.(abs), options.leaveOut ?? 0);
   const target = entry.kind === 'symlink' ? await readlink(abs, { encoding: 'buffer' }) : undefined;
-  return mapMode({ ...entry, ...(xattrs ? { xattrs } : {}), ...(target ? { target } : {}) }, options);
+  return mapMode({ ...entry, ...(xattrs ? { xattrs } : {}), ...(left ? { leftOut: left } : {}), ...(target ? { target } : {}) }, options);
 }
 
 /** One folder's entries, never following links; entries removed since they were listed are left out. */
@@ -125,6 +130,8 @@ const S_IFMT_NUMBER = 0o170000;
 const HEADER = 92;
 const WHAT_FAILED = ['', 'lstat', 'readlink', 'llistxattr'] as const;
 const RECORD_SAME = 1 << 16;
+/** Bits 30-31 of a record's flags: the kinds of the entry's attributes its listing left out (src/smig_listing.h). */
+const RECORD_LEFT_OUT_SHIFT = 30;
 
 /**
  * Reads the addon's packed listing of the folder `dir` (see src/smig_async.c, scanDir): one record
@@ -175,6 +182,7 @@ export function recordEntry(rel: Buffer, listing: Buffer, at: number): TreeEntry
   const nlink = listing.readUInt32LE(at + 16);
   const targetStart = at + HEADER + nameLength;
   const xattrs = xattrLength > 0 ? parseXattrs(listing, targetStart + targetLength, xattrLength) : undefined;
+  const leftOut = (listing.readUInt32LE(at + 24) >>> RECORD_LEFT_OUT_SHIFT) & 3;
   return {
     rel,
     kind,
@@ -190,6 +198,7 @@ export function recordEntry(rel: Buffer, listing: Buffer, at: number): TreeEntry
     ...(kind === 'special' ? { format, rdev: listing.readBigUInt64LE(at + 56) } : {}),
     ...(kind === 'symlink' ? { target: Buffer.from(listing.subarray(targetStart, targetStart + targetLength)) } : {}),
     ...(xattrs ? { xattrs } : {}),
+    ...(leftOut ? { leftOut } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ export interface CopySettings {
   readonly progressIntervalMs: number;
   readonly hooks: CopyHooks | undefined;
   readonly sourceModes: SourceModes | undefined;
+  readonly preserveMetadata: boolean;
 }
 
 export function resolveSettings(options: CopyOptions): CopySettings {
@@ -56,5 +57,6 @@ export function resolveSettings(options: CopyOptions): CopySettings {
     progressIntervalMs: options.progressIntervalMs ?? 500,
     hooks: options.hooks,
     sourceModes: options.sourceModes && options.sourceModes.size > 0 ? new SourceModes(options.sourceModes) : undefined,
+    preserveMetadata: options.preserveMetadata ?? true,
   };
 }

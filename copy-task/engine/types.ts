@@ -91,6 +91,14 @@ export interface CopyOptions {
    * read-only mode stripped write bits gives its original modes. @default none
    */
   readonly sourceModes?: ReadonlyMap<string, number>;
+  /**
+   * Whether extended attributes and POSIX ACLs must arrive. True: one the destination refuses to store
+   * fails its entry (nothing is dropped; see refused-metadata.ts). False (a migration started with
+   * preserve_metadata=False): the kinds the destination refuses (probed at the start of the run) are left
+   * out, neither set nor compared, and the entries written without them are counted in the summary
+   * (`metadataLeftOut`); modes, owners and times are copied as ever. @default true
+   */
+  readonly preserveMetadata?: boolean;
 }
 
 export type WriteBack = 'pass' | 'deferred';
@@ -144,6 +152,23 @@ export interface CopySummary {
    * empty when it is. A run with limitations is not a faithful copy.
    */
   readonly limitations: readonly string[];
+  /**
+   * The entries this run wrote without the extended attributes or POSIX ACLs their source carries, which
+   * the destination refuses to store (CopyOptions.preserveMetadata false); absent when it left none out.
+   */
+  readonly metadataLeftOut?: MetadataLeftOut;
+}
+
+/** Entries written without some of their source's attributes, of one kind: how many, and the first few. */
+export interface LeftOutEntries {
+  readonly entries: number;
+  readonly examples: readonly string[];
+}
+
+/** What a run left out, by kind: POSIX ACLs, and every other extended attribute. */
+export interface MetadataLeftOut {
+  readonly xattrs: LeftOutEntries;
+  readonly acls: LeftOutEntries;
 }
 
 /** A path the run could not copy, and why. */
@@ -189,4 +214,9 @@ export interface TreeEntry {
   readonly rdev?: bigint;
   /** Undefined when the entry has none, or when they cannot be read (no native addon). */
   readonly xattrs?: Xattrs;
+  /**
+   * The kinds (LEAVE_OUT_XATTRS, LEAVE_OUT_ACLS) of its attributes left out of `xattrs`: the run leaves
+   * out what the destination refuses (CopyOptions.preserveMetadata false). Absent: none.
+   */
+  readonly leftOut?: number;
 }

@@ -1,5 +1,26 @@
+import { LEAVE_OUT_ACLS, LEAVE_OUT_XATTRS } from '../native/index.ts';
 import type { Platform } from './platform.ts';
 import type { Xattrs } from './types.ts';
+
+const ACL_PREFIX = 'system.posix_acl_';
+
+/** An attribute's kind, as a run may leave it out: LEAVE_OUT_ACLS for a POSIX ACL, LEAVE_OUT_XATTRS for any other (as the addon tells them apart). */
+export function kindOfXattr(name: string): number {
+  return name.startsWith(ACL_PREFIX) ? LEAVE_OUT_ACLS : LEAVE_OUT_XATTRS;
+}
+
+/** `xattrs` less the kinds in `leaveOut` (undefined when none is left), and the kinds it took any out of. */
+export function leaveOutXattrs(xattrs: Xattrs | undefined, leaveOut: number): { readonly kept: Xattrs | undefined; readonly left: number } {
+  if (!xattrs || leaveOut === 0) return { kept: xattrs, left: 0 };
+  let left = 0;
+  const kept = xattrs.filter(([name]) => {
+    const kind = kindOfXattr(name);
+    if ((kind & leaveOut) === 0) return true;
+    left |= kind;
+    return false;
+  });
+  return { kept: kept.length > 0 ? kept : undefined, left };
+}
 
 /**
  * Extended attributes: compared by name and exact value bytes, and written so that the destination
@@ -28,10 +49,13 @@ export function xattrDifference(wanted: Xattrs | undefined, actual: Xattrs | und
   return [...names].filter(differs).map(printable);
 }
 
-/** Makes the entry's attributes exactly `wanted`. Returns how many were set or removed. */
-export function writeXattrs(platform: Platform, abs: Buffer, wanted: Xattrs | undefined): number {
+/**
+ * Makes the entry's attributes exactly `wanted`, leaving alone those of the kinds in `leaveOut` (the
+ * destination refuses them: see left-out-metadata.ts). Returns how many were set or removed.
+ */
+export function writeXattrs(platform: Platform, abs: Buffer, wanted: Xattrs | undefined, leaveOut = 0): number {
   if (platform.nativeProblem !== undefined) return 0;
-  const current = new Map(platform.readXattrs(abs) ?? []);
+  const current = new Map(leaveOutXattrs(platform.readXattrs(abs), leaveOut).kept ?? []);
   const target = new Map(wanted ?? []);
   let changes = 0;
   for (const name of current.keys()) {

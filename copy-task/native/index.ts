@@ -41,10 +41,13 @@ export interface NativeFs {
    * refuses O_DIRECT, after dropping the file's cached pages (`dropped`). A regular file only.
    */
   hashFromStorage(path: Buffer): Promise<{ digest: string; size: number; readBack: StorageReadBack }>;
-  /** One folder's entries, lstat'ed, with link targets and the xattrs asked for (SCAN_XATTRS_*), packed (see scan.ts). */
-  scanDir(path: Buffer, xattrs: boolean | ScanXattrs): Promise<Buffer>;
   /**
-   * Both sides of one folder (xattrs included); regular files with one name whose size, times (at
+   * One folder's entries, lstat'ed, with link targets and the xattrs asked for (SCAN_XATTRS_*), less the
+   * kinds in `leaveOut` (LEAVE_OUT_*, said in each record's flags), packed (see scan.ts).
+   */
+  scanDir(path: Buffer, xattrs: boolean | ScanXattrs, leaveOut?: number): Promise<Buffer>;
+  /**
+   * Both sides of one folder (xattrs included, less the kinds the flags' COPY_LEAVE_OUT_* bits name); regular files with one name whose size, times (at
    * `granularityNs`), mode, owner (flag PAIR_COMPARE_OWNER) and xattrs are equal are marked as such.
    * A side that cannot be listed comes back as its Error.
    */
@@ -93,6 +96,17 @@ export const COPY_AS_ROOT = 2;
 /** With COPY_VERIFY: each copy is read back from storage once written (see hashFromStorage), not from the cache as written. */
 export const COPY_VERIFY_STORAGE = 128;
 
+/**
+ * Kinds of attributes a run may leave out (src/smig_xattr.h): POSIX ACLs (system.posix_acl_*) and every
+ * other extended attribute. Left out, they are neither set, removed nor compared on the destination.
+ */
+export const LEAVE_OUT_XATTRS = 1;
+export const LEAVE_OUT_ACLS = 2;
+/** The copyFile, walkTree (sync flags) and scanPair flags that leave out the kinds `leaveOut` (LEAVE_OUT_*). */
+export function leaveOutFlags(leaveOut: number): number {
+  return (leaveOut & (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS)) << 8;
+}
+
 /** Where a verified copy was read back from: the page cache as it was written, or storage (see hashFromStorage). */
 export type ReadBack = 'cache' | StorageReadBack;
 export type StorageReadBack = 'direct' | 'dropped';
@@ -110,6 +124,8 @@ export interface NativeCopyResult {
   readonly problem?: string;
   /** Where the copy was read back from (`copied` with COPY_VERIFY only). */
   readonly readBack?: ReadBack;
+  /** The kinds (LEAVE_OUT_*) of the source's attributes the copy left out (`copied` only; absent: none). */
+  readonly leftOut?: number;
 }
 
 export type NativeStatus = { readonly loaded: true; readonly fs: NativeFs } | { readonly loaded: false; readonly reason: string };

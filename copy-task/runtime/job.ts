@@ -23,6 +23,11 @@ export interface CopyJob {
   readonly sourceModes?: string;
   /** SMIG_COPY_BYTES_PER_SECOND: a bandwidth limit on reads from the source. */
   readonly bytesPerSecond?: number;
+  /**
+   * SMIG_PRESERVE_METADATA, the migration's preserve_metadata; true when absent (nothing is left out
+   * unless asked). False: what the destination refuses of extended attributes and ACLs is left out.
+   */
+  readonly preserveMetadata: boolean;
 }
 
 /** The environment does not describe a job. Carries what could be read, so the failure can still be reported. */
@@ -68,6 +73,11 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
     problems.push(`${CopyTaskEnv.VERIFY} must be true or false, got '${verifyText}'`);
   }
 
+  const preserveText = env[CopyTaskEnv.PRESERVE_METADATA]?.trim().toLowerCase() || undefined;
+  if (preserveText !== undefined && preserveText !== 'true' && preserveText !== 'false') {
+    problems.push(`${CopyTaskEnv.PRESERVE_METADATA} must be true or false, got '${preserveText}'`);
+  }
+
   const limitText = env[CopyTaskEnv.BYTES_PER_SECOND]?.trim() || undefined;
   const bytesPerSecond = limitText === undefined ? undefined : Number(limitText);
   if (bytesPerSecond !== undefined && !(Number.isInteger(bytesPerSecond) && bytesPerSecond > 0)) {
@@ -80,6 +90,7 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
   return {
     migrationId: known.migrationId, source, destination, pass, verify: verifyText ? verifyText === 'true' : pass === 'final',
     verifyFrom: pass === 'final' ? 'storage' : 'cache',
+    preserveMetadata: preserveText !== 'false',
     ...(sourceModes ? { sourceModes } : {}),
     ...(bytesPerSecond ? { bytesPerSecond } : {}),
   };

@@ -124,6 +124,9 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, FunctionPermiss
   [Step.RELEASE_SHARE]: { tables: { shares: RECORDS, migrations: RECORDS }, ...EVENTS },
   // switchoverBlockers (CloudWatch ClientConnections); applyAccessRules when it gives the source its writes back.
   [Step.SWITCHOVER_WRITERS]: { tables: { shares: RECORDS, migrations: RECORDS }, ...driver('switchoverBlockers', 'applyAccessRules'), ...EVENTS },
+  // Keeps the task token of the wait between two switchover checks in the migration, and answers it at once if
+  // the operator confirmed first. Its adapter (the task tokens) can also fail a token, which this step never does.
+  [Step.AWAIT_SWITCHOVER]: { tables: { migrations: RECORDS }, stateMachine: ['states:SendTaskSuccess', 'states:SendTaskFailure'] },
   // dataLeftBehind (the instances part); the purge task's definition for the root that holds the data.
   [Step.PLAN_PURGE]: {
     tables: { shares: RECORDS, migrations: RECORDS },

@@ -46,6 +46,11 @@ export interface CopyPlan {
    * stripped their write bits ('' when the driver keeps none): the destination must get the real ones.
    */
   readonly source_modes: string;
+  /**
+   * The migration's preserve_metadata, as the container environment takes it (a string): 'false' lets the
+   * copy leave out the extended attributes and ACLs the destination refuses instead of failing on them.
+   */
+  readonly preserve_metadata: 'true' | 'false';
   /** The ECS task definition that mounts both instances (CopyTaskDefinitions); the local runner ignores it. */
   readonly task_definition: string;
 }
@@ -142,6 +147,11 @@ export interface MigrationExecutionState {
   readonly resume_at?: 'cutover' | 'driver-complete';
   /** Set by the check of who may still write to the read-only source. */
   readonly switchover?: SwitchoverState;
+  /**
+   * Set by that check while it waits: `switchover.wait_seconds` at the top of the state, where the wait's
+   * TimeoutSecondsPath reads it (the local runtime's adaptation of TimeoutSecondsPath takes top-level fields only).
+   */
+  readonly switchover_wait_seconds?: number;
   /** Set by the purge planning step. */
   readonly purge?: PurgeState;
 }
@@ -176,6 +186,16 @@ export interface AwaitCompletionInput extends MigrationExecutionState {
   readonly task_token: string;
 }
 
+/**
+ * Input of the switchover's wait between two checks (a waitForTaskToken task): the token migration_complete
+ * answers when the operator confirms, so that the next check runs at once.
+ */
+export interface AwaitSwitchoverInput {
+  readonly migration_id: string;
+  readonly share_id: string;
+  readonly task_token: string;
+}
+
 export const Step = {
   VALIDATE: 'validate',
   DRIVER_COMPATIBILITY: 'driver-compatibility',
@@ -194,6 +214,8 @@ export const Step = {
   RELEASE_SHARE: 'release-share',
   /** The source is read-only: may a client connected before still write? Waits, proceeds, or gives back to the operator. */
   SWITCHOVER_WRITERS: 'switchover-writers',
+  /** Waits between two of those checks, until the wait ends or the operator confirms (its task token). */
+  AWAIT_SWITCHOVER: 'await-switchover',
   /** Records the last purge's outcome and plans the next one (the data a deleted instance left). */
   PLAN_PURGE: 'plan-purge',
 } as const;
@@ -215,6 +237,11 @@ export const CopyTaskEnv = {
   PASS: 'SMIG_PASS',
   VERIFY: 'SMIG_VERIFY',
   SOURCE_MODES: 'SMIG_SOURCE_MODES',
+  /**
+   * 'true' (also when absent: the safe default) or 'false', the migration's preserve_metadata: with 'false'
+   * the copy leaves out the extended attributes and POSIX ACLs the destination refuses, and says so.
+   */
+  PRESERVE_METADATA: 'SMIG_PRESERVE_METADATA',
   /** A cap on reads from the source, bytes per second (deployment setting): spares users during the bulk copy. */
   BYTES_PER_SECOND: 'SMIG_COPY_BYTES_PER_SECOND',
   MIGRATIONS_TABLE: 'SMIG_MIGRATIONS_TABLE',
@@ -224,7 +251,8 @@ export const CopyTaskEnv = {
  * How the switchover waits for the clients that may still write (steps/switchover-writers.ts): checks
  * `FIRST_SECONDS` apart (or as the driver suggests) and doubling up to `MAX_SECONDS`; after `LIMIT_SECONDS`
  * since the source went read-only, or `MAX_POLLS` checks, it gives the source its writes back and waits
- * for migration_complete again. At most MAX_POLLS x 5 history events: far under Step Functions' 25,000.
+ * for migration_complete again. Between two checks it waits on a task token that migration_complete answers,
+ * so a confirmation acts at once. At most MAX_POLLS x 13 history events: far under Step Functions' 25,000.
  */
 export const SWITCHOVER_WAIT = {
   FIRST_SECONDS: 15,

@@ -46,6 +46,8 @@ const copyStartRetry = {
   BackoffRate: 2,
 };
 const toCleanup = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.CLEANUP };
+/** The steps that wait on a task token and may answer it themselves. */
+const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER];
 const taskStates = (): [string, State][] => Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
 /** The state machine's ARN as the template builds it from its fixed name, without referring to the resource. */
 const formattedStateMachineArn = {
@@ -169,6 +171,7 @@ describe('Construct: MigrationWorkflow', () => {
                 { Name: 'SMIG_PASS', Value: 'bulk' },
                 { Name: 'SMIG_VERIFY', Value: 'true' },
                 { Name: 'SMIG_SOURCE_MODES', 'Value.$': '$.copy.source_modes' },
+                { Name: 'SMIG_PRESERVE_METADATA', 'Value.$': '$.copy.preserve_metadata' },
               ],
             },
           ],
@@ -223,6 +226,7 @@ describe('Construct: MigrationWorkflow', () => {
                 { Name: 'SMIG_PASS', Value: 'bulk' },
                 { Name: 'SMIG_VERIFY', Value: 'true' },
                 { Name: 'SMIG_SOURCE_MODES', 'Value.$': '$.snapshot_replay.copy.source_modes' },
+                { Name: 'SMIG_PRESERVE_METADATA', 'Value.$': '$.snapshot_replay.copy.preserve_metadata' },
               ],
             },
           ],
@@ -258,6 +262,7 @@ describe('Construct: MigrationWorkflow', () => {
               { Name: 'SMIG_PASS', Value: 'final' },
               { Name: 'SMIG_VERIFY', Value: 'true' },
               { Name: 'SMIG_SOURCE_MODES', 'Value.$': '$.copy.source_modes' },
+              { Name: 'SMIG_PRESERVE_METADATA', 'Value.$': '$.copy.preserve_metadata' },
             ],
           },
         ],
@@ -335,7 +340,7 @@ describe('Construct: MigrationWorkflow', () => {
 
   it('runs every other step Lambda directly on the state, its result replacing the state, with a timeout and the step retries', () => {
     // Assess
-    for (const step of ALL_STEPS.filter((s) => s !== Step.AWAIT_COMPLETION && s !== Step.VALIDATE)) {
+    for (const step of ALL_STEPS.filter((s) => !TOKEN_STEPS.includes(s) && s !== Step.VALIDATE)) {
       expect(state(STEP_STATE[step]), step).toMatchObject({
         Type: 'Task',
         Resource: stepArn(step),
@@ -349,9 +354,10 @@ describe('Construct: MigrationWorkflow', () => {
   });
 
   it('sets a timeout on every Task (aws-local-stepfunctions would default to 60 s)', () => {
-    // Assess: a fixed one, or (the wait for migration_complete) the one phase 1 done computes
+    // Assess: a fixed one, or (the waits on a task token) the one phase 1 done or the switchover check computes
     for (const [name, task] of taskStates()) {
       if (name === StateName.AWAIT_COMPLETION) expect(task.TimeoutSecondsPath, name).toBe('$.wait_seconds');
+      else if (name === StateName.AWAIT_SWITCHOVER) expect(task.TimeoutSecondsPath, name).toBe('$.switchover_wait_seconds');
       else expect(task.TimeoutSeconds, name).toEqual(expect.any(Number));
     }
   });
@@ -415,21 +421,25 @@ describe('Construct: MigrationWorkflow', () => {
     );
   });
 
-  it('lets the await-completion function answer its own task token, and no other step function call Step Functions', () => {
+  it.each(TOKEN_STEPS)('lets the %s function answer its own task token', (step) => {
     // Assess: SendTaskSuccess and SendTaskFailure on this state machine, built from its name (no StartExecution).
     template.hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: logicalId(stack.lambdas.forStep(Step.AWAIT_COMPLETION).role!) }],
+      Roles: [{ Ref: logicalId(stack.lambdas.forStep(step).role!) }],
       PolicyDocument: {
         Statement: [
           xrayStatement,
-          ownLogsStatement(stack.lambdas.forStep(Step.AWAIT_COMPLETION)),
+          ownLogsStatement(stack.lambdas.forStep(step)),
           { Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Effect: 'Allow', Resource: formattedStateMachineArn },
           { Action: storeActions, Effect: 'Allow', Resource: tableArn('migrations') },
         ],
       },
     });
+  });
+
+  it('lets no other step function call Step Functions', () => {
+    // Assess
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: unknown[]; PolicyDocument: { Statement: { Action: unknown }[] } } }[];
-    for (const step of ALL_STEPS.filter((s) => s !== Step.AWAIT_COMPLETION)) {
+    for (const step of ALL_STEPS.filter((s) => !TOKEN_STEPS.includes(s))) {
       const role = { Ref: logicalId(stack.lambdas.forStep(step).role!) };
       const actions = policies.filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([role])).flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((st) => st.Action));
       expect(actions.filter((action) => String(action).startsWith('states:')), step).toEqual([]);

@@ -39,6 +39,8 @@ afterAll(async () => {
 });
 
 const definition = (): Definition => workflow.definition as Definition;
+/** The steps that wait on a task token (lambda:invoke.waitForTaskToken). */
+const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER];
 
 describe('Function: loadSynthesizedWorkflow', () => {
   it('synthesizes the stack in-process well within the local runtime start-up budget of 15 s', () => {
@@ -50,7 +52,7 @@ describe('Function: loadSynthesizedWorkflow', () => {
     // Prepare
     const expected: SynthesizedWorkflow['tasks'] = {
       ...Object.fromEntries(
-        ALL_STEPS.map((step) => [STEP_STATE[step], step === Step.AWAIT_COMPLETION ? { kind: 'lambda-callback', step } : { kind: 'lambda', step }]),
+        ALL_STEPS.map((step) => [STEP_STATE[step], TOKEN_STEPS.includes(step) ? { kind: 'lambda-callback', step } : { kind: 'lambda', step }]),
       ),
       [StateName.BULK_COPY]: { kind: 'ecs-run-task' },
       [StateName.SNAPSHOT_COPY]: { kind: 'ecs-run-task' },
@@ -74,6 +76,12 @@ describe('Function: loadSynthesizedWorkflow', () => {
   it('waits for migration_complete no longer than Node timers can wait, and copies within the limit', () => {
     // Assess: the wait is set per execution (phase 1 done), never above what the local runtime can time.
     expect(definition().States[StateName.AWAIT_COMPLETION]?.TimeoutSecondsPath).toBe('$.wait_seconds');
+    // The switchover's wait between two checks: as long as the check said (at most MAX_SECONDS), read from
+    // the top of the state, which the adaptation also puts where aws-local-stepfunctions reads it.
+    expect(definition().States[StateName.AWAIT_SWITCHOVER]).toMatchObject({
+      TimeoutSecondsPath: '$.switchover_wait_seconds',
+      Parameters: { 'switchover_wait_seconds.$': '$.switchover_wait_seconds' },
+    });
     expect(MAX_COMPLETION_WAIT_SECONDS).toBeLessThanOrEqual(MAX_LOCAL_TIMEOUT_SECONDS);
     expect(definition().States[StateName.BULK_COPY]?.TimeoutSeconds).toBe(7 * 24 * 3600);
     expect(MAX_LOCAL_TIMEOUT_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
@@ -175,6 +183,10 @@ describe('Workflow: paths through the synthesized definition', () => {
     readonly input?: MigrationExecutionInput | PurgeExecutionInput;
     /** What each check of who may still write answers, in turn; then `clear`. */
     readonly writers?: readonly SwitchoverState['outcome'][];
+    /** How long each check's wait lasts when it answers `waiting`. @default 15 */
+    readonly writersWaitSeconds?: number;
+    /** The wait between two checks is never answered (no confirmation): only its timeout ends it. @default - answered at once */
+    readonly unanswered?: boolean;
     /** Purge tasks the planner plans, one after the other (each deleted instance's data). */
     readonly purges?: number;
   }
@@ -196,7 +208,7 @@ describe('Workflow: paths through the synthesized definition', () => {
 
   /** What the replay steps return: the `index`-th snapshot's copy job, or none left. */
   const replayOf = (index: number, count: number): MigrationExecutionState['snapshot_replay'] => (index < count
-    ? { more: true, index, count, snapshot_id: `snap-${index}`, copy: { source: `/exports/src-snapshots/${index}`, destination: '/exports/dst', source_modes: `/exports/src-snapshots/${index}.modes`, task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy:7' } }
+    ? { more: true, index, count, snapshot_id: `snap-${index}`, copy: { source: `/exports/src-snapshots/${index}`, destination: '/exports/dst', source_modes: `/exports/src-snapshots/${index}.modes`, preserve_metadata: 'true', task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy:7' } }
     : { more: false, index, count });
 
   async function run(script: Script): Promise<Outcome> {
@@ -223,12 +235,13 @@ describe('Workflow: paths through the synthesized definition', () => {
       [Step.DRIVER_COMPLETE]: (state: MigrationExecutionState) => state,
       [Step.PREPARE_DESTINATION]: (state: MigrationExecutionState) => ({
         ...state,
-        copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes', task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy:7' },
+        copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes', preserve_metadata: 'false', task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy:7' },
         ...(script.snapshots ? { snapshot_replay: replayOf(0, script.snapshots) } : {}),
       }),
       [Step.SNAPSHOT_DESTINATION]: (state: MigrationExecutionState) => ({ ...state, snapshot_replay: replayOf(state.snapshot_replay!.index + 1, script.snapshots ?? 0) }),
       [Step.PHASE1_DONE]: (state: MigrationExecutionState) => ({ ...state, wait_seconds: 60 }),
       [Step.AWAIT_COMPLETION]: () => ({ ignored: true }),
+      [Step.AWAIT_SWITCHOVER]: () => (script.unanswered ? new Promise(() => undefined) : { ignored: true }),
       [Step.SOURCE_READ_ONLY]: (state: MigrationExecutionState) => state,
       [Step.CUTOVER]: (state: MigrationExecutionState) => state,
       [Step.CLEANUP]: (state: CleanupInput) => ({ ...state, outcome: state.error?.Error === 'MigrationCancelledError' ? 'cancelled' : 'error' }),
@@ -236,7 +249,9 @@ describe('Workflow: paths through the synthesized definition', () => {
       [Step.SWITCHOVER_WRITERS]: (state: MigrationExecutionState) => {
         const outcome = script.writers?.[writerChecks] ?? 'clear';
         writerChecks += 1;
-        return { ...state, switchover: { outcome, polls: writerChecks, wait_seconds: outcome === 'waiting' ? 15 : 0 } };
+        const waitSeconds = outcome === 'waiting' ? (script.writersWaitSeconds ?? 15) : 0;
+        const { switchover_wait_seconds: _previous, ...rest } = state;
+        return { ...rest, switchover: { outcome, polls: writerChecks, wait_seconds: waitSeconds }, ...(waitSeconds > 0 ? { switchover_wait_seconds: waitSeconds } : {}) };
       },
       [Step.PLAN_PURGE]: (state: MigrationExecutionState) => {
         const failed = (state.purge?.failed ?? 0) + (state.purge?.error ? 1 : 0);
@@ -283,7 +298,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     const execution = machine.run((script.input ?? executionInput) as typeof executionInput, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
-        waitTimeOverrides: { [StateName.WAIT_FOR_DRIVER]: 0, [StateName.WAIT_FOR_WRITERS]: 0 },
+        waitTimeOverrides: { [StateName.WAIT_FOR_DRIVER]: 0 },
         retryIntervalOverrides: Object.fromEntries(retryable.map(([name]) => [name, 0])),
       },
       // What the local runtime passes (local/local-workflow.ts).
@@ -322,6 +337,7 @@ describe('Workflow: paths through the synthesized definition', () => {
       SMIG_DESTINATION: '/exports/dst',
       SMIG_VERIFY: 'true',
       SMIG_SOURCE_MODES: '/exports/src.modes',
+      SMIG_PRESERVE_METADATA: 'false',
     };
     expect(outcome.copyJobs).toEqual([
       { ...job, SMIG_PASS: 'bulk' },
@@ -359,6 +375,7 @@ describe('Workflow: paths through the synthesized definition', () => {
       SMIG_PASS: 'bulk',
       SMIG_VERIFY: 'true',
       SMIG_SOURCE_MODES: `/exports/src-snapshots/${index}.modes`,
+      SMIG_PRESERVE_METADATA: 'true',
     });
     expect(outcome.copyJobs.slice(0, 3)).toEqual([snapshotJob(0), snapshotJob(1), expect.objectContaining({ SMIG_SOURCE: '/exports/src', SMIG_PASS: 'bulk' })]);
     expect(outcome.output).toMatchObject({ snapshot_replay: { more: false, index: 2, count: 2 } });
@@ -599,15 +616,45 @@ describe('Workflow: paths through the synthesized definition', () => {
     expect(switchover).toEqual([
       StateName.SOURCE_READ_ONLY,
       StateName.SWITCHOVER_WRITERS,
+      StateName.AWAIT_SWITCHOVER,
       StateName.SWITCHOVER_WRITERS,
+      StateName.AWAIT_SWITCHOVER,
       StateName.SWITCHOVER_WRITERS,
       StateName.FINAL_COPY,
       StateName.CUTOVER,
       StateName.PLAN_PURGE,
     ]);
-    // Each wait is the Wait state's, as long as the check said: the history grows by a few events a check.
-    expect(definition().States[StateName.WAIT_FOR_WRITERS]).toEqual({ Type: 'Wait', SecondsPath: '$.switchover.wait_seconds', Next: StateName.SWITCHOVER_WRITERS });
+    // Each wait gets the migration's ids and the task token, nothing else of the state; its length as the check said.
+    expect(outcome.inputs[StateName.AWAIT_SWITCHOVER]).toEqual([1, 2].map(() => ({
+      FunctionName: expect.stringMatching(/:function:StepsAwaitSwitchover[0-9A-F]{8}$/),
+      Payload: { migration_id: 'm-1', share_id: 's-1', task_token: 'token-1' },
+      switchover_wait_seconds: 15,
+    })));
     expect(outcome.copyJobs.map((job) => job['SMIG_PASS'])).toEqual(['bulk', 'final']);
+  });
+
+  it('ends a wait between two checks at its timeout when nobody confirms, and checks again', async () => {
+    // Act: two waits of one second, never answered
+    const started = performance.now();
+    const outcome = await run({ autoComplete: true, writers: ['waiting', 'waiting'], writersWaitSeconds: 1, unanswered: true });
+    const took = performance.now() - started;
+
+    // Assess
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.visited.filter((name) => name === StateName.SWITCHOVER_WRITERS)).toHaveLength(3);
+    expect(outcome.visited.slice(-3)).toEqual([StateName.FINAL_COPY, StateName.CUTOVER, StateName.PLAN_PURGE]);
+    expect(outcome.visited).not.toContain(StateName.CLEANUP);
+    expect(took).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('a failing wait between two checks (not its timeout) goes to cleanup, which restores the source', async () => {
+    // Act
+    const outcome = await run({ autoComplete: true, writers: ['waiting'], failures: { [StateName.AWAIT_SWITCHOVER]: 'Lambda.Unknown' } });
+
+    // Assess
+    expect(outcome.visited.slice(-3)).toEqual([StateName.AWAIT_SWITCHOVER, StateName.CLEANUP, StateName.PLAN_PURGE]);
+    expect(outcome.visited).not.toContain(StateName.FINAL_COPY);
+    expect(outcome.error?.name).toBe('MigrationFailed');
   });
 
   it('goes back to waiting for migration_complete when the switchover gave up, and starts it again from read-only', async () => {
@@ -619,6 +666,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     expect(outcome.visited.slice(outcome.visited.indexOf(StateName.SOURCE_READ_ONLY))).toEqual([
       StateName.SOURCE_READ_ONLY,
       StateName.SWITCHOVER_WRITERS,
+      StateName.AWAIT_SWITCHOVER,
       StateName.SWITCHOVER_WRITERS,
       StateName.AWAIT_COMPLETION,
       StateName.SOURCE_READ_ONLY,
@@ -636,8 +684,8 @@ describe('Workflow: paths through the synthesized definition', () => {
 
     // Assess
     expect(outcome.error).toBeUndefined();
-    expect(outcome.visited.slice(-5)).toEqual([
-      StateName.SOURCE_READ_ONLY, StateName.SWITCHOVER_WRITERS, StateName.SWITCHOVER_WRITERS, StateName.DRIVER_COMPLETE, StateName.PLAN_PURGE,
+    expect(outcome.visited.slice(-6)).toEqual([
+      StateName.SOURCE_READ_ONLY, StateName.SWITCHOVER_WRITERS, StateName.AWAIT_SWITCHOVER, StateName.SWITCHOVER_WRITERS, StateName.DRIVER_COMPLETE, StateName.PLAN_PURGE,
     ]);
   });
 
@@ -701,9 +749,11 @@ describe('Workflow: paths through the synthesized definition', () => {
   });
 
   it('keeps a switchover that waits as long as it may far under the 25,000-event history limit', () => {
-    // Assess: a check (Task: 5 events), the Choice (2) and the Wait (2) per round, at most MAX_POLLS rounds.
+    // Assess: a check (Task: 5 events), the Choice (2) and the wait (a callback Task: 6, with TaskSubmitted)
+    // per round, at most MAX_POLLS rounds.
     expect(definition().States[StateName.WRITERS_GONE]?.Type).toBe('Choice');
-    expect(SWITCHOVER_WAIT.MAX_POLLS * (5 + 2 + 2)).toBeLessThan(1_000);
+    expect(definition().States[StateName.AWAIT_SWITCHOVER]?.Next).toBe(StateName.SWITCHOVER_WRITERS);
+    expect(SWITCHOVER_WAIT.MAX_POLLS * (5 + 2 + 6)).toBeLessThan(1_000);
   });
 
   it('a conflicting write is retried before anything is cleaned up', async () => {

@@ -51,10 +51,27 @@ describe('Construct: MigrationWorkflow (switchover proof)', () => {
         { ...gone, Next: StateName.FINAL_COPY },
         { And: [present('$.switchover.outcome'), { Variable: '$.switchover.outcome', StringEquals: 'gave_up' }], Next: StateName.AWAIT_COMPLETION },
       ],
-      Default: StateName.WAIT_FOR_WRITERS,
+      Default: StateName.AWAIT_SWITCHOVER,
     });
-    expect(state(StateName.WAIT_FOR_WRITERS)).toEqual({ Type: 'Wait', SecondsPath: '$.switchover.wait_seconds', Next: StateName.SWITCHOVER_WRITERS });
     expect(state(StateName.AWAIT_COMPLETION).Next).toBe(StateName.SOURCE_READ_ONLY);
+  });
+
+  it('waits between two checks on a task token the confirmation answers, as long as the check said, then checks again either way', () => {
+    // Assess: answered (migration_complete, or the step itself) or timed out, the next check runs; any other failure cleans up.
+    expect(state(StateName.AWAIT_SWITCHOVER)).toEqual({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: {
+        FunctionName: stepArn(Step.AWAIT_SWITCHOVER),
+        Payload: { 'migration_id.$': '$.migration_id', 'share_id.$': '$.share_id', 'task_token.$': '$$.Task.Token' },
+      },
+      ResultPath: null,
+      // Top level: the local runtime's adaptation of TimeoutSecondsPath reads only top-level fields.
+      TimeoutSecondsPath: '$.switchover_wait_seconds',
+      Retry: [stepRetry],
+      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: StateName.SWITCHOVER_WRITERS }, toCleanup],
+      Next: StateName.SWITCHOVER_WRITERS,
+    });
   });
 });
 

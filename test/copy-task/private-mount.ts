@@ -75,3 +75,55 @@ export async function corruptInImage(image: string, file: string, offset = 100):
     await imageFile.close();
   }
 }
+
+/** A private mount kept up for several runs (see holdPrivateMount). */
+export interface HeldMount {
+  /**
+   * The mount point as this process reaches it, through the holder's root (`/proc/<holder>/root<mount
+   * point>`), to read what runs left there. Only to read: anything that resolves it (realpath, as the copy
+   * engine does its roots) follows the link out of the namespace, to the folder under the mount.
+   */
+  readonly seen: string;
+  /** Runs `command` in the namespace (nsenter), where the mount is at its mount point. */
+  run(command: readonly string[], env?: NodeJS.ProcessEnv): Promise<ChildRun>;
+  /** Ends the holder, and with it the namespace and the mount. */
+  release(): Promise<void>;
+}
+
+/**
+ * Mounts `mount` at `mountPoint` in a mount namespace of its own, held by a sleeping child, for several
+ * runs in it; nothing is mounted outside it, and it goes when the holder is released (or dies with the test).
+ */
+export async function holdPrivateMount(mount: PrivateMount, mountPoint: string): Promise<HeldMount> {
+  requireMountTools();
+  const mountCommand = mount.kind === 'ramfs' ? 'mount -t ramfs ramfs "$1"' : 'mount -o loop "$2" "$1"';
+  // unshare and sh exec in turn, so the holder keeps the pid spawn gave it.
+  const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `${mountCommand} && echo mounted && exec sleep 86400`, 'sh', mountPoint, mount.kind === 'image' ? mount.image : ''], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  holder.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('mounted')) resolve();
+    });
+    holder.once('close', (code) => reject(new Error(`cannot mount ${mount.kind} at ${mountPoint} (exit ${String(code)}): ${stderr.trim()}`)));
+  });
+  const closed = new Promise<void>((resolve) => holder.once('close', () => resolve()));
+  return {
+    seen: `/proc/${holder.pid}/root${mountPoint}`,
+    run: (command, env = {}) => collect(spawn('nsenter', [`--mount=/proc/${holder.pid}/ns/mnt`, '--', ...command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })),
+    release: async () => {
+      holder.kill('SIGKILL');
+      await closed;
+    },
+  };
+}
+
+function collect(child: ReturnType<typeof spawn>): Promise<ChildRun> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}

@@ -6,6 +6,7 @@ import { cutoverStep } from '../../lambdas/core/migrations/steps/cutover.ts';
 import { driverCompatibilityStep } from '../../lambdas/core/migrations/steps/driver-compatibility.ts';
 import { prepareDestinationStep } from '../../lambdas/core/migrations/steps/prepare-destination.ts';
 import { sourceReadOnlyStep } from '../../lambdas/core/migrations/steps/source-read-only.ts';
+import { awaitSwitchoverStep } from '../../lambdas/core/migrations/steps/await-switchover.ts';
 import { switchoverWritersStep } from '../../lambdas/core/migrations/steps/switchover-writers.ts';
 import { validateStep } from '../../lambdas/core/migrations/steps/validate.ts';
 import { patchMigration } from '../../lambdas/core/migrations/migration-records.ts';
@@ -36,6 +37,8 @@ describe('Workflow: the switchover waits until no client can still write to the 
           { backend: 'watched', root: path.join(dataDir, 'watched'), pools: [{ name: 'default' }], faults: { switchover_connections: { connections: 2, polls: 2, retry_after_seconds: 2 } } },
           // A file system shared with other shares' access points: its connections never drop to zero.
           { backend: 'shared', root: path.join(dataDir, 'shared'), pools: [{ name: 'default' }], faults: { switchover_connections: { connections: 3, scope: 'shared', retry_after_seconds: 1 } } },
+          // The same, with a reporting period that puts every next check five minutes away.
+          { backend: 'slow', root: path.join(dataDir, 'slow'), pools: [{ name: 'default' }], faults: { switchover_connections: { connections: 3, scope: 'shared', retry_after_seconds: SWITCHOVER_WAIT.MAX_SECONDS } } },
         ],
       },
     });
@@ -43,6 +46,20 @@ describe('Workflow: the switchover waits until no client can still write to the 
   afterAll(async () => {
     await t?.destroy();
   });
+
+  /** The share's latest migration record. */
+  async function migrationOf(shareId: string): Promise<Record<string, any>> {
+    return (await t.client.migrations(shareId))[0];
+  }
+
+  /** Polls `done` until it says so. */
+  async function until(done: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error('the condition never held');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 
   /** Polls migration_get_progress until `done` says so. */
   async function progressUntil(shareId: string, done: (details: Record<string, any>) => boolean): Promise<Record<string, any>> {
@@ -104,6 +121,85 @@ describe('Workflow: the switchover waits until no client can still write to the 
     const [migration] = await t.client.migrations(share.id);
     expect(migration.switchover).toMatchObject({ status: 'confirmed', connections: 3, scope: 'shared', confirmed_at: expect.any(String) });
     expect(migration.switchover.clear_since).toBe(migration.switchover.confirmed_at);
+  });
+
+  it('acts on the confirmation at once: the final copy and the cutover do not wait for the next check, minutes away', async () => {
+    // Prepare: a switchover waiting, its next check five minutes away
+    const share = await t.client.createShare({ name: 'slow', onlyHost: 'local@slow#default' });
+    await fillSampleTree(await t.client.exportPath(share.id), 3);
+    expect((await t.client.startMigration(share.id, BETA, { auto_complete: true })).status).toBe(202);
+    const waiting = await progressUntil(share.id, (details) => (details['switchover']?.polls ?? 0) >= 1);
+    // The wait holds its task token (auto_complete: the only token this migration has), which the confirmation answers.
+    await until(async () => (await migrationOf(share.id))['waiting_for_callback'] === true);
+
+    // Act
+    const confirmed = Date.now();
+    await t.client.expect(202, 'POST', `/shares/${share.id}/action`, { migration_complete: null });
+    const done = await t.client.waitForTaskState(share.id, ['migration_success', 'migration_error'], 20_000);
+    const took = Date.now() - confirmed;
+
+    // Assess
+    expect(Date.parse(waiting['switchover'].next_check_at) - Date.parse(waiting['switchover'].checked_at)).toBe(SWITCHOVER_WAIT.MAX_SECONDS * 1000);
+    expect(done).toMatchObject({ task_state: 'migration_success', host: BETA });
+    expect(took).toBeLessThan(10_000);
+    const [migration] = await t.client.migrations(share.id);
+    expect(migration.switchover).toMatchObject({ status: 'confirmed', polls: 1, confirmed_at: expect.any(String) });
+    expect(migration.copies.map((copy: any) => copy.pass)).toEqual(['bulk', 'final']);
+  });
+
+  it('does not lose a confirmation given before the wait recorded its task token: the wait answers it itself', async () => {
+    // Prepare: a switchover waiting (the steps run here, without an execution), its wait not started yet
+    const deps = t.runtime.composition.migrationDeps;
+    const share = await t.client.createShare({ name: 'early-confirmation', onlyHost: 'local@slow#default' });
+    await fillSampleTree(await t.client.exportPath(share.id), 1);
+    let state = await validateStep(deps, { request: { share_id: share.id, host: BETA }, execution_name: `early-${share.id}` });
+    state = await driverCompatibilityStep(deps, state);
+    state = await prepareDestinationStep(deps, state);
+    await patchMigration(deps, state.migration_id, (m) => ({
+      task_state: TaskState.DATA_COPYING_COMPLETED,
+      history: [...m.history, { task_state: TaskState.DATA_COPYING_COMPLETED, at: new Date().toISOString() }],
+      complete_requested: true,
+    }));
+    state = await sourceReadOnlyStep(deps, state);
+    state = await switchoverWritersStep(deps, state);
+    await t.client.expect(202, 'POST', `/shares/${share.id}/action`, { migration_complete: null });
+    const answered: string[] = [];
+    const workflow = { ...deps.workflow, sendTaskSuccess: async (token: string) => void answered.push(token) };
+
+    // Act
+    await awaitSwitchoverStep({ ...deps, workflow }, { migration_id: state.migration_id, share_id: share.id, task_token: 'token-after-confirmation' });
+    const next = await switchoverWritersStep(deps, state);
+
+    // Assess
+    expect(state).toMatchObject({ switchover: { outcome: 'waiting', polls: 1, wait_seconds: SWITCHOVER_WAIT.MAX_SECONDS }, switchover_wait_seconds: SWITCHOVER_WAIT.MAX_SECONDS });
+    expect(answered).toEqual(['token-after-confirmation']);
+    expect(await deps.migrations.get(state.migration_id)).toMatchObject({ task_token: 'token-after-confirmation' });
+    expect(next.switchover).toMatchObject({ outcome: 'confirmed', polls: 1 });
+    expect(next.switchover_wait_seconds).toBeUndefined();
+  });
+
+  it('a wait that finds the switchover still unconfirmed keeps its token for the confirmation, and answers nothing', async () => {
+    // Prepare
+    const deps = t.runtime.composition.migrationDeps;
+    const share = await t.client.createShare({ name: 'unconfirmed', onlyHost: 'local@slow#default' });
+    let state = await validateStep(deps, { request: { share_id: share.id, host: BETA }, execution_name: `unconfirmed-${share.id}` });
+    state = await driverCompatibilityStep(deps, state);
+    state = await prepareDestinationStep(deps, state);
+    await patchMigration(deps, state.migration_id, (m) => ({
+      task_state: TaskState.DATA_COPYING_COMPLETED,
+      history: [...m.history, { task_state: TaskState.DATA_COPYING_COMPLETED, at: new Date().toISOString() }],
+    }));
+    state = await sourceReadOnlyStep(deps, state);
+    state = await switchoverWritersStep(deps, state);
+    const answered: string[] = [];
+    const workflow = { ...deps.workflow, sendTaskSuccess: async (token: string) => void answered.push(token) };
+
+    // Act
+    await awaitSwitchoverStep({ ...deps, workflow }, { migration_id: state.migration_id, share_id: share.id, task_token: 'token-waiting' });
+
+    // Assess
+    expect(answered).toEqual([]);
+    expect(await deps.migrations.get(state.migration_id)).toMatchObject({ task_token: 'token-waiting', switchover: { status: 'waiting', confirmed_at: null } });
   });
 
   it('a wait past its bounds gives the source its writes back and waits for migration_complete again, its copy kept', async () => {

@@ -34,8 +34,8 @@ describe.skipIf(missing.length > 0)('AWS rehearsal (moto, IAM enforced)', () => 
   });
 
   it('runs every scenario with every call allowed by the caller\'s own role', async () => {
-    // Act
-    const results = await runScenarios(rehearsal, SCENARIOS);
+    // Act: all at once, as npm run rehearse runs them (each its own shares and file systems)
+    const results = await runScenarios(rehearsal, SCENARIOS, { concurrent: true });
 
     // Assess
     const failed = results.filter((result) => !result.ok).map((result) => `${result.name}: ${result.error}`);

@@ -268,7 +268,7 @@ describe('Module: snapshot-migration', () => {
     // Assess
     expect(plan).toEqual({
       more: true, index: 0, count: 2, snapshot_id: 'older',
-      copy: { source: '/src/snapshots/c-older/data', destination: '/dst/data', source_modes: '/src/snapshots/c-older/modes', task_definition: 'copy:7' },
+      copy: { source: '/src/snapshots/c-older/data', destination: '/dst/data', source_modes: '/src/snapshots/c-older/modes', preserve_metadata: 'true', task_definition: 'copy:7' },
     });
     expect(migrations.items.get('m-1')!.snapshot_replay).toEqual({ replayed: 0, total: 2, snapshot_id: 'older', snapshot_name: 'older' });
   });

@@ -125,6 +125,7 @@ static napi_value copy_result(napi_env env, path_copy *job) {
   }
   if (c->outcome == OUT_ATTRIBUTES) set_string(env, result, "problem", c->problem);
   if (c->outcome == OUT_COPIED && (c->flags & COPY_VERIFY)) set_string(env, result, "readBack", READ_BACK_NAMES[c->read_back]);
+  if (c->outcome == OUT_COPIED && c->left_out) set_number(env, result, "leftOut", (double)c->left_out);
   return result;
 }
 
@@ -358,6 +359,7 @@ static napi_value hash_from_storage(napi_env env, napi_callback_info info) {
 typedef struct {
   char *path;
   int xattrs;
+  int leave_out; /* LEAVE_OUT_*: kinds of attributes left out of the records */
   listing list;
 } folder_scan;
 
@@ -379,7 +381,7 @@ static void scan_side(folder_scan *side) {
     side->list.syscall = "scandir";
     return;
   }
-  listing_read(dir, side->path, side->xattrs, INT64_MIN, false, NULL, &side->list);
+  listing_read(dir, side->path, side->xattrs, INT64_MIN, side->leave_out, false, NULL, &side->list);
   close(dir);
 }
 
@@ -461,12 +463,13 @@ static napi_value submit_scan(napi_env env, scan_job *job) {
 }
 
 /*
- * scanDir(path: Buffer, xattrs: boolean | 0 | 1 | 2): Promise<Buffer> (records as smig_listing.h
- * describes them); xattrs of no entry, every entry, or folders only.
+ * scanDir(path: Buffer, xattrs: boolean | 0 | 1 | 2, leaveOut?: number): Promise<Buffer> (records as
+ * smig_listing.h describes them); xattrs of no entry, every entry, or folders only, less the kinds in
+ * `leaveOut` (LEAVE_OUT_*).
  */
 static napi_value scan_dir(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   scan_job *job = calloc(1, sizeof *job);
   if (job == NULL) return NULL;
@@ -480,12 +483,16 @@ static napi_value scan_dir(napi_env env, napi_callback_info info) {
   if (napi_get_value_bool(env, argv[1], &flag) == napi_ok) xattrs = flag ? XATTRS_ALL : XATTRS_NONE;
   else napi_get_value_int32(env, argv[1], &xattrs);
   job->side[0].xattrs = xattrs;
+  int32_t leave_out = 0;
+  if (argc >= 3) napi_get_value_int32(env, argv[2], &leave_out);
+  job->side[0].leave_out = leave_out & (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS);
   return submit_scan(env, job);
 }
 
 /*
  * scanPair(source: Buffer, destination: Buffer, granularityNs: number, flags: number):
- * Promise<[Buffer | Error, Buffer | Error]>, both folders listed with xattrs, equal files marked SAME.
+ * Promise<[Buffer | Error, Buffer | Error]>, both folders listed with xattrs (less the kinds the flags'
+ * COPY_LEAVE_OUT_* bits name), equal files marked SAME.
  */
 static napi_value scan_pair(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -501,6 +508,7 @@ static napi_value scan_pair(napi_env env, napi_callback_info info) {
   job->side[0].xattrs = job->side[1].xattrs = XATTRS_ALL;
   napi_get_value_int64(env, argv[2], &job->granularity);
   napi_get_value_int32(env, argv[3], &job->flags);
+  job->side[0].leave_out = job->side[1].leave_out = COPY_LEAVE_OUT(job->flags);
   job->side[0].path = buffer_arg(env, argv[0], "source must be a Buffer");
   job->side[1].path = job->side[0].path ? buffer_arg(env, argv[1], "destination must be a Buffer") : NULL;
   if (job->side[1].path == NULL) {

@@ -35,6 +35,7 @@ static int apply_at(entry_copy *e, int dir, const char *name, const char *path, 
   const char *syscall = NULL;
   int err = xattr_read_at(-1, dir, name, path, &present, &syscall);
   if (err) return fail(e, err, syscall ? syscall : "llistxattr", e->dst_path);
+  xattr_leave_out(&present, COPY_LEAVE_OUT(e->flags));
   for (size_t i = 0; i < present.count && err == 0; i++) {
     if (xattr_find(w->xattrs, present.names[i]) < 0 && lremovexattr(path, present.names[i]) != 0 && errno != ENODATA) {
       snprintf(e->problem, sizeof e->problem, "cannot remove extended attribute %s", present.names[i]);
@@ -71,6 +72,7 @@ static bool matches_at(entry_copy *e, int dir, const char *name, const char *pat
     fail(e, err, syscall ? syscall : "llistxattr", e->dst_path);
     return true;
   }
+  xattr_leave_out(&present, COPY_LEAVE_OUT(e->flags));
   bool agree = attributes_agree(&made, &present, w, e->flags & COPY_AS_ROOT, e->granularity, e->problem, sizeof e->problem);
   xattr_free(&present);
   return agree;
@@ -89,6 +91,7 @@ void symlink_copy_run(entry_copy *e, const unsigned char *listed) {
   e->outcome = OUT_COPIED;
   e->updated = false;
   e->err = 0;
+  e->left_out = 0;
   e->problem[0] = '\0';
   struct stat st;
   if (fstatat(e->src_dir, e->src_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -119,6 +122,7 @@ void symlink_copy_run(entry_copy *e, const unsigned char *listed) {
     else fail(e, err, syscall ? syscall : "llistxattr", e->src_path);
     return;
   }
+  e->left_out = xattr_leave_out(&xattrs, COPY_LEAVE_OUT(e->flags));
   char temp[64];
   make_temp_name(temp, sizeof temp);
   char temp_at[4200];
@@ -177,6 +181,8 @@ static void attributes_run(entry_copy *e, const unsigned char *source, int mode,
     fail(e, err, "malloc", NULL);
     return;
   }
+  /* The listing left them out of the record already, and said so in its flags. */
+  e->left_out = (int)RECORD_LEFT_OUT(get_u32(source + 24)) | xattr_leave_out(&xattrs, COPY_LEAVE_OUT(e->flags));
   if (mode >= 0 && mode != (int)(record_mode(source) & 07777)) xattr_acl_follow_mode(&xattrs, mode);
   char at[4200];
   const char *path = path_at(at, sizeof at, e->dst_dir, e->dst_name, e->dst_path);

@@ -18,12 +18,13 @@ typedef struct {
   int dst_dir;
   const char *dst_name;
   const char *dst_path;
-  int flags; /* COPY_VERIFY, COPY_AS_ROOT */
+  int flags; /* COPY_VERIFY, COPY_AS_ROOT, COPY_LEAVE_OUT_* */
   int64_t granularity;
 
   /* results: OUT_COPIED (updated: the source differed from its listing), OUT_CHANGED, OUT_VANISHED, OUT_ATTRIBUTES */
   int outcome;
   bool updated;
+  int left_out; /* the kinds (LEAVE_OUT_*) of the source's attributes left out */
   int err;
   const char *syscall;
   const char *err_path;

@@ -50,6 +50,7 @@ static int apply_attributes(file_copy *c, int out, const xattr_set *wanted, int 
   if (look) {
     err = xattr_read_at(out, -1, NULL, NULL, &present, &syscall);
     if (err) return fail(c, err, syscall ? syscall : "llistxattr", c->dst_path);
+    xattr_leave_out(&present, COPY_LEAVE_OUT(c->flags));
     if (c->inherits) __atomic_store_n(c->inherits, present.count > 0 ? 1 : 0, __ATOMIC_RELAXED);
   }
   for (size_t i = 0; i < present.count && err == 0; i++) {
@@ -120,6 +121,7 @@ static bool attributes_match(file_copy *c, int out, const xattr_set *wanted, int
     fail(c, err, syscall ? syscall : "llistxattr", c->dst_path);
     return true;
   }
+  xattr_leave_out(&present, COPY_LEAVE_OUT(c->flags));
   wanted_attributes w = {
       .uid = c->before.st_uid, .gid = c->before.st_gid, .mode = mode, .atime = c->before.st_atim, .mtime = c->before.st_mtim,
       .xattrs = wanted, .with_atime = true,
@@ -182,6 +184,7 @@ void file_copy_run(file_copy *c) {
   c->err_path = NULL;
   c->problem[0] = '\0';
   c->read_back = READ_BACK_CACHE;
+  c->left_out = 0;
   int in = open_for_reading_at(c->src_dir, c->src_name);
   if (in < 0) {
     if (errno == ENOENT) c->outcome = OUT_VANISHED;
@@ -251,6 +254,7 @@ void file_copy_run(file_copy *c) {
     fail(c, err, syscall ? syscall : "llistxattr", c->src_path);
     goto finish;
   }
+  c->left_out = xattr_leave_out(&source_xattrs, COPY_LEAVE_OUT(c->flags));
   struct stat after, now;
   if (fstat(in, &after) != 0) {
     fail(c, errno, "fstat", c->src_path);

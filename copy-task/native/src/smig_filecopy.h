@@ -33,8 +33,19 @@ enum {
    * With COPY_VERIFY: the copy is read back from storage (hash_fd_from_storage: made durable, then
    * past the page cache) once all its data is written, instead of from the cache as it is written.
    */
-  COPY_VERIFY_STORAGE = 128
+  COPY_VERIFY_STORAGE = 128,
+  /*
+   * The source's attributes of these kinds are left out (LEAVE_OUT_XATTRS, LEAVE_OUT_ACLS, shifted by
+   * COPY_LEAVE_OUT_SHIFT): the destination refuses them and the metadata need not be preserved. They
+   * are neither set, nor removed from, nor compared on the destination; what a copy left out is said in
+   * its result (`left_out`).
+   */
+  COPY_LEAVE_OUT_XATTRS = 256,
+  COPY_LEAVE_OUT_ACLS = 512
 };
+#define COPY_LEAVE_OUT_SHIFT 8
+/* The LEAVE_OUT_* kinds in a set of COPY_* flags. */
+#define COPY_LEAVE_OUT(flags) (((flags) >> COPY_LEAVE_OUT_SHIFT) & (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS))
 
 enum { OUT_COPIED, OUT_CHANGED, OUT_VANISHED, OUT_MISMATCH, OUT_ATTRIBUTES, OUT_LINKED };
 extern const char *const COPY_OUTCOMES[];
@@ -82,6 +93,7 @@ typedef struct {
   char source_digest[33];
   char destination_digest[33];
   int read_back; /* where a verified copy was read back from (READ_BACK_*) */
+  int left_out;  /* the kinds (LEAVE_OUT_*) of the source's attributes the copy left out */
   char problem[512];
 } file_copy;
 

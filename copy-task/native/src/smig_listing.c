@@ -53,7 +53,7 @@ bool record_copy(bytes *out, const unsigned char *record, uint32_t flags) {
   return true;
 }
 
-int record_append_self(bytes *out, int dir, bool with_xattrs, uint32_t flags, const char **syscall) {
+int record_append_self(bytes *out, int dir, bool with_xattrs, int leave_out, uint32_t flags, const char **syscall) {
   struct stat st;
   if (fstat(dir, &st) != 0) {
     *syscall = "fstat";
@@ -63,6 +63,7 @@ int record_append_self(bytes *out, int dir, bool with_xattrs, uint32_t flags, co
   if (with_xattrs) {
     int err = xattr_read_at(dir, -1, NULL, NULL, &xattrs, syscall);
     if (err) return err;
+    flags |= (uint32_t)xattr_leave_out(&xattrs, leave_out) << RECORD_LEFT_OUT_SHIFT;
   }
   bool ok = record_append(out, "", 0, &st, 0, flags, NULL, 0, &xattrs);
   xattr_free(&xattrs);
@@ -121,6 +122,8 @@ static int read_entry(listing *out, int dir, const char *name, char *full, size_
     if (xerr) {
       err = xerr;
       what = WHAT_XATTRS;
+    } else {
+      what |= (uint32_t)xattr_leave_out(&xattrs, out->leave_out) << RECORD_LEFT_OUT_SHIFT;
     }
   }
   size_t at = out->records.length;
@@ -151,8 +154,9 @@ static int type_entry(listing *out, const char *name, unsigned char type) {
   return 0;
 }
 
-int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, bool types_only, const char *skip, listing *out) {
+int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, int leave_out, bool types_only, const char *skip, listing *out) {
   memset(out, 0, sizeof *out);
+  out->leave_out = leave_out;
   /* The names, in one arena, then sorted by their bytes. */
   bytes arena = {0};
   uint32_t *names = NULL;
@@ -255,6 +259,8 @@ int listing_read_xattrs(listing *l, size_t index, int dir, const char *path) {
   if (err) {
     record_err = err;
     flags = (flags & ~0xFFFFu) | WHAT_XATTRS;
+  } else {
+    flags |= (uint32_t)xattr_leave_out(&xattrs, l->leave_out) << RECORD_LEFT_OUT_SHIFT;
   }
   /* The record again, now with its attributes, at the end of the listing's records. */
   size_t length = RECORD_HEADER + name_length + get_u16(old + 90) + xattr_packed_size(&xattrs);

@@ -28,6 +28,12 @@
 #define RECORD_XATTRS_READ (1u << 17)
 /* Only the entry's type is known (a types-only listing): no lstat was made of it. */
 #define RECORD_TYPE_ONLY (1u << 18)
+/*
+ * The kinds (LEAVE_OUT_*) of the entry's attributes the listing left out (bits 30-31 of a listing's records,
+ * and of a folder's ROLE_FOLDER record): what the destination refuses, when the run may leave it out.
+ */
+#define RECORD_LEFT_OUT_SHIFT 30
+#define RECORD_LEFT_OUT(flags) (((flags) >> RECORD_LEFT_OUT_SHIFT) & 3u)
 #define RECORD_ROLE_SHIFT 20
 #define RECORD_ROLE(flags) (((flags) >> RECORD_ROLE_SHIFT) & 0xFu)
 
@@ -42,6 +48,8 @@ typedef struct {
   size_t count;
   int err;
   const char *syscall;
+  /* The kinds of attributes (LEAVE_OUT_*) left out of the records, also when read later (listing_read_xattrs). */
+  int leave_out;
 } listing;
 
 /*
@@ -49,10 +57,11 @@ typedef struct {
  * and attribute reads) into `out`; `skip`, if not NULL, is a name to leave out. Xattrs are read of
  * the entries `xattrs` names whose ctime is at or after `xattrs_after` (INT64_MIN: all of them). With
  * `types_only`, regular files and folders are known by their type alone (RECORD_TYPE_ONLY: the
- * copying walk in a folder it made, whose entries the survey counted). Returns 0 or an errno (also in
- * out->err, with out->syscall).
+ * copying walk in a folder it made, whose entries the survey counted). Attributes of the kinds in
+ * `leave_out` (LEAVE_OUT_*) are left out of the records, and each record says which it left out
+ * (RECORD_LEFT_OUT). Returns 0 or an errno (also in out->err, with out->syscall).
  */
-int listing_read(int dir, const char *path, int xattrs, int64_t xattrs_after, bool types_only, const char *skip, listing *out);
+int listing_read(int dir, const char *path, int xattrs, int64_t xattrs_after, int leave_out, bool types_only, const char *skip, listing *out);
 /*
  * Reads the xattrs of entry `index`, if its record has none read, into a new record for it (the old
  * one stays where it was: records already handed out stay valid until the listing is freed). 0 or ENOMEM.
@@ -77,10 +86,10 @@ bool record_append(bytes *out, const char *name, size_t name_length, const struc
 /* Appends a copy of an existing record with other flags. */
 bool record_copy(bytes *out, const unsigned char *record, uint32_t flags);
 /*
- * Appends the record of the open folder itself (empty name), with its xattrs when asked; returns 0 or
- * an errno, and *syscall.
+ * Appends the record of the open folder itself (empty name), with its xattrs when asked (less those of
+ * the kinds in `leave_out`, said in RECORD_LEFT_OUT); returns 0 or an errno, and *syscall.
  */
-int record_append_self(bytes *out, int dir, bool with_xattrs, uint32_t flags, const char **syscall);
+int record_append_self(bytes *out, int dir, bool with_xattrs, int leave_out, uint32_t flags, const char **syscall);
 
 /* Compares the names of two records as bytes (shorter first on a tie). */
 int record_compare_names(const unsigned char *a, const unsigned char *b);

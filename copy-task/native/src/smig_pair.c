@@ -253,7 +253,9 @@ typedef struct {
 } lister;
 
 static void emit(lister *l, const unsigned char *record, uint32_t role, uint32_t extra) {
-  uint32_t flags = (get_u32(record + 24) & 0xFFFFu) | (role << RECORD_ROLE_SHIFT) | extra;
+  /* What failed, and what its listing left out of its attributes (for the planner, which writes them). */
+  uint32_t kept = 0xFFFFu | (3u << RECORD_LEFT_OUT_SHIFT);
+  uint32_t flags = (get_u32(record + 24) & kept) | (role << RECORD_ROLE_SHIFT) | extra;
   if (!record_copy_at(l->records, record, l->pair->rel, flags)) l->memory = true;
 }
 
@@ -564,19 +566,20 @@ folder_pair *pair_list(const pair_config *config, const char *rel, const char *d
   /* The source's xattrs are compared only where the destination has entries to compare with. */
   /* A folder this walk made holds nothing yet: its source entries' types are all the copy needs (the survey counted them). */
   bool types_only = copying && !on_dest && (folder & FOLDER_CREATED);
-  if (listing_read(p->src_fd, p->src_path, on_dest ? XATTRS_ALL : XATTRS_NONE, config->src_xattrs_after, types_only, skip, &p->src) != 0) {
+  int leave_out = COPY_LEAVE_OUT(config->sync_flags);
+  if (listing_read(p->src_fd, p->src_path, on_dest ? XATTRS_ALL : XATTRS_NONE, config->src_xattrs_after, leave_out, types_only, skip, &p->src) != 0) {
     if (p->src.err == ENOMEM) goto memory;
     folder_failed(&l, p->src.err, false);
     goto done;
   }
-  if (on_dest && listing_read(p->dst_fd, p->dst_path, XATTRS_ALL, config->dst_xattrs_after, false, skip, &p->dst) != 0) {
+  if (on_dest && listing_read(p->dst_fd, p->dst_path, XATTRS_ALL, config->dst_xattrs_after, leave_out, false, skip, &p->dst) != 0) {
     if (p->dst.err == ENOMEM) goto memory;
     folder_failed(&l, p->dst.err, true);
     goto done;
   }
   /* The folder's own attributes, for the copying walk to set at the end. */
   const char *syscall = "fstat";
-  int err = copying ? record_append_self(&p->self, p->src_fd, true, 0, &syscall) : 0;
+  int err = copying ? record_append_self(&p->self, p->src_fd, true, leave_out, 0, &syscall) : 0;
   if (err) {
     if (err == ENOMEM) goto memory;
     folder_failed(&l, err, false);
@@ -674,6 +677,13 @@ static void note(syncer *y, uint16_t kind, uint16_t action, const char *detail) 
   note_at(y, kind, action, 0, NULL, detail, NULL);
 }
 
+/* An entry written without the source's attributes of the kinds `left_out` (none: nothing to say). */
+static void note_left_out(syncer *y, uint16_t action, int left_out) {
+  if (left_out == 0) return;
+  const char *kinds = left_out == (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS) ? "xattrs,acls" : left_out == LEAVE_OUT_ACLS ? "acls" : "xattrs";
+  note(y, K_LEFT_OUT, action, kinds);
+}
+
 /* Full paths for messages: folder path, '/', name. */
 static void join(char *out, size_t size, const char *folder, const char *name) {
   snprintf(out, size, "%s/%s", folder, name);
@@ -690,7 +700,7 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
   file_copy c = {
       .src_dir = p->src_fd, .src_name = name, .src_path = src_path,
       .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
-      .flags = (sync_flags & (COPY_VERIFY | COPY_VERIFY_STORAGE | COPY_AS_ROOT | COPY_WRITE_BACK)) | COPY_REFUSE_LINKED |
+      .flags = (sync_flags & (COPY_VERIFY | COPY_VERIFY_STORAGE | COPY_AS_ROOT | COPY_WRITE_BACK | COPY_LEAVE_OUT_XATTRS | COPY_LEAVE_OUT_ACLS)) | COPY_REFUSE_LINKED |
                (p->hidden && item->d == NONE ? COPY_IN_HIDDEN_FOLDER : 0) | ((sync_flags & SYNC_STABLE) ? COPY_SAME_NAME : 0),
       .granularity = p->granularity, .control = &y->config->control, .mode = item->mode, .no_unnamed = &p->no_unnamed,
       .defaults = p->defaults_known ? &p->defaults : NULL, .inherits = &p->inherits,
@@ -716,6 +726,7 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
       work->touched = true;
       bool as_listed = type_only(s) || ((uint64_t)c.before.st_size == get_u64(s + 32) && same_ns(ns_of(c.before.st_mtim), get_i64(s + 72), p->granularity));
       if (!as_listed) note(y, K_UPDATED, A_COPY, NULL);
+      note_left_out(y, A_COPY, c.left_out);
       break;
     }
     if (c.outcome == OUT_VANISHED) {
@@ -788,7 +799,7 @@ static entry_copy entry_of(syncer *y, const char *name, char *src_path, char *ds
   join(dst_path, 4352, p->dst_path, name);
   return (entry_copy){
       .src_dir = p->src_fd, .src_name = name, .src_path = src_path, .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
-      .flags = y->config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT), .granularity = p->granularity,
+      .flags = y->config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_XATTRS | COPY_LEAVE_OUT_ACLS), .granularity = p->granularity,
   };
 }
 
@@ -798,7 +809,10 @@ static void fix_item(syncer *y, const work_item *item, const unsigned char *s, c
   attributes_fix_run(&e, s, item->mode);
   if (e.err) note_at(y, K_FAILED, A_FIX, e.err, e.syscall, e.problem[0] ? e.problem : NULL, e.err_path);
   else if (e.outcome == OUT_ATTRIBUTES) note(y, K_ATTRIBUTES, A_FIX, e.problem);
-  else y->work->fixed++;
+  else {
+    y->work->fixed++;
+    note_left_out(y, A_FIX, e.left_out);
+  }
 }
 
 static void link_item(syncer *y, const unsigned char *s, const char *name) {
@@ -813,6 +827,7 @@ static void link_item(syncer *y, const unsigned char *s, const char *name) {
     y->work->links++;
     y->work->touched = true;
     if (e.updated) note(y, K_UPDATED, A_LINK, NULL);
+    note_left_out(y, A_LINK, e.left_out);
   }
 }
 

@@ -157,8 +157,12 @@ void pair_unref(folder_pair *pair);
 const char *pair_rel(const folder_pair *pair);
 const unsigned char *pair_self(const folder_pair *pair);
 
-/* K_LINKED: a file the copying walk found has other names (its listing read its type alone): for the planner. */
-enum { K_FAILED = 1, K_CHANGED = 2, K_VANISHED = 3, K_UPDATED = 4, K_MISMATCH = 5, K_ATTRIBUTES = 6, K_LINKED = 7 };
+/*
+ * K_LINKED: a file the copying walk found has other names (its listing read its type alone): for the planner.
+ * K_LEFT_OUT: an entry written without the source's attributes of the kinds its detail names ("xattrs",
+ * "acls", or both, comma-separated), which the destination refuses (COPY_LEAVE_OUT_*).
+ */
+enum { K_FAILED = 1, K_CHANGED = 2, K_VANISHED = 3, K_UPDATED = 4, K_MISMATCH = 5, K_ATTRIBUTES = 6, K_LINKED = 7, K_LEFT_OUT = 8 };
 enum { A_COPY = 1, A_COMPARE = 2, A_FIX = 3, A_LINK = 4 };
 
 /* Appends a copy of `record` named by `rel` + "/" + its name (or `rel` alone when the name is empty). */

@@ -194,7 +194,8 @@ static void finish_node(tree_walk *w, folder_node *node) {
       char path[PATH_MAX * 2];
       snprintf(path, sizeof path, "%s/%s", config->dst_root, node->dst_rel);
       entry_copy e = {.dst_dir = config->dst_root_fd, .dst_name = node->dst_rel, .dst_path = path,
-                      .flags = config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT), .granularity = config->granularity};
+                      .flags = config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_XATTRS | COPY_LEAVE_OUT_ACLS),
+                      .granularity = config->granularity};
       folder_attributes_run(&e, self, mode);
       node->finished = e.err == 0 && e.outcome == OUT_COPIED;
     }
@@ -217,7 +218,9 @@ static void complete_node(tree_walk *w, folder_node *node) {
   if (node->self.length > 0) {
     uint32_t flags = ((uint32_t)ROLE_FOLDER << RECORD_ROLE_SHIFT) | ((node->folder_flags & FOLDER_ON_DEST) ? REC_ON_DEST : 0) |
                      ((node->folder_flags & FOLDER_CREATED) ? REC_CREATED : 0) | ((node->folder_flags & FOLDER_SETTLED) ? REC_SETTLED : 0) |
-                     (node->touched ? REC_TOUCHED : 0) | (node->finished ? REC_FINISHED : 0);
+                     (node->touched ? REC_TOUCHED : 0) | (node->finished ? REC_FINISHED : 0) |
+                     /* What its attributes lack (they are set without it, here or by JavaScript). */
+                     (RECORD_LEFT_OUT(get_u32(node->self.data + 24)) << RECORD_LEFT_OUT_SHIFT);
     if (!record_copy_at(&w->records, node->self.data, node->rel, flags)) w->memory = true;
   }
   if (node->rename_err) fail_folder(w, node->rel, node->rename_err, WHAT_RENAME);

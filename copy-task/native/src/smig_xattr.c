@@ -185,6 +185,32 @@ bool xattr_equal(const xattr_set *a, const xattr_set *b) {
   return true;
 }
 
+int xattr_kind(const char *name) {
+  static const char ACL[] = "system.posix_acl_";
+  return strncmp(name, ACL, sizeof ACL - 1) == 0 ? LEAVE_OUT_ACLS : LEAVE_OUT_XATTRS;
+}
+
+int xattr_leave_out(xattr_set *set, int leave_out) {
+  if (leave_out == 0) return 0;
+  int removed = 0;
+  size_t kept = 0;
+  for (size_t i = 0; i < set->count; i++) {
+    int kind = xattr_kind(set->names[i]);
+    if (kind & leave_out) {
+      removed |= kind;
+      free(set->names[i]);
+      free(set->values[i]);
+      continue;
+    }
+    set->names[kept] = set->names[i];
+    set->values[kept] = set->values[i];
+    set->sizes[kept] = set->sizes[i];
+    kept++;
+  }
+  set->count = kept;
+  return removed;
+}
+
 ssize_t xattr_find(const xattr_set *set, const char *name) {
   for (size_t i = 0; i < set->count; i++) {
     if (strcmp(set->names[i], name) == 0) return (ssize_t)i;

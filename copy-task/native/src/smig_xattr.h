@@ -41,6 +41,20 @@ bool xattr_equal(const xattr_set *a, const xattr_set *b);
 ssize_t xattr_find(const xattr_set *set, const char *name);
 
 /*
+ * Kinds of attributes a run may leave out: those the destination's file system refuses to store, when the
+ * metadata need not be preserved (engine/left-out-metadata.ts probes which). ACLs are the
+ * system.posix_acl_* names; every other name counts as an extended attribute.
+ */
+enum { LEAVE_OUT_XATTRS = 1, LEAVE_OUT_ACLS = 2 };
+/* The kind (LEAVE_OUT_*) of the attribute `name`. */
+int xattr_kind(const char *name);
+/*
+ * Removes from `set` the attributes of the kinds in `leave_out` (0: none), keeping the order of the rest;
+ * returns the kinds of those it removed (0 when it removed none).
+ */
+int xattr_leave_out(xattr_set *set, int leave_out);
+
+/*
  * The access ACL made to agree with `mode` (a mode copied other than the source shows it): the
  * entries chmod keeps in step with the mode take its bits.
  */

@@ -48,7 +48,7 @@ export class WorkflowMigrationService implements MigrationService {
     const ids = { shareId, migrationId: migration.id };
     const updated = await patchMigration(this.deps, migration.id, (m) => {
       // Called again while the switchover waits for clients that may still write to the read-only source:
-      // the operator confirms what the driver cannot prove (switchover-writers.ts proceeds at its next check).
+      // the operator confirms what the driver cannot prove (switchover-writers.ts proceeds on it).
       if (SWITCHOVER_STATES.includes(m.task_state) && m.switchover?.status === SwitchoverStatus.WAITING) {
         return m.switchover.confirmed_at !== null ? null : { switchover: { ...m.switchover, confirmed_at: this.deps.clock.now().toISOString() } };
       }
@@ -57,7 +57,13 @@ export class WorkflowMigrationService implements MigrationService {
       }
       return m.complete_requested ? null : { complete_requested: true };
     });
-    if (updated.task_token && PHASE1_DONE_STATES.includes(updated.task_state)) await this.deps.workflow.sendTaskSuccess(updated.task_token, {});
+    // The token is the wait's: for migration_complete, or between two switchover checks (await-switchover.ts),
+    // which then checks again at once. A token recorded before (spent) is ignored by the workflow; one not
+    // recorded yet is answered by the waiting step itself, as it finds the request or the confirmation.
+    const switchoverWaits = SWITCHOVER_STATES.includes(updated.task_state) && updated.switchover?.status === SwitchoverStatus.WAITING;
+    if (updated.task_token && (PHASE1_DONE_STATES.includes(updated.task_state) || switchoverWaits)) {
+      await this.deps.workflow.sendTaskSuccess(updated.task_token, {});
+    }
   }
 
   async cancel(shareId: string): Promise<void> {

@@ -1,10 +1,11 @@
 import { InvalidRequestError, InvalidShareStateError } from '../errors.ts';
-import { ShareStatus } from '../model.ts';
+import { ShareStatus, type Pool } from '../model.ts';
 import { filterPools } from '../pools/pool-filter.ts';
 import type { MigrationService, RetypeRequest, RetypeResult } from '../services.ts';
 import { activeInstance } from '../shares/share-instances.ts';
 import { isBusy } from '../task-state.ts';
 import { updateVersioned } from '../versioned-update.ts';
+import { metadataAtRisk } from './guarantees.ts';
 import type { MigrationDeps } from './migration-deps.ts';
 import { loadShare } from './migration-records.ts';
 
@@ -37,9 +38,13 @@ export async function retypeShare(deps: MigrationDeps, migrations: MigrationServ
     throw new InvalidRequestError(`Pool ${currentHost} cannot hold share type ${newType.name} and migration_policy is never.`, ids);
   }
   const { passed, rejected } = await deps.pools.candidates(newType, share.size);
-  const destination = passed.find((p) => p.name !== currentHost);
+  const { destination, lossy } = keepingMetadata(currentPool, passed.filter((p) => p.name !== currentHost));
   if (!destination) {
-    throw new InvalidRequestError(`No pool can hold share type ${newType.name}: ${rejected.map((r) => `${r.pool}: ${r.reason}`).join('; ')}.`, ids);
+    const why = [
+      ...lossy.map((l) => `${l.pool}: would lose ${l.losses}, which a retype preserves`),
+      ...rejected.map((r) => `${r.pool}: ${r.reason}`),
+    ];
+    throw new InvalidRequestError(`No pool can hold share type ${newType.name}: ${why.join('; ')}.`, ids);
   }
   const migration = await migrations.start(shareId, {
     host: destination.name,
@@ -52,4 +57,19 @@ export async function retypeShare(deps: MigrationDeps, migrations: MigrationServ
     auto_complete: request.auto_complete ?? false,
   });
   return { share_type_id: newType.id, migration };
+}
+
+/**
+ * The first candidate (best weighed first) that keeps the metadata the share's pool keeps: the retype
+ * migrates with preserve_metadata=True, which migration_start refuses for a pool that would lose what
+ * every share holds (modes, owners, times). Those skipped, with what each would lose.
+ */
+function keepingMetadata(current: Pool, candidates: readonly Pool[]): { destination?: Pool; lossy: { pool: string; losses: string }[] } {
+  const lossy: { pool: string; losses: string }[] = [];
+  for (const candidate of candidates) {
+    const { refused } = metadataAtRisk(current.capabilities, candidate.capabilities);
+    if (refused.length === 0) return { destination: candidate, lossy };
+    lossy.push({ pool: candidate.name, losses: refused.map((loss) => `${loss.kind} (${loss.why})`).join(', ') });
+  }
+  return { lossy };
 }

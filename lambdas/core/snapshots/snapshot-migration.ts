@@ -70,6 +70,7 @@ export async function planSnapshotReplay(deps: MigrationDeps, migration: Migrati
       source: snapshotMount.path,
       destination: destinationMount.path,
       source_modes: snapshotMount.originalModesFile ?? '',
+      preserve_metadata: migration.options.preserve_metadata ? 'true' : 'false',
       // The migration's task definition mounts the source and destination instances (prepare destination
       // records it just before planning the first snapshot, so read the record as it is now).
       task_definition: (await loadMigration(deps, migration.id)).copy_task_definition ?? '',

@@ -1,4 +1,11 @@
+import { checkRootOwnedByPosixUser, resolvePosixUser, resolveRootDirectory, type EfsPosixUserConfig, type EfsRootDirectoryConfig } from './access-point-identity.ts';
+import { isRecord, nonNegativeNumber, positiveNumber, rejectUnknownKeys, type Fail } from './config-values.ts';
 import { EfsConfigError } from './errors.ts';
+
+export {
+  DEFAULT_ROOT_DIRECTORY, PERMISSIONS_PATTERN, resolveRootDirectory, type EfsPosixUserConfig, type EfsRootDirectoryConfig,
+} from './access-point-identity.ts';
+export { isRecord } from './config-values.ts';
 
 /**
  * How a backend maps share instances onto Amazon EFS:
@@ -13,26 +20,6 @@ export const EfsMode = { ACCESS_POINT: 'access-point', FILE_SYSTEM: 'file-system
 
 export type EfsPerformanceMode = 'generalPurpose' | 'maxIO';
 export type EfsThroughputMode = 'bursting' | 'elastic' | 'provisioned';
-
-/** Owner and mode of an access point's root folder, created by EFS on first use. */
-export interface EfsRootDirectoryConfig {
-  /** @default 0 */
-  readonly owner_uid?: number;
-  /** @default 0 */
-  readonly owner_gid?: number;
-  /** Octal, as EFS takes it. @default '0755' */
-  readonly permissions?: string;
-}
-
-/**
- * A POSIX identity every NFS request through the access point is made as. Setting one means files are
- * owned by it whatever the client says, so a copy cannot preserve other owners.
- */
-export interface EfsPosixUserConfig {
-  readonly uid: number;
-  readonly gid: number;
-  readonly secondary_gids?: readonly number[];
-}
 
 /** How a `file-system` backend creates a file system when the share type does not say (`efs:*` extra specs win). */
 export interface EfsFileSystemSettings {
@@ -177,7 +164,6 @@ export interface EfsConfigOptions {
 }
 
 export const DEFAULT_TOTAL_CAPACITY_GB = 1024 * 1024;
-export const DEFAULT_ROOT_DIRECTORY: Required<EfsRootDirectoryConfig> = { owner_uid: 0, owner_gid: 0, permissions: '0755' };
 export const DEFAULT_FILE_SYSTEM_SETTINGS: ResolvedEfsFileSystemSettings = {
   performance_mode: 'generalPurpose',
   throughput_mode: 'elastic',
@@ -191,10 +177,8 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export const AVAILABILITY_ZONE_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+[a-z]$/;
 const SUBNET_PATTERN = /^subnet-[0-9a-f]{8,40}$/;
 const SECURITY_GROUP_PATTERN = /^sg-[0-9a-f]{8,40}$/;
-export const PERMISSIONS_PATTERN = /^[0-7]{3,4}$/;
 export const PERFORMANCE_MODES: readonly EfsPerformanceMode[] = ['generalPurpose', 'maxIO'];
 export const THROUGHPUT_MODES: readonly EfsThroughputMode[] = ['bursting', 'elastic', 'provisioned'];
-const MAX_ID = 2 ** 32 - 1;
 
 const BACKEND_KEYS = new Set([
   'kind', 'host', 'backend', 'region', 'mode', 'file_system_id', 'pools', 'share_backend_name', 'total_capacity_gb',
@@ -205,8 +189,6 @@ const ACCESS_POINT_ONLY = ['file_system_id', 'root_directory', 'posix_user'] as 
 const FILE_SYSTEM_ONLY = ['file_system', 'mount_target_subnets', 'security_group_ids'] as const;
 const POOL_KEYS = new Set(['name', 'total_capacity_gb', 'file_system_id', 'file_system']);
 const SETTINGS_KEYS = new Set(['performance_mode', 'throughput_mode', 'provisioned_throughput_mibps', 'encrypted', 'kms_key_id', 'availability_zone']);
-
-type Fail = (message: string) => never;
 
 /**
  * The EFS backends of a parsed `{ "backends": [...] }` document (SMIG_BACKENDS): every entry with
@@ -315,12 +297,15 @@ function resolveWith(raw: unknown, at: string, defaultRegion: string | undefined
       return { name: record.name, total_capacity_gb: poolTotal(record, total, poolAt, fail), file_system_id: poolFs as string };
     });
     checkPoolNames(pools, at, fail);
+    const rootDirectory = resolveRootDirectory(raw.root_directory, `${at}.root_directory`, fail);
+    const posixUser = raw.posix_user === undefined ? undefined : resolvePosixUser(raw.posix_user, `${at}.posix_user`, fail);
+    if (posixUser !== undefined) checkRootOwnedByPosixUser(`${base.host}@${base.backend}`, rootDirectory, raw.root_directory === undefined, posixUser, at, fail);
     return {
       ...base,
       ...(fileSystemId === undefined ? {} : { file_system_id: fileSystemId as string }),
       pools,
-      root_directory: resolveRootDirectory(raw.root_directory, `${at}.root_directory`, fail),
-      ...(raw.posix_user === undefined ? {} : { posix_user: resolvePosixUser(raw.posix_user, `${at}.posix_user`, fail) }),
+      root_directory: rootDirectory,
+      ...(posixUser === undefined ? {} : { posix_user: posixUser }),
     };
   }
 
@@ -421,60 +406,4 @@ export function resolveSettings(raw: unknown, base: ResolvedEfsFileSystemSetting
     ...(kmsKey === undefined ? {} : { kms_key_id: kmsKey }),
     ...(zone === undefined ? {} : { availability_zone: zone }),
   };
-}
-
-export function resolveRootDirectory(raw: unknown, at: string, fail: Fail, base: Required<EfsRootDirectoryConfig> = DEFAULT_ROOT_DIRECTORY): Required<EfsRootDirectoryConfig> {
-  if (raw === undefined) return base;
-  if (!isRecord(raw)) return fail(`${at} must be an object { "owner_uid", "owner_gid", "permissions" }`);
-  rejectUnknownKeys(raw, new Set(['owner_uid', 'owner_gid', 'permissions']), at, fail);
-  const uid = raw.owner_uid ?? base.owner_uid;
-  const gid = raw.owner_gid ?? base.owner_gid;
-  const permissions = raw.permissions ?? base.permissions;
-  if (!isPosixId(uid)) fail(`${at}.owner_uid must be an integer from 0 to ${MAX_ID}`);
-  if (!isPosixId(gid)) fail(`${at}.owner_gid must be an integer from 0 to ${MAX_ID}`);
-  if (typeof permissions !== 'string' || !PERMISSIONS_PATTERN.test(permissions)) fail(`${at}.permissions must be an octal mode string such as "0755"`);
-  return { owner_uid: uid as number, owner_gid: gid as number, permissions: permissions as string };
-}
-
-function resolvePosixUser(raw: unknown, at: string, fail: Fail): EfsPosixUserConfig {
-  if (!isRecord(raw)) return fail(`${at} must be an object { "uid", "gid" }`);
-  rejectUnknownKeys(raw, new Set(['uid', 'gid', 'secondary_gids']), at, fail);
-  if (!isPosixId(raw.uid)) fail(`${at}.uid must be an integer from 0 to ${MAX_ID}`);
-  if (!isPosixId(raw.gid)) fail(`${at}.gid must be an integer from 0 to ${MAX_ID}`);
-  const secondary = raw.secondary_gids;
-  if (secondary !== undefined && (!Array.isArray(secondary) || secondary.length > 16 || !secondary.every(isPosixId))) {
-    fail(`${at}.secondary_gids must be up to 16 group ids`);
-  }
-  return {
-    uid: raw.uid as number,
-    gid: raw.gid as number,
-    ...(secondary === undefined ? {} : { secondary_gids: [...(secondary as number[])] }),
-  };
-}
-
-function rejectUnknownKeys(raw: Record<string, unknown>, allowed: ReadonlySet<string>, at: string, fail: Fail): void {
-  const unknownKeys = Object.keys(raw).filter((key) => !allowed.has(key));
-  if (unknownKeys.length > 0) {
-    fail(`${at} has unknown key ${unknownKeys.map((key) => `"${key}"`).join(', ')}; allowed: ${[...allowed].join(', ')}`);
-  }
-}
-
-function positiveNumber(value: unknown, fallback: number, at: string, fail: Fail): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(`${at} must be a positive number`);
-  return value as number;
-}
-
-function nonNegativeNumber(value: unknown, fallback: number, at: string, fail: Fail): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(`${at} must be a number of at least 0`);
-  return value as number;
-}
-
-function isPosixId(value: unknown): boolean {
-  return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_ID;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

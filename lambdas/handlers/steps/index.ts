@@ -1,6 +1,7 @@
 import type { Step } from '../../core/workflow.ts';
 import type { GetDeps, StepHandler } from '../step-handler.ts';
 import { createAwaitCompletionHandler } from './await-completion.ts';
+import { createAwaitSwitchoverHandler } from './await-switchover.ts';
 import { createCleanupHandler } from './cleanup.ts';
 import { createCutoverHandler } from './cutover.ts';
 import { createDriverCancelHandler } from './driver-cancel.ts';
@@ -34,5 +35,6 @@ export const STEP_HANDLER_FACTORIES: Readonly<Record<Step, (getDeps: GetDeps) =>
   'cleanup': createCleanupHandler,
   'release-share': createReleaseShareHandler,
   'switchover-writers': createSwitchoverWritersHandler,
+  'await-switchover': createAwaitSwitchoverHandler,
   'plan-purge': createPlanPurgeHandler,
 };

@@ -11,16 +11,20 @@ describe('Function: parseCliArgs', () => {
     expect(command).toEqual({
       kind: 'run', source: '/work/src', destination: '/abs/dst', verify: true, checksum: false, concurrency: undefined,
       mode: 'mirror', pass: 'bulk', bytesPerSecond: undefined, writeBack: undefined, json: undefined,
-      stateFolder: '/home/op/.local/state/smig-copy',
+      stateFolder: '/home/op/.local/state/smig-copy', preserveMetadata: true,
     });
   });
 
   it('reads every option', () => {
     // Act
-    const command = parseCliArgs(['--no-verify', '--checksum', '--concurrency', '3', '--no-delete', '--json', '--pass', 'final', '--bwlimit', '2M', '--durable', '/a', '/b']);
+    const command = parseCliArgs([
+      '--no-verify', '--checksum', '--concurrency', '3', '--no-delete', '--json', '--pass', 'final', '--bwlimit', '2M', '--durable', '--no-preserve-metadata', '/a', '/b',
+    ]);
 
     // Assess
-    expect(command).toMatchObject({ verify: false, checksum: true, concurrency: 3, mode: 'merge', json: true, pass: 'final', bytesPerSecond: 2 * 1024 * 1024, writeBack: 'pass' });
+    expect(command).toMatchObject({
+      verify: false, checksum: true, concurrency: 3, mode: 'merge', json: true, pass: 'final', bytesPerSecond: 2 * 1024 * 1024, writeBack: 'pass', preserveMetadata: false,
+    });
     expect(parseCliArgs(['--no-durable', '/a', '/b'])).toMatchObject({ writeBack: 'deferred' });
   });
 

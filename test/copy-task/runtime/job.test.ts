@@ -15,7 +15,7 @@ describe('Function: parseCopyJob', () => {
     const final = parseCopyJob({ ...valid, SMIG_PASS: 'final' });
 
     // Assess
-    expect(bulk).toEqual({ migrationId: 'mig-123', source: '/mnt/source', destination: '/mnt/destination/', pass: 'bulk', verify: false, verifyFrom: 'cache' });
+    expect(bulk).toEqual({ migrationId: 'mig-123', source: '/mnt/source', destination: '/mnt/destination/', pass: 'bulk', verify: false, verifyFrom: 'cache', preserveMetadata: true });
     expect(final.verify).toBe(true);
   });
 
@@ -29,6 +29,14 @@ describe('Function: parseCopyJob', () => {
     // Act / Assess
     expect(parseCopyJob({ ...valid, SMIG_VERIFY: 'true' }).verify).toBe(true);
     expect(parseCopyJob({ ...valid, SMIG_PASS: 'final', SMIG_VERIFY: 'false' }).verify).toBe(false);
+  });
+
+  it('takes SMIG_PRESERVE_METADATA, preserving metadata when it is absent', () => {
+    // Act / Assess
+    expect(parseCopyJob(valid).preserveMetadata).toBe(true);
+    expect(parseCopyJob({ ...valid, SMIG_PRESERVE_METADATA: 'true' }).preserveMetadata).toBe(true);
+    expect(parseCopyJob({ ...valid, SMIG_PRESERVE_METADATA: 'False' }).preserveMetadata).toBe(false);
+    expect(() => parseCopyJob({ ...valid, SMIG_PRESERVE_METADATA: 'no' })).toThrow("SMIG_PRESERVE_METADATA must be true or false, got 'no'");
   });
 
   it('lists every problem at once, keeping what it could read', () => {

@@ -81,17 +81,24 @@ describe('Class: EfsDriver (access-point mode)', () => {
       efs.on(DescribeFileSystemsCommand).resolves({ FileSystems: [fileSystem()] });
       efs.on(CreateAccessPointCommand).resolves(accessPoint());
       const driver = makeDriver(
-        { ...ACCESS_POINT_BACKEND, root_directory: { owner_uid: 10, owner_gid: 20, permissions: '0700' }, posix_user: { uid: 1000, gid: 1000, secondary_gids: [50] } },
+        { ...ACCESS_POINT_BACKEND, root_directory: { owner_uid: 10, owner_gid: 20, permissions: '0700' } },
         { shareTypes: shareTypes(owned) },
+      );
+      // A POSIX user needs the instance folders owned by it (config validation refuses anything else).
+      const withUser = makeDriver(
+        { ...ACCESS_POINT_BACKEND, root_directory: { owner_uid: 1000, owner_gid: 1000, permissions: '0700' }, posix_user: { uid: 1000, gid: 1000, secondary_gids: [50] } },
       );
 
       // Act
       await driver.createInstance({ instance: instance({ share_type_id: 'type-owned' }), pool: 'default', size_gb: 1, share_proto: 'NFS' });
+      await withUser.createInstance({ instance: instance(), pool: 'default', size_gb: 1, share_proto: 'NFS' });
 
       // Assess
-      const input = efs.commandCalls(CreateAccessPointCommand)[0]!.args[0].input;
-      expect(input.RootDirectory).toEqual({ Path: FOLDER, CreationInfo: { OwnerUid: 1000, OwnerGid: 20, Permissions: '0750' } });
-      expect(input.PosixUser).toEqual({ Uid: 1000, Gid: 1000, SecondaryGids: [50] });
+      const [typed, userPinned] = efs.commandCalls(CreateAccessPointCommand).map((call) => call.args[0].input);
+      expect(typed!.RootDirectory).toEqual({ Path: FOLDER, CreationInfo: { OwnerUid: 1000, OwnerGid: 20, Permissions: '0750' } });
+      expect(typed!.PosixUser).toBeUndefined();
+      expect(userPinned!.RootDirectory).toEqual({ Path: FOLDER, CreationInfo: { OwnerUid: 1000, OwnerGid: 1000, Permissions: '0700' } });
+      expect(userPinned!.PosixUser).toEqual({ Uid: 1000, Gid: 1000, SecondaryGids: [50] });
     });
 
     it.each([

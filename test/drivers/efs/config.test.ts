@@ -96,6 +96,58 @@ describe('Function: parseEfsBackends', () => {
   });
 });
 
+describe('Function: parseEfsBackends with a posix_user', () => {
+  it.each([
+    [
+      'a root_directory owned by someone else',
+      { root_directory: { owner_uid: 0, owner_gid: 0, permissions: '0750' }, posix_user: { uid: 1000, gid: 1001 } },
+      'SMIG_BACKENDS: backends[0].posix_user: backend "efs@shared" makes every request through its access points as uid 1000 gid 1001, ' +
+        'but its instance folders would be owned by uid 0 gid 0 (backends[0].root_directory), so the share\'s own clients could not write them: ' +
+        'set "root_directory": { "owner_uid": 1000, "owner_gid": 1001, "permissions": "0750" }',
+    ],
+    [
+      'the default root_directory (root)',
+      { posix_user: { uid: 1000, gid: 1000 } },
+      'SMIG_BACKENDS: backends[0].posix_user: backend "efs@shared" makes every request through its access points as uid 1000 gid 1000, ' +
+        'but its instance folders would be owned by uid 0 gid 0 (root_directory\'s default), so the share\'s own clients could not write them: ' +
+        'set "root_directory": { "owner_uid": 1000, "owner_gid": 1000, "permissions": "0755" }',
+    ],
+    [
+      'a root_directory of the same user in another group',
+      { root_directory: { owner_uid: 1000, owner_gid: 0 }, posix_user: { uid: 1000, gid: 1000 } },
+      'SMIG_BACKENDS: backends[0].posix_user: backend "efs@shared" makes every request through its access points as uid 1000 gid 1000, ' +
+        'but its instance folders would be owned by uid 1000 gid 0 (backends[0].root_directory), so the share\'s own clients could not write them: ' +
+        'set "root_directory": { "owner_uid": 1000, "owner_gid": 1000, "permissions": "0755" }',
+    ],
+  ])('refuses %s, naming the backend, both ids and what to write', (_case, settings, message) => {
+    // Prepare
+    const document = { backends: [{ ...ACCESS_POINT_BACKEND, ...settings }] };
+
+    // Act
+    let thrown: unknown;
+    try {
+      parseEfsBackends(document, { source: 'SMIG_BACKENDS' });
+    } catch (error) {
+      thrown = error;
+    }
+
+    // Assess
+    expect(thrown).toBeInstanceOf(EfsConfigError);
+    expect((thrown as Error).message).toBe(message);
+  });
+
+  it('accepts a root_directory owned by the POSIX user', () => {
+    // Prepare
+    const document = { backends: [{ ...ACCESS_POINT_BACKEND, root_directory: { owner_uid: 1000, owner_gid: 1001 }, posix_user: { uid: 1000, gid: 1001 } }] };
+
+    // Act
+    const [backend] = parseEfsBackends(document);
+
+    // Assess
+    expect(backend).toMatchObject({ root_directory: { owner_uid: 1000, owner_gid: 1001, permissions: '0755' }, posix_user: { uid: 1000, gid: 1001 } });
+  });
+});
+
 describe('Class: EfsDriverRegistry', () => {
   const registry = makeRegistry([ACCESS_POINT_BACKEND, FILE_SYSTEM_BACKEND]);
 

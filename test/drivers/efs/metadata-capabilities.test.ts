@@ -36,7 +36,7 @@ describe('Class: EfsDriver', () => {
 
     it('an access-point pool with a POSIX user keeps no owners, and says which one it gives everything', async () => {
       // Prepare
-      const driver = makeDriver({ ...ACCESS_POINT_BACKEND, posix_user: { uid: 1000, gid: 1001, secondary_gids: [5] } });
+      const driver = makeDriver({ ...ACCESS_POINT_BACKEND, root_directory: { owner_uid: 1000, owner_gid: 1001 }, posix_user: { uid: 1000, gid: 1001, secondary_gids: [5] } });
 
       // Act
       const [pool] = await driver.listPools();
@@ -50,7 +50,7 @@ describe('Class: EfsDriver', () => {
     it('refuses owners into an access point with a POSIX user, leaves extended attributes and ACLs to the copy', async () => {
       // Prepare
       const [plain] = await makeDriver(ACCESS_POINT_BACKEND).listPools();
-      const [forced] = await makeDriver({ ...ACCESS_POINT_BACKEND, posix_user: { uid: 1000, gid: 1000 } }).listPools();
+      const [forced] = await makeDriver({ ...ACCESS_POINT_BACKEND, root_directory: { owner_uid: 1000, owner_gid: 1000 }, posix_user: { uid: 1000, gid: 1000 } }).listPools();
 
       // Act
       const fromAnywhere = metadataAtRisk(undefined, plain!);

@@ -42,6 +42,8 @@ export async function prepareDestinationStep(deps: MigrationDeps, state: Migrati
       source: sourceMount.path,
       destination: destinationMount.path,
       source_modes: sourceMount.originalModesFile ?? '',
+      // What the copy may leave out of what the destination refuses (extended attributes, ACLs): nothing unless asked.
+      preserve_metadata: migration.options.preserve_metadata ? 'true' : 'false',
       task_definition: taskDefinition,
     },
     snapshot_replay: snapshotReplay,

@@ -10,7 +10,8 @@ import { nextWaitSeconds, reopenPhase1, waitExhausted } from '../switchover.ts';
  * After the source went read-only: may a client that connected before still write? Asks the source driver
  * (switchoverBlockers) and answers the workflow's Choice: `clear` (the final copy, or the driver's
  * completion, may run), `confirmed` (the operator called migration_complete again to vouch for what the
- * driver could not prove), `waiting` (wait `wait_seconds`, longer each time, and ask again), or `gave_up`
+ * driver could not prove), `waiting` (wait `wait_seconds`, longer each time, and ask again: the wait,
+ * await-switchover.ts, ends early when the operator confirms), or `gave_up`
  * (the wait outlasted its bounds: the source gets its writes back and the migration waits for
  * migration_complete again, its copied data kept). Every answer is recorded on the migration
  * (`switchover`), which migration_get_progress shows. Runs safely more than once.
@@ -20,9 +21,12 @@ export async function switchoverWritersStep(deps: MigrationDeps, state: Migratio
   const ids = { shareId: migration.share_id, migrationId: migration.id };
   const current = migration.switchover;
   if (!current) throw new InvalidRequestError('The source was not made read-only: this step runs after it', ids);
+  const { switchover_wait_seconds: _previousWait, ...rest } = state;
+  // While waiting, the wait's length is also at the top of the state, where the wait's timeout reads it.
   const answer = (switchover: SwitchoverProgress, waitSeconds = 0): MigrationExecutionState => ({
-    ...state,
+    ...rest,
     switchover: { outcome: switchover.status, polls: switchover.polls, wait_seconds: waitSeconds } satisfies SwitchoverState,
+    ...(switchover.status === SwitchoverStatus.WAITING ? { switchover_wait_seconds: waitSeconds } : {}),
   });
   if (current.status !== SwitchoverStatus.WAITING) return answer(current);
   const now = deps.clock.now();
@@ -51,7 +55,8 @@ export async function switchoverWritersStep(deps: MigrationDeps, state: Migratio
   }
   const waitSeconds = nextWaitSeconds(polls, blockers.retryAfterSeconds);
   const waiting = await settle(deps, migration.id, (s) => ({ ...s, ...measured, next_check_at: new Date(now.getTime() + waitSeconds * 1000).toISOString() }));
-  // A confirmation that arrived while the driver was asked is seen at the next check.
+  // A confirmation that arrived while the driver was asked is kept (settle starts from the record as it is
+  // now): the wait that follows finds it and ends at once.
   return answer(waiting, waitSeconds);
 }
 

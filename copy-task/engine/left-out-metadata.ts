@@ -1,0 +1,118 @@
+import { constants } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { LEAVE_OUT_ACLS, LEAVE_OUT_XATTRS } from '../native/index.ts';
+import { display, keyOf, resolveUnder, tempSibling, uniqueSuffix } from './paths.ts';
+import type { Platform } from './platform.ts';
+import { codeOf } from './scan.ts';
+import type { LeftOutEntries, MetadataLeftOut, Xattrs } from './types.ts';
+import { leaveOutXattrs } from './xattrs.ts';
+
+/**
+ * Leaving out what the destination refuses, for a run told that metadata need not be preserved
+ * (CopyOptions.preserveMetadata false, a migration started with preserve_metadata=False): which kinds of
+ * attributes the destination's file system refuses to store (probeRefusedKinds, once at the start), and the
+ * entries the run wrote without theirs (LeftOutMetadata), for the summary. Attributes of a kind the
+ * destination keeps are copied as ever, and so are modes, owners and times. A run told to preserve
+ * metadata leaves nothing out: a refused attribute fails its entry (refused-metadata.ts).
+ */
+
+/** setxattr's answer on a file system that stores no attributes of that kind (Amazon EFS over NFSv4.1, ramfs). */
+const REFUSED = new Set(['ENOTSUP', 'EOPNOTSUPP']);
+/** Paths the summary names of each kind (it counts them all). */
+const EXAMPLES = 5;
+/**
+ * An access ACL that says no more than mode 0600 (version 2; USER_OBJ rw-, GROUP_OBJ ---, OTHER ---): a
+ * file system with ACLs takes it (as the mode alone, storing no ACL), one without refuses it.
+ */
+const MODE_ONLY_ACL = Buffer.from([2, 0, 0, 0, 0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff, 0x04, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/**
+ * The kinds of attributes (LEAVE_OUT_XATTRS, LEAVE_OUT_ACLS) the destination refuses to store, found by
+ * setting one of each on a temp file in its root. 0 without the addon (which alone copies them), or
+ * where the root cannot be written yet: a refused attribute then fails its entry, as when preserving.
+ */
+export async function probeRefusedKinds(platform: Platform, destinationRoot: Buffer): Promise<number> {
+  if (platform.nativeProblem !== undefined) return 0;
+  const probe = tempSibling(resolveUnder(destinationRoot, Buffer.from('probe')), uniqueSuffix());
+  try {
+    await (await open(probe, CREATE, 0o600)).close();
+  } catch {
+    return 0;
+  }
+  try {
+    const refused = (kind: number, set: () => void): number => {
+      try {
+        set();
+        return 0;
+      } catch (error) {
+        return REFUSED.has(codeOf(error) ?? '') ? kind : 0;
+      }
+    };
+    return (
+      refused(LEAVE_OUT_XATTRS, () => platform.setXattr(probe, 'user.smig-probe', Buffer.from('1'))) |
+      refused(LEAVE_OUT_ACLS, () => platform.setXattr(probe, 'system.posix_acl_access', MODE_ONLY_ACL))
+    );
+  } finally {
+    await unlink(probe).catch(() => undefined);
+  }
+}
+
+/** What one run leaves out, and the entries it wrote without it. */
+export class LeftOutMetadata {
+  /** The kinds (LEAVE_OUT_*) left out: 0 when metadata is to be preserved, or the destination keeps every kind. */
+  readonly kinds: number;
+  readonly #counts = { xattrs: 0, acls: 0 };
+  readonly #examples: { xattrs: string[]; acls: string[] } = { xattrs: [], acls: [] };
+  /** Folders counted: their attributes may be set twice in a run (by the walk, then again once something changed in them). */
+  readonly #folders = new Set<string>();
+
+  constructor(kinds = 0) {
+    this.kinds = kinds & (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS);
+  }
+
+  /** A source entry's attributes as the destination is to get and be compared with them, and the kinds taken out. */
+  split(xattrs: Xattrs | undefined): { readonly kept: Xattrs | undefined; readonly left: number } {
+    return leaveOutXattrs(xattrs, this.kinds);
+  }
+
+  /** The entry `rel` was written without its source's attributes of the kinds `left` (0: nothing to note). */
+  note(rel: Buffer, left: number | undefined): void {
+    if (!left) return;
+    const path = display(rel);
+    for (const [kind, name] of [[LEAVE_OUT_XATTRS, 'xattrs'], [LEAVE_OUT_ACLS, 'acls']] as const) {
+      if ((left & kind) === 0) continue;
+      this.#counts[name] += 1;
+      if (this.#examples[name].length < EXAMPLES) this.#examples[name].push(path);
+    }
+  }
+
+  /** As note, for a folder: counted once however often its attributes are set. */
+  noteFolder(rel: Buffer, left: number | undefined): void {
+    if (!left) return;
+    const key = keyOf(rel);
+    if (this.#folders.has(key)) return;
+    this.#folders.add(key);
+    this.note(rel, left);
+  }
+
+  /** Undefined when nothing was left out. */
+  summary(): MetadataLeftOut | undefined {
+    if (this.#counts.xattrs === 0 && this.#counts.acls === 0) return undefined;
+    const of = (name: 'xattrs' | 'acls'): LeftOutEntries => ({ entries: this.#counts[name], examples: [...this.#examples[name]] });
+    return { xattrs: of('xattrs'), acls: of('acls') };
+  }
+}
+
+/** A sentence for logs: what was left out, on how many entries, naming the first. */
+export function describeLeftOut(left: MetadataLeftOut): string {
+  const part = (what: string, entries: LeftOutEntries) => {
+    const more = entries.entries > entries.examples.length ? `, and ${entries.entries - entries.examples.length} more` : '';
+    return `${what} of ${entries.entries} ${entries.entries === 1 ? 'entry' : 'entries'} (${entries.examples.join(', ')}${more})`;
+  };
+  const parts = [
+    left.acls.entries > 0 ? part('the POSIX ACLs', left.acls) : undefined,
+    left.xattrs.entries > 0 ? part('the extended attributes', left.xattrs) : undefined,
+  ].filter((p) => p !== undefined);
+  return `left out ${parts.join(' and ')}: the destination's file system does not keep them, and metadata need not be preserved`;
+}

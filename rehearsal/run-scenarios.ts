@@ -51,6 +51,7 @@ async function runOne(rehearsal: Rehearsal, scenario: Scenario, ownCalls: () => 
   }
   const calls = ownCalls();
   const denied = calls.filter(isDenial);
-  if (!error && denied.length > 0) error = `IAM denied ${denied.length} call(s): ${denied.map(describeDenial).join('; ')}`;
+  // A denied call is the cause of whatever failed after it: it leads the message.
+  if (denied.length > 0) error = `IAM denied ${denied.length} call(s): ${denied.map(describeDenial).join('; ')}${error ? `; the scenario then failed: ${error}` : ''}`;
   return { name: scenario.name, title: scenario.title, ok: error === undefined, seconds: (Date.now() - started) / 1000, ...(error ? { error } : {}), notes, denied, calls: calls.length };
 }

@@ -113,12 +113,24 @@ export class LambdaFunctions {
     await Promise.all([...this.logs.values()].map((log) => new Promise<void>((resolve) => log.end(resolve))));
   }
 
+  private readonly starting = new Map<string, Promise<Environment>>();
+
+  /** The function's execution environment, started once: concurrent first invocations share it. */
   private async environment(fn: StackFunction): Promise<Environment> {
     const existing = this.environments.get(fn.logicalId);
     if (existing) {
       await existing.ready;
       return existing;
     }
+    let starting = this.starting.get(fn.logicalId);
+    if (!starting) {
+      starting = this.startEnvironment(fn).finally(() => this.starting.delete(fn.logicalId));
+      this.starting.set(fn.logicalId, starting);
+    }
+    return starting;
+  }
+
+  private async startEnvironment(fn: StackFunction): Promise<Environment> {
     if (!(await checkTrust(this.options.gate, fn.role, 'lambda.amazonaws.com', { 'aws:SourceAccount': this.options.stack.environment.account, 'aws:SourceArn': fn.arn })).allowed) {
       throw new LambdaFunctionError('Lambda.AccessDeniedException', `The role defined for the function cannot be assumed by Lambda: ${fn.role.arn}`);
     }

@@ -44,8 +44,9 @@ try {
   });
   const report = buildReport(rehearsal, results, (Date.now() - started) / 1000);
   const file = await writeReport(report, rehearsal.workDir);
-  process.stdout.write(`\n${formatReport(report)}\n\nReport: ${file}\n`);
   ok = report.ok;
+  const kept = values.keep || !ok;
+  process.stdout.write(`\n${formatReport(report)}\n\n${kept ? `Report, cdk.out, EFS folders and every process's log: ${rehearsal.workDir} (${file})` : 'Run folder removed (--keep keeps it).'}\n`);
 } finally {
   await rehearsal.stop();
   if (!values.keep && ok) await rm(rehearsal.workDir, { recursive: true, force: true });

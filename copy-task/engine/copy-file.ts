@@ -260,7 +260,7 @@ async function copyOnce(context: IoContext, entry: TreeEntry, onBytes: (bytes: n
         mtimeNs: before.mtimeNs,
         ...(xattrs ? { xattrs: mode === statMode ? xattrs : withAclMode(xattrs, mode) } : {}),
       };
-      await applyAttributes(context, temp, wanted);
+      left |= await applyAttributes(context, temp, wanted);
       await verifyAttributes(context, temp, wanted, 'file');
       await rename(temp, destination);
     } catch (error) {

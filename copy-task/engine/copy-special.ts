@@ -38,7 +38,7 @@ export async function copySpecial(context: IoContext, entry: TreeEntry): Promise
   const temp = tempSibling(destination, uniqueSuffix());
   context.platform.mknod(temp, format, 0o600, stats.rdev);
   try {
-    await applyAttributes(context, temp, wanted);
+    left |= await applyAttributes(context, temp, wanted);
     await verifyAttributes(context, temp, wanted, 'special');
     if (context.verify) {
       const made = await lstat(temp, { bigint: true });

@@ -37,7 +37,7 @@ export async function copySymlink(context: IoContext, entry: TreeEntry): Promise
       const written = await readlink(temp, { encoding: 'buffer' });
       if (!written.equals(target)) throw new VerificationError(`link target mismatch after copy: ${JSON.stringify(written.toString())} instead of ${JSON.stringify(target.toString())}`);
     }
-    await applyAttributes(context, temp, wanted, true);
+    left |= await applyAttributes(context, temp, wanted, true);
     await verifyAttributes(context, temp, wanted, 'symlink');
     await rename(temp, destination);
   } catch (error) {

@@ -1,4 +1,5 @@
 import { chmod, lchown, lstat } from 'node:fs/promises';
+import { LEAVE_OUT_OWNERS } from '../native/index.ts';
 import type { IoContext } from './context.ts';
 import { VerificationError } from './errors.ts';
 import { codeOf } from './scan.ts';
@@ -26,32 +27,41 @@ export async function setOwner(change: () => Promise<void>, isRoot: boolean): Pr
   }
 }
 
+/** Whether owners are compared: as root (otherwise only root may give files away), unless the run leaves them out. */
+export function comparesOwners(context: Pick<IoContext, 'isRoot' | 'leftOut'>): boolean {
+  return context.isRoot && (context.leftOut?.keepsOwners ?? true);
+}
+
 /**
  * Gives a destination entry the source's attributes, never following a link. The order matters:
  * owner first (changing it clears setuid/setgid and security.capability), then extended attributes
  * (setting an ACL rewrites the mode's group bits), then the mode (so it is exactly the source's), and
- * the times last (nothing after them may touch the entry).
+ * the times last (nothing after them may touch the entry). Where the run leaves owners out, the entry
+ * keeps the one it has: LEAVE_OUT_OWNERS is returned when that is not the source's (else 0).
  */
-export async function applyAttributes(context: IoContext, abs: Buffer, wanted: Attributes, isLink = false): Promise<void> {
+export async function applyAttributes(context: IoContext, abs: Buffer, wanted: Attributes, isLink = false): Promise<number> {
   const current = await lstat(abs);
+  let left = 0;
   if (current.uid !== wanted.uid || current.gid !== wanted.gid) {
-    await setOwner(() => lchown(abs, wanted.uid, wanted.gid), context.isRoot);
+    if (context.leftOut?.keepsOwners === false) left = LEAVE_OUT_OWNERS;
+    else await setOwner(() => lchown(abs, wanted.uid, wanted.gid), context.isRoot);
   }
   writeXattrs(context.platform, abs, wanted.xattrs, context.leftOut?.kinds);
   if (!isLink) await chmod(abs, wanted.mode);
   await context.platform.setTimes(abs, wanted.atimeNs, wanted.mtimeNs, isLink);
+  return left;
 }
 
 /**
  * Reads back what applyAttributes wrote and lists what differs ([] when all is as wanted). Owners
- * count only as root; atimes not for folders and links (listing or reading them may move it).
+ * count only as comparesOwners says; atimes not for folders and links (listing or reading them may move it).
  */
 export async function checkAttributes(context: IoContext, abs: Buffer, wanted: Attributes, kind: 'file' | 'dir' | 'symlink' | 'special'): Promise<string[]> {
   const stats = await lstat(abs, { bigint: true });
   const problems: string[] = [];
   const mode = Number(stats.mode & 0o7777n);
   if (kind !== 'symlink' && mode !== wanted.mode) problems.push(`mode ${octal(mode)} instead of ${octal(wanted.mode)}`);
-  if (context.isRoot && (Number(stats.uid) !== wanted.uid || Number(stats.gid) !== wanted.gid)) {
+  if (comparesOwners(context) && (Number(stats.uid) !== wanted.uid || Number(stats.gid) !== wanted.gid)) {
     problems.push(`owner ${stats.uid}:${stats.gid} instead of ${wanted.uid}:${wanted.gid}`);
   }
   const granularity = context.timeGranularityNs;

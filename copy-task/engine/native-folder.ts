@@ -4,7 +4,7 @@
  * and the notes of files whose copy went wrong or whose source moved under it.
  */
 import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
-import { LEAVE_OUT_ACLS, LEAVE_OUT_XATTRS } from '../native/index.ts';
+import { LEAVE_OUT_ACLS, LEAVE_OUT_OWNERS, LEAVE_OUT_XATTRS } from '../native/index.ts';
 import { display, resolveUnder } from './paths.ts';
 import { recordEntry } from './scan.ts';
 import type { CopyFailure, TreeEntry } from './types.ts';
@@ -33,6 +33,7 @@ const REC_SETTLED = 1 << 26;
 const REC_TOUCHED = 1 << 27;
 const REC_FROM_DESTINATION = 1 << 28;
 const REC_FINISHED = 1 << 29;
+const REC_OWNER_LEFT_OUT = 1 << 19;
 const HEADER = 92;
 const WHAT: Record<number, [what: string, syscall: string]> = {
   1: ['cannot read', 'lstat'],
@@ -55,6 +56,8 @@ export interface WalkedFolder {
   readonly touched: boolean;
   /** The walk gave it its attributes once everything below it was done (and read them back when verifying). */
   readonly finished: boolean;
+  /** And it kept the destination's owner, not the source's: the run leaves owners out. */
+  readonly ownerLeftOut: boolean;
 }
 
 export interface WalkCounts {
@@ -138,6 +141,7 @@ export function parseRecords(records: Buffer, roots: { readonly source: Buffer; 
           settled: (flags & REC_SETTLED) !== 0,
           touched: (flags & REC_TOUCHED) !== 0,
           finished: (flags & REC_FINISHED) !== 0,
+          ownerLeftOut: (flags & REC_OWNER_LEFT_OUT) !== 0,
         });
       } else if (role === ROLE_DEFER_SOURCE) parsed.deferredSource.push(entry);
       else if (role === ROLE_DEFER_DEST) parsed.deferredDestination.push(entry);
@@ -204,10 +208,10 @@ export function parseNotes(notes: Buffer, hash: string): WalkNotes {
   return parsed;
 }
 
-/** The kinds a K_LEFT_OUT note names ("xattrs", "acls", or both, comma-separated). */
+/** The kinds a K_LEFT_OUT note names ("xattrs", "acls", "owners", comma-separated). */
 function leftOutKinds(detail: string): number {
   const named = detail.split(',');
-  return (named.includes('xattrs') ? LEAVE_OUT_XATTRS : 0) | (named.includes('acls') ? LEAVE_OUT_ACLS : 0);
+  return (named.includes('xattrs') ? LEAVE_OUT_XATTRS : 0) | (named.includes('acls') ? LEAVE_OUT_ACLS : 0) | (named.includes('owners') ? LEAVE_OUT_OWNERS : 0);
 }
 
 /** A failure worded as Node words its fs errors: "what: ENOENT: no such file or directory, open '/path'". */

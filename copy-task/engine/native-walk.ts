@@ -1,6 +1,6 @@
 import { JOURNAL_NAME } from './durability.ts';
 import { CopyAbortedError } from './errors.ts';
-import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, leaveOutFlags, type FolderCalls } from '../native/index.ts';
+import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, LEAVE_OUT_OWNERS, leaveOutFlags, type FolderCalls } from '../native/index.ts';
 import {
   FOLDER_CREATED,
   FOLDER_ON_DEST,
@@ -124,7 +124,7 @@ export class NativeWalk implements TreeWalk {
         const key = keyOf(folder.entry.rel);
         if (folder.finished) {
           // The walk set its attributes, without what was left out of them.
-          ledger.leftOut.noteFolder(folder.entry.rel, folder.entry.leftOut);
+          ledger.leftOut.noteFolder(folder.entry.rel, (folder.entry.leftOut ?? 0) | (folder.ownerLeftOut ? LEAVE_OUT_OWNERS : 0));
           // Set after everything in it, so after any change made so far: only a later one makes it due again.
           state.touched.delete(key);
           state.settled.add(key);
@@ -175,7 +175,7 @@ export class NativeWalk implements TreeWalk {
   async #walkTree(starts: readonly Start[], pass: 'survey' | 'copy'): Promise<{ counts: WalkCounts; records: WalkRecords; notes: ReturnType<typeof parseNotes> }> {
     const state = this.#state;
     const { settings, roots } = state;
-    const flags = (state.isRoot ? PAIR_COMPARE_OWNER : 0) | (settings.checksum ? PAIR_CHECKSUM : 0) | (pass === 'copy' ? PAIR_COPY : 0);
+    const flags = (state.comparesOwners ? PAIR_COMPARE_OWNER : 0) | (settings.checksum ? PAIR_CHECKSUM : 0) | (pass === 'copy' ? PAIR_COPY : 0);
     const syncFlags =
       (settings.verify ? COPY_VERIFY : 0) | (settings.verifyFrom === 'storage' ? COPY_VERIFY_STORAGE : 0) | (state.isRoot ? COPY_AS_ROOT : 0) |
       (settings.writeBack === 'pass' ? SYNC_WRITE_BACK : 0) | (settings.stableSource ? SYNC_STABLE : 0) | leaveOutFlags(state.ledger.leftOut.kinds);

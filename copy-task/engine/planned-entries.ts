@@ -76,10 +76,10 @@ export async function copyEntries(state: RunState, plan: CopyPlan): Promise<void
   const fix = (entry: TreeEntry) =>
     state.attempt(entry.rel, 'cannot set attributes', async () => {
       const abs = state.destination(entry.rel);
-      await applyAttributes(state.context, abs, entry);
+      const ownerLeftOut = await applyAttributes(state.context, abs, entry);
       await verifyAttributes(state.context, abs, entry, entry.kind === 'special' ? 'special' : 'file');
       ledger.fixed += 1;
-      ledger.leftOut.note(entry.rel, entry.leftOut);
+      ledger.leftOut.note(entry.rel, (entry.leftOut ?? 0) | ownerLeftOut);
     });
   const fixKeys = new Set(plan.fixFiles.map((entry) => keyOf(entry.rel)));
   const compareKeys = new Set(plan.compareFiles.map((entry) => keyOf(entry.rel)));
@@ -203,9 +203,9 @@ export async function finishFolders(state: RunState, rootEntry: () => Promise<Tr
     await state.each(level, (dir) =>
       state.attempt(dir.rel, 'cannot set folder attributes', async () => {
         const abs = state.destination(dir.rel);
-        await applyAttributes(state.context, abs, dir);
+        const ownerLeftOut = await applyAttributes(state.context, abs, dir);
         await verifyAttributes(state.context, abs, dir, 'dir');
-        state.ledger.leftOut.noteFolder(dir.rel, dir.leftOut);
+        state.ledger.leftOut.noteFolder(dir.rel, (dir.leftOut ?? 0) | ownerLeftOut);
       }),
     );
   }

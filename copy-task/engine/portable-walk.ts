@@ -144,7 +144,7 @@ export class PortableWalk implements TreeWalk {
     const state = this.#state;
     const fast = state.platform.fast;
     if (!fast || state.settings.checksum || state.settings.sourceModes || state.journal?.suspectSinceNs !== undefined) return undefined;
-    const flags = (state.isRoot ? PAIR_COMPARE_OWNER : 0) | leaveOutFlags(state.ledger.leftOut.kinds);
+    const flags = (state.comparesOwners ? PAIR_COMPARE_OWNER : 0) | leaveOutFlags(state.ledger.leftOut.kinds);
     return (source: Buffer, destination: Buffer) => fast.scanPair(source, destination, Number(state.timeGranularityNs), flags);
   }
 }
@@ -167,7 +167,7 @@ export function surveyFolder(state: RunState, survey: Survey, source: readonly T
 export function planOptions(state: RunState, links?: LinkIndex) {
   return {
     mode: state.settings.mode,
-    compareOwner: state.isRoot,
+    compareOwner: state.comparesOwners,
     timeGranularityNs: state.timeGranularityNs,
     checksum: state.settings.checksum,
     suspectSinceNs: state.journal?.suspectSinceNs,

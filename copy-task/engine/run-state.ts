@@ -4,7 +4,7 @@ import type { WriteBackJournal } from './durability.ts';
 import type { PassMarks } from './pass-record.ts';
 import { CopyAbortedError, isAbort, VerificationError } from './errors.ts';
 import { RunLedger } from './ledger.ts';
-import { isRunningAsRoot } from './metadata.ts';
+import { comparesOwners, isRunningAsRoot } from './metadata.ts';
 import { display, keyOf, parentOf, resolveUnder } from './paths.ts';
 import type { HardLink, LinkRegistry } from './plan.ts';
 import type { Platform } from './platform.ts';
@@ -95,6 +95,11 @@ export class RunState {
       emit: settings.onProgress,
     });
     if (settings.bytesPerSecond !== undefined) this.control[CONTROL_RATE] = BigInt(settings.bytesPerSecond);
+  }
+
+  /** Whether owners are compared (metadata.ts, comparesOwners): as root, unless the destination refuses them and the run leaves them out. */
+  get comparesOwners(): boolean {
+    return comparesOwners({ isRoot: this.isRoot, leftOut: this.ledger.leftOut });
   }
 
   source(rel: Buffer): Buffer {

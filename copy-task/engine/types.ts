@@ -92,11 +92,12 @@ export interface CopyOptions {
    */
   readonly sourceModes?: ReadonlyMap<string, number>;
   /**
-   * Whether extended attributes and POSIX ACLs must arrive. True: one the destination refuses to store
-   * fails its entry (nothing is dropped; see refused-metadata.ts). False (a migration started with
-   * preserve_metadata=False): the kinds the destination refuses (probed at the start of the run) are left
-   * out, neither set nor compared, and the entries written without them are counted in the summary
-   * (`metadataLeftOut`); modes, owners and times are copied as ever. @default true
+   * Whether extended attributes, POSIX ACLs and owners must arrive. True: an attribute the destination
+   * refuses to store fails its entry (nothing is dropped; see refused-metadata.ts), and so does an owner
+   * it refuses to give (as root). False (a migration started with preserve_metadata=False): the kinds the
+   * destination refuses (probed at the start of the run: left-out-metadata.ts) are left out, neither set
+   * nor compared (entries keep the owner the destination gives them), and the entries written without
+   * them are counted in the summary (`metadataLeftOut`); data, modes and times are copied as ever. @default true
    */
   readonly preserveMetadata?: boolean;
 }
@@ -153,22 +154,26 @@ export interface CopySummary {
    */
   readonly limitations: readonly string[];
   /**
-   * The entries this run wrote without the extended attributes or POSIX ACLs their source carries, which
-   * the destination refuses to store (CopyOptions.preserveMetadata false); absent when it left none out.
+   * The entries this run wrote without the extended attributes, POSIX ACLs or owner their source has, which
+   * the destination refuses to store or give (CopyOptions.preserveMetadata false); absent when it left none out.
    */
   readonly metadataLeftOut?: MetadataLeftOut;
 }
 
-/** Entries written without some of their source's attributes, of one kind: how many, and the first few. */
+/** Entries written without some of their source's metadata, of one kind: how many, and the first few. */
 export interface LeftOutEntries {
   readonly entries: number;
   readonly examples: readonly string[];
 }
 
-/** What a run left out, by kind: POSIX ACLs, and every other extended attribute. */
+/**
+ * What a run left out, by kind: POSIX ACLs, every other extended attribute, and owners (entries that kept
+ * the owner the destination gave them, other than their source's).
+ */
 export interface MetadataLeftOut {
   readonly xattrs: LeftOutEntries;
   readonly acls: LeftOutEntries;
+  readonly owners: LeftOutEntries;
 }
 
 /** A path the run could not copy, and why. */

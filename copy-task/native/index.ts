@@ -102,9 +102,14 @@ export const COPY_VERIFY_STORAGE = 128;
  */
 export const LEAVE_OUT_XATTRS = 1;
 export const LEAVE_OUT_ACLS = 2;
+/**
+ * Owners, left out where the destination refuses to give entries away (an EFS access point with a POSIX
+ * user): entries keep the owner the destination gives them; owners are neither set nor compared.
+ */
+export const LEAVE_OUT_OWNERS = 4;
 /** The copyFile, walkTree (sync flags) and scanPair flags that leave out the kinds `leaveOut` (LEAVE_OUT_*). */
 export function leaveOutFlags(leaveOut: number): number {
-  return (leaveOut & (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS)) << 8;
+  return (leaveOut & (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS | LEAVE_OUT_OWNERS)) << 8;
 }
 
 /** Where a verified copy was read back from: the page cache as it was written, or storage (see hashFromStorage). */

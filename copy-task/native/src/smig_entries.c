@@ -26,7 +26,9 @@ static int fail(entry_copy *e, int err, const char *syscall, const char *path) {
 static int apply_at(entry_copy *e, int dir, const char *name, const char *path, const wanted_attributes *w) {
   struct stat current;
   if (fstatat(dir, name, &current, AT_SYMLINK_NOFOLLOW) != 0) return fail(e, errno, "lstat", e->dst_path);
-  if (current.st_uid != w->uid || current.st_gid != w->gid) {
+  if ((current.st_uid != w->uid || current.st_gid != w->gid) && (e->flags & COPY_LEAVE_OUT_OWNERS)) {
+    e->left_out |= LEAVE_OUT_OWNERS; /* it keeps the owner the destination gave it */
+  } else if (current.st_uid != w->uid || current.st_gid != w->gid) {
     if (fchownat(dir, name, w->uid, w->gid, AT_SYMLINK_NOFOLLOW) != 0 && ((e->flags & COPY_AS_ROOT) || errno != EPERM)) {
       return fail(e, errno, "lchown", e->dst_path);
     }
@@ -73,7 +75,7 @@ static bool matches_at(entry_copy *e, int dir, const char *name, const char *pat
     return true;
   }
   xattr_leave_out(&present, COPY_LEAVE_OUT(e->flags));
-  bool agree = attributes_agree(&made, &present, w, e->flags & COPY_AS_ROOT, e->granularity, e->problem, sizeof e->problem);
+  bool agree = attributes_agree(&made, &present, w, COPY_COMPARES_OWNERS(e->flags), e->granularity, e->problem, sizeof e->problem);
   xattr_free(&present);
   return agree;
 }

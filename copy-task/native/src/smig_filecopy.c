@@ -29,7 +29,9 @@ static int fail(file_copy *c, int err, const char *syscall, const char *path) {
 static int apply_attributes(file_copy *c, int out, const xattr_set *wanted, int mode, bool mode_set) {
   uid_t uid;
   gid_t gid;
-  if (c->defaults) {
+  bool owners_left_out = c->flags & COPY_LEAVE_OUT_OWNERS;
+  /* Where owners are left out the owner the destination gave is read, not assumed (an EFS access point gives its own). */
+  if (c->defaults && !owners_left_out) {
     uid = c->defaults->uid;
     gid = c->defaults->gid;
   } else {
@@ -39,7 +41,9 @@ static int apply_attributes(file_copy *c, int out, const xattr_set *wanted, int 
     gid = current.st_gid;
   }
   bool chowned = false;
-  if (uid != c->before.st_uid || gid != c->before.st_gid) {
+  if ((uid != c->before.st_uid || gid != c->before.st_gid) && owners_left_out) {
+    c->left_out |= LEAVE_OUT_OWNERS;
+  } else if (uid != c->before.st_uid || gid != c->before.st_gid) {
     if (fchown(out, c->before.st_uid, c->before.st_gid) == 0) chowned = true;
     else if ((c->flags & COPY_AS_ROOT) || errno != EPERM) return fail(c, errno, "fchown", c->dst_path);
   }
@@ -126,7 +130,7 @@ static bool attributes_match(file_copy *c, int out, const xattr_set *wanted, int
       .uid = c->before.st_uid, .gid = c->before.st_gid, .mode = mode, .atime = c->before.st_atim, .mtime = c->before.st_mtim,
       .xattrs = wanted, .with_atime = true,
   };
-  bool agree = attributes_agree(&made, &present, &w, c->flags & COPY_AS_ROOT, c->granularity, c->problem, sizeof c->problem);
+  bool agree = attributes_agree(&made, &present, &w, COPY_COMPARES_OWNERS(c->flags), c->granularity, c->problem, sizeof c->problem);
   xattr_free(&present);
   return agree;
 }

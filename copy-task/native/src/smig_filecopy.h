@@ -41,11 +41,21 @@ enum {
    * its result (`left_out`).
    */
   COPY_LEAVE_OUT_XATTRS = 256,
-  COPY_LEAVE_OUT_ACLS = 512
+  COPY_LEAVE_OUT_ACLS = 512,
+  /*
+   * Owners are left out (LEAVE_OUT_OWNERS): the destination refuses to give entries away. Entries keep
+   * the owner the destination gives them: no chown, and owners are not compared; an entry whose owner
+   * then is not the source's says LEAVE_OUT_OWNERS in its result's `left_out`.
+   */
+  COPY_LEAVE_OUT_OWNERS = 1024
 };
 #define COPY_LEAVE_OUT_SHIFT 8
-/* The LEAVE_OUT_* kinds in a set of COPY_* flags. */
+/* Every COPY_LEAVE_OUT_* flag, for passing them on. */
+#define COPY_LEAVE_OUT_FLAGS (COPY_LEAVE_OUT_XATTRS | COPY_LEAVE_OUT_ACLS | COPY_LEAVE_OUT_OWNERS)
+/* The LEAVE_OUT_* kinds of attributes (not owners) in a set of COPY_* flags: what xattr_leave_out takes. */
 #define COPY_LEAVE_OUT(flags) (((flags) >> COPY_LEAVE_OUT_SHIFT) & (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS))
+/* Whether owners are compared: as root (otherwise only root may give files away), unless left out. */
+#define COPY_COMPARES_OWNERS(flags) (((flags) & COPY_AS_ROOT) && !((flags) & COPY_LEAVE_OUT_OWNERS))
 
 enum { OUT_COPIED, OUT_CHANGED, OUT_VANISHED, OUT_MISMATCH, OUT_ATTRIBUTES, OUT_LINKED };
 extern const char *const COPY_OUTCOMES[];

@@ -677,10 +677,13 @@ static void note(syncer *y, uint16_t kind, uint16_t action, const char *detail) 
   note_at(y, kind, action, 0, NULL, detail, NULL);
 }
 
-/* An entry written without the source's attributes of the kinds `left_out` (none: nothing to say). */
+/* An entry written without the source's attributes or owner of the kinds `left_out` (none: nothing to say). */
 static void note_left_out(syncer *y, uint16_t action, int left_out) {
   if (left_out == 0) return;
-  const char *kinds = left_out == (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS) ? "xattrs,acls" : left_out == LEAVE_OUT_ACLS ? "acls" : "xattrs";
+  char kinds[32];
+  snprintf(kinds, sizeof kinds, "%s%s%s", (left_out & LEAVE_OUT_XATTRS) ? "xattrs," : "", (left_out & LEAVE_OUT_ACLS) ? "acls," : "",
+           (left_out & LEAVE_OUT_OWNERS) ? "owners," : "");
+  kinds[strlen(kinds) - 1] = '\0'; /* the last comma */
   note(y, K_LEFT_OUT, action, kinds);
 }
 
@@ -700,7 +703,7 @@ static void copy_item(syncer *y, const work_item *item, const unsigned char *s, 
   file_copy c = {
       .src_dir = p->src_fd, .src_name = name, .src_path = src_path,
       .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
-      .flags = (sync_flags & (COPY_VERIFY | COPY_VERIFY_STORAGE | COPY_AS_ROOT | COPY_WRITE_BACK | COPY_LEAVE_OUT_XATTRS | COPY_LEAVE_OUT_ACLS)) | COPY_REFUSE_LINKED |
+      .flags = (sync_flags & (COPY_VERIFY | COPY_VERIFY_STORAGE | COPY_AS_ROOT | COPY_WRITE_BACK | COPY_LEAVE_OUT_FLAGS)) | COPY_REFUSE_LINKED |
                (p->hidden && item->d == NONE ? COPY_IN_HIDDEN_FOLDER : 0) | ((sync_flags & SYNC_STABLE) ? COPY_SAME_NAME : 0),
       .granularity = p->granularity, .control = &y->config->control, .mode = item->mode, .no_unnamed = &p->no_unnamed,
       .defaults = p->defaults_known ? &p->defaults : NULL, .inherits = &p->inherits,
@@ -799,7 +802,7 @@ static entry_copy entry_of(syncer *y, const char *name, char *src_path, char *ds
   join(dst_path, 4352, p->dst_path, name);
   return (entry_copy){
       .src_dir = p->src_fd, .src_name = name, .src_path = src_path, .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
-      .flags = y->config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_XATTRS | COPY_LEAVE_OUT_ACLS), .granularity = p->granularity,
+      .flags = y->config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_FLAGS), .granularity = p->granularity,
   };
 }
 

@@ -58,6 +58,8 @@ enum {
 #define REC_FROM_DESTINATION (1u << 28)
 /* A folder whose attributes the walk set (and read back when verifying): nothing more to do unless changed again. */
 #define REC_FINISHED (1u << 29)
+/* A finished folder whose owner was left out (COPY_LEAVE_OUT_OWNERS): it kept the destination's, not the source's. */
+#define REC_OWNER_LEFT_OUT (1u << 19)
 #define WHAT_MKDIR 4
 #define WHAT_LIST 5
 #define WHAT_RENAME 6
@@ -160,7 +162,7 @@ const unsigned char *pair_self(const folder_pair *pair);
 /*
  * K_LINKED: a file the copying walk found has other names (its listing read its type alone): for the planner.
  * K_LEFT_OUT: an entry written without the source's attributes of the kinds its detail names ("xattrs",
- * "acls", or both, comma-separated), which the destination refuses (COPY_LEAVE_OUT_*).
+ * "acls", "owners", comma-separated), which the destination refuses (COPY_LEAVE_OUT_*).
  */
 enum { K_FAILED = 1, K_CHANGED = 2, K_VANISHED = 3, K_UPDATED = 4, K_MISMATCH = 5, K_ATTRIBUTES = 6, K_LINKED = 7, K_LEFT_OUT = 8 };
 enum { A_COPY = 1, A_COMPARE = 2, A_FIX = 3, A_LINK = 4 };

@@ -48,6 +48,7 @@ typedef struct folder_node {
   bool hidden_root;
   bool touched;  /* something in it was made, replaced or renamed */
   bool finished; /* its attributes were set (and read back when verifying) */
+  bool owner_left_out; /* and they were set without the source's owner (COPY_LEAVE_OUT_OWNERS) */
   int rename_err;
   bytes self; /* its own record (source side, with xattrs); empty when it could not be listed */
 } folder_node;
@@ -194,10 +195,11 @@ static void finish_node(tree_walk *w, folder_node *node) {
       char path[PATH_MAX * 2];
       snprintf(path, sizeof path, "%s/%s", config->dst_root, node->dst_rel);
       entry_copy e = {.dst_dir = config->dst_root_fd, .dst_name = node->dst_rel, .dst_path = path,
-                      .flags = config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_XATTRS | COPY_LEAVE_OUT_ACLS),
+                      .flags = config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_FLAGS),
                       .granularity = config->granularity};
       folder_attributes_run(&e, self, mode);
       node->finished = e.err == 0 && e.outcome == OUT_COPIED;
+      node->owner_left_out = node->finished && (e.left_out & LEAVE_OUT_OWNERS);
     }
   }
   if (node->hidden_root && node->parent) {
@@ -218,7 +220,7 @@ static void complete_node(tree_walk *w, folder_node *node) {
   if (node->self.length > 0) {
     uint32_t flags = ((uint32_t)ROLE_FOLDER << RECORD_ROLE_SHIFT) | ((node->folder_flags & FOLDER_ON_DEST) ? REC_ON_DEST : 0) |
                      ((node->folder_flags & FOLDER_CREATED) ? REC_CREATED : 0) | ((node->folder_flags & FOLDER_SETTLED) ? REC_SETTLED : 0) |
-                     (node->touched ? REC_TOUCHED : 0) | (node->finished ? REC_FINISHED : 0) |
+                     (node->touched ? REC_TOUCHED : 0) | (node->finished ? REC_FINISHED : 0) | (node->owner_left_out ? REC_OWNER_LEFT_OUT : 0) |
                      /* What its attributes lack (they are set without it, here or by JavaScript). */
                      (RECORD_LEFT_OUT(get_u32(node->self.data + 24)) << RECORD_LEFT_OUT_SHIFT);
     if (!record_copy_at(&w->records, node->self.data, node->rel, flags)) w->memory = true;

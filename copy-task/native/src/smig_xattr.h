@@ -43,9 +43,11 @@ ssize_t xattr_find(const xattr_set *set, const char *name);
 /*
  * Kinds of attributes a run may leave out: those the destination's file system refuses to store, when the
  * metadata need not be preserved (engine/left-out-metadata.ts probes which). ACLs are the
- * system.posix_acl_* names; every other name counts as an extended attribute.
+ * system.posix_acl_* names; every other name counts as an extended attribute. Owners are a kind too
+ * (LEAVE_OUT_OWNERS, where the destination refuses to give entries away: an EFS access point with a POSIX
+ * user), though no attribute is of it: xattr_leave_out ignores it.
  */
-enum { LEAVE_OUT_XATTRS = 1, LEAVE_OUT_ACLS = 2 };
+enum { LEAVE_OUT_XATTRS = 1, LEAVE_OUT_ACLS = 2, LEAVE_OUT_OWNERS = 4 };
 /* The kind (LEAVE_OUT_*) of the attribute `name`. */
 int xattr_kind(const char *name);
 /*

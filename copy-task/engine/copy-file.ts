@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
-import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { lstat, open, rename, unlink } from './long-paths.ts';
 import type { Hash } from 'node:crypto';
 import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, leaveOutFlags, type NativeCopyResult, type ReadBack } from '../native/index.ts';
 import { FAST_HASH_NAME, HASH_NAME, hashFile, hashZeros, newHash } from './checksum.ts';

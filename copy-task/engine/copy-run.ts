@@ -1,9 +1,11 @@
 import { BandwidthLimiter } from './bandwidth.ts';
 import { wallClockNs } from './clock.ts';
 import { WriteBackJournal } from './durability.ts';
+import { exists } from './journal-file.ts';
 import { CopyFailedError, isAbort } from './errors.ts';
 import { NativeWalk } from './native-walk.ts';
 import { PassRecords } from './pass-record.ts';
+import { staleTempMatcher } from './paths.ts';
 import { LeftOutMetadata, probeRefusedKinds } from './left-out-metadata.ts';
 import { finishFolders, linkHardLinks, readSourceRoot, removeEntries } from './planned-entries.ts';
 import { createPlatform, type Platform } from './platform.ts';
@@ -66,24 +68,29 @@ export class CopyRun {
     const startedNs = wallClockNs();
     tracker.startPhase('scanning');
     const fast = platform.fast;
-    state.journal = fast ? await WriteBackJournal.open(roots.destinationRoot, (path) => fast.syncfs(path)) : undefined;
+    // Without the addon files are fsynced one by one (no syncfs); the journal still records the run's token.
+    state.journal = await WriteBackJournal.open(roots, { ...(fast ? { syncfs: (path: Buffer) => fast.syncfs(path) } : {}) });
+    state.isStaleTemp = staleTempMatcher(state.journal.staleTokens);
     const records = settings.stateFolder === undefined ? undefined : new PassRecords(settings.stateFolder);
     // A content compare, a run after a crash, or mapped modes look at everything.
-    if (records && !settings.checksum && !settings.sourceModes && state.journal?.suspectSinceNs === undefined) {
+    if (records && !settings.checksum && !settings.sourceModes && state.journal.suspectSinceNs === undefined) {
       state.marks = await records.marks(roots.sourceRoot, roots.destinationRoot);
     }
+    // A probe is a temp file in the destination root: the journal records the run's token first (a
+    // root the run cannot write yet, opened up later, gets no probe: the platform's best is assumed).
+    const canProbe = async () => state.journal.begin().then(() => true, () => false);
     // The same destination, set from the same platform, keeps times as the remembered pass found: no
     // probe (nor the root's times to restore after it).
     const remembered = state.marks?.timeGranularity;
     if (remembered !== undefined && remembered.platformNs === platform.timeGranularityNs) {
       state.timeGranularityNs = remembered.destinationNs;
     } else {
-      state.timeGranularityNs = await probeTimeGranularity(platform, roots.destinationRoot);
+      state.timeGranularityNs = (await canProbe()) ? await probeTimeGranularity(platform, roots.destinationRoot) : platform.timeGranularityNs;
       state.touch(Buffer.alloc(0)); // the probe came and went in the root
     }
     if (!settings.preserveMetadata) {
       // Metadata need not be preserved: what the destination refuses of xattrs and ACLs is left out, not a failure.
-      ledger.leftOut = new LeftOutMetadata(await probeRefusedKinds(platform, roots.destinationRoot));
+      ledger.leftOut = new LeftOutMetadata((await canProbe()) ? await probeRefusedKinds(platform, roots.destinationRoot) : 0);
       state.touch(Buffer.alloc(0));
     }
     state.slots = new Slots(settings.concurrency);
@@ -100,7 +107,7 @@ export class CopyRun {
       timeGranularityNs: state.timeGranularityNs,
       hooks: settings.hooks,
       control: state.controlBuffer,
-      syncEachFile: state.journal === undefined,
+      syncEachFile: fast === undefined,
       leftOut: ledger.leftOut,
     };
     const walk = this.#walk();
@@ -110,11 +117,12 @@ export class CopyRun {
     tracker.startPhase('copying', { files: survey.files, bytes: survey.bytes });
     const durable = settings.writeBack === 'pass';
     if (survey.work) {
-      await state.journal?.begin();
+      await state.journal.begin();
       timers.push(setInterval(() => this.#poll(), PROGRESS_POLL_MS).unref());
       const journal = state.journal;
-      if (journal && durable) timers.push(setInterval(() => void journal.checkpoint(), CHECKPOINT_MS).unref());
+      if (durable) timers.push(setInterval(() => void journal.checkpoint(), CHECKPOINT_MS).unref());
       await walk.copy(survey.links);
+      await this.#noteSkippedSource();
       this.#poll();
       await linkHardLinks(state);
       // Extras go only once everything else is in place, and not at all if anything failed.
@@ -123,8 +131,9 @@ export class CopyRun {
       await this.#endJournal(ledger.failures.length === 0 ? 'complete' : 'failed');
     } else {
       ledger.unchanged = survey.unchanged;
+      await this.#noteSkippedSource();
       // Nothing to copy; a journal a killed run left goes (written back first in a durable pass).
-      await state.journal?.close(durable);
+      await state.journal.close(durable);
     }
     await finishFolders(state, () => readSourceRoot(state, settings.sourceModes?.modeOf));
     if (fast && survey.work && durable) await fast.syncfs(roots.destinationRoot);
@@ -150,24 +159,36 @@ export class CopyRun {
    * The journal at the end of a pass: a durable pass writes back and removes it (a stopped one only
    * if that takes at most a second); a pass that leaves write-back to the kernel removes it without
    * waiting. A run that was comparing an earlier boot's suspects and did not get through leaves that
-   * journal as it found it, so that the next run compares them all again.
+   * journal as it found it, so that the next run compares them all again; one that leaves leftovers
+   * of earlier runs (or its own) in place keeps it, so that the next run still knows them.
    */
   async #endJournal(how: 'complete' | 'failed' | 'stopped'): Promise<void> {
     const { journal, settings } = this.#state;
     if (!journal) return;
     if (journal.suspectSinceNs !== undefined && how !== 'complete') return;
+    const leftovers = this.#state.leftovers.size > 0;
     if (settings.writeBack === 'deferred') {
-      await journal.close(false);
+      await journal.close(false, leftovers);
       return;
     }
-    await (how === 'stopped' ? journal.abandon(STOP_WRITE_BACK_MS) : journal.close());
+    await (how === 'stopped' ? journal.abandon(STOP_WRITE_BACK_MS, leftovers) : journal.close(true, leftovers));
+  }
+
+  /**
+   * The journal's name is one the source root did not hold when the run began; both walks leave it out
+   * of the root on both sides. A user's file given that name since is left for the next pass (which
+   * takes another name for its journal), and counted as changed rather than passed over in silence.
+   */
+  async #noteSkippedSource(): Promise<void> {
+    const { roots, journal, ledger } = this.#state;
+    if (await exists(Buffer.concat([roots.sourceRoot, Buffer.from('/'), journal.name]))) ledger.noteSource({ rel: journal.name }, 'changed');
   }
 
   /** Progress from the addon's counters; in a durable pass, a write-back every CHECKPOINT_BYTES. */
   #poll(): void {
     const state = this.#state;
     const bytes = state.drainProgress();
-    if (state.journal && state.settings.writeBack === 'pass' && bytes - this.#checkpointedAt >= CHECKPOINT_BYTES) {
+    if (state.settings.writeBack === 'pass' && bytes - this.#checkpointedAt >= CHECKPOINT_BYTES) {
       this.#checkpointedAt = bytes;
       void state.journal.checkpoint();
     }

@@ -1,4 +1,4 @@
-import { lstat, rename, unlink } from 'node:fs/promises';
+import { lstat, rename, unlink } from './long-paths.ts';
 import type { IoContext, SourceState } from './context.ts';
 import { VerificationError } from './errors.ts';
 import { applyAttributes, verifyAttributes, type Attributes } from './metadata.ts';
@@ -10,7 +10,7 @@ import { leaveOutXattrs, withAclMode } from './xattrs.ts';
 const S_IFMT = 0o170000n;
 
 /**
- * Recreates a FIFO or device node (mknod, through the native addon; a device node needs root) under a
+ * Recreates a FIFO, socket or device node (mknod, through the native addon; a device node needs root) under a
  * temp name, gives it the source's owner, attributes, mode and times, then renames it into place.
  * Nothing is read from or written to it.
  */

@@ -1,4 +1,4 @@
-import { lstat, readlink, rename, symlink, unlink } from 'node:fs/promises';
+import { lstat, readlink, rename, symlink, unlink } from './long-paths.ts';
 import type { IoContext, SourceState } from './context.ts';
 import { VerificationError } from './errors.ts';
 import { applyAttributes, verifyAttributes, type Attributes } from './metadata.ts';
@@ -19,7 +19,7 @@ export async function copySymlink(context: IoContext, entry: TreeEntry): Promise
   try {
     const stats = await lstat(source, { bigint: true });
     if (!stats.isSymbolicLink()) return 'changed';
-    target = await readlink(source, { encoding: 'buffer' });
+    target = await readlink(source);
     let xattrs;
     ({ kept: xattrs, left } = leaveOutXattrs(context.platform.readXattrs(source), context.leftOut?.kinds ?? 0));
     wanted = { mode: 0, uid: Number(stats.uid), gid: Number(stats.gid), atimeNs: stats.atimeNs, mtimeNs: stats.mtimeNs, ...(xattrs ? { xattrs } : {}) };
@@ -34,7 +34,7 @@ export async function copySymlink(context: IoContext, entry: TreeEntry): Promise
   try {
     if (context.verify) {
       // Before the times are set: reading a link may move its atime.
-      const written = await readlink(temp, { encoding: 'buffer' });
+      const written = await readlink(temp);
       if (!written.equals(target)) throw new VerificationError(`link target mismatch after copy: ${JSON.stringify(written.toString())} instead of ${JSON.stringify(target.toString())}`);
     }
     left |= await applyAttributes(context, temp, wanted, true);

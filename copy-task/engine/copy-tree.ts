@@ -7,7 +7,7 @@ import type { CopyOptions, CopySummary } from './types.ts';
 
 /**
  * Makes `destination` a copy of `source` (absolute paths): regular files (sparse ones kept sparse),
- * folders, symbolic links, hard links, FIFOs and device nodes, with their mode, owner, times and
+ * folders, symbolic links, hard links, FIFOs, sockets and device nodes, with their mode, owner, times and
  * extended attributes (ACLs included). Runs scanning → copying (each file verified before it takes
  * its final name) → linking → deleting, then applies folder metadata deepest first. Files whose size
  * and mtime already match are left alone (or compared by content with `checksum`), so a second pass,

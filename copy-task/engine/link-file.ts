@@ -1,4 +1,4 @@
-import { link, lstat, rename, unlink } from 'node:fs/promises';
+import { link, lstat, rename, unlink } from './long-paths.ts';
 import type { IoContext, SourceState } from './context.ts';
 import { VerificationError } from './errors.ts';
 import type { HardLink } from './plan.ts';

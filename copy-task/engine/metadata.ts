@@ -1,4 +1,4 @@
-import { chmod, lchown, lstat } from 'node:fs/promises';
+import { chmod, lchown, lstat } from './long-paths.ts';
 import { LEAVE_OUT_OWNERS } from '../native/index.ts';
 import type { IoContext } from './context.ts';
 import { VerificationError } from './errors.ts';

@@ -27,6 +27,7 @@ const ROLE_DEFER_DEST = 5;
 const ROLE_EXTRA = 6;
 const ROLE_STALE = 7;
 const ROLE_FAILED = 8;
+const ROLE_MOVED = 9;
 const REC_ON_DEST = 1 << 24;
 const REC_CREATED = 1 << 25;
 const REC_SETTLED = 1 << 26;
@@ -34,7 +35,10 @@ const REC_TOUCHED = 1 << 27;
 const REC_FROM_DESTINATION = 1 << 28;
 const REC_FINISHED = 1 << 29;
 const REC_OWNER_LEFT_OUT = 1 << 19;
-const HEADER = 92;
+/** A record's fixed part (src/smig_listing.h), and a note's (src/smig_pair.h). */
+const HEADER = 96;
+const NOTE_HEADER = 24;
+const WHAT_RENAME = 6;
 const WHAT: Record<number, [what: string, syscall: string]> = {
   1: ['cannot read', 'lstat'],
   2: ['cannot read', 'readlink'],
@@ -93,6 +97,10 @@ export interface WalkRecords {
   readonly extras: TreeEntry[];
   readonly stale: TreeEntry[];
   readonly failures: CopyFailure[];
+  /** Folders this walk made under a temp name and could not rename to their own (they stay hidden, as a killed run leaves them). */
+  readonly unrenamed: Buffer[];
+  /** Source folders that were no longer folders when the walk went into them: changed (another type now) or vanished. */
+  readonly moved: { readonly rel: Buffer; readonly note: 'changed' | 'vanished' }[];
 }
 
 export function parseCounts(counts: Buffer): WalkCounts {
@@ -119,17 +127,20 @@ export function parseCounts(counts: Buffer): WalkCounts {
 }
 
 export function parseRecords(records: Buffer, roots: { readonly source: Buffer; readonly destination: Buffer }): WalkRecords {
-  const parsed: WalkRecords = { work: [], folders: [], deferredSource: [], deferredDestination: [], extras: [], stale: [], failures: [] };
+  const parsed: WalkRecords = { work: [], folders: [], deferredSource: [], deferredDestination: [], extras: [], stale: [], failures: [], moved: [], unrenamed: [] };
   for (let at = 0; at + HEADER <= records.length; ) {
     const length = records.readUInt32LE(at);
     const flags = records.readUInt32LE(at + 24);
     const role = (flags >>> 20) & 0xf;
-    const rel = Buffer.from(records.subarray(at + HEADER, at + HEADER + records.readUInt16LE(at + 88)));
+    const rel = Buffer.from(records.subarray(at + HEADER, at + HEADER + records.readUInt32LE(at + 88)));
     const errno = records.readInt32LE(at + 20);
-    if (role === ROLE_FAILED || errno !== 0) {
+    if (role === ROLE_MOVED) {
+      parsed.moved.push({ rel, note: getSystemErrorName(-errno) === 'ENOENT' ? 'vanished' : 'changed' });
+    } else if (role === ROLE_FAILED || errno !== 0) {
       const [what, syscall] = WHAT[flags & 0xffff] ?? ['cannot read', 'lstat'];
       const root = (flags & REC_FROM_DESTINATION) !== 0 ? roots.destination : roots.source;
       parsed.failures.push(errnoFailure(rel, what, errno, syscall, resolveUnder(root, rel)));
+      if ((flags & 0xffff) === WHAT_RENAME) parsed.unrenamed.push(rel);
     } else if (role === ROLE_WORK) {
       parsed.work.push({ rel, onDestination: (flags & REC_ON_DEST) !== 0 });
     } else {
@@ -179,16 +190,16 @@ export interface WalkNotes {
 
 export function parseNotes(notes: Buffer, hash: string): WalkNotes {
   const parsed: WalkNotes = { failures: [], moved: [], linked: [], leftOut: [] };
-  for (let at = 0; at + 20 <= notes.length; ) {
+  for (let at = 0; at + NOTE_HEADER <= notes.length; ) {
     const length = notes.readUInt32LE(at);
     const kind = notes.readUInt16LE(at + 4);
     const action = notes.readUInt16LE(at + 6);
     const errno = notes.readInt32LE(at + 8);
-    let cursor = at + 20;
-    const rel = Buffer.from(notes.subarray(cursor, (cursor += notes.readUInt16LE(at + 12))));
-    const syscall = notes.toString('utf8', cursor, (cursor += notes.readUInt16LE(at + 14)));
-    const detail = notes.toString('utf8', cursor, (cursor += notes.readUInt16LE(at + 16)));
-    const pathLength = notes.readUInt16LE(at + 18);
+    let cursor = at + NOTE_HEADER;
+    const rel = Buffer.from(notes.subarray(cursor, (cursor += notes.readUInt32LE(at + 12))));
+    const syscall = notes.toString('utf8', cursor, (cursor += notes.readUInt16LE(at + 16)));
+    const detail = notes.toString('utf8', cursor, (cursor += notes.readUInt16LE(at + 18)));
+    const pathLength = notes.readUInt32LE(at + 20);
     const path = notes.subarray(cursor, cursor + pathLength);
     at += length;
     const what = ACTIONS[action] ?? 'cannot copy';
@@ -221,20 +232,26 @@ function errnoFailure(rel: Buffer, what: string, errno: number, syscall: string,
   return { path: display(rel), reason: `${what}: ${code}: ${getSystemErrorMessage(-errno)}, ${syscall}${where}`, code };
 }
 
-/** Starting folders for walkTree: u16 path length, path, u8 flags; repeated. */
+/** Starting folders for walkTree: u32 path length, path, u8 flags; repeated. */
 export function packStarts(starts: readonly { readonly rel: Buffer; readonly flags: number }[]): Buffer {
-  return Buffer.concat(starts.flatMap(({ rel, flags }) => [u16(rel.length), rel, Buffer.from([flags])]));
+  return Buffer.concat(starts.flatMap(({ rel, flags }) => [u32(rel.length), rel, Buffer.from([flags])]));
 }
 
-/** Paths for walkTree's needed set: u16 path length, path; repeated. */
+/** Tokens of earlier runs for walkTree (their leftovers' names, see paths.ts staleTempMatcher): u8 length, token; repeated. */
+export function packTokens(tokens: Iterable<string>): Buffer | null {
+  const parts = [...tokens].flatMap((token) => [Buffer.from([token.length]), Buffer.from(token, 'latin1')]);
+  return parts.length === 0 ? null : Buffer.concat(parts);
+}
+
+/** Paths for walkTree's needed set: u32 path length, path; repeated (paths as long as a tree is deep). */
 export function packPaths(paths: Iterable<Buffer>): Buffer {
   const parts: Buffer[] = [];
-  for (const path of paths) parts.push(u16(path.length), path);
+  for (const path of paths) parts.push(u32(path.length), path);
   return Buffer.concat(parts);
 }
 
-function u16(value: number): Buffer {
-  const buffer = Buffer.alloc(2);
-  buffer.writeUInt16LE(value);
+export function u32(value: number): Buffer {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32LE(value);
   return buffer;
 }

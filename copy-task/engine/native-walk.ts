@@ -1,4 +1,3 @@
-import { JOURNAL_NAME } from './durability.ts';
 import { CopyAbortedError } from './errors.ts';
 import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, LEAVE_OUT_OWNERS, leaveOutFlags, type FolderCalls } from '../native/index.ts';
 import {
@@ -9,6 +8,7 @@ import {
   PAIR_COPY,
   packPaths,
   packStarts,
+  packTokens,
   parseCounts,
   parseNotes,
   parseRecords,
@@ -37,7 +37,7 @@ interface Start {
  * Both walks in the addon (src/smig_walk.c): every folder listed, paired and worked on in C by the
  * run's threads, so JavaScript handles neither files nor folders, only what the walk hands back:
  * entries that need the whole tree or special care (hard links, an entry of another type in the
- * way, FIFOs and devices, what cannot be copied), planned and done as the portable walk does them;
+ * way, FIFOs, sockets and devices, what cannot be copied), planned and done as the portable walk does them;
  * extras; leftovers; failures; and the folders the walk went through. The walk gives each folder
  * its attributes once everything below it is done (deepest first, src/smig_walk.c); the run's own
  * finishing pass redoes only those it changes afterwards, the root, and any the walk could not settle.
@@ -61,7 +61,7 @@ export class NativeWalk implements TreeWalk {
 
   async survey(): Promise<Survey> {
     const state = this.#state;
-    const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry() };
+    const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry(state.isStaleTemp) };
     const found = { files: 0n, bytes: 0n };
     const poll = () => {
       const files = state.control[CONTROL_FOUND_FILES] as bigint;
@@ -81,6 +81,7 @@ export class NativeWalk implements TreeWalk {
     const { counts, records } = walked;
     if (counts.stopped || state.settings.signal?.aborted) throw new CopyAbortedError(state.settings.signal?.reason ?? 'stopped');
     survey.failures.push(...records.failures);
+    for (const entry of records.stale) state.leftovers.add(keyOf(entry.rel));
     survey.files += counts.copyFiles;
     survey.bytes += counts.copyBytes;
     survey.unchanged += counts.equalFiles;
@@ -90,7 +91,10 @@ export class NativeWalk implements TreeWalk {
     survey.links.seal();
     // Further names of files are settled only against the whole tree's groups: the copying walk does that.
     survey.work ||= survey.links.size > 0;
-    this.#needed = neededFolders(records.work.map((folder) => folder.rel));
+    // A folder that changed under the survey: its parent is listed again by the copying walk, which
+    // copies what is there now (in a final pass, a change of the read-only source fails the run).
+    for (const { rel, note } of records.moved) state.noteMovedFolder(rel, note, 'survey');
+    this.#needed = neededFolders([...records.work.map((folder) => folder.rel), ...records.moved.map((folder) => parentOf(folder.rel))]);
     return survey;
   }
 
@@ -118,6 +122,7 @@ export class NativeWalk implements TreeWalk {
       state.tracker.adjustTotal(counts.adjust);
       for (const failure of [...records.failures, ...notes.failures]) ledger.fail(failure);
       for (const { rel, note } of notes.moved) ledger.noteSource({ rel }, note);
+      for (const { rel, note } of records.moved) state.noteMovedFolder(rel, note, 'copy');
       for (const { rel, kinds } of notes.leftOut) ledger.leftOut.note(rel, kinds);
       for (const folder of records.folders) {
         state.folders.push(mapMode(folder.entry, { modeOf: settings.sourceModes?.modeOf }));
@@ -135,6 +140,9 @@ export class NativeWalk implements TreeWalk {
       }
       if (settings.mode === 'mirror') state.extras.push(...records.extras);
       stale.push(...records.stale);
+      for (const entry of records.stale) state.leftovers.add(keyOf(entry.rel));
+      // A hidden folder left under its temp name: the journal keeps this run's token for the next run.
+      for (const rel of records.unrenamed) state.leftovers.add(keyOf(rel));
       if (counts.stopped || settings.signal?.aborted) throw new CopyAbortedError(settings.signal?.reason ?? 'stopped');
       starts = [];
       const linked = await Promise.all(notes.linked.map((rel) => this.#readSource(rel)));
@@ -187,15 +195,16 @@ export class NativeWalk implements TreeWalk {
       flags,
       syncFlags,
       Number(state.timeGranularityNs),
-      state.journal?.suspectSinceNs ?? null,
+      state.journal.suspectSinceNs ?? null,
       settings.sourceModes?.packed() ?? null,
-      // The journal is the run's own (a source that holds one is a destination mid-run): never copied, never compared.
-      JOURNAL_NAME,
+      // The run's journal, at a name the source root did not hold when the run began (see CopyRun, #noteSkippedSource).
+      state.journal.name,
       needed,
       settings.concurrency,
       state.controlBuffer,
       state.marks?.sourceXattrsAfterNs ?? null,
       state.marks?.destinationXattrsAfterNs ?? null,
+      packTokens(state.journal.staleTokens),
     );
     return {
       counts: parseCounts(result.counts),

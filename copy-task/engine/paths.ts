@@ -1,3 +1,5 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+
 /**
  * Paths as bytes. Names read from the source are kept as Buffers end to end, so a name that is not
  * valid UTF-8 is copied exactly. Relative paths are '/'-separated and empty for the root.
@@ -6,13 +8,47 @@ const SLASH = 0x2f;
 const SLASH_BUFFER = Buffer.from('/');
 export const TEMP_PREFIX = '.smig-tmp-';
 
-/** This process's tag for temp names: its id and when it started (no random draw: loading crypto costs more than a copy's start-up budget). */
-const PROCESS_TAG = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+/**
+ * This process's token: 16 hex digits from the kernel's random source (read from /dev/urandom: loading
+ * crypto costs more than a copy's start-up budget). Every name the engine makes up in the destination
+ * is `.smig-tmp-<token>` and more (`j` and a count from here, `n` and a count from the addon, `d` and a
+ * folder's hash for a hidden folder); the write-back journal records it before the run writes anything
+ * (durability.ts). So a later run knows the leftovers of this one by the token, not by the prefix,
+ * which a user's file may have as well.
+ */
+export const RUN_TOKEN = drawToken();
 let tempCount = 0;
 
-/** A temp name suffix unique to this process (and, by the tag, among processes). */
+function drawToken(): string {
+  const bytes = Buffer.alloc(8);
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      readSync(fd, bytes, 0, bytes.length, null);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    for (let i = 0; i < bytes.length; i += 1) bytes[i] = Math.floor(Math.random() * 256);
+  }
+  return bytes.toString('hex');
+}
+
+/** A temp name suffix unique to this process, marked with its token. */
 export function uniqueSuffix(): string {
-  return `${PROCESS_TAG}${(tempCount++).toString(36)}`;
+  return `${RUN_TOKEN}j${(tempCount++).toString(36)}`;
+}
+
+/**
+ * Tells a name earlier runs made up (a temp file, a hidden folder) from any other: it starts with
+ * `.smig-tmp-` and one of `tokens` (the journal's record of runs that did not finish). The empty token
+ * stands for runs of versions that put no token in their names: then any `.smig-tmp-` name is theirs.
+ * Only for entries the source does not have: a source entry of any name is the share's.
+ */
+export function staleTempMatcher(tokens: Iterable<string>): (name: Buffer) => boolean {
+  const prefixes = [...tokens].map((token) => Buffer.from(`${TEMP_PREFIX}${token}`));
+  if (prefixes.length === 0) return () => false;
+  return (name) => prefixes.some((prefix) => name.length >= prefix.length && name.subarray(0, prefix.length).equals(prefix));
 }
 
 export function fromString(path: string): Buffer {
@@ -54,10 +90,6 @@ export function keyOf(rel: Buffer): string {
 /** For messages: UTF-8, with invalid bytes replaced; '.' for the root. */
 export function display(rel: Buffer): string {
   return rel.length === 0 ? '.' : rel.toString('utf8');
-}
-
-export function isTempName(name: Buffer): boolean {
-  return name.subarray(0, TEMP_PREFIX.length).toString('latin1') === TEMP_PREFIX;
 }
 
 /** True when `inner` is `outer` or lies below it (absolute, resolved paths). */

@@ -1,4 +1,4 @@
-import { baseName, depthOf, display, isTempName, keyOf, parentOf } from './paths.ts';
+import { baseName, depthOf, display, keyOf, parentOf } from './paths.ts';
 import { MICROSECOND, sameTime } from './times.ts';
 import type { CopyFailure, CopyMode, TreeEntry } from './types.ts';
 import { sameXattrs } from './xattrs.ts';
@@ -16,7 +16,7 @@ export interface HardLink {
 export interface CopyPlan {
   /** Destination entries in the way of a source entry of another type; removed first. */
   readonly replace: readonly TreeEntry[];
-  /** Leftover temp files of an interrupted run; removed whatever the mode. */
+  /** Leftover temp files and hidden folders of an interrupted run (PlanOptions.isStaleTemp); removed whatever the mode. */
   readonly staleTemps: readonly TreeEntry[];
   /** Source folders missing on the destination, grouped by depth (parents first). */
   readonly createDirs: readonly (readonly TreeEntry[])[];
@@ -27,12 +27,12 @@ export interface CopyPlan {
   readonly bytesToCopy: number;
   /** Files whose size and mtime match, to compare by content (checksum mode); copied if they differ. */
   readonly compareFiles: readonly TreeEntry[];
-  /** Files, FIFOs and device nodes whose data matches but whose mode, owner, times or attributes do not. */
+  /** Files, FIFOs, sockets and device nodes whose data matches but whose mode, owner, times or attributes do not. */
   readonly fixFiles: readonly TreeEntry[];
   readonly unchangedFiles: number;
   /** Source symbolic links to create or replace. */
   readonly links: readonly TreeEntry[];
-  /** Source FIFOs and device nodes to create or replace. */
+  /** Source FIFOs, sockets and device nodes to create or replace. */
   readonly specials: readonly TreeEntry[];
   /** Every further name of a file with several, in path order. */
   readonly hardLinks: readonly HardLink[];
@@ -60,7 +60,7 @@ export interface PlanOptions {
    * content. @default none
    */
   readonly suspectSinceNs?: bigint;
-  /** Why a FIFO or device node cannot be created here. @default they all can */
+  /** Why a FIFO, socket or device node cannot be created here. @default they all can */
   readonly cannotCreate?: (entry: TreeEntry) => string | undefined;
   /**
    * Which files are one file under several names, across the whole tree: for planning one folder
@@ -69,6 +69,12 @@ export interface PlanOptions {
    * found in `source` and `destination`
    */
   readonly links?: LinkIndex;
+  /**
+   * Whether a destination name the source does not have is a leftover of an earlier run of the engine
+   * (paths.ts, staleTempMatcher: its temp names carry the run's token, which its journal records).
+   * @default none is: every name is the share's
+   */
+  readonly isStaleTemp?: (name: Buffer) => boolean;
 }
 
 /** What a plan needs to know about hard links (see LinkGroups). */
@@ -83,7 +89,8 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
   const granularity = options.timeGranularityNs ?? MICROSECOND;
   const same = (a: bigint, b: bigint) => sameTime(a, b, granularity);
   const destinationByKey = new Map(destination.map((entry) => [keyOf(entry.rel), entry]));
-  const links = options.links ?? new LinkGroups(source, destination);
+  const isStaleTemp = options.isStaleTemp ?? (() => false);
+  const links = options.links ?? new LinkGroups(source, destination, isStaleTemp);
   const sourceKeys = new Set<string>();
   const replace: TreeEntry[] = [];
   const createDirs: TreeEntry[] = [];
@@ -161,7 +168,7 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
     }
   }
 
-  const { extras, staleTemps } = findExtras(destination, sourceKeys, new Set(replace.map((e) => keyOf(e.rel))));
+  const { extras, staleTemps } = findExtras(destination, sourceKeys, new Set(replace.map((e) => keyOf(e.rel))), isStaleTemp);
   const byDepth = groupByDepth(dirs);
   return {
     replace,
@@ -185,7 +192,7 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
 
 /**
  * Which source files are one file under several names, and whether the destination already has
- * them so. Temp names are left out: they are removed before anything is linked.
+ * them so. Leftover temp names are left out: they are removed before anything is linked.
  */
 class LinkGroups implements LinkIndex {
   /** linkKey → the source paths of that file, in path order (the first is the leader). */
@@ -195,7 +202,7 @@ class LinkGroups implements LinkIndex {
   /** Destination linkKey → keys of the destination paths of that file. */
   readonly #destinationGroups = new Map<string, string[]>();
 
-  constructor(source: readonly TreeEntry[], destination: readonly TreeEntry[]) {
+  constructor(source: readonly TreeEntry[], destination: readonly TreeEntry[], isStaleTemp: (name: Buffer) => boolean) {
     for (const entry of source) {
       if (entry.kind !== 'file') continue;
       this.#sourceFiles.set(keyOf(entry.rel), entry.linkKey);
@@ -205,7 +212,7 @@ class LinkGroups implements LinkIndex {
       else this.#sourceGroups.set(entry.linkKey, [entry]);
     }
     for (const entry of destination) {
-      if (entry.kind !== 'file' || entry.linkKey === undefined || isTempName(baseName(entry.rel))) continue;
+      if (entry.kind !== 'file' || entry.linkKey === undefined || isStaleTemp(baseName(entry.rel))) continue;
       const group = this.#destinationGroups.get(entry.linkKey);
       if (group) group.push(keyOf(entry.rel));
       else this.#destinationGroups.set(entry.linkKey, [keyOf(entry.rel)]);
@@ -250,13 +257,19 @@ export class LinkRegistry implements LinkIndex {
   /** Keys of source files that matter here (with several names, or at a destination name with several), and their linkKey. */
   readonly #sourceFiles = new Map<string, string | undefined>();
   readonly #destinationGroups = new Map<string, string[]>();
+  readonly #isStaleTemp: (name: Buffer) => boolean;
   #sealed = false;
+
+  /** `isStaleTemp`: PlanOptions.isStaleTemp (such names are removed before anything is linked). */
+  constructor(isStaleTemp: (name: Buffer) => boolean = () => false) {
+    this.#isStaleTemp = isStaleTemp;
+  }
 
   /** Adds one folder's entries, source and destination side (sorted by name). */
   addFolder(source: readonly TreeEntry[], destination: readonly TreeEntry[]): void {
     let sourceByKey: Map<string, TreeEntry> | undefined;
     for (const entry of destination) {
-      if (entry.kind !== 'file' || entry.linkKey === undefined || isTempName(baseName(entry.rel))) continue;
+      if (entry.kind !== 'file' || entry.linkKey === undefined || this.#isStaleTemp(baseName(entry.rel))) continue;
       const key = keyOf(entry.rel);
       const group = this.#destinationGroups.get(entry.linkKey);
       if (group) group.push(key);
@@ -311,7 +324,7 @@ export class LinkRegistry implements LinkIndex {
 }
 
 /** Topmost destination entries the source lacks, with leftover temp files apart. */
-function findExtras(destination: readonly TreeEntry[], sourceKeys: ReadonlySet<string>, replaced: ReadonlySet<string>) {
+function findExtras(destination: readonly TreeEntry[], sourceKeys: ReadonlySet<string>, replaced: ReadonlySet<string>, isStaleTemp: (name: Buffer) => boolean) {
   const removed = new Set(replaced);
   const extras: TreeEntry[] = [];
   const staleTemps: TreeEntry[] = [];
@@ -323,7 +336,7 @@ function findExtras(destination: readonly TreeEntry[], sourceKeys: ReadonlySet<s
     }
     if (sourceKeys.has(key)) continue;
     removed.add(key);
-    if (isTempName(baseName(entry.rel))) staleTemps.push(entry);
+    if (isStaleTemp(baseName(entry.rel))) staleTemps.push(entry);
     else extras.push(entry);
   }
   return { extras, staleTemps };

@@ -4,7 +4,7 @@
  * linking further names of files, removing extras, and finishing folders deepest first. The portable
  * walk sends every entry here; the native walk only those its folder calls hand over.
  */
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from './long-paths.ts';
 import { contentDigest } from './checksum.ts';
 import { BATCH_FILE_BYTES, BATCH_FILES, canBatch, copyBatch, copyRegularFile, type FileCopyResult } from './copy-file.ts';
 import { copySpecial } from './copy-special.ts';
@@ -42,7 +42,7 @@ export async function prepareFolders(state: RunState, plan: CopyPlan): Promise<v
   }
 }
 
-/** File data, symbolic links, FIFOs and devices, content compares and attribute fixes of one folder. */
+/** File data, symbolic links, FIFOs, sockets and devices, content compares and attribute fixes of one folder. */
 export async function copyEntries(state: RunState, plan: CopyPlan): Promise<void> {
   const { ledger, tracker, settings } = state;
   const copyFile = (entry: TreeEntry, first?: Parameters<typeof copyRegularFile>[4]) => {
@@ -171,6 +171,7 @@ export async function removeEntries(state: RunState, phase: 'copying' | 'deletin
   await state.each(entries, (entry) =>
     state.attempt(entry.rel, 'cannot remove from the destination', async () => {
       const removed = await removeTree(state.destination(entry.rel), state.context);
+      state.leftovers.delete(keyOf(entry.rel));
       state.ledger.deleted += removed;
       state.touchParent(entry.rel);
       if (phase === 'deleting') state.tracker.add(1, 0);
@@ -187,7 +188,7 @@ export async function finishFolders(state: RunState, rootEntry: () => Promise<Tr
   const byDepth: TreeEntry[][] = [];
   for (const dir of state.folders) {
     const key = keyOf(dir.rel);
-    if (!state.touched.has(key) && state.settled.has(key)) continue;
+    if ((!state.touched.has(key) && state.settled.has(key)) || state.unfinished.has(key)) continue;
     const depth = depthOf(dir.rel);
     while (byDepth.length <= depth) byDepth.push([]);
     byDepth[depth]?.push(dir);

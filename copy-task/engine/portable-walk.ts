@@ -1,4 +1,4 @@
-import { JOURNAL_NAME } from './durability.ts';
+import { rmdir } from './long-paths.ts';
 import { keyOf } from './paths.ts';
 import { LinkRegistry, planCopy, type CopyPlan, type LinkIndex } from './plan.ts';
 import { copyEntries, prepareFolders } from './planned-entries.ts';
@@ -32,9 +32,13 @@ export class PortableWalk implements TreeWalk {
   /** The first walk: counts, hard-link groups, and what cannot be copied, before anything is written. */
   async survey(): Promise<Survey> {
     const state = this.#state;
-    const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry() };
+    const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry(state.isStaleTemp) };
     // Within one folder's plan, names of one file are recognised; across folders, the registry does it later.
-    await this.#walk(async (_dir, source, destination, failures, same) => {
+    await this.#walk(async (dir, source, destination, failures, same, moved) => {
+      if (moved) {
+        state.noteMovedFolder(dir, moved, 'survey');
+        return [];
+      }
       survey.failures.push(...failures);
       survey.unchanged += same.files;
       if (same.files > 0) state.tracker.found(same.files, same.bytes);
@@ -51,7 +55,11 @@ export class PortableWalk implements TreeWalk {
   /** The second walk: makes each folder's entries like the source's. */
   async copy(links: LinkRegistry): Promise<void> {
     const state = this.#state;
-    await this.#walk(async (_dir, source, destination, failures, same) => {
+    await this.#walk(async (dir, source, destination, failures, same, moved, folder) => {
+      if (moved) {
+        await leaveMovedFolder(state, dir, moved, folder?.onDestination ?? true);
+        return [];
+      }
       for (const failure of failures) state.ledger.fail(failure);
       const plan = planCopy(source, destination, planOptions(state, links));
       for (const failure of plan.unsupported) state.ledger.fail(failure);
@@ -77,12 +85,14 @@ export class PortableWalk implements TreeWalk {
     const modeOf = state.settings.sourceModes?.modeOf;
     // What the destination refuses is left out of both sides: never set, removed nor compared.
     const leaveOut = state.ledger.leftOut.kinds;
+    const journal = state.journal.name;
     return {
       readXattrs: (abs) => state.platform.readXattrs(abs),
       leaveOut,
       listDir: fast ? (abs) => fast.scanDir(abs, SCAN_XATTRS_ALL, leaveOut) : undefined,
-      // The journal is the run's own (a source that holds one is a destination mid-run): never copied, never compared.
-      skip: (rel: Buffer) => rel.equals(JOURNAL_NAME),
+      // The run's journal, at a name the source root did not hold when the run began (see CopyRun, #noteSkippedSource).
+      skip: (rel: Buffer) => rel.equals(journal),
+      ...(side === 'source' ? { mayChange: true } : {}),
       ...(side === 'source' && modeOf ? { modeOf } : {}),
     };
   }
@@ -93,7 +103,9 @@ export class PortableWalk implements TreeWalk {
    * The roots come first, as the one "folder" holding both root entries.
    */
   async #walk(
-    visit: (dir: Buffer, source: TreeEntry[], destination: TreeEntry[], failures: CopyFailure[], same: SameFiles) => Promise<Folder[]>,
+    visit: (
+      dir: Buffer, source: TreeEntry[], destination: TreeEntry[], failures: CopyFailure[], same: SameFiles, moved?: FolderListing['moved'], folder?: Folder,
+    ) => Promise<Folder[]>,
     /**
      * The survey reads the source's xattrs only to compare them: a folder the destination lacks is
      * listed without them. The copy then needs only the folders' own (set at the end; a file's,
@@ -131,7 +143,7 @@ export class PortableWalk implements TreeWalk {
         ]);
       }
       const failures = [...source.failures, ...destination.failures];
-      for (const next of await visit(folder.rel, source.entries, destination.entries, failures, same)) push(next);
+      for (const next of await visit(folder.rel, source.entries, destination.entries, failures, same, source.moved, folder)) push(next);
     });
   }
 
@@ -143,7 +155,7 @@ export class PortableWalk implements TreeWalk {
   #pairLister() {
     const state = this.#state;
     const fast = state.platform.fast;
-    if (!fast || state.settings.checksum || state.settings.sourceModes || state.journal?.suspectSinceNs !== undefined) return undefined;
+    if (!fast || state.settings.checksum || state.settings.sourceModes || state.journal.suspectSinceNs !== undefined) return undefined;
     const flags = (state.comparesOwners ? PAIR_COMPARE_OWNER : 0) | leaveOutFlags(state.ledger.leftOut.kinds);
     return (source: Buffer, destination: Buffer) => fast.scanPair(source, destination, Number(state.timeGranularityNs), flags);
   }
@@ -157,6 +169,7 @@ export function surveyFolder(state: RunState, survey: Survey, source: readonly T
   for (const entry of source) if (entry.kind === 'file') state.tracker.found(1, entry.size);
   survey.links.addFolder(source, destination);
   const plan = planCopy(source, destination, planOptions(state));
+  for (const entry of plan.staleTemps) state.leftovers.add(keyOf(entry.rel));
   survey.failures.push(...plan.unsupported);
   survey.files += plan.copyFiles.length;
   survey.bytes += plan.bytesToCopy;
@@ -170,10 +183,27 @@ export function planOptions(state: RunState, links?: LinkIndex) {
     compareOwner: state.comparesOwners,
     timeGranularityNs: state.timeGranularityNs,
     checksum: state.settings.checksum,
-    suspectSinceNs: state.journal?.suspectSinceNs,
+    suspectSinceNs: state.journal.suspectSinceNs,
+    isStaleTemp: state.isStaleTemp,
     cannotCreate: (entry: TreeEntry) => state.platform.cannotMakeSpecial(entry.format ?? 0, state.isRoot),
     ...(links ? { links } : {}),
   };
+}
+
+/**
+ * A source folder that was no longer one when the copying walk went into it (state.noteMovedFolder):
+ * noted, left as it is on the destination for the next pass, and not finished with the attributes it
+ * had when listed; the empty folder this walk made for it goes (`made`: not on the destination before).
+ */
+async function leaveMovedFolder(state: RunState, dir: Buffer, moved: NonNullable<FolderListing['moved']>, onDestination: boolean): Promise<void> {
+  state.noteMovedFolder(dir, moved, 'copy');
+  state.unfinished.add(keyOf(dir));
+  if (onDestination) return;
+  await state.attempt(dir, 'cannot remove the folder made for it', async () => {
+    await rmdir(state.destination(dir));
+    state.ledger.dirs -= 1;
+    state.touchParent(dir);
+  });
 }
 
 /** Subfolders to walk into next: every source folder, listed on the destination when it is a folder there. */

@@ -1,4 +1,4 @@
-import { chmod, lstat, readdir, rmdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, readdir, rmdir, unlink } from './long-paths.ts';
 import { throwIfAborted } from './errors.ts';
 import { codeOf } from './scan.ts';
 
@@ -25,7 +25,7 @@ export async function removeTree(abs: Buffer, options: { readonly isRoot: boolea
   // Without root, a folder we own but cannot write (mode 0555) must be opened up before emptying it.
   if (!options.isRoot && (stats.mode & 0o700) !== 0o700) await chmod(abs, (stats.mode & 0o7777) | 0o700);
   let removed = 0;
-  for (const name of await readdir(abs, { encoding: 'buffer' })) {
+  for (const name of await readdir(abs)) {
     removed += await removeTree(Buffer.concat([abs, SLASH, name]), options);
   }
   await rmdir(abs);

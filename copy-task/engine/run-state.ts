@@ -64,6 +64,8 @@ export class RunState {
   /** Every source folder met while copying, for its attributes at the end; and those already right. */
   readonly folders: TreeEntry[] = [];
   readonly settled = new Set<string>();
+  /** Keys of folders the run leaves as they are (their source changed under the walk): not finished. */
+  readonly unfinished = new Set<string>();
   readonly hardLinks: HardLink[] = [];
   readonly extras: TreeEntry[] = [];
   /** Bytes and files done by the addon, its stop flag and its rate limit (see CONTROL_*). */
@@ -72,7 +74,15 @@ export class RunState {
   /** Set once the destination's time granularity is probed and the journal opened. */
   context!: IoContext;
   slots!: Slots;
-  journal: WriteBackJournal | undefined;
+  journal!: WriteBackJournal;
+  /** Whether a destination name the source lacks is a leftover of an earlier run (PlanOptions.isStaleTemp). */
+  isStaleTemp: (name: Buffer) => boolean = () => false;
+  /**
+   * Keys of leftovers of earlier runs the survey found (temp files, hidden folders), until removed; and
+   * of hidden folders of this run it could not rename. Any left at the end keep the journal, whose
+   * tokens name them.
+   */
+  readonly leftovers = new Set<string>();
   timeGranularityNs = 1n;
   /** From the last complete pass between these roots: which entries' xattrs need reading (none: all). */
   marks: PassMarks | undefined;
@@ -108,6 +118,18 @@ export class RunState {
 
   destination(rel: Buffer): Buffer {
     return resolveUnder(this.roots.destinationRoot, rel);
+  }
+
+  /**
+   * A source folder that was no longer a folder when a walk went into it (a link or a file now, or
+   * gone): a change of the share, never a failure in itself. The copying walk notes it (listed among
+   * `changed`, or `vanished`; in a final pass, whose source should be read-only, it fails the run) and
+   * leaves it to the next pass, which copies what stands there then. The survey notes it only in a
+   * final pass: otherwise the copying walk lists its parent again and copies what is there now.
+   */
+  noteMovedFolder(rel: Buffer, note: 'changed' | 'vanished', walk: 'survey' | 'copy'): void {
+    if (walk === 'survey' && !this.settings.stableSource) return;
+    this.ledger.noteSource({ rel }, note);
   }
 
   touch(rel: Buffer): void {

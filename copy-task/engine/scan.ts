@@ -1,5 +1,6 @@
-import { lstat, readdir, readlink } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, readlink } from './long-paths.ts';
+import { constants, type BigIntStats } from 'node:fs';
 import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
 import { childOf, display, resolveUnder } from './paths.ts';
 import type { CopyFailure, EntryKind, TreeEntry, Xattrs } from './types.ts';
@@ -22,6 +23,11 @@ export interface ListOptions {
    * them out when asked (the destination refuses them: see left-out-metadata.ts). @default none
    */
   readonly leaveOut?: number;
+  /**
+   * The tree changes while it is walked (the source, which users write during a bulk pass): a folder
+   * gone or replaced by another type is FolderListing.moved, not a failure. @default false
+   */
+  readonly mayChange?: boolean;
 }
 
 export interface FolderListing {
@@ -29,15 +35,37 @@ export interface FolderListing {
   readonly entries: TreeEntry[];
   /** The folder itself could not be listed, or some entries could not be read. */
   readonly failures: CopyFailure[];
+  /**
+   * The folder (not a root) is no longer one: `vanished` (gone) or `changed` (a link, or a file, stands
+   * at its name now; never followed). A change of the tree while it is walked, not a failure.
+   */
+  readonly moved?: 'changed' | 'vanished';
+}
+
+/** How a folder that cannot be listed for `error` moved, if that is why (see FolderListing.moved). */
+export function movedFolder(dir: Buffer, error: unknown): 'changed' | 'vanished' | undefined {
+  if (dir.length === 0) return undefined;
+  const code = codeOf(error);
+  return code === 'ENOENT' ? 'vanished' : code === 'ENOTDIR' || code === 'ELOOP' ? 'changed' : undefined;
+}
+
+/** A folder's listing that failed for `error`: moved (where the tree may change), or a failure naming the folder. */
+function unlisted(dir: Buffer, error: unknown, options: ListOptions): FolderListing {
+  const moved = options.mayChange ? movedFolder(dir, error) : undefined;
+  return moved ? { entries: [], failures: [], moved } : { entries: [], failures: [failureOf(dir, error, 'cannot list folder')] };
 }
 
 /** An entry as lstat sees it (never following a link), with its link target and attributes. */
 export async function readEntry(root: Buffer, rel: Buffer, options: ListOptions): Promise<TreeEntry> {
-  const abs = resolveUnder(root, rel);
+  return readEntryAt(resolveUnder(root, rel), rel, options);
+}
+
+/** readEntry of the entry at `abs`, recorded as `rel`. */
+async function readEntryAt(abs: Buffer, rel: Buffer, options: ListOptions): Promise<TreeEntry> {
   const stats = await lstat(abs, { bigint: true });
   const entry = toEntry(rel, stats);
   const { kept: xattrs, left } = leaveOutXattrs(options.readXattrs?.(abs), options.leaveOut ?? 0);
-  const target = entry.kind === 'symlink' ? await readlink(abs, { encoding: 'buffer' }) : undefined;
+  const target = entry.kind === 'symlink' ? await readlink(abs) : undefined;
   return mapMode({ ...entry, ...(xattrs ? { xattrs } : {}), ...(left ? { leftOut: left } : {}), ...(target ? { target } : {}) }, options);
 }
 
@@ -53,27 +81,40 @@ export async function listFolder(root: Buffer, dir: Buffer, options: ListOptions
     try {
       listing = await options.listDir(resolveUnder(root, dir));
     } catch (error) {
-      return { entries, failures: [failureOf(dir, error, 'cannot list folder')] };
+      return unlisted(dir, error, options);
     }
     parseListing(dir, listing, root, add, (failure) => failures.push(failure));
     return { entries, failures };
   }
-  let names: Buffer[];
+  // Opened without following a link at its name (readdir alone would list a link's target), and its
+  // entries read through the open folder: a folder replaced by a link meanwhile is not followed.
+  let folder: FileHandle;
   try {
-    names = await readdir(resolveUnder(root, dir), { encoding: 'buffer' });
+    folder = await open(resolveUnder(root, dir), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   } catch (error) {
-    return { entries, failures: [failureOf(dir, error, 'cannot list folder')] };
+    return unlisted(dir, error, options);
   }
-  names.sort(Buffer.compare);
-  for (const name of names) {
-    const rel = childOf(dir, name);
-    if (options.skip?.(rel)) continue;
+  try {
+    const here = Buffer.from(`/proc/self/fd/${folder.fd}`);
+    let names: Buffer[];
     try {
-      entries.push(await readEntry(root, rel, options));
+      names = await readdir(here);
     } catch (error) {
-      if (codeOf(error) === 'ENOENT') continue; // removed since it was listed: it is not there to copy
-      failures.push(failureOf(rel, error, 'cannot read'));
+      return unlisted(dir, error, options);
     }
+    names.sort(Buffer.compare);
+    for (const name of names) {
+      const rel = childOf(dir, name);
+      if (options.skip?.(rel)) continue;
+      try {
+        entries.push(await readEntryAt(childOf(here, name), rel, options));
+      } catch (error) {
+        if (codeOf(error) === 'ENOENT') continue; // removed since it was listed: it is not there to copy
+        failures.push(failureOf(rel, error, 'cannot read'));
+      }
+    }
+  } finally {
+    await folder.close();
   }
   return { entries, failures };
 }
@@ -98,7 +139,7 @@ export async function listFolderPair(
   const same: SameFiles = { files: 0, bytes: 0 };
   const [sourceListing, destinationListing] = await scanPair(resolveUnder(roots.source, dir), resolveUnder(roots.destination, dir));
   const side = (root: Buffer, listing: Buffer | Error, sideOptions: ListOptions, onSame?: (size: number) => void): FolderListing => {
-    if (listing instanceof Error) return { entries: [], failures: [failureOf(dir, listing, 'cannot list folder')] };
+    if (listing instanceof Error) return unlisted(dir, listing, sideOptions);
     const entries: TreeEntry[] = [];
     const failures: CopyFailure[] = [];
     const add = (entry: TreeEntry) => {
@@ -127,7 +168,7 @@ export function mapMode(entry: TreeEntry, options: Pick<ListOptions, 'modeOf'>):
 
 const S_IFMT = 0o170000n;
 const S_IFMT_NUMBER = 0o170000;
-const HEADER = 92;
+const HEADER = 96;
 const WHAT_FAILED = ['', 'lstat', 'readlink', 'llistxattr'] as const;
 const RECORD_SAME = 1 << 16;
 /** Bits 30-31 of a record's flags: the kinds of the entry's attributes its listing left out (src/smig_listing.h). */
@@ -154,7 +195,7 @@ export function parseListing(
       at += length;
       continue;
     }
-    const nameLength = listing.readUInt16LE(at + 88);
+    const nameLength = listing.readUInt32LE(at + 88);
     const nameStart = at + HEADER;
     const rel = childOf(dir, listing.subarray(nameStart, nameStart + nameLength));
     const errno = listing.readInt32LE(at + 20);
@@ -173,8 +214,8 @@ export function parseListing(
 
 /** One record of a packed listing (at `at`, read without error) as the entry at `rel`. */
 export function recordEntry(rel: Buffer, listing: Buffer, at: number): TreeEntry {
-  const nameLength = listing.readUInt16LE(at + 88);
-  const targetLength = listing.readUInt16LE(at + 90);
+  const nameLength = listing.readUInt32LE(at + 88);
+  const targetLength = listing.readUInt16LE(at + 92);
   const xattrLength = listing.readUInt32LE(at + 28);
   const statMode = listing.readUInt32LE(at + 4);
   const format = statMode & S_IFMT_NUMBER;
@@ -231,7 +272,7 @@ function kindOfFormat(format: number): [EntryKind, string] {
     case 0o020000:
       return ['special', 'character device'];
     case 0o140000:
-      return ['unsupported', 'socket'];
+      return ['special', 'socket'];
     default:
       return ['unsupported', 'unknown file type'];
   }
@@ -267,7 +308,7 @@ function kindOf(stats: BigIntStats): [EntryKind, string] {
   if (stats.isFIFO()) return ['special', 'fifo'];
   if (stats.isBlockDevice()) return ['special', 'block device'];
   if (stats.isCharacterDevice()) return ['special', 'character device'];
-  if (stats.isSocket()) return ['unsupported', 'socket'];
+  if (stats.isSocket()) return ['special', 'socket'];
   return ['unsupported', 'unknown file type'];
 }
 

@@ -16,14 +16,14 @@ export class SourceModes {
   /** The mode the destination must give `rel`, given the mode lstat showed. */
   readonly modeOf = (rel: Buffer, statMode: number): number => this.#modes.get(keyOf(rel)) ?? statMode;
 
-  /** Every recorded mode, packed for the addon's walk: u16 path length, path, u32 mode; repeated. */
+  /** Every recorded mode, packed for the addon's walk: u32 path length, path, u32 mode; repeated. */
   packed(): Buffer {
     if (this.#packed) return this.#packed;
     const parts: Buffer[] = [];
     for (const [key, mode] of this.#modes) {
       const path = Buffer.from(key, 'latin1');
-      const head = Buffer.alloc(2);
-      head.writeUInt16LE(path.length);
+      const head = Buffer.alloc(4);
+      head.writeUInt32LE(path.length);
       const tail = Buffer.alloc(4);
       tail.writeUInt32LE(mode);
       parts.push(head, path, tail);

@@ -120,7 +120,7 @@ export interface CopySummary {
   readonly symlinks: number;
   /** Hard links made on the destination (each further name of a file with several within the tree). */
   readonly hardlinks: number;
-  /** FIFOs and device nodes created or replaced on the destination. */
+  /** FIFOs, sockets and device nodes created or replaced on the destination. */
   readonly specials: number;
   /** Entries whose metadata alone (mode, owner, times, extended attributes) was brought up to date. */
   readonly fixed: number;
@@ -185,7 +185,7 @@ export interface CopyFailure {
   readonly code?: string;
 }
 
-/** `special`: a FIFO or a device node (recreated); `unsupported`: a socket or an unknown type. */
+/** `special`: a FIFO, a socket or a device node (recreated with mknod); `unsupported`: a type Linux does not define. */
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'special' | 'unsupported';
 
 /**
@@ -214,7 +214,7 @@ export interface TreeEntry {
   readonly ctimeNs?: bigint;
   /** `dev:ino` of a regular file with more than one name (nlink > 1); undefined for one name. */
   readonly linkKey?: string;
-  /** Type bits (S_IFIFO, S_IFCHR, S_IFBLK) and device number of a `special` entry. */
+  /** Type bits (S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK) and device number of a `special` entry. */
   readonly format?: number;
   readonly rdev?: bigint;
   /** Undefined when the entry has none, or when they cannot be read (no native addon). */

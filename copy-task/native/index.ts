@@ -13,7 +13,7 @@ export interface NativeFs {
   /** utimensat(2); `noFollow` sets a link's own times. */
   utimens(path: Buffer, atimeNs: bigint, mtimeNs: bigint, noFollow: boolean): void;
   futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void;
-  /** mknod(2): `mode` holds the type (S_IFIFO, S_IFCHR, S_IFBLK) and the permission bits. */
+  /** mknod(2): `mode` holds the type (S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK) and the permission bits. */
   mknod(path: Buffer, mode: number, rdev: bigint): void;
   /** Every extended attribute of the entry itself (never followed): names and values alternating. */
   readXattrs(path: Buffer): Buffer[];
@@ -73,7 +73,11 @@ export interface NativeFs {
     control: Buffer | null,
     sourceXattrsAfterNs: bigint | null,
     destinationXattrsAfterNs: bigint | null,
+    /** Tokens of earlier runs whose temp names the walk takes for leftovers (u8 length, token; repeated: engine/native-folder.ts). */
+    staleTokens: Buffer | null,
   ): Promise<{ counts: Buffer; records: Buffer; notes: Buffer }>;
+  /** The token this process's temp names carry (16 hex digits: engine/paths.ts), for the names the addon makes up. */
+  setTempToken(token: Buffer): void;
   /** Raises the number of the addon's worker threads (never lowers it); returns it. */
   setWorkers(count: number): number;
 }
@@ -140,7 +144,7 @@ export const NATIVE_LIMITATIONS: readonly string[] = [
   'times are kept to the microsecond, not the nanosecond',
   'extended attributes and ACLs are not copied',
   'sparse files are written out in full',
-  'FIFOs and device nodes cannot be created',
+  'FIFOs, sockets and device nodes cannot be created',
 ];
 
 // Relative to copy-task/native/ and to copy-task/dist/ alike (the compiled CLI, see cli/build.mjs).

@@ -1,14 +1,18 @@
+import { execFileSync } from 'node:child_process';
 import { constants, readFileSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
+import type { CopyOptions } from '../../copy-task/engine/index.ts';
 
 /** A fresh folder under `base` (the OS temp dir by default), removed after the test. */
 export function useTempDirs(base: string = tmpdir()): () => Promise<string> {
   const made: string[] = [];
   afterEach(async () => {
-    await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+    // rm -rf where Node's rm gives up: trees deeper than PATH_MAX (GNU rm works from each folder's descriptor).
+    const remove = (dir: string) => rm(dir, { recursive: true, force: true }).catch(() => void execFileSync('rm', ['-rf', dir]));
+    await Promise.all(made.splice(0).map(remove));
   });
   return async () => {
     const dir = await mkdtemp(join(base, 'smig-copy-test-'));
@@ -75,3 +79,12 @@ export async function tempFilesUnder(root: string): Promise<string[]> {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/**
+ * The two ways the engine walks the trees, for tests that run a case through both: in C (the addon's
+ * walk, the default when it is loaded), and in JavaScript (a hook that must see each file forces it).
+ */
+export const WALKS: readonly (readonly [walk: string, options: CopyOptions])[] = [
+  ['the native walk', {}],
+  ['the portable walk', { hooks: { afterCopy: () => undefined } }],
+];

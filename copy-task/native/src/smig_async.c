@@ -395,8 +395,8 @@ static bool same_file_record(const unsigned char *a, const unsigned char *b, int
   if (!same_ns(get_i64(a + 72), get_i64(b + 72), granularity) || !same_ns(get_i64(a + 64), get_i64(b + 64), granularity)) return false;
   uint32_t xattrs = get_u32(a + 28);
   if (xattrs != get_u32(b + 28)) return false;
-  size_t at = RECORD_HEADER + get_u16(a + 88) + get_u16(a + 90);
-  size_t bt = RECORD_HEADER + get_u16(b + 88) + get_u16(b + 90);
+  size_t at = RECORD_HEADER + record_name_length(a) + record_target_length(a);
+  size_t bt = RECORD_HEADER + record_name_length(b) + record_target_length(b);
   return memcmp(a + at, b + bt, xattrs) == 0;
 }
 

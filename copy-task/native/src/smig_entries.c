@@ -161,8 +161,8 @@ void symlink_copy_run(entry_copy *e, const unsigned char *listed) {
   }
   placed = true;
   if (listed != NULL) {
-    size_t listed_length = get_u16(listed + 90);
-    const char *listed_target = (const char *)listed + RECORD_HEADER + record_name_length(listed);
+    size_t listed_length = record_target_length(listed);
+    const char *listed_target = (const char *)record_target(listed);
     e->updated = listed_length != (size_t)length || memcmp(listed_target, target, (size_t)length) != 0;
   }
 done:
@@ -177,7 +177,7 @@ static void attributes_run(entry_copy *e, const unsigned char *source, int mode,
   e->err = 0;
   e->problem[0] = '\0';
   xattr_set xattrs;
-  size_t skip = RECORD_HEADER + record_name_length(source) + get_u16(source + 90);
+  size_t skip = RECORD_HEADER + record_name_length(source) + record_target_length(source);
   int err = xattr_unpack(source + skip, get_u32(source + 28), &xattrs);
   if (err) {
     fail(e, err, "malloc", NULL);

@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -135,10 +137,39 @@ static bool attributes_match(file_copy *c, int out, const xattr_set *wanted, int
   return agree;
 }
 
+static char token[TEMP_TOKEN_LENGTH + 1];
+static pthread_once_t token_drawn = PTHREAD_ONCE_INIT;
+
+static void draw_token(void) {
+  static const char HEX[] = "0123456789abcdef";
+  unsigned char raw[TEMP_TOKEN_LENGTH / 2];
+  if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+    /* No random source: unique enough among this machine's processes, until the engine sets its own. */
+    uint64_t mixed = (uint64_t)monotonic_ns() ^ ((uint64_t)getpid() << 40);
+    memcpy(raw, &mixed, sizeof raw);
+  }
+  for (size_t i = 0; i < sizeof raw; i++) {
+    token[2 * i] = HEX[raw[i] >> 4];
+    token[2 * i + 1] = HEX[raw[i] & 15];
+  }
+  token[TEMP_TOKEN_LENGTH] = '\0';
+}
+
+const char *temp_token(void) {
+  pthread_once(&token_drawn, draw_token);
+  return token;
+}
+
+void temp_token_set(const char *value) {
+  pthread_once(&token_drawn, draw_token);
+  /* Set once, before any walk; each run sets the same value again, which writes nothing. */
+  if (memcmp(token, value, TEMP_TOKEN_LENGTH) != 0) memcpy(token, value, TEMP_TOKEN_LENGTH);
+}
+
 void make_temp_name(char *out, size_t size) {
   static uint64_t counter;
   uint64_t n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
-  snprintf(out, size, ".smig-tmp-n%x-%llx", (unsigned)getpid(), (unsigned long long)n);
+  snprintf(out, size, ".smig-tmp-%sn%llx", temp_token(), (unsigned long long)n);
 }
 
 /* linkat(fd, "", AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; without it, /proc/self/fd serves. */

@@ -110,7 +110,18 @@ typedef struct {
 /* One attempt; the outcome and any error are in `c`. */
 void file_copy_run(file_copy *c);
 
-/* A name in the engine's temp namespace (".smig-tmp-..."), unique within this process. */
+/*
+ * The token every name the engine makes up in the destination carries (".smig-tmp-<token>..."): 16 hex
+ * digits, the same for the whole process, so that the engine's journal can record it and a later run
+ * tell its leftovers from a user's files of similar names (engine/paths.ts). Drawn from the kernel's
+ * random source until the engine sets its own (temp_token_set), which it does before any walk.
+ */
+#define TEMP_TOKEN_LENGTH 16
+const char *temp_token(void);
+/* `token`: TEMP_TOKEN_LENGTH hex digits. */
+void temp_token_set(const char *token);
+
+/* A name in the engine's temp namespace (".smig-tmp-<token>n<count>"), unique within this process. */
 void make_temp_name(char *out, size_t size);
 
 /* Links an open file without a name in under `name` in `dir` (which must not exist there): 0 or an errno. */

@@ -32,8 +32,8 @@ bool record_append(bytes *out, const char *name, size_t name_length, const struc
   put_u32(at + 20, (uint32_t)err);
   put_u32(at + 24, flags);
   put_u32(at + 28, (uint32_t)xattr_bytes);
-  put_u16(at + 88, (uint16_t)name_length);
-  put_u16(at + 90, (uint16_t)target_length);
+  put_u32(at + 88, (uint32_t)name_length);
+  put_u16(at + 92, (uint16_t)target_length);
   unsigned char *cursor = at + RECORD_HEADER;
   memcpy(cursor, name, name_length);
   cursor += name_length;
@@ -263,19 +263,19 @@ int listing_read_xattrs(listing *l, size_t index, int dir, const char *path) {
     flags |= (uint32_t)xattr_leave_out(&xattrs, l->leave_out) << RECORD_LEFT_OUT_SHIFT;
   }
   /* The record again, now with its attributes, at the end of the listing's records. */
-  size_t length = RECORD_HEADER + name_length + get_u16(old + 90) + xattr_packed_size(&xattrs);
+  size_t length = RECORD_HEADER + name_length + record_target_length(old) + xattr_packed_size(&xattrs);
   if (!bytes_reserve(&l->records, length)) {
     xattr_free(&xattrs);
     return ENOMEM;
   }
   old = listing_record(l, index); /* the reserve may have moved the records */
   unsigned char *at = l->records.data + l->records.length;
-  memcpy(at, old, RECORD_HEADER + name_length + get_u16(old + 90));
+  memcpy(at, old, RECORD_HEADER + name_length + record_target_length(old));
   put_u32(at, (uint32_t)length);
   put_u32(at + 20, (uint32_t)record_err);
   put_u32(at + 24, flags);
   put_u32(at + 28, (uint32_t)xattr_packed_size(&xattrs));
-  xattr_pack(&xattrs, at + RECORD_HEADER + name_length + get_u16(old + 90));
+  xattr_pack(&xattrs, at + RECORD_HEADER + name_length + record_target_length(old));
   xattr_free(&xattrs);
   l->offsets[index] = (uint32_t)l->records.length;
   l->records.length += length;

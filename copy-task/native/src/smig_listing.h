@@ -4,10 +4,11 @@
  *
  *   u32 length of the record, u32 st_mode, u32 uid, u32 gid, u32 nlink, i32 errno (0, or why the
  *   entry could not be read), u32 flags (low 16 bits: what failed, 1 lstat, 2 readlink, 3 xattrs;
- *   bit 16: equal on both sides; bits 20-23: the record's role in a folder pair, see smig_folder.c),
+ *   bit 16: equal on both sides; bits 20-23: the record's role in a folder pair, see smig_pair.h),
  *   u32 xattr bytes, u64 size, u64 ino, u64 dev, u64 rdev, i64 atime ns, i64 mtime ns, i64 ctime ns,
- *   u16 name length, u16 target length, then the name, the link target and the xattrs (each: u16
- *   name length, name, u32 value length, value; sorted by name).
+ *   u32 name length (a walk's records hold a path there, as long as a tree is deep), u16 target
+ *   length, u16 zero, then the name, the link target and the xattrs (each: u16 name length, name,
+ *   u32 value length, value; sorted by name).
  *
  * Entries gone between the listing and their lstat are left out.
  */
@@ -22,7 +23,7 @@
 #include "smig_util.h"
 #include "smig_xattr.h"
 
-#define RECORD_HEADER 92
+#define RECORD_HEADER 96
 #define RECORD_SAME (1u << 16)
 /* The record's xattrs were read (a record without it carries none: its inode did not change since the walk's point, see listing_read). */
 #define RECORD_XATTRS_READ (1u << 17)
@@ -76,7 +77,14 @@ static inline const char *record_name(const unsigned char *record) {
   return (const char *)record + RECORD_HEADER;
 }
 static inline size_t record_name_length(const unsigned char *record) {
-  return get_u16(record + 88);
+  return get_u32(record + 88);
+}
+static inline size_t record_target_length(const unsigned char *record) {
+  return get_u16(record + 92);
+}
+/* The link target (record_target_length bytes), then the packed xattrs. */
+static inline const unsigned char *record_target(const unsigned char *record) {
+  return record + RECORD_HEADER + record_name_length(record);
 }
 static inline uint32_t record_mode(const unsigned char *record) { return get_u32(record + 4); }
 

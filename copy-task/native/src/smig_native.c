@@ -1,8 +1,8 @@
 /*
  * The few system calls the copy engine needs and Node does not offer: times to the nanosecond
- * (utimensat with a timespec; fs.utimes takes a double and keeps microseconds), device nodes and
- * FIFOs (mknod), extended attributes (the l*xattr family, which never follow a link), and the holes
- * of sparse files (lseek SEEK_DATA/SEEK_HOLE).
+ * (utimensat with a timespec; fs.utimes takes a double and keeps microseconds), device nodes,
+ * FIFOs and sockets (mknod), extended attributes (the l*xattr family, which never follow a link), the
+ * holes of sparse files (lseek SEEK_DATA/SEEK_HOLE), and the token of the names the addon makes up.
  *
  * Node-API only (NAPI_VERSION 8): the module is ABI-stable, so one built with the machine's Node
  * headers loads in the Node that runs the engine. Paths are Buffers (any bytes but NUL), never
@@ -11,6 +11,7 @@
  */
 #include <node_api.h>
 
+#include "smig_filecopy.h"
 #include "smig_native.h"
 #include "smig_walk.h"
 #include "smig_pool.h"
@@ -166,6 +167,20 @@ static napi_value undefined(napi_env env) {
   napi_value value;
   napi_get_undefined(env, &value);
   return value;
+}
+
+/* ---- the temp names' token ----------------------------------------------------------------- */
+
+/* setTempToken(token: Buffer of 16 lowercase hex digits): void */
+static napi_value set_temp_token(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  char *token = get_bytes(env, argv[0], "token must be a Buffer");
+  if (token == NULL) return NULL;
+  bool valid = strlen(token) == TEMP_TOKEN_LENGTH && strspn(token, "0123456789abcdef") == TEMP_TOKEN_LENGTH;
+  if (valid) temp_token_set(token);
+  free(token);
+  return valid ? undefined(env) : throw_type(env, "token must be 16 lowercase hex digits");
 }
 
 /* ---- times -------------------------------------------------------------------------------- */
@@ -396,6 +411,7 @@ static napi_value seek_hole(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
+      {"setTempToken", NULL, set_temp_token, NULL, NULL, NULL, napi_enumerable, NULL},
       {"utimens", NULL, utimens, NULL, NULL, NULL, napi_enumerable, NULL},
       {"futimens", NULL, futimens_, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mknod", NULL, mknod_, NULL, NULL, NULL, napi_enumerable, NULL},

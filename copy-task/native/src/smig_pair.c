@@ -1,54 +1,22 @@
+/*
+ * One folder pair listed, paired by name and classified (smig_pair.h, pair_list); its work is done by
+ * smig_pair_sync.c.
+ */
 #include "smig_pair.h"
+#include "smig_pair_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "smig_beneath.h"
 #include "smig_entries.h"
 #include "smig_hash.h"
 
-#define NONE UINT32_MAX
-#define MAX_ATTEMPTS 3
 #define TEMP_PREFIX ".smig-tmp-"
-/* Longest path a record or note can name (its length is a u16). */
-#define MAX_REL 65535
-
-typedef struct {
-  uint32_t s; /* index into the source listing */
-  uint32_t d; /* index into the destination listing, or NONE */
-  uint8_t action;
-  int mode; /* the mode the destination must have */
-} work_item;
-
-struct folder_pair {
-  int refs;
-  char *rel;
-  char *dst_rel;
-  /* Its folder on the destination is hidden (FOLDER_HIDDEN): new files go under their names at once. */
-  bool hidden;
-  char *src_path;
-  char *dst_path;
-  int src_fd;
-  int dst_fd;
-  listing src;
-  listing dst;
-  bytes self;
-  work_item *items;
-  size_t item_count;
-  size_t cursor;
-  int64_t granularity;
-  int flags;
-  bool no_unnamed;
-  /* What a file made in the destination folder starts with (see file_copy). */
-  struct folder_defaults defaults;
-  bool defaults_known;
-  int inherits;
-};
 
 void pair_ref(folder_pair *p) {
   __atomic_add_fetch(&p->refs, 1, __ATOMIC_ACQ_REL);
@@ -83,8 +51,7 @@ bool pair_has_work(folder_pair *p) {
 
 /* ---- paths -------------------------------------------------------------------------------- */
 
-/* `rel` + "/" + `name`, or `name` alone at the root; NULL without memory. */
-static char *child_rel(const char *rel, const char *name, size_t name_length) {
+char *pair_child_rel(const char *rel, const char *name, size_t name_length) {
   size_t rel_length = strlen(rel);
   char *out = malloc(rel_length + 1 + name_length + 1);
   if (out == NULL) return NULL;
@@ -99,27 +66,32 @@ static char *child_rel(const char *rel, const char *name, size_t name_length) {
   return out;
 }
 
-void hidden_name(const char *name, size_t length, char out[HIDDEN_NAME_SIZE]) {
+void hidden_name(const char *token, size_t token_length, const char *name, size_t length, char out[HIDDEN_NAME_SIZE]) {
   static const char HEX[] = "0123456789abcdef";
   uint64_t hash = XXH3_64bits(name, length);
-  memcpy(out, ".smig-tmp-d", 11);
-  for (int i = 0; i < 16; i++) out[11 + i] = HEX[(hash >> (60 - 4 * i)) & 15];
-  out[27] = '\0';
+  if (token_length > TEMP_TOKEN_LENGTH) token_length = TEMP_TOKEN_LENGTH;
+  size_t at = sizeof TEMP_PREFIX - 1;
+  memcpy(out, TEMP_PREFIX, at);
+  memcpy(out + at, token, token_length);
+  at += token_length;
+  out[at++] = 'd';
+  for (int i = 0; i < 16; i++) out[at++] = HEX[(hash >> (60 - 4 * i)) & 15];
+  out[at] = '\0';
 }
 
 bool record_copy_at(bytes *out, const unsigned char *record, const char *rel, uint32_t flags) {
   size_t rel_length = strlen(rel);
   size_t name_length = record_name_length(record);
   size_t path_length = rel_length + (rel_length && name_length ? 1 : 0) + name_length;
-  if (path_length > MAX_REL) return false;
   size_t old_length = get_u32(record);
+  if (old_length - name_length + path_length > UINT32_MAX) return false;
   size_t length = old_length - name_length + path_length;
   if (!bytes_reserve(out, length)) return false;
   unsigned char *at = out->data + out->length;
   memcpy(at, record, RECORD_HEADER);
   put_u32(at, (uint32_t)length);
   put_u32(at + 24, flags);
-  put_u16(at + 88, (uint16_t)path_length);
+  put_u32(at + 88, (uint32_t)path_length);
   unsigned char *cursor = at + RECORD_HEADER;
   memcpy(cursor, rel, rel_length);
   cursor += rel_length;
@@ -133,23 +105,19 @@ bool record_copy_at(bytes *out, const unsigned char *record, const char *rel, ui
 
 /* ---- opening a folder beneath its root ----------------------------------------------------- */
 
-static int openat2_missing;
-
 /*
- * Opens `rel` beneath `root` without following links on the way (openat2 RESOLVE_BENEATH |
- * RESOLVE_NO_SYMLINKS where the kernel has it): a folder swapped for a link while the copy runs
- * cannot lead it outside either tree.
+ * Opens `rel` beneath `root` (smig_beneath.c: a part at a time, however deep, never following a link
+ * on the way): a folder swapped for a link while the copy runs cannot lead it outside either tree.
  */
-static int open_folder(int root_fd, const char *root, const char *rel, const char *full) {
+static int open_folder(int root_fd, const char *root, const char *rel) {
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   if (rel[0] == '\0') return open(root, flags);
-  if (root_fd >= 0 && !__atomic_load_n(&openat2_missing, __ATOMIC_RELAXED)) {
-    struct open_how how = {.flags = (uint64_t)flags | O_NOFOLLOW, .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
-    int fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
-    if (fd >= 0 || errno != ENOSYS) return fd;
-    __atomic_store_n(&openat2_missing, 1, __ATOMIC_RELAXED);
+  if (root_fd < 0) {
+    /* The root could not be opened: its own listing says why. */
+    errno = EBADF;
+    return -1;
   }
-  return open(full, flags | O_NOFOLLOW);
+  return open_beneath(root_fd, rel, flags);
 }
 
 /* ---- comparing --------------------------------------------------------------------------- */
@@ -178,22 +146,16 @@ static int mode_of(const pair_config *config, const char *rel, const unsigned ch
   /* An entry known by its type alone: the copy takes the mode from the open file (-1), unless one is recorded. */
   int shown = (get_u32(record + 24) & RECORD_TYPE_ONLY) ? -1 : (int)(record_mode(record) & 07777);
   if (config->mode_count == 0) return shown;
-  char path[MAX_REL + 1];
-  size_t rel_length = strlen(rel), name_length = record_name_length(record);
-  if (rel_length + 1 + name_length > MAX_REL) return shown;
-  size_t length = 0;
-  if (rel_length) {
-    memcpy(path, rel, rel_length);
-    path[rel_length] = '/';
-    length = rel_length + 1;
-  }
-  memcpy(path + length, record_name(record), name_length);
-  length += name_length;
-  return pair_mode_at(config, path, length, shown);
+  char *path = pair_child_rel(rel, record_name(record), record_name_length(record));
+  /* Without memory to look it up, the mode lstat shows (a later pass sets the recorded one). */
+  if (path == NULL) return shown;
+  int mode = pair_mode_at(config, path, strlen(path), shown);
+  free(path);
+  return mode;
 }
 
 static const unsigned char *xattrs_of(const unsigned char *record) {
-  return record + RECORD_HEADER + record_name_length(record) + get_u16(record + 90);
+  return record_target(record) + record_target_length(record);
 }
 
 static bool xattrs_read(const unsigned char *record) {
@@ -219,8 +181,7 @@ static bool has_access_acl(const unsigned char *record) {
   return false;
 }
 
-/* Mode, owner (when compared), mtime, atime (when asked) and extended attributes, as plan.ts compares them. */
-static bool same_attributes(int flags, int64_t granularity, const unsigned char *s, const unsigned char *d, int mode, bool with_atime) {
+bool pair_same_attributes(int flags, int64_t granularity, const unsigned char *s, const unsigned char *d, int mode, bool with_atime) {
   if ((int)(record_mode(d) & 07777) != mode) return false;
   if ((flags & PAIR_COMPARE_OWNER) && (get_u32(s + 8) != get_u32(d + 8) || get_u32(s + 12) != get_u32(d + 12))) return false;
   if (!same_ns(get_i64(s + 72), get_i64(d + 72), granularity)) return false;
@@ -228,13 +189,20 @@ static bool same_attributes(int flags, int64_t granularity, const unsigned char 
   return same_xattrs(s, d);
 }
 
-static bool type_only(const unsigned char *record) {
+bool record_type_only(const unsigned char *record) {
   return (get_u32(record + 24) & RECORD_TYPE_ONLY) != 0;
 }
 
-static bool is_temp_name(const unsigned char *record) {
-  size_t prefix = sizeof TEMP_PREFIX - 1;
-  return record_name_length(record) >= prefix && memcmp(record_name(record), TEMP_PREFIX, prefix) == 0;
+/* The entry is named as an earlier run named what it made up (see pair_config.tokens); only for entries the source does not have. */
+static bool is_stale_temp(const pair_config *config, const unsigned char *record) {
+  size_t prefix = sizeof TEMP_PREFIX - 1, length = record_name_length(record);
+  const char *name = record_name(record);
+  if (length < prefix || memcmp(name, TEMP_PREFIX, prefix) != 0) return false;
+  for (size_t i = 0; i < config->token_count; i++) {
+    const run_token *token = &config->tokens[i];
+    if (length >= prefix + token->length && memcmp(name + prefix, token->text, token->length) == 0) return true;
+  }
+  return false;
 }
 
 /* ---- listing ----------------------------------------------------------------------------- */
@@ -285,9 +253,9 @@ static void add_subfolder(lister *l, const unsigned char *record, int flags, con
     listing->subfolders = grown;
     l->subfolder_capacity = capacity;
   }
-  char *rel = child_rel(l->pair->rel, record_name(record), record_name_length(record));
-  char *dst_rel = dst_name ? child_rel(l->pair->dst_rel, dst_name, strlen(dst_name))
-                           : child_rel(l->pair->dst_rel, record_name(record), record_name_length(record));
+  char *rel = pair_child_rel(l->pair->rel, record_name(record), record_name_length(record));
+  char *dst_rel = dst_name ? pair_child_rel(l->pair->dst_rel, dst_name, strlen(dst_name))
+                           : pair_child_rel(l->pair->dst_rel, record_name(record), record_name_length(record));
   if (rel == NULL || dst_rel == NULL) {
     free(rel);
     free(dst_rel);
@@ -297,21 +265,36 @@ static void add_subfolder(lister *l, const unsigned char *record, int flags, con
   listing->subfolders[listing->subfolder_count++] = (subfolder){.rel = rel, .dst_rel = dst_rel, .flags = flags};
 }
 
-/* The index of the destination entry named `name`, or NONE (the listing is in name order). */
-static uint32_t find_destination(const folder_pair *p, const char *name, size_t length);
+/* The index of the entry named `name` in a listing, or NONE (the listing is in name order). */
+static uint32_t find_in(const listing *l, const char *name, size_t length) {
+  size_t low = 0, high = l->count;
+  while (low < high) {
+    size_t middle = (low + high) / 2;
+    const unsigned char *record = listing_record(l, middle);
+    size_t other = record_name_length(record);
+    int order = memcmp(record_name(record), name, other < length ? other : length);
+    if (order == 0) order = other < length ? -1 : other > length ? 1 : 0;
+    if (order == 0) return (uint32_t)middle;
+    if (order < 0) low = middle + 1;
+    else high = middle;
+  }
+  return NONE;
+}
+
+static uint32_t find_destination(const folder_pair *p, const char *name, size_t length) {
+  return find_in(&p->dst, name, length);
+}
 
 /*
- * The hidden folders a cut-short run left here (`.smig-tmp-d<hash>`), each matched with the source
- * folder it was made for, before the two listings are paired (its name may sort before or after
- * that folder's). False without memory.
+ * The hidden folders a cut-short run left here (`.smig-tmp-<its token>d<hash>`), each matched with the
+ * source folder it was made for, before the two listings are paired (its name may sort before or after
+ * that folder's). A name the source has too is the share's own entry, never taken up. False without memory.
  */
 static bool find_adoptions(lister *l) {
   folder_pair *p = l->pair;
+  const pair_config *config = l->config;
   bool any = false;
-  for (size_t k = 0; k < p->dst.count && !any; k++) {
-    const unsigned char *d = listing_record(&p->dst, k);
-    any = record_name_length(d) == HIDDEN_NAME_SIZE - 1 && memcmp(record_name(d), ".smig-tmp-d", 11) == 0;
-  }
+  for (size_t k = 0; k < p->dst.count && !any; k++) any = is_stale_temp(config, listing_record(&p->dst, k));
   if (!any || p->hidden) return true;
   l->adopted = calloc(p->dst.count, sizeof *l->adopted);
   l->adopts = malloc((p->src.count ? p->src.count : 1) * sizeof *l->adopts);
@@ -321,29 +304,18 @@ static bool find_adoptions(lister *l) {
     const unsigned char *s = listing_record(&p->src, i);
     if (!S_ISDIR(record_mode(s)) || get_u32(s + 20) != 0) continue;
     if (find_destination(p, record_name(s), record_name_length(s)) != NONE) continue;
-    char hidden[HIDDEN_NAME_SIZE];
-    hidden_name(record_name(s), record_name_length(s), hidden);
-    uint32_t d = find_destination(p, hidden, HIDDEN_NAME_SIZE - 1);
-    if (d == NONE || !S_ISDIR(record_mode(listing_record(&p->dst, d))) || get_u32(listing_record(&p->dst, d) + 20) != 0) continue;
-    l->adopted[d] = true;
-    l->adopts[i] = d;
+    for (size_t t = 0; t < config->token_count && l->adopts[i] == NONE; t++) {
+      char hidden[HIDDEN_NAME_SIZE];
+      hidden_name(config->tokens[t].text, config->tokens[t].length, record_name(s), record_name_length(s), hidden);
+      size_t length = strlen(hidden);
+      uint32_t d = find_destination(p, hidden, length);
+      if (d == NONE || l->adopted[d] || find_in(&p->src, hidden, length) != NONE) continue;
+      if (!S_ISDIR(record_mode(listing_record(&p->dst, d))) || get_u32(listing_record(&p->dst, d) + 20) != 0) continue;
+      l->adopted[d] = true;
+      l->adopts[i] = d;
+    }
   }
   return true;
-}
-
-static uint32_t find_destination(const folder_pair *p, const char *name, size_t length) {
-  size_t low = 0, high = p->dst.count;
-  while (low < high) {
-    size_t middle = (low + high) / 2;
-    const unsigned char *record = listing_record(&p->dst, middle);
-    size_t other = record_name_length(record);
-    int order = memcmp(record_name(record), name, other < length ? other : length);
-    if (order == 0) order = other < length ? -1 : other > length ? 1 : 0;
-    if (order == 0) return (uint32_t)middle;
-    if (order < 0) low = middle + 1;
-    else high = middle;
-  }
-  return NONE;
 }
 
 /*
@@ -405,22 +377,26 @@ static void classify(lister *l, uint32_t si, uint32_t di) {
       listing->work = true;
       /* A hidden folder a cut-short run made for it is taken up where it stopped (see find_adoptions). */
       if (l->adopts && l->adopts[si] != NONE) {
+        /* Its name as found (with the token of the run that made it). */
+        const unsigned char *found = listing_record(&p->dst, l->adopts[si]);
         char hidden[HIDDEN_NAME_SIZE];
-        hidden_name(record_name(s), record_name_length(s), hidden);
+        size_t length = record_name_length(found) < sizeof hidden ? record_name_length(found) : sizeof hidden - 1;
+        memcpy(hidden, record_name(found), length);
+        hidden[length] = '\0';
         add_subfolder(l, s, FOLDER_ON_DEST | FOLDER_HIDDEN | FOLDER_TEMP_ROOT, hidden);
       } else {
         add_subfolder(l, s, p->hidden ? FOLDER_HIDDEN : 0, NULL);
       }
       return;
     }
-    bool settled = (!mapped || !has_access_acl(s)) && same_attributes(config->flags, config->granularity, s, d, mode, false);
+    bool settled = (!mapped || !has_access_acl(s)) && pair_same_attributes(config->flags, config->granularity, s, d, mode, false);
     if (!settled) listing->work = true;
     add_subfolder(l, s, FOLDER_ON_DEST | (settled ? FOLDER_SETTLED : 0) | (p->hidden ? FOLDER_HIDDEN : 0), NULL);
     return;
   }
   if (type == S_IFLNK) {
-    bool same = d != NULL && get_u16(s + 90) == get_u16(d + 90) &&
-                memcmp(s + RECORD_HEADER + record_name_length(s), d + RECORD_HEADER + record_name_length(d), get_u16(s + 90)) == 0 &&
+    bool same = d != NULL && record_target_length(s) == record_target_length(d) &&
+                memcmp(record_target(s), record_target(d), record_target_length(s)) == 0 &&
                 same_ns(get_i64(s + 72), get_i64(d + 72), config->granularity) &&
                 (!(config->flags & PAIR_COMPARE_OWNER) || (get_u32(s + 8) == get_u32(d + 8) && get_u32(s + 12) == get_u32(d + 12))) &&
                 same_xattrs(s, d);
@@ -442,7 +418,7 @@ static void classify(lister *l, uint32_t si, uint32_t di) {
   } else {
     listing->equal_files++;
     if ((config->flags & PAIR_CHECKSUM) || (config->suspect && get_i64(d + 80) >= config->suspect_since)) action = A_COMPARE;
-    else if (!same_attributes(config->flags, config->granularity, s, d, mode, true)) action = A_FIX;
+    else if (!pair_same_attributes(config->flags, config->granularity, s, d, mode, true)) action = A_FIX;
   }
   if (action == 0) return;
   listing->work = true;
@@ -471,7 +447,7 @@ static void create_subfolders(lister *l) {
     char hidden[HIDDEN_NAME_SIZE];
     int done = -1;
     if (!l->pair->hidden) {
-      hidden_name(name, strlen(name), hidden);
+      hidden_name(temp_token(), TEMP_TOKEN_LENGTH, name, strlen(name), hidden);
       done = mkdirat(l->pair->dst_fd, hidden, 0700);
       if (done == 0) made = hidden;
     }
@@ -480,7 +456,7 @@ static void create_subfolders(lister *l) {
     if (done == 0) {
       sub->flags |= FOLDER_CREATED | (made == hidden ? FOLDER_HIDDEN | FOLDER_TEMP_ROOT : l->pair->hidden ? FOLDER_HIDDEN : 0);
       if (made == hidden) {
-        char *dst_rel = child_rel(l->pair->dst_rel, hidden, strlen(hidden));
+        char *dst_rel = pair_child_rel(l->pair->dst_rel, hidden, strlen(hidden));
         if (dst_rel == NULL) {
           l->memory = true;
           continue;
@@ -501,6 +477,23 @@ static void create_subfolders(lister *l) {
     }
   }
   listing->subfolder_count = kept;
+}
+
+/*
+ * The source folder is gone (ENOENT), or something else stands at its name (ENOTDIR: a file or a
+ * link that O_NOFOLLOW refused; ELOOP: a link on the way): the share changed under the walk, which is
+ * not a failure. Recorded (ROLE_MOVED) for the engine to note, and nothing of it is walked.
+ */
+static bool source_moved(lister *l, int err) {
+  if (l->pair->rel[0] == '\0' || (err != ENOENT && err != ENOTDIR && err != ELOOP)) return false;
+  unsigned char record[RECORD_HEADER];
+  memset(record, 0, sizeof record);
+  put_u32(record, RECORD_HEADER);
+  put_u32(record + 20, (uint32_t)err);
+  if (!record_copy_at(l->records, record, l->pair->rel, (uint32_t)ROLE_MOVED << RECORD_ROLE_SHIFT)) l->memory = true;
+  l->listing->source_moved = err;
+  l->listing->work = true;
+  return true;
 }
 
 /* The folder itself could not be opened or listed: a failure record naming it, with why. */
@@ -546,13 +539,15 @@ folder_pair *pair_list(const pair_config *config, const char *rel, const char *d
   bool on_dest = folder & FOLDER_ON_DEST;
   bool copying = config->flags & PAIR_COPY;
   if (p->src_path == NULL || p->dst_path == NULL) goto memory;
-  p->src_fd = open_folder(config->src_root_fd, config->src_root, rel, p->src_path);
+  p->src_fd = open_folder(config->src_root_fd, config->src_root, rel);
   if (p->src_fd < 0) {
-    folder_failed(&l, errno, false);
+    int err = errno;
+    if (!source_moved(&l, err)) folder_failed(&l, err, false);
+    if (l.memory) goto memory;
     goto done;
   }
   if (on_dest || copying) {
-    p->dst_fd = open_folder(config->dst_root_fd, config->dst_root, dst_rel, p->dst_path);
+    p->dst_fd = open_folder(config->dst_root_fd, config->dst_root, dst_rel);
     if (p->dst_fd < 0) {
       folder_failed(&l, errno, true);
       goto done;
@@ -596,7 +591,7 @@ folder_pair *pair_list(const pair_config *config, const char *rel, const char *d
       /* A destination entry the source does not have. */
       const unsigned char *d = listing_record(&p->dst, j++);
       listing->work = true;
-      if (l.adopted == NULL || !l.adopted[j - 1]) emit(&l, d, is_temp_name(d) ? ROLE_STALE : ROLE_EXTRA, 0);
+      if (l.adopted == NULL || !l.adopted[j - 1]) emit(&l, d, is_stale_temp(config, d) ? ROLE_STALE : ROLE_EXTRA, 0);
     } else {
       classify(&l, (uint32_t)i++, (uint32_t)j++);
     }
@@ -631,265 +626,3 @@ void pair_listing_free(pair_listing *listing) {
   listing->subfolder_count = 0;
 }
 
-/* ---- syncing ----------------------------------------------------------------------------- */
-
-typedef struct {
-  folder_pair *pair;
-  const pair_config *config;
-  pair_work *work;
-  char rel[MAX_REL + 1];
-} syncer;
-
-static void note_at(syncer *y, uint16_t kind, uint16_t action, int err, const char *syscall, const char *detail, const char *path) {
-  pair_work *work = y->work;
-  size_t rel_length = strlen(y->rel);
-  size_t syscall_length = syscall ? strlen(syscall) : 0;
-  size_t detail_length = detail ? strlen(detail) : 0;
-  size_t path_length = path ? strlen(path) : 0;
-  if (path_length > 0xFFFF) path_length = 0xFFFF;
-  size_t length = 20 + rel_length + syscall_length + detail_length + path_length;
-  if (!bytes_reserve(&work->notes, length)) {
-    work->memory = true;
-    return;
-  }
-  unsigned char *at = work->notes.data + work->notes.length;
-  put_u32(at, (uint32_t)length);
-  put_u16(at + 4, kind);
-  put_u16(at + 6, action);
-  put_u32(at + 8, (uint32_t)err);
-  put_u16(at + 12, (uint16_t)rel_length);
-  put_u16(at + 14, (uint16_t)syscall_length);
-  put_u16(at + 16, (uint16_t)detail_length);
-  put_u16(at + 18, (uint16_t)path_length);
-  unsigned char *cursor = at + 20;
-  memcpy(cursor, y->rel, rel_length);
-  cursor += rel_length;
-  if (syscall_length) memcpy(cursor, syscall, syscall_length);
-  cursor += syscall_length;
-  if (detail_length) memcpy(cursor, detail, detail_length);
-  cursor += detail_length;
-  if (path_length) memcpy(cursor, path, path_length);
-  work->notes.length += length;
-  work->note_count++;
-}
-
-static void note(syncer *y, uint16_t kind, uint16_t action, const char *detail) {
-  note_at(y, kind, action, 0, NULL, detail, NULL);
-}
-
-/* An entry written without the source's attributes or owner of the kinds `left_out` (none: nothing to say). */
-static void note_left_out(syncer *y, uint16_t action, int left_out) {
-  if (left_out == 0) return;
-  char kinds[32];
-  snprintf(kinds, sizeof kinds, "%s%s%s", (left_out & LEAVE_OUT_XATTRS) ? "xattrs," : "", (left_out & LEAVE_OUT_ACLS) ? "acls," : "",
-           (left_out & LEAVE_OUT_OWNERS) ? "owners," : "");
-  kinds[strlen(kinds) - 1] = '\0'; /* the last comma */
-  note(y, K_LEFT_OUT, action, kinds);
-}
-
-/* Full paths for messages: folder path, '/', name. */
-static void join(char *out, size_t size, const char *folder, const char *name) {
-  snprintf(out, size, "%s/%s", folder, name);
-}
-
-/* Copies a file, again while it keeps changing (not in a final pass) and once more after a bad read-back. */
-static void copy_item(syncer *y, const work_item *item, const unsigned char *s, const char *name) {
-  folder_pair *p = y->pair;
-  pair_work *work = y->work;
-  int sync_flags = y->config->sync_flags;
-  char src_path[4352], dst_path[4352];
-  join(src_path, sizeof src_path, p->src_path, name);
-  join(dst_path, sizeof dst_path, p->dst_path, name);
-  file_copy c = {
-      .src_dir = p->src_fd, .src_name = name, .src_path = src_path,
-      .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
-      .flags = (sync_flags & (COPY_VERIFY | COPY_VERIFY_STORAGE | COPY_AS_ROOT | COPY_WRITE_BACK | COPY_LEAVE_OUT_FLAGS)) | COPY_REFUSE_LINKED |
-               (p->hidden && item->d == NONE ? COPY_IN_HIDDEN_FOLDER : 0) | ((sync_flags & SYNC_STABLE) ? COPY_SAME_NAME : 0),
-      .granularity = p->granularity, .control = &y->config->control, .mode = item->mode, .no_unnamed = &p->no_unnamed,
-      .defaults = p->defaults_known ? &p->defaults : NULL, .inherits = &p->inherits,
-  };
-  bool stable = sync_flags & SYNC_STABLE;
-  bool mismatched = false;
-  char mismatch[160] = "";
-  for (int changes = 0;;) {
-    file_copy_run(&c);
-    if (c.err) {
-      if (c.err == ECANCELED) work->stopped = true;
-      else note_at(y, K_FAILED, A_COPY, c.err, c.syscall, c.problem[0] ? c.problem : NULL, c.err_path);
-      break;
-    }
-    if (c.outcome == OUT_COPIED) {
-      work->files++;
-      work->bytes += (uint64_t)c.before.st_size;
-      if (sync_flags & COPY_VERIFY) {
-        work->verified++;
-        if (c.read_back == READ_BACK_DIRECT) work->verified_direct++;
-        else if (c.read_back == READ_BACK_DROPPED) work->verified_dropped++;
-      }
-      work->touched = true;
-      bool as_listed = type_only(s) || ((uint64_t)c.before.st_size == get_u64(s + 32) && same_ns(ns_of(c.before.st_mtim), get_i64(s + 72), p->granularity));
-      if (!as_listed) note(y, K_UPDATED, A_COPY, NULL);
-      note_left_out(y, A_COPY, c.left_out);
-      break;
-    }
-    if (c.outcome == OUT_VANISHED) {
-      note(y, K_VANISHED, A_COPY, NULL);
-      break;
-    }
-    if (c.outcome == OUT_ATTRIBUTES) {
-      note(y, K_ATTRIBUTES, A_COPY, c.problem);
-      break;
-    }
-    if (c.outcome == OUT_MISMATCH) {
-      char detail[400];
-      if (mismatched) {
-        snprintf(detail, sizeof detail, "source %s, destination %s; on the attempt before, destination %s", c.source_digest, c.destination_digest, mismatch);
-        note(y, K_MISMATCH, A_COPY, detail);
-        break;
-      }
-      mismatched = true;
-      snprintf(mismatch, sizeof mismatch, "%s", c.destination_digest);
-      continue;
-    }
-    /* A file with other names, which the listing did not know (its type alone was read): for the planner. */
-    if (c.outcome == OUT_LINKED && type_only(s)) {
-      note(y, K_LINKED, A_COPY, NULL);
-      break;
-    }
-    /* OUT_CHANGED, or OUT_LINKED: it has other names now, which the next pass plans as a hard link. */
-    if (stable || ++changes >= MAX_ATTEMPTS) {
-      note(y, K_CHANGED, A_COPY, NULL);
-      break;
-    }
-  }
-  /* The survey counted what the listing saw; a size that moved since changes the total (not known of a type-only entry). */
-  if (!type_only(s)) work->adjust += c.progressed - (int64_t)get_u64(s + 32);
-  control_add(&y->config->control, CONTROL_FILES, 1);
-}
-
-/* Hashes both sides (without moving either's atime); false with *err set when one cannot be read. */
-static bool differs_by_content(syncer *y, const char *name, int *err, const char **syscall) {
-  folder_pair *p = y->pair;
-  char digests[2][33];
-  int64_t sizes[2];
-  for (int side = 0; side < 2; side++) {
-    int fd = open_for_reading_at(side == 0 ? p->src_fd : p->dst_fd, name);
-    if (fd < 0) {
-      *err = errno;
-      *syscall = "open";
-      return false;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-      *err = errno;
-      *syscall = "fstat";
-      close(fd);
-      return false;
-    }
-    /* The source's reads are paced; both sides stop on the run's flag. */
-    control_block unpaced = y->config->control;
-    if (unpaced.count > CONTROL_RATE) unpaced.count = CONTROL_RATE;
-    *err = hash_fd(fd, st.st_size, digests[side], &sizes[side], syscall, side == 0 ? &y->config->control : &unpaced);
-    close(fd);
-    if (*err) return false;
-  }
-  return sizes[0] != sizes[1] || strcmp(digests[0], digests[1]) != 0;
-}
-
-static entry_copy entry_of(syncer *y, const char *name, char *src_path, char *dst_path) {
-  folder_pair *p = y->pair;
-  join(src_path, 4352, p->src_path, name);
-  join(dst_path, 4352, p->dst_path, name);
-  return (entry_copy){
-      .src_dir = p->src_fd, .src_name = name, .src_path = src_path, .dst_dir = p->dst_fd, .dst_name = name, .dst_path = dst_path,
-      .flags = y->config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_FLAGS), .granularity = p->granularity,
-  };
-}
-
-static void fix_item(syncer *y, const work_item *item, const unsigned char *s, const char *name) {
-  char src_path[4352], dst_path[4352];
-  entry_copy e = entry_of(y, name, src_path, dst_path);
-  attributes_fix_run(&e, s, item->mode);
-  if (e.err) note_at(y, K_FAILED, A_FIX, e.err, e.syscall, e.problem[0] ? e.problem : NULL, e.err_path);
-  else if (e.outcome == OUT_ATTRIBUTES) note(y, K_ATTRIBUTES, A_FIX, e.problem);
-  else {
-    y->work->fixed++;
-    note_left_out(y, A_FIX, e.left_out);
-  }
-}
-
-static void link_item(syncer *y, const unsigned char *s, const char *name) {
-  char src_path[4352], dst_path[4352];
-  entry_copy e = entry_of(y, name, src_path, dst_path);
-  symlink_copy_run(&e, s);
-  if (e.err) note_at(y, K_FAILED, A_LINK, e.err, e.syscall, e.problem[0] ? e.problem : NULL, e.err_path);
-  else if (e.outcome == OUT_ATTRIBUTES) note(y, K_ATTRIBUTES, A_LINK, e.problem);
-  else if (e.outcome == OUT_VANISHED) note(y, K_VANISHED, A_LINK, NULL);
-  else if (e.outcome == OUT_CHANGED) note(y, K_CHANGED, A_LINK, NULL);
-  else {
-    y->work->links++;
-    y->work->touched = true;
-    if (e.updated) note(y, K_UPDATED, A_LINK, NULL);
-    note_left_out(y, A_LINK, e.left_out);
-  }
-}
-
-void pair_sync(folder_pair *p, const pair_config *config, pair_work *work) {
-  syncer y = {.pair = p, .config = config, .work = work};
-  for (;;) {
-    if (control_stopped(&config->control)) {
-      work->stopped = true;
-      break;
-    }
-    size_t index = __atomic_fetch_add(&p->cursor, 1, __ATOMIC_RELAXED);
-    if (index >= p->item_count) break;
-    const work_item *item = &p->items[index];
-    const unsigned char *s = listing_record(&p->src, item->s);
-    char name[256];
-    size_t length = record_name_length(s);
-    memcpy(name, record_name(s), length);
-    name[length] = '\0';
-    size_t rel_length = strlen(p->rel);
-    if (rel_length + 1 + length > MAX_REL) {
-      /* Cannot be named in a note (too deep): reported as the folder's. */
-      snprintf(y.rel, sizeof y.rel, "%s", p->rel);
-      note_at(&y, K_FAILED, item->action, ENAMETOOLONG, "copy", NULL, NULL);
-      continue;
-    }
-    memcpy(y.rel, p->rel, rel_length);
-    size_t at = rel_length;
-    if (rel_length) y.rel[at++] = '/';
-    memcpy(y.rel + at, name, length + 1);
-    switch (item->action) {
-      case A_COPY:
-        copy_item(&y, item, s, name);
-        break;
-      case A_COMPARE: {
-        int err = 0;
-        const char *syscall = NULL;
-        bool differs = differs_by_content(&y, name, &err, &syscall);
-        if (err == ECANCELED) {
-          work->stopped = true;
-        } else if (err) {
-          note_at(&y, K_FAILED, A_COMPARE, err, syscall, NULL, NULL);
-        } else if (differs) {
-          work->differed++;
-          /* Counted as equal when listed: its bytes join the total now. */
-          work->adjust += (int64_t)get_u64(s + 32);
-          copy_item(&y, item, s, name);
-        } else {
-          const unsigned char *d = listing_record(&p->dst, item->d);
-          if (!same_attributes(config->flags, config->granularity, s, d, item->mode, true)) fix_item(&y, item, s, name);
-        }
-        break;
-      }
-      case A_FIX:
-        fix_item(&y, item, s, name);
-        break;
-      case A_LINK:
-        link_item(&y, s, name);
-        break;
-    }
-    if (work->memory) break;
-  }
-}

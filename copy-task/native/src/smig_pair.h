@@ -4,7 +4,7 @@
  *  - pair_list lists the source folder and the destination folder (lstat, link targets, extended
  *    attributes), pairs entries by name, and decides what each needs: nothing (the same on both
  *    sides), a copy, a content compare, an attribute fix, a link made again; or it hands the entry
- *    to the engine's planner (hard links, an entry of another type in the way, FIFOs and devices,
+ *    to the engine's planner (hard links, an entry of another type in the way, FIFOs, sockets and devices,
  *    what cannot be copied: rare, and each needs the whole tree or care). It reports counts and the
  *    subfolders to walk into, and writes the handed-over entries as records; in the copying walk it
  *    also creates the missing subfolders and keeps the pair for pair_sync.
@@ -35,7 +35,7 @@ enum { SYNC_STABLE = 16 }; /* the source must not change (a final pass): no seco
 /*
  * FOLDER_HIDDEN: it lies in a folder made by this walk under a temp name (see FOLDER_TEMP_ROOT), so
  * nothing in it can be seen under its final path yet: files are made under their names at once.
- * FOLDER_TEMP_ROOT: that folder itself, named `.smig-tmp-d<hash of its name>` until everything below it
+ * FOLDER_TEMP_ROOT: that folder itself, named `.smig-tmp-<token>d<hash of its name>` until everything below it
  * is complete, then renamed (smig_walk.c); one a cut-short run left is taken up again (adopted).
  */
 enum { FOLDER_ON_DEST = 1, FOLDER_CREATED = 2, FOLDER_SETTLED = 4, FOLDER_HIDDEN = 8, FOLDER_TEMP_ROOT = 16 };
@@ -48,7 +48,12 @@ enum {
   ROLE_DEFER_DEST = 5,
   ROLE_EXTRA = 6,
   ROLE_STALE = 7,
-  ROLE_FAILED = 8
+  ROLE_FAILED = 8,
+  /*
+   * A source folder that is no longer one when the walk goes into it (errno ENOENT: gone; ENOTDIR or
+   * ELOOP: another type now, such as a link): a change of the source, left to the next pass.
+   */
+  ROLE_MOVED = 9
 };
 /* Flag bits of ROLE_FOLDER / ROLE_WORK / ROLE_FAILED records, above the role. */
 #define REC_ON_DEST (1u << 24)
@@ -69,6 +74,12 @@ typedef struct {
   int mode;
 } mode_override;
 
+/* The token of an earlier run (engine/paths.ts): TEMP_TOKEN_LENGTH hex digits, or none (length 0: a version whose temp names had none). */
+typedef struct {
+  char text[TEMP_TOKEN_LENGTH + 1];
+  size_t length;
+} run_token;
+
 /* What every folder of one walk shares. */
 typedef struct {
   char *src_root;
@@ -86,6 +97,13 @@ typedef struct {
   size_t mode_count;
   /* A name to leave out of the roots (the run's journal). */
   char *skip;
+  /*
+   * Tokens of earlier runs that did not finish (their journal's record): a destination entry the source
+   * does not have, named ".smig-tmp-<token>...", is their leftover (ROLE_STALE), or their hidden folder
+   * to take up. Any other name is the share's.
+   */
+  run_token *tokens;
+  size_t token_count;
   /*
    * Xattrs are read of entries whose ctime is at or after these (source side, destination side);
    * INT64_MIN: of all. Set from the record of an earlier complete pass (engine/pass-record.ts).
@@ -115,6 +133,7 @@ typedef struct {
   uint32_t created;                  /* subfolders made */
   uint32_t items;                    /* work for pair_sync */
   bool work;                         /* anything to do in this folder itself */
+  int source_moved;                  /* the source folder is no longer one (ROLE_MOVED's errno), else 0 */
   subfolder *subfolders;
   size_t subfolder_count;
 } pair_listing;
@@ -127,9 +146,13 @@ typedef struct {
  */
 folder_pair *pair_list(const pair_config *config, const char *rel, const char *dst_rel, int folder, bytes *records, pair_listing *listing);
 
-/* The name a folder made by the walk has until it is complete: ".smig-tmp-d" and 16 hex digits. */
-#define HIDDEN_NAME_SIZE 28
-void hidden_name(const char *name, size_t length, char out[HIDDEN_NAME_SIZE]);
+/*
+ * The name a folder made by the walk has until it is complete: ".smig-tmp-", the run's token, "d" and
+ * 16 hex digits of the hash of its own name. `token` is the walk's own (temp_token), or an earlier
+ * run's when a folder it left is looked for.
+ */
+#define HIDDEN_NAME_SIZE (10 + TEMP_TOKEN_LENGTH + 1 + 16 + 1)
+void hidden_name(const char *token, size_t token_length, const char *name, size_t length, char out[HIDDEN_NAME_SIZE]);
 void pair_listing_free(pair_listing *listing);
 
 /* What pair_sync did; the counts are added to, the notes appended. */
@@ -147,9 +170,11 @@ typedef struct {
 
 /*
  * Takes the pair's next entries until none are left. Notes: u32 length, u16 kind, u16 action,
- * i32 errno, u16 path length, u16 syscall length, u16 detail length, u16 failed-path length, then the
- * entry's relative path, the syscall, the detail and the path the failed call was given.
+ * i32 errno, u32 path length, u16 syscall length, u16 detail length, u32 failed-path length (paths
+ * as long as a tree is deep), then the entry's relative path, the syscall, the detail and the path the
+ * failed call was given.
  */
+#define NOTE_HEADER 24
 void pair_sync(folder_pair *pair, const pair_config *config, pair_work *work);
 /* Entries left to take; false once every one is taken. */
 bool pair_has_work(folder_pair *pair);

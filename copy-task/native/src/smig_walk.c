@@ -13,7 +13,6 @@
 #include <node_api.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 
 #include <sys/stat.h>
 
+#include "smig_beneath.h"
 #include "smig_entries.h"
 #include "smig_listing.h"
 #include "smig_native.h"
@@ -48,6 +48,8 @@ typedef struct folder_node {
   bool hidden_root;
   bool touched;  /* something in it was made, replaced or renamed */
   bool finished; /* its attributes were set (and read back when verifying) */
+  bool source_moved; /* the source is no longer a folder (pair_listing.source_moved): nothing of it is copied */
+  bool removed;      /* and the empty folder this walk had made for it was removed */
   bool owner_left_out; /* and they were set without the source's owner (COPY_LEAVE_OUT_OWNERS) */
   int rename_err;
   bytes self; /* its own record (source side, with xattrs); empty when it could not be listed */
@@ -179,37 +181,64 @@ static void release(tree_walk *w, folder_node *node) {
 }
 
 /*
+ * A folder this walk made for a source folder that turned out to be something else (or gone) when it
+ * was listed: nothing was put in it, so it goes, rather than standing empty under a name the source
+ * gives to another type (the next pass makes what the source has there).
+ */
+static void remove_made_folder(tree_walk *w, folder_node *node) {
+  const pair_config *config = &w->config;
+  if (!(node->folder_flags & FOLDER_CREATED) || node->parent == NULL) return;
+  const char *name;
+  int parent = open_parent_beneath(config->dst_root_fd, node->dst_rel, &name);
+  if (parent < 0) return;
+  node->removed = unlinkat(parent, name, AT_REMOVEDIR) == 0;
+  if (parent != config->dst_root_fd) close(parent);
+}
+
+/*
  * Finishes a folder nothing is left below (without the lock): the source's attributes, where the
  * folder needs them and may take them now (writable to its owner once they are set, or the walk runs as
  * root: JavaScript may still have entries to make in it); then its own name, if it was hidden. The
  * root is left to JavaScript, which writes in it to the very end (the journal), and so is a folder
  * whose attributes could not be set or did not read back: it sets them again and reports why not.
+ * The folder is reached from the one holding it, opened beneath the root a part at a time (its path
+ * may be longer than PATH_MAX).
  */
 static void finish_node(tree_walk *w, folder_node *node) {
   const pair_config *config = &w->config;
+  if (node->source_moved) {
+    remove_made_folder(w, node);
+    return;
+  }
   bool wanted = node->touched || (node->folder_flags & (FOLDER_CREATED | FOLDER_SETTLED)) != FOLDER_SETTLED;
   if (wanted && node->self.length > 0 && node->rel[0] != '\0' && !control_stopped(&config->control)) {
     const unsigned char *self = node->self.data;
     int mode = pair_mode_at(config, node->rel, strlen(node->rel), (int)(record_mode(self) & 07777));
     if ((config->sync_flags & COPY_AS_ROOT) || (mode & (S_IWUSR | S_IXUSR)) == (S_IWUSR | S_IXUSR)) {
-      char path[PATH_MAX * 2];
-      snprintf(path, sizeof path, "%s/%s", config->dst_root, node->dst_rel);
-      entry_copy e = {.dst_dir = config->dst_root_fd, .dst_name = node->dst_rel, .dst_path = path,
-                      .flags = config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_FLAGS),
-                      .granularity = config->granularity};
-      folder_attributes_run(&e, self, mode);
-      node->finished = e.err == 0 && e.outcome == OUT_COPIED;
-      node->owner_left_out = node->finished && (e.left_out & LEAVE_OUT_OWNERS);
+      const char *name;
+      int parent = open_parent_beneath(config->dst_root_fd, node->dst_rel, &name);
+      size_t size = strlen(config->dst_root) + strlen(node->dst_rel) + 2;
+      char *path = malloc(size);
+      if (parent >= 0 && path != NULL) {
+        snprintf(path, size, "%s/%s", config->dst_root, node->dst_rel);
+        entry_copy e = {.dst_dir = parent, .dst_name = name, .dst_path = path,
+                        .flags = config->sync_flags & (COPY_VERIFY | COPY_AS_ROOT | COPY_LEAVE_OUT_FLAGS),
+                        .granularity = config->granularity};
+        folder_attributes_run(&e, self, mode);
+        node->finished = e.err == 0 && e.outcome == OUT_COPIED;
+        node->owner_left_out = node->finished && (e.left_out & LEAVE_OUT_OWNERS);
+      }
+      /* Not finished here: JavaScript sets them and reports why not. */
+      free(path);
+      if (parent >= 0 && parent != config->dst_root_fd) close(parent);
     }
   }
   if (node->hidden_root && node->parent) {
     const char *slash = strrchr(node->rel, '/');
     const char *name = slash ? slash + 1 : node->rel;
-    slash = strrchr(node->dst_rel, '/');
-    const char *hidden = slash ? slash + 1 : node->dst_rel;
     /* Its parent is not hidden: its path is the same in both trees. */
-    const char *parent_rel = node->parent->dst_rel;
-    int parent = parent_rel[0] == '\0' ? config->dst_root_fd : openat(config->dst_root_fd, parent_rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const char *hidden;
+    int parent = open_parent_beneath(config->dst_root_fd, node->dst_rel, &hidden);
     node->rename_err = parent < 0 ? errno : renameat(parent, hidden, parent, name) == 0 ? 0 : errno;
     if (parent >= 0 && parent != config->dst_root_fd) close(parent);
   }
@@ -228,6 +257,21 @@ static void complete_node(tree_walk *w, folder_node *node) {
   if (node->rename_err) fail_folder(w, node->rel, node->rename_err, WHAT_RENAME);
   /* A name that came or went in the parent moved its mtime. */
   if (node->hidden_root && node->rename_err == 0 && node->parent) node->parent->touched = true;
+  if (node->removed) {
+    w->created--;
+    if (node->parent) node->parent->touched = true;
+  }
+  /*
+   * A hidden folder an earlier run left, taken up for a source folder that turned out not to be one:
+   * a leftover of that run, for JavaScript to remove with the others (the journal keeps its token until then).
+   */
+  if (node->source_moved && node->hidden_root && !(node->folder_flags & FOLDER_CREATED)) {
+    unsigned char record[RECORD_HEADER];
+    memset(record, 0, sizeof record);
+    put_u32(record, RECORD_HEADER);
+    put_u32(record + 4, S_IFDIR | 0700);
+    if (!record_copy_at(&w->records, record, node->dst_rel, (uint32_t)ROLE_STALE << RECORD_ROLE_SHIFT)) w->memory = true;
+  }
   release(w, node->parent);
   node_free(node);
 }
@@ -300,6 +344,7 @@ static void run_list(tree_walk *w, list_task *task) {
       release(w, child);
     }
   }
+  if (node && listing.source_moved) node->source_moved = true;
   if (pair) {
     if (node) {
       if (!bytes_append(&node->self, pair_self(pair), get_u32(pair_self(pair)))) w->memory = true;
@@ -465,6 +510,7 @@ static void walk_free(napi_env env, tree_walk *w) {
   free(w->config.src_root);
   free(w->config.dst_root);
   free(w->config.skip);
+  free(w->config.tokens);
   for (size_t i = 0; i < w->config.mode_count; i++) free(w->config.modes[i].name);
   free(w->config.modes);
   free(w->needed);
@@ -515,28 +561,28 @@ static int compare_overrides(const void *a, const void *b) {
   return strcmp(((const mode_override *)a)->name, ((const mode_override *)b)->name);
 }
 
-/* The packed modes (u16 path length, path, u32 mode; repeated), sorted by path. */
+/* The packed modes (u32 path length, path, u32 mode; repeated), sorted by path. */
 static bool read_modes(tree_walk *w, const unsigned char *data, size_t length) {
   size_t count = 0;
-  for (size_t at = 0; at + 2 <= length; at += 2 + get_u16(data + at) + 4) count++;
+  for (size_t at = 0; at + 4 <= length; at += 4 + (size_t)get_u32(data + at) + 4) count++;
   if (count == 0) return true;
   w->config.modes = calloc(count, sizeof *w->config.modes);
   if (w->config.modes == NULL) return false;
-  for (size_t at = 0; at + 2 <= length && w->config.mode_count < count;) {
-    size_t n = get_u16(data + at);
-    if (at + 2 + n + 4 > length) break;
+  for (size_t at = 0; at + 4 <= length && w->config.mode_count < count;) {
+    size_t n = get_u32(data + at);
+    if (n + 8 > length - at) break;
     char *name = malloc(n + 1);
     if (name == NULL) return false;
-    memcpy(name, data + at + 2, n);
+    memcpy(name, data + at + 4, n);
     name[n] = '\0';
-    w->config.modes[w->config.mode_count++] = (mode_override){.name = name, .mode = (int)(get_u32(data + at + 2 + n) & 07777)};
-    at += 2 + n + 4;
+    w->config.modes[w->config.mode_count++] = (mode_override){.name = name, .mode = (int)(get_u32(data + at + 4 + n) & 07777)};
+    at += 4 + n + 4;
   }
   qsort(w->config.modes, w->config.mode_count, sizeof *w->config.modes, compare_overrides);
   return true;
 }
 
-/* The packed needed folders (u16 path length, path; repeated), kept and sorted. */
+/* The packed needed folders (u32 path length, path; repeated), kept and sorted. */
 static bool read_needed(tree_walk *w, const unsigned char *data, size_t length) {
   if (data == NULL) {
     w->all_needed = true;
@@ -546,24 +592,45 @@ static bool read_needed(tree_walk *w, const unsigned char *data, size_t length) 
   if (w->needed_data == NULL) return false;
   memcpy(w->needed_data, data, length);
   size_t count = 0;
-  for (size_t at = 0; at + 2 <= length; at += 2 + get_u16(data + at)) count++;
+  for (size_t at = 0; at + 4 <= length; at += 4 + (size_t)get_u32(data + at)) count++;
   w->needed = calloc(count ? count : 1, sizeof *w->needed);
   if (w->needed == NULL) return false;
-  for (size_t at = 0; at + 2 <= length && w->needed_count < count;) {
-    size_t n = get_u16(data + at);
-    if (at + 2 + n > length) break;
-    w->needed[w->needed_count++] = (path_ref){w->needed_data + at + 2, n};
-    at += 2 + n;
+  for (size_t at = 0; at + 4 <= length && w->needed_count < count;) {
+    size_t n = get_u32(data + at);
+    if (n + 4 > length - at) break;
+    w->needed[w->needed_count++] = (path_ref){w->needed_data + at + 4, n};
+    at += 4 + n;
   }
   qsort(w->needed, w->needed_count, sizeof *w->needed, compare_refs);
   return true;
 }
 
-/* The starting folders (u16 path length, path, u8 FOLDER_* flags; repeated). */
+/* The tokens of earlier runs (u8 length, 0 or TEMP_TOKEN_LENGTH, then the token; repeated). False without memory. */
+static bool read_tokens(tree_walk *w, const unsigned char *data, size_t length) {
+  size_t count = 0;
+  for (size_t at = 0; at < length; at += 1 + data[at]) count++;
+  if (count == 0) return true;
+  w->config.tokens = calloc(count, sizeof *w->config.tokens);
+  if (w->config.tokens == NULL) return false;
+  for (size_t at = 0; at < length && w->config.token_count < count;) {
+    size_t n = data[at];
+    if (at + 1 + n > length) break;
+    if (n == 0 || n == TEMP_TOKEN_LENGTH) {
+      run_token *token = &w->config.tokens[w->config.token_count++];
+      memcpy(token->text, data + at + 1, n);
+      token->text[n] = '\0';
+      token->length = n;
+    }
+    at += 1 + n;
+  }
+  return true;
+}
+
+/* The starting folders (u32 path length, path, u8 FOLDER_* flags; repeated). */
 static bool read_starts(tree_walk *w, const unsigned char *data, size_t length) {
-  for (size_t at = 0; at + 3 <= length;) {
-    size_t n = get_u16(data + at);
-    if (at + 2 + n + 1 > length) return false;
+  for (size_t at = 0; at + 5 <= length;) {
+    size_t n = get_u32(data + at);
+    if (n + 5 > length - at) return false;
     char *rel = malloc(n + 1);
     char *dst_rel = malloc(n + 1);
     if (rel == NULL || dst_rel == NULL) {
@@ -571,22 +638,22 @@ static bool read_starts(tree_walk *w, const unsigned char *data, size_t length) 
       free(dst_rel);
       return false;
     }
-    memcpy(rel, data + at + 2, n);
+    memcpy(rel, data + at + 4, n);
     rel[n] = '\0';
     memcpy(dst_rel, rel, n + 1);
-    folder_node *node = node_new(w, rel, dst_rel, data[at + 2 + n], NULL);
+    folder_node *node = node_new(w, rel, dst_rel, data[at + 4 + n], NULL);
     if ((w->config.flags & PAIR_COPY) && node == NULL) {
       free(rel);
       free(dst_rel);
       return false;
     }
-    if (!push_list(w, rel, dst_rel, data[at + 2 + n], node)) {
+    if (!push_list(w, rel, dst_rel, data[at + 4 + n], node)) {
       if (node) node_free(node);
       free(rel);
       free(dst_rel);
       return false;
     }
-    at += 2 + n + 1;
+    at += 4 + n + 1;
   }
   return true;
 }
@@ -595,14 +662,14 @@ static bool read_starts(tree_walk *w, const unsigned char *data, size_t length) 
  * walkTree(sourceRoot: Buffer, destinationRoot: Buffer, starts: Buffer, flags: number, syncFlags: number,
  * granularityNs: number, suspectSinceNs: bigint | null, modes: Buffer | null, skip: Buffer | null,
  * needed: Buffer | null, threads: number, control: Buffer | null, sourceXattrsAfterNs: bigint | null,
- * destinationXattrsAfterNs: bigint | null): Promise<{ counts: Buffer, records: Buffer, notes: Buffer }>
+ * destinationXattrsAfterNs: bigint | null, staleTokens: Buffer | null): Promise<{ counts: Buffer, records: Buffer, notes: Buffer }>
  */
 static napi_value walk_tree(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
+  size_t argc = 15;
+  napi_value argv[15];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 14) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "walkTree takes 14 arguments");
+  if (argc < 15) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "walkTree takes 15 arguments");
     return NULL;
   }
   tree_walk *w = calloc(1, sizeof *w);
@@ -633,14 +700,15 @@ static napi_value walk_tree(napi_env env, napi_callback_info info) {
     bool lossless;
     napi_get_value_bigint_int64(env, argv[12 + side], side == 0 ? &w->config.src_xattrs_after : &w->config.dst_xattrs_after, &lossless);
   }
-  unsigned char *starts, *modes, *skip, *needed;
-  size_t starts_length, modes_length, skip_length, needed_length;
+  unsigned char *starts, *modes, *skip, *needed, *tokens;
+  size_t starts_length, modes_length, skip_length, needed_length, tokens_length;
   bool ok = (w->config.src_root = buffer_arg(env, argv[0], "sourceRoot must be a Buffer")) != NULL &&
             (w->config.dst_root = buffer_arg(env, argv[1], "destinationRoot must be a Buffer")) != NULL &&
             optional_bytes(env, argv[2], &starts, &starts_length, "starts must be a Buffer") &&
             optional_bytes(env, argv[7], &modes, &modes_length, "modes must be a Buffer or null") &&
             optional_bytes(env, argv[8], &skip, &skip_length, "skip must be a Buffer or null") &&
             optional_bytes(env, argv[9], &needed, &needed_length, "needed must be a Buffer or null") &&
+            optional_bytes(env, argv[14], &tokens, &tokens_length, "staleTokens must be a Buffer or null") &&
             control_arg(env, argv[11], &w->control_ref, &w->config.control);
   if (ok && skip) {
     w->config.skip = malloc(skip_length + 1);
@@ -655,7 +723,8 @@ static napi_value walk_tree(napi_env env, napi_callback_info info) {
     w->config.src_root_fd = open(w->config.src_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     w->config.dst_root_fd = open(w->config.dst_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   }
-  if (ok && !(read_modes(w, modes, modes_length) && read_needed(w, needed, needed_length) && read_starts(w, starts, starts_length))) {
+  if (ok && !(read_modes(w, modes, modes_length) && read_needed(w, needed, needed_length) && read_tokens(w, tokens, tokens_length) &&
+              read_starts(w, starts, starts_length))) {
     napi_throw_error(env, "ENOMEM", "out of memory");
     ok = false;
   }

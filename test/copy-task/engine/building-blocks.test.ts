@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CopyProgress } from '../../../lambdas/core/progress.ts';
 import { BandwidthLimiter } from '../../../copy-task/engine/bandwidth.ts';
 import { CopyAbortedError, CopyFailedError } from '../../../copy-task/engine/errors.ts';
-import { childOf, depthOf, display, isSameOrInside, isTempName, parentOf, resolveUnder, tempSibling } from '../../../copy-task/engine/paths.ts';
+import { childOf, depthOf, display, isSameOrInside, RUN_TOKEN, staleTempMatcher, uniqueSuffix, parentOf, resolveUnder, tempSibling } from '../../../copy-task/engine/paths.ts';
 import { forEachConcurrent, runQueue } from '../../../copy-task/engine/pool.ts';
 import { ProgressTracker } from '../../../copy-task/engine/progress.ts';
 import { sameMicrosecond, toUtimesSeconds } from '../../../copy-task/engine/times.ts';
@@ -132,7 +132,24 @@ describe('Module: paths', () => {
     expect(display(Buffer.alloc(0))).toBe('.');
     expect(resolveUnder(Buffer.from('/root'), Buffer.from('a')).toString()).toBe('/root/a');
     expect(tempSibling(Buffer.from('/root/a/f'), 'abc').toString()).toBe('/root/a/.smig-tmp-abc');
-    expect(isTempName(Buffer.from('.smig-tmp-abc'))).toBe(true);
+  });
+
+  it('makes up names with this process\'s token, and tells leftovers only by the tokens it is given', () => {
+    // Prepare
+    const earlier = staleTempMatcher(['0123456789abcdef']);
+    const none = staleTempMatcher([]);
+    const oldVersion = staleTempMatcher(['']);
+
+    // Act / Assess
+    expect(uniqueSuffix()).toMatch(new RegExp(`^${RUN_TOKEN}j[0-9a-z]+$`));
+    expect(RUN_TOKEN).toMatch(/^[0-9a-f]{16}$/);
+    expect(earlier(Buffer.from('.smig-tmp-0123456789abcdefj1'))).toBe(true);
+    expect(earlier(Buffer.from('.smig-tmp-0123456789abcdefd00112233445566778'))).toBe(true);
+    expect(earlier(Buffer.from('.smig-tmp-fedcba9876543210j1'))).toBe(false);
+    expect(earlier(Buffer.from('.smig-tmp-journal'))).toBe(false);
+    expect(none(Buffer.from('.smig-tmp-0123456789abcdefj1'))).toBe(false);
+    expect(oldVersion(Buffer.from('.smig-tmp-anything'))).toBe(true);
+    expect(oldVersion(Buffer.from('plain'))).toBe(false);
   });
 
   it('refuses names that would leave the folder', () => {

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CopyFailedError, copyTree } from '../../../copy-task/engine/index.ts';
-import { listTree, readText, setTimes, tempFilesUnder, useTempDirs, writeTree } from '../helpers.ts';
+import { isRoot, listTree, readText, setTimes, tempFilesUnder, useTempDirs, writeTree } from '../helpers.ts';
+import { runSmigCopy } from '../smig-copy-process.ts';
 
 async function failureOf(run: Promise<unknown>): Promise<CopyFailedError> {
   const error = await run.then(
@@ -29,21 +30,27 @@ describe('Function: copyTree (failures)', () => {
   }
 
   describe('what cannot be copied', () => {
-    it('fails before copying anything when the source holds a socket, listing it (a FIFO beside it is copyable)', async () => {
-      // Prepare
+    it.runIf(isRoot)('as another user, fails before copying anything when the source holds a device node, listing it (a FIFO and a socket beside it are copyable)', async () => {
+      // Prepare: a tree anyone may read, with a device node only root may make again
       const dir = await tempDir();
+      await chmod(dir, 0o755);
       const src = join(dir, 'src');
       await writeTree(src, { 'fine.txt': 'fine', 'sub/': '' });
-      await socketAt(join(src, 'sub/server.sock'));
+      await socketAt(join(src, 'server.sock'));
       execFileSync('mkfifo', [join(src, 'pipe')]);
+      execFileSync('mknod', [join(src, 'sub/null'), 'c', '1', '3']);
+      await writeTree(join(dir, 'out'), { 'dst/': '' });
+      for (const path of ['out', 'out/dst']) await chmod(join(dir, path), 0o777);
 
       // Act
-      const error = await failureOf(copyTree(src, join(dir, 'dst')));
+      const run = await runSmigCopy([src, join(dir, 'out/dst')], { uid: 65534, gid: 65534 });
 
       // Assess
-      expect(error.failures).toEqual([{ path: 'sub/server.sock', reason: 'unsupported file type: socket' }]);
-      expect(error.message).toContain('sub/server.sock: unsupported file type: socket');
-      expect(await listTree(join(dir, 'dst'))).toEqual([]);
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stderr)).toMatchObject({
+        failures: [{ path: 'sub/null', reason: 'cannot copy character device: creating a device node needs root (CAP_MKNOD)' }],
+      });
+      expect(await listTree(join(dir, 'out/dst'))).toEqual([]);
     });
 
     it('fails with the path when the destination cannot be created (its parent is a file)', async () => {

@@ -1,6 +1,7 @@
 import { chmod, cp, lstat, mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WriteBackJournal } from '../../../copy-task/engine/durability.ts';
 import { copyTree } from '../../../copy-task/engine/index.ts';
 import { listTree, mtimeMicros, readText, setTimes, useTempDirs, writeTree } from '../helpers.ts';
 
@@ -157,17 +158,19 @@ describe('Function: copyTree (passes over an existing destination)', () => {
       expect(await readText(join(dst, 'sub/file.txt'))).toBe('inside');
     });
 
-    it('removes temp files an interrupted run left behind, even in merge mode', async () => {
-      // Prepare
+    it('removes temp files an interrupted run left behind, even in merge mode, and keeps files that only look like them', async () => {
+      // Prepare: the journal a run killed in this boot left, with its token, and what it left in place
       const { src, dst } = await copied({ 'a.txt': 'a' });
-      await writeTree(dst, { '.smig-tmp-0123456789ab': 'partial', 'sub/.smig-tmp-ba9876543210': 'partial' });
+      const token = '0123456789abcdef';
+      await (await WriteBackJournal.open({ sourceRoot: Buffer.from(src), destinationRoot: Buffer.from(dst) }, { token })).begin();
+      await writeTree(dst, { [`.smig-tmp-${token}j1`]: 'partial', [`sub/.smig-tmp-${token}n2a`]: 'partial', '.smig-tmp-ba9876543210': 'not the engine\'s' });
       await writeTree(src, { 'sub/b.txt': 'b' });
 
       // Act
       const summary = await copyTree(src, dst, { mode: 'merge' });
 
       // Assess
-      expect(await listTree(dst)).toEqual(['a.txt', 'sub', 'sub/b.txt']);
+      expect(await listTree(dst)).toEqual(['.smig-tmp-ba9876543210', 'a.txt', 'sub', 'sub/b.txt']);
       expect(summary.deleted).toBe(2);
     });
   });

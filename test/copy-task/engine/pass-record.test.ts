@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { currentBoot } from '../../../copy-task/engine/durability.ts';
@@ -9,7 +8,7 @@ import { wallClockNs } from '../../../copy-task/engine/clock.ts';
 import { PassRecords } from '../../../copy-task/engine/pass-record.ts';
 import { differencesBetween, requireCheckTools } from '../fidelity/checks.ts';
 import { nativeOrThrow } from '../fidelity/every-case-tree.ts';
-import { useTempDirs, writeTree } from '../helpers.ts';
+import { isRoot, useTempDirs, writeTree } from '../helpers.ts';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -93,18 +92,25 @@ describe.skipIf(!nativeStatus.loaded)('Function: copyTree with a state folder', 
   }
 
   it('remembers a pass that got through, and not one that failed', async () => {
-    // Prepare: after the first pass, a socket in the source (which cannot be copied)
+    // Prepare: after the first pass, an entry the next pass cannot handle: as root, an extra on the
+    // destination that cannot be removed (immutable); otherwise a source file it may not read
     const { src, dst, state, first } = await copiedWithState();
     const records = new PassRecords(state);
     const file = records.fileOf(Buffer.from(src), Buffer.from(dst));
     const remembered = await readFile(file, 'utf8');
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(join(src, 'sub/socket'), resolve));
+    const stuck = join(dst, 'sub/stuck.txt');
+    if (isRoot) {
+      await writeFile(stuck, 'immutable');
+      execFileSync('chattr', ['+i', stuck]);
+    } else {
+      await writeFile(join(src, 'sub/unreadable.txt'), 'secret');
+      await chmod(join(src, 'sub/unreadable.txt'), 0);
+    }
 
     // Act
     await pause(20);
     const failed = await copyTree(src, dst, { stateFolder: state }).catch((error: unknown) => error);
-    await new Promise((resolve) => server.close(resolve));
+    if (isRoot) execFileSync('chattr', ['-i', stuck]);
 
     // Assess
     expect(first.files).toBe(3);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { staleTempMatcher } from '../../../copy-task/engine/paths.ts';
 import { planCopy } from '../../../copy-task/engine/plan.ts';
 import type { TreeEntry } from '../../../copy-task/engine/types.ts';
 
@@ -6,7 +7,7 @@ const T = 1_700_000_000_000_000_000n;
 
 function entry(rel: string, kind: TreeEntry['kind'], extra: Partial<TreeEntry> = {}): TreeEntry {
   return {
-    rel: Buffer.from(rel), kind, typeName: kind === 'unsupported' ? 'socket' : kind,
+    rel: Buffer.from(rel), kind, typeName: kind === 'unsupported' ? 'door' : kind,
     size: 0, mode: kind === 'dir' ? 0o755 : 0o644, uid: 1000, gid: 1000, atimeNs: T, mtimeNs: T, ...extra,
   };
 }
@@ -73,21 +74,35 @@ describe('Function: planCopy', () => {
     expect(plan.createDirs.map(paths)).toEqual([['y']]);
   });
 
-  it('keeps extras in merge mode but still clears leftover temp files', () => {
+  it('keeps extras in merge mode but still clears leftover temp files of an earlier run, telling them by its token', () => {
     // Prepare
-    const destination = [root, entry('extra', 'file'), entry('.smig-tmp-abcdef012345', 'file')];
+    const destination = [root, entry('extra', 'file'), entry('.smig-tmp-0123456789abcdefj1', 'file'), entry('.smig-tmp-abcdef012345', 'file')];
+    const isStaleTemp = staleTempMatcher(['0123456789abcdef']);
 
     // Act
-    const plan = planCopy([root], destination, { mode: 'merge', compareOwner: true });
+    const plan = planCopy([root], destination, { mode: 'merge', compareOwner: true, isStaleTemp });
 
     // Assess
     expect(plan.extras).toEqual([]);
-    expect(paths(plan.staleTemps)).toEqual(['.smig-tmp-abcdef012345']);
+    expect(paths(plan.staleTemps)).toEqual(['.smig-tmp-0123456789abcdefj1']);
+  });
+
+  it('copies a source entry named like a leftover of an earlier run, as the share\'s own', () => {
+    // Prepare
+    const source = [root, entry('.smig-tmp-0123456789abcdefj1', 'file', { size: 3 })];
+    const isStaleTemp = staleTempMatcher(['0123456789abcdef']);
+
+    // Act
+    const plan = planCopy(source, [root], { mode: 'mirror', compareOwner: true, isStaleTemp });
+
+    // Assess
+    expect(paths(plan.copyFiles)).toEqual(['.smig-tmp-0123456789abcdefj1']);
+    expect(plan.staleTemps).toEqual([]);
   });
 
   it('recreates a link whose target or mtime differs, and lists what cannot be copied', () => {
     // Prepare
-    const source = [root, entry('same', 'symlink', { target: Buffer.from('t') }), entry('moved', 'symlink', { target: Buffer.from('new') }), entry('sock', 'unsupported')];
+    const source = [root, entry('same', 'symlink', { target: Buffer.from('t') }), entry('moved', 'symlink', { target: Buffer.from('new') }), entry('door', 'unsupported')];
     const destination = [root, entry('same', 'symlink', { target: Buffer.from('t') }), entry('moved', 'symlink', { target: Buffer.from('old') })];
 
     // Act
@@ -95,7 +110,7 @@ describe('Function: planCopy', () => {
 
     // Assess
     expect(paths(plan.links)).toEqual(['moved']);
-    expect(plan.unsupported).toEqual([{ path: 'sock', reason: 'unsupported file type: socket' }]);
+    expect(plan.unsupported).toEqual([{ path: 'door', reason: 'unsupported file type: door' }]);
   });
 
   it('lists existing destination folders their owner cannot write into', () => {
@@ -154,10 +169,10 @@ describe('Function: planCopy', () => {
     it('keeps a shared destination file whose other name is about to be deleted anyway, or is a temp file', () => {
       // Prepare
       const source = [root, file('a')];
-      const destination = [root, file('a', 'd:9'), file('gone', 'd:9'), file('.smig-tmp-0123456789ab', 'd:9')];
+      const destination = [root, file('a', 'd:9'), file('gone', 'd:9'), file('.smig-tmp-0123456789abcdefj1', 'd:9')];
 
       // Act
-      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true });
+      const plan = planCopy(source, destination, { mode: 'mirror', compareOwner: true, isStaleTemp: staleTempMatcher(['0123456789abcdef']) });
 
       // Assess
       expect(plan.copyFiles).toEqual([]);

@@ -7,6 +7,8 @@ link targets, extended attributes (POSIX ACLs included), hard-link groups, and s
 may not allocate more blocks than the source).
 
 usage: compare-trees.py [--link-atime] SRC DST
+Entries are reached from their folder's descriptor, opened name by name without following links, so a
+tree of any depth is compared (paths longer than PATH_MAX included).
 Files are read with O_NOATIME, so checking leaves atimes as they were. A symbolic link's atime moves
 whenever it is read (the copy's scan, this check), so it is compared only with --link-atime, right
 after a copy.
@@ -25,32 +27,84 @@ TYPES = {
 }
 
 
+class At:
+    """An entry reached from its folder's descriptor (the folders on the way opened one by one, never
+    following a link): `path` names it for the calls that take only a path (through /proc, so it stays
+    short however deep the entry is). The root itself is reached by its own path."""
+
+    def __init__(self, root, rel):
+        self.root, self.rel = root, rel
+
+    def __enter__(self):
+        self.fds = []
+        if not self.rel:
+            self.dir, self.name, self.path = None, None, self.root
+            return self
+        fd = os.open(self.root, os.O_PATH | os.O_DIRECTORY)
+        self.fds.append(fd)
+        *folders, self.name = self.rel.split(b'/')
+        for folder in folders:
+            fd = os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            self.fds.append(fd)
+        self.dir = fd
+        self.path = b'/proc/self/fd/%d/%s' % (fd, self.name)
+        return self
+
+    def __exit__(self, *_):
+        for fd in self.fds:
+            os.close(fd)
+
+    def lstat(self):
+        return os.lstat(self.path) if self.dir is None else os.stat(self.name, dir_fd=self.dir, follow_symlinks=False)
+
+    def listdir(self):
+        fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY) if self.dir is None else \
+            os.open(self.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=self.dir)
+        try:
+            return [os.fsencode(name) for name in os.listdir(fd)]  # by descriptor, names come as str
+        finally:
+            os.close(fd)
+
+    def readlink(self):
+        return os.readlink(self.name, dir_fd=self.dir)
+
+    def open(self):
+        return os.open(self.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NOATIME, dir_fd=self.dir)
+
+
 def walk(root):
-    """{relative path (bytes): (absolute path, lstat)}, never following links."""
+    """{relative path (bytes): lstat}, never following links."""
     entries = {}
     pending = [b'']
     while pending:
         rel = pending.pop()
-        path = os.path.join(root, rel) if rel else root
-        st = os.lstat(path)
-        entries[rel] = (path, st)
-        if stat.S_ISDIR(st.st_mode):
-            for name in os.listdir(path):
-                pending.append(os.path.join(rel, name) if rel else name)
+        with At(root, rel) as at:
+            st = at.lstat()
+            entries[rel] = st
+            if stat.S_ISDIR(st.st_mode):
+                for name in at.listdir():
+                    pending.append(rel + b'/' + name if rel else name)
     return entries
 
 
-def xattrs(path):
-    try:
-        names = os.listxattr(path, follow_symlinks=False)
-    except OSError:
-        return {}
-    return {name: os.getxattr(path, name, follow_symlinks=False) for name in names}
+def xattrs(root, rel):
+    with At(root, rel) as at:
+        try:
+            names = os.listxattr(at.path, follow_symlinks=False)
+        except OSError:
+            return {}
+        return {name: os.getxattr(at.path, name, follow_symlinks=False) for name in names}
 
 
-def digest(path):
+def readlink(root, rel):
+    with At(root, rel) as at:
+        return at.readlink()
+
+
+def digest(root, rel):
     sha = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NOATIME)
+    with At(root, rel) as at:
+        fd = at.open()
     with os.fdopen(fd, 'rb') as f:
         for block in iter(lambda: f.read(1 << 20), b''):
             sha.update(block)
@@ -60,7 +114,7 @@ def digest(path):
 def link_groups(entries):
     """For each regular file with several names: the set of its names in the tree."""
     by_inode = {}
-    for rel, (_, st) in entries.items():
+    for rel, st in entries.items():
         if stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
             by_inode.setdefault((st.st_dev, st.st_ino), set()).add(rel)
     return {rel: frozenset(group) for group in by_inode.values() for rel in group}
@@ -81,7 +135,7 @@ def compare(source_root, destination_root, link_atime):
         if rel not in source:
             differences.append(f'{show(rel)}: only on the destination')
             continue
-        (src_path, s), (dst_path, d) = source[rel], destination[rel]
+        s, d = source[rel], destination[rel]
         kind = TYPES.get(stat.S_IFMT(s.st_mode), 'unknown')
         problems = []
         if stat.S_IFMT(s.st_mode) != stat.S_IFMT(d.st_mode):
@@ -98,17 +152,17 @@ def compare(source_root, destination_root, link_atime):
             problems.append(f'atime {d.st_atime_ns} != {s.st_atime_ns}')
         if kind in ('chardev', 'blockdev') and s.st_rdev != d.st_rdev:
             problems.append(f'device {d.st_rdev} != {s.st_rdev}')
-        if kind == 'symlink' and os.readlink(src_path) != os.readlink(dst_path):
-            problems.append(f'target {os.readlink(dst_path)!r} != {os.readlink(src_path)!r}')
+        if kind == 'symlink' and readlink(source_root, rel) != readlink(destination_root, rel):
+            problems.append(f'target {readlink(destination_root, rel)!r} != {readlink(source_root, rel)!r}')
         if kind == 'file':
             if s.st_size != d.st_size:
                 problems.append(f'size {d.st_size} != {s.st_size}')
-            elif digest(src_path) != digest(dst_path):
+            elif digest(source_root, rel) != digest(destination_root, rel):
                 problems.append('content differs')
             if d.st_blocks > s.st_blocks:
                 problems.append(f'allocates {d.st_blocks} blocks, the source {s.st_blocks} (holes filled?)')
-        if xattrs(src_path) != xattrs(dst_path):
-            problems.append(f'extended attributes {sorted(xattrs(dst_path))} != {sorted(xattrs(src_path))}')
+        if xattrs(source_root, rel) != xattrs(destination_root, rel):
+            problems.append(f'extended attributes {sorted(xattrs(destination_root, rel))} != {sorted(xattrs(source_root, rel))}')
         differences.extend(f'{show(rel)}: {problem}' for problem in problems)
 
     # Hard links: the same names form one file on both sides.
@@ -120,10 +174,10 @@ def compare(source_root, destination_root, link_atime):
             differences.append(f'{show(rel)}: one file with {have} on the destination, with {want} on the source')
 
     counts = {}
-    for rel, (path, st) in source.items():
+    for rel, st in source.items():
         kind = TYPES.get(stat.S_IFMT(st.st_mode), 'unknown')
         counts[kind] = counts.get(kind, 0) + 1
-        names = xattrs(path)
+        names = xattrs(source_root, rel)
         for name in names:
             namespace = name.split('.')[0] if not name.startswith('system.posix_acl') else name
             counts[namespace] = counts.get(namespace, 0) + 1

@@ -12,6 +12,16 @@ const KIB = 1024;
 const DATA_FILES = 24;
 /** Slow enough that a run lasts about three seconds, so it can be stopped at several points. */
 const SLOW = ['--bwlimit', '1M', '--concurrency', '2'];
+/** The share's own files with names like the engine's journal and temp files: copied like any other, never taken for leftovers. */
+const USER_NAMED_LIKE_THE_ENGINE = ['.smig-tmp-journal', '.smig-tmp-journal-1', 'd2/.smig-tmp-user'];
+
+/** The engine's own temp names under `root` (its leftovers), less the share's files named like them. */
+async function engineTempsUnder(root: string): Promise<string[]> {
+  return (await tempFilesUnder(root)).filter((path) => !USER_NAMED_LIKE_THE_ENGINE.includes(path));
+}
+
+/** A folder a killed run made under a temp name: `.smig-tmp-<its token>d<hash of the folder's name>`. */
+const HIDDEN_FOLDER = /^\.smig-tmp-[0-9a-f]{16}d[0-9a-f]{16}$/;
 
 /**
  * A copy stopped at any moment, by SIGKILL (nothing runs after it) or SIGTERM (what ECS sends), and
@@ -22,7 +32,7 @@ describe('Command: smig-copy (stopped and run again)', () => {
   const tempDir = useTempDirs();
   beforeAll(() => requireCheckTools());
 
-  /** 24 files of 128 KiB in four folders (one read-only), a file with two names, a link, a FIFO, xattrs. */
+  /** 24 files of 128 KiB in four folders (one read-only), a file with two names, a link, a FIFO, xattrs, files named like the engine's. */
   async function sourceTree(): Promise<{ src: string; dst: string }> {
     const dir = await tempDir();
     const src = join(dir, 'src');
@@ -30,6 +40,7 @@ describe('Command: smig-copy (stopped and run again)', () => {
       await mkdir(join(src, `d${d}`), { recursive: true });
       for (let f = 0; f < DATA_FILES / 4; f += 1) await writeFile(join(src, `d${d}/f${f}.bin`), randomBytes(128 * KIB));
     }
+    for (const path of USER_NAMED_LIKE_THE_ENGINE) await writeFile(join(src, path), `the share's own ${path}`);
     await link(join(src, 'd0/f0.bin'), join(src, 'd3/also-f0.bin'));
     await symlink('d1/f1.bin', join(src, 'link'));
     nativeOrThrow().mknod(Buffer.from(join(src, 'fifo')), 0o010000 | 0o644, 0n);
@@ -59,14 +70,14 @@ describe('Command: smig-copy (stopped and run again)', () => {
   /**
    * The data files whose final names are on the destination, checking that each is complete: same
    * content, size, mode and mtime as the source (a final name only ever holds a finished copy). And
-   * those complete in a folder a killed run made under a temp name (`.smig-tmp-d...`, where files go
+   * those complete in a folder a killed run made under a temp name (HIDDEN_FOLDER, where files go
    * under their names at once, since nothing in it is seen before it is renamed): the next run takes
    * them up, so they are not copied again either.
    */
   async function completeFiles(src: string, dst: string): Promise<string[]> {
     const found: string[] = [];
     for (const folder of await readdir(dst).catch(() => [])) {
-      if (folder.startsWith('.smig-tmp-d')) {
+      if (HIDDEN_FOLDER.test(folder)) {
         for (const name of await readdir(join(dst, folder))) {
           const data = await readFile(join(dst, folder, name)).catch(() => undefined);
           const copy = await lstat(join(dst, folder, name), { bigint: true });
@@ -91,6 +102,17 @@ describe('Command: smig-copy (stopped and run again)', () => {
     return found;
   }
 
+  /** The share's files named like the engine's that are on the destination, complete, under their names (so not copied again). */
+  async function completeUserFiles(src: string, dst: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const path of USER_NAMED_LIKE_THE_ENGINE) {
+      const copy = await lstat(join(dst, path), { bigint: true }).catch(() => undefined);
+      const source = await lstat(join(src, path), { bigint: true });
+      if (copy?.isFile() && copy.mtimeNs === source.mtimeNs && (await readFile(join(dst, path))).equals(await readFile(join(src, path)))) found.push(path);
+    }
+    return found;
+  }
+
   it('SIGKILLed while scanning, then twice while copying, the next run finishes the job and copies only what was missing', async () => {
     // Prepare
     const { src, dst } = await sourceTree();
@@ -102,6 +124,7 @@ describe('Command: smig-copy (stopped and run again)', () => {
       await stopWhen(src, dst, 'SIGKILL', (copying) => copying >= 2),
     ];
     const completeBefore = await completeFiles(src, dst);
+    const userFilesBefore = await completeUserFiles(src, dst);
     const last = await runSmigCopy([src, dst]);
 
     // Assess
@@ -109,9 +132,10 @@ describe('Command: smig-copy (stopped and run again)', () => {
     expect(completeBefore.length).toBeGreaterThan(0);
     expect(completeBefore.length).toBeLessThan(DATA_FILES);
     expect(last.code).toBe(CopyExitCode.OK);
-    expect(summaryOf(last)).toMatchObject({ files: DATA_FILES - completeBefore.length, verified: true });
+    const userFiles = USER_NAMED_LIKE_THE_ENGINE.length - userFilesBefore.length;
+    expect(summaryOf(last)).toMatchObject({ files: DATA_FILES - completeBefore.length + userFiles, verified: true });
     expect(differencesBetween(src, dst)).toEqual({ python: [], rsync: [] });
-    expect(await tempFilesUnder(dst)).toEqual([]);
+    expect(await tempFilesUnder(dst)).toEqual([...USER_NAMED_LIKE_THE_ENGINE].sort());
   });
 
   it('SIGTERMed mid-copy, stops within 2 s with exit 143 and no temp file; the next run copies only the rest', async () => {
@@ -120,8 +144,9 @@ describe('Command: smig-copy (stopped and run again)', () => {
 
     // Act
     const stopped = await stopWhen(src, dst, 'SIGTERM', (copying) => copying >= 1);
-    const tempsAfterStop = await tempFilesUnder(dst);
+    const tempsAfterStop = await engineTempsUnder(dst);
     const completeBefore = await completeFiles(src, dst);
+    const userFilesBefore = await completeUserFiles(src, dst);
     const last = await runSmigCopy([src, dst]);
 
     // Assess
@@ -131,7 +156,8 @@ describe('Command: smig-copy (stopped and run again)', () => {
     expect(jsonLines(stopped.stdout).some((line) => line['type'] === 'summary')).toBe(false);
     expect(tempsAfterStop).toEqual([]);
     expect(completeBefore.length).toBeLessThan(DATA_FILES);
-    expect(summaryOf(last)).toMatchObject({ files: DATA_FILES - completeBefore.length, deleted: 0 });
+    const userFiles = USER_NAMED_LIKE_THE_ENGINE.length - userFilesBefore.length;
+    expect(summaryOf(last)).toMatchObject({ files: DATA_FILES - completeBefore.length + userFiles, deleted: 0 });
     expect(differencesBetween(src, dst)).toEqual({ python: [], rsync: [] });
   });
 });

@@ -29,7 +29,7 @@ describe('Command: smig-copy without the native addon', () => {
       'times are kept to the microsecond, not the nanosecond (the native addon is not loaded: turned off by SMIG_NATIVE=off)',
       'extended attributes and ACLs are not copied (the native addon is not loaded: turned off by SMIG_NATIVE=off)',
       'sparse files are written out in full (the native addon is not loaded: turned off by SMIG_NATIVE=off)',
-      'FIFOs and device nodes cannot be created (the native addon is not loaded: turned off by SMIG_NATIVE=off)',
+      'FIFOs, sockets and device nodes cannot be created (the native addon is not loaded: turned off by SMIG_NATIVE=off)',
     ]);
     expect(await readText(join(dir, 'dst/a.txt'))).toBe('alpha');
     const micros = async (root: string) => (await lstat(join(root, 'a.txt'), { bigint: true })).mtimeNs / 1000n;

@@ -83,6 +83,20 @@ describe('Class: LocalDriver', () => {
       });
     });
 
+    it("gives a new share's root mode 0755 whatever the process's umask (the runtime runs with 077)", async () => {
+      // Prepare
+      const umask = process.umask(0o077);
+      try {
+        // Act
+        await create('i1');
+      } finally {
+        process.umask(umask);
+      }
+
+      // Assess
+      expect(await modeOf(path.join(root, 'default', 'share-i1', 'data'))).toBe(0o755);
+    });
+
     it('refuses an instance of another backend or pool with a DriverError', async () => {
       // Act & Assess
       await expect(create('i1', 'local@beta#default')).rejects.toThrow(DriverError);

@@ -19,7 +19,7 @@
  * the instance folder, so the rename carries them too (preserve_snapshots).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rename, rmdir, stat, statfs } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rmdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { DriverError, errorMessage, ShareMigrationError, type ErrorIds } from '../../core/errors.ts';
 import { formatHost, parseHost, type Host } from '../../core/host.ts';
@@ -54,6 +54,8 @@ export const LocalInstanceFiles = {
 
 const MIGRATIONS_DIR = '.migrations';
 const GIB = 1024 ** 3;
+/** The mode of a new share's root (as `mkdir` under the usual umask 022 gives it). */
+const NEW_SHARE_ROOT_MODE = 0o755;
 
 /**
  * Where the copy task finds an instance's data. `originalModesFile` exists only while the instance is
@@ -174,7 +176,11 @@ export class LocalDriver implements ShareDriver {
         const staging = path.join(poolDir, `.creating-${path.basename(location.dir)}`);
         await mkdir(poolDir, { recursive: true });
         await removeTree(staging);
-        await mkdir(path.join(staging, LocalInstanceFiles.DATA), { recursive: true });
+        const data = path.join(staging, LocalInstanceFiles.DATA);
+        await mkdir(data, { recursive: true });
+        // A new share's root is 0755 whatever the process's umask (the runtime runs with 077 to keep its
+        // own files private): what clients see of a new export must not depend on how it was started.
+        await chmod(data, NEW_SHARE_ROOT_MODE);
         const record: LocalInstanceRecord = {
           version: 1,
           instance_id: instance.id,

@@ -1,5 +1,4 @@
-import { access, mkdtemp, readdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { access, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,23 @@ import { createLogger } from '../../lambdas/handlers/logger.ts';
 import { resumeUnfinishedPurges } from '../../local/resume.ts';
 import { fillSampleTree } from '../../local/tree-digest.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+import { mountSmallPool, SMALL_POOL_INODES, type SmallPool } from './small-pool.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function gone(folder: string): Promise<boolean> {
+  return access(folder).then(() => false, () => true);
+}
 
 /**
  * What a deleted instance leaves on its backend (an EFS access point's folder) is purged by the purge task:
@@ -37,20 +53,6 @@ describe('Workflow: the data deleted instances leave is purged', () => {
     await t?.destroy();
   });
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
-
-  async function gone(folder: string): Promise<boolean> {
-    return access(folder).then(() => false, () => true);
-  }
-
   it("purges the migrated source's leftovers after the cutover, and records where they were", async () => {
     // Prepare
     const share = await t.client.createShare({ name: 'purged-source', onlyHost: 'local@leaky#default' });
@@ -74,31 +76,6 @@ describe('Workflow: the data deleted instances leave is purged', () => {
       updated_at: expect.any(String),
     }]);
     expect(await gone(path.join(leftovers(), `share-${migration.source_instance_id}`))).toBe(true);
-  });
-
-  it("purges a failed migration's destination leftovers after the cleanup", async () => {
-    // Prepare: a socket file no copy can reproduce fails the bulk copy
-    const share = await t.client.createShare({ name: 'purged-destination', onlyHost: 'local@beta#default' });
-    const sourcePath = await t.client.exportPath(share.id);
-    await fillSampleTree(sourcePath, 2);
-    const socket = createServer();
-    await new Promise<void>((resolve) => socket.listen(path.join(sourcePath, 'uncopyable.sock'), resolve));
-    try {
-      // Act
-      expect((await t.client.startMigration(share.id, 'local@leaky#default', { auto_complete: true })).status).toBe(202);
-      await t.client.waitForTaskState(share.id, ['migration_error', 'migration_success']);
-      const migration = await until('the purge to be recorded', async () => {
-        const [latest] = await t.client.migrations(share.id);
-        return latest.purges?.[0]?.status === 'purged' ? latest : undefined;
-      });
-
-      // Assess
-      expect(migration).toMatchObject({ task_state: 'migration_error', cleanup_progress: { destination_deleted: true } });
-      expect(migration.purges).toEqual([expect.objectContaining({ instance: expect.objectContaining({ id: migration.destination_instance_id }), status: 'purged' })]);
-      expect(await gone(path.join(leftovers(), `share-${migration.destination_instance_id}`))).toBe(true);
-    } finally {
-      socket.close();
-    }
   });
 
   it('a deleted share whose instance left data is purged by the execution the API starts, then its record goes', async () => {
@@ -133,5 +110,55 @@ describe('Workflow: the data deleted instances leave is purged', () => {
     // Assess
     expect(resumed).toEqual([share.id]);
     expect(await gone(path.join(leftovers(), `share-${instance.id}`))).toBe(true);
+  });
+});
+
+/**
+ * A migration that fails for a reason a user meets, the destination filling up: the `tight` backend leaves
+ * its instances' data as `leaky` does, on a tmpfs mounted by the test (root only) with room for the bytes
+ * but only SMALL_POOL_INODES entries, so the bulk copy fails with ENOSPC part way through the tree.
+ */
+describe.runIf(isRoot)('Workflow: the data a failed migration\'s deleted destination leaves is purged', () => {
+  let t: TestRuntime;
+  let pool: SmallPool;
+  const leftovers = () => path.join(pool.root, '.leftover', 'shares');
+
+  beforeAll(async () => {
+    pool = await mountSmallPool();
+    // Where the leaky fault moves a deleted instance's data; made now, as the full pool has no inode for it then.
+    await mkdir(leftovers(), { recursive: true });
+    t = await startTestRuntime({
+      backends: {
+        backends: [
+          { backend: 'beta', root: path.join(pool.scratch, 'beta'), pools: [{ name: 'default' }] },
+          { backend: 'tight', root: pool.root, pools: [{ name: 'default' }], faults: { leave_data_on_delete: true } },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.destroy();
+    await pool?.unmount();
+  });
+
+  it("purges a failed migration's destination leftovers after the cleanup", async () => {
+    // Prepare: more entries than the destination has inodes
+    const share = await t.client.createShare({ name: 'purged-destination', onlyHost: 'local@beta#default' });
+    const sourcePath = await t.client.exportPath(share.id);
+    await fillSampleTree(sourcePath, 2 * SMALL_POOL_INODES);
+
+    // Act
+    expect((await t.client.startMigration(share.id, 'local@tight#default', { auto_complete: true })).status).toBe(202);
+    await t.client.waitForTaskState(share.id, ['migration_error', 'migration_success']);
+    const migration = await until('the purge to be recorded', async () => {
+      const [latest] = await t.client.migrations(share.id);
+      return latest.purges?.[0]?.status === 'purged' ? latest : undefined;
+    });
+
+    // Assess
+    expect(migration).toMatchObject({ task_state: 'migration_error', cleanup_progress: { destination_deleted: true } });
+    expect(migration.error.cause).toMatch(/^bulk copy failed: .*ENOSPC: no space left on device/);
+    expect(migration.purges).toEqual([expect.objectContaining({ instance: expect.objectContaining({ id: migration.destination_instance_id }), status: 'purged' })]);
+    expect(await gone(path.join(leftovers(), `share-${migration.destination_instance_id}`))).toBe(true);
   });
 });

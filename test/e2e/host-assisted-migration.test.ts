@@ -1,12 +1,14 @@
-import { createServer } from 'node:net';
 import { writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTree, fillSampleTree } from '../../local/tree-digest.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+import { mountSmallPool, SMALL_POOL_INODES, type SmallPool } from './small-pool.ts';
 
 const ALPHA = 'local@alpha#default';
 const BETA = 'local@beta#default';
+const SMALL = 'local@small#default';
+const isRoot = process.getuid?.() === 0;
 
 describe('Host-assisted migration through the HTTP API and the synthesized state machine', () => {
   let t: TestRuntime;
@@ -97,32 +99,6 @@ describe('Host-assisted migration through the HTTP API and the synthesized state
     await t.client.expect(200, 'POST', `/shares/${share.id}/action`, { allow_access: { access_type: 'ip', access_to: '192.168.8.1', access_level: 'ro' } });
   });
 
-  it('a copy that fails ends in migration_error with the source intact and the destination removed', async () => {
-    // Prepare: a socket file is something no copy can reproduce, so the bulk copy fails on it.
-    const share = await t.client.createShare({ name: 'e2e-fail', onlyHost: ALPHA });
-    const sourcePath = await t.client.exportPath(share.id);
-    await fillSampleTree(sourcePath);
-    const socket = createServer();
-    await new Promise<void>((resolve) => socket.listen(path.join(sourcePath, 'uncopyable.sock'), resolve));
-    try {
-      const treeBefore = await describeTree(sourcePath);
-
-      // Act
-      expect((await t.client.startMigration(share.id, BETA)).status).toBe(202);
-      const after = await t.client.waitForTaskState(share.id, ['migration_error', 'data_copying_completed']);
-
-      // Assess
-      expect(after).toMatchObject({ task_state: 'migration_error', status: 'available', host: ALPHA });
-      expect(await describeTree(sourcePath)).toEqual(treeBefore);
-      const [migration] = await t.client.migrations(share.id);
-      expect(migration.error.cause).toContain('uncopyable.sock');
-      await expect(access(await destinationInstanceFolder(t, migration.destination_instance_id))).rejects.toThrow();
-      expect((await t.client.share(share.id)).status).toBe('available');
-    } finally {
-      socket.close();
-    }
-  });
-
   it('refuses a second migration_start while the first holds the share, and changes nothing', async () => {
     // Prepare
     const share = await t.client.createShare({ name: 'e2e-race', onlyHost: ALPHA });
@@ -141,8 +117,55 @@ describe('Host-assisted migration through the HTTP API and the synthesized state
   });
 });
 
+/**
+ * A copy that fails for a reason a user meets: the destination fills. Its pool is a tmpfs mounted by the
+ * test (root only) with room for the bytes (the scheduler's capacity check passes) but only
+ * SMALL_POOL_INODES entries, so the bulk copy runs out of space (ENOSPC) part way through the tree.
+ */
+describe.runIf(isRoot)('Host-assisted migration to a destination that fills', () => {
+  let t: TestRuntime;
+  let pool: SmallPool;
+
+  beforeAll(async () => {
+    pool = await mountSmallPool();
+    t = await startTestRuntime({
+      backends: {
+        backends: [
+          { backend: 'alpha', root: path.join(pool.scratch, 'alpha'), pools: [{ name: 'default' }] },
+          { backend: 'small', root: pool.root, pools: [{ name: 'default' }] },
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.destroy();
+    await pool?.unmount();
+  });
+
+  it('a copy that fails ends in migration_error with the source intact and the destination removed', async () => {
+    // Prepare: more entries than the destination has inodes
+    const share = await t.client.createShare({ name: 'e2e-fail', onlyHost: ALPHA });
+    const sourcePath = await t.client.exportPath(share.id);
+    await fillSampleTree(sourcePath);
+    const treeBefore = await describeTree(sourcePath);
+    expect(Object.keys(treeBefore).length).toBeGreaterThan(SMALL_POOL_INODES);
+
+    // Act
+    expect((await t.client.startMigration(share.id, SMALL)).status).toBe(202);
+    const after = await t.client.waitForTaskState(share.id, ['migration_error', 'data_copying_completed']);
+
+    // Assess
+    expect(after).toMatchObject({ task_state: 'migration_error', status: 'available', host: ALPHA });
+    expect(await describeTree(sourcePath)).toEqual(treeBefore);
+    const [migration] = await t.client.migrations(share.id);
+    expect(migration.history.map((h: any) => h.task_state)).toContain('data_copying_in_progress');
+    expect(migration.error).toMatchObject({ error: 'CopyFailedError', cause: expect.stringMatching(/^bulk copy failed: .*ENOSPC: no space left on device/) });
+    await expect(access(path.join(pool.root, 'default', `share-${migration.destination_instance_id}`))).rejects.toThrow();
+    expect((await t.client.share(share.id)).status).toBe('available');
+  });
+});
+
 async function destinationInstanceFolder(t: TestRuntime, instanceId: string): Promise<string> {
   const backendsRoot = path.join(t.dataDir, 'backends', 'beta', 'default');
   return path.join(backendsRoot, `share-${instanceId}`);
 }
-

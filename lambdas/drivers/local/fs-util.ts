@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { lstat, open, readFile, rename, rm } from 'node:fs/promises';
+import * as deep from '../../../copy-task/engine/long-paths.ts';
 
 export function isErrno(err: unknown, ...codes: readonly string[]): boolean {
   return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && codes.includes((err as NodeJS.ErrnoException).code!);
@@ -47,25 +47,37 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 }
 
 /**
- * Removes a tree, even one whose folders lost their write bits (a read-only share): root ignores mode bits,
- * anyone else needs write permission on a folder to unlink its entries, so on EACCES/EPERM the folders get
- * u+rwx and the removal runs again.
+ * Removes a tree of any depth, even one whose folders lost their write bits (a read-only share). A share's
+ * tree may be deeper than PATH_MAX (22 folders of 200-byte names), where `rm` fails ENAMETOOLONG: every call
+ * here goes through the copy engine's long-paths.ts, which reaches such a path a part at a time. Root
+ * ignores mode bits; anyone else needs write and search permission on a folder to empty it, so a folder
+ * without them gets u+rwx first. Entries already gone count as removed (another removal got there first).
  */
 export async function removeTree(target: string): Promise<void> {
-  try {
-    await rm(target, { recursive: true, force: true });
-  } catch (err) {
-    if (!isErrno(err, 'EACCES', 'EPERM')) throw err;
-    await openUpFolders(target);
-    await rm(target, { recursive: true, force: true });
-  }
+  await removeEntry(Buffer.from(target), process.getuid?.() === 0);
 }
 
-async function openUpFolders(folder: string): Promise<void> {
-  const stats = await lstat(folder).catch(() => null);
-  if (!stats?.isDirectory()) return;
-  await chmod(folder, (stats.mode & 0o7777) | 0o700);
-  for (const entry of await readdir(folder, { withFileTypes: true })) {
-    if (entry.isDirectory()) await openUpFolders(path.join(folder, entry.name));
+const SLASH = Buffer.from('/');
+/** How many entries of one folder are removed at once: enough to overlap the calls, few enough to bound them. */
+const AT_ONCE = 32;
+
+async function removeEntry(abs: Buffer, asRoot: boolean): Promise<void> {
+  let stats;
+  try {
+    stats = await deep.lstat(abs);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return;
+    throw err;
+  }
+  try {
+    if (!stats.isDirectory()) return await deep.unlink(abs);
+    if (!asRoot && (stats.mode & 0o700) !== 0o700) await deep.chmod(abs, (stats.mode & 0o7777) | 0o700);
+    const names = await deep.readdir(abs);
+    for (let at = 0; at < names.length; at += AT_ONCE) {
+      await Promise.all(names.slice(at, at + AT_ONCE).map((name) => removeEntry(Buffer.concat([abs, SLASH, name]), asRoot)));
+    }
+    await deep.rmdir(abs);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
   }
 }

@@ -18,7 +18,9 @@
  * exists only while the instance is read-only. Paths are bytes relative to the data folder, '/'-separated,
  * empty for the data folder itself (the copy engine's `TreeEntry.rel`), so names that are not UTF-8 work.
  */
-import { chmod, lstat, readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+// A share's tree may be deeper than PATH_MAX: every path in it is reached a part at a time (long-paths.ts).
+import { chmod, lstat, readdir } from '../../../copy-task/engine/long-paths.ts';
 import { isErrno, readJson, writeJsonAtomic } from './fs-util.ts';
 
 const WRITE_BITS = 0o222;
@@ -133,7 +135,7 @@ async function listTree(root: string): Promise<TreeEntry[]> {
     if (stats.isSymbolicLink()) return;
     entries.push({ key: modeKey(rel), abs, mode: stats.mode & MODE_BITS });
     if (!stats.isDirectory()) return;
-    for (const name of await readdir(abs, { encoding: 'buffer' })) {
+    for (const name of await readdir(abs)) {
       await visit(rel.length === 0 ? name : Buffer.concat([rel, SLASH, name]));
     }
   };

@@ -16,7 +16,9 @@
  * kept; extended attributes are not.
  */
 import { constants, type BigIntStats } from 'node:fs';
-import { chmod, copyFile, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rename, symlink, utimes } from 'node:fs/promises';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
+// The data tree may be deeper than PATH_MAX: every path in it is reached a part at a time (long-paths.ts).
+import * as deep from '../../../copy-task/engine/long-paths.ts';
 import path from 'node:path';
 import { exists, isErrno, readJson, removeTree, writeJsonAtomic } from './fs-util.ts';
 import { effectiveMode, makeReadOnly, readOriginalModes, type OriginalModes } from './read-only.ts';
@@ -105,11 +107,11 @@ export async function cloneTree(source: string, destination: string, originals: 
   const visit = async (rel: Buffer): Promise<void> => {
     const from = join(source, rel);
     const to = join(destination, rel);
-    const stats = await lstat(from, { bigint: true });
+    const stats = await deep.lstat(from, { bigint: true });
     const mode = effectiveMode(rel, Number(stats.mode & 0o7777n), originals);
     if (stats.isDirectory()) {
-      await mkdir(to, { mode: 0o700 });
-      for (const name of await readdir(from, { encoding: 'buffer' })) {
+      await deep.mkdir(to, 0o700);
+      for (const name of await deep.readdir(from)) {
         await visit(rel.length === 0 ? name : Buffer.concat([rel, SLASH, name]));
       }
       await finish(to, stats, mode, asRoot);
@@ -117,16 +119,16 @@ export async function cloneTree(source: string, destination: string, originals: 
       const inode = `${stats.dev}:${stats.ino}`;
       const first = stats.nlink > 1n ? linked.get(inode) : undefined;
       if (first) {
-        await link(first, to);
+        await deep.link(first, to);
         return;
       }
-      await copyFile(from, to, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      await deep.withPaths([from, to], ([a, b]) => copyFile(a as Buffer, b as Buffer, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE));
       await finish(to, stats, mode, asRoot);
       if (stats.nlink > 1n) linked.set(inode, to);
     } else if (stats.isSymbolicLink()) {
-      await symlink(await readlink(from, { encoding: 'buffer' }), to);
-      if (asRoot) await lchown(to, Number(stats.uid), Number(stats.gid));
-      await lutimes(to, seconds(stats.atimeNs), seconds(stats.mtimeNs));
+      await deep.symlink(await deep.readlink(from), to);
+      if (asRoot) await deep.lchown(to, Number(stats.uid), Number(stats.gid));
+      await deep.lutimes(to, seconds(stats.atimeNs), seconds(stats.mtimeNs));
     } else {
       throw new Error(`cannot snapshot ${from.toString()}: sockets, FIFOs and device nodes are not supported`);
     }
@@ -134,10 +136,11 @@ export async function cloneTree(source: string, destination: string, originals: 
   await visit(Buffer.alloc(0));
 }
 
+/** Never a link here, so lutimes sets the entry's own times, as utimes would. */
 async function finish(target: Buffer, stats: BigIntStats, mode: number, asRoot: boolean): Promise<void> {
-  if (asRoot) await lchown(target, Number(stats.uid), Number(stats.gid));
-  await chmod(target, mode);
-  await utimes(target, seconds(stats.atimeNs), seconds(stats.mtimeNs));
+  if (asRoot) await deep.lchown(target, Number(stats.uid), Number(stats.gid));
+  await deep.chmod(target, mode);
+  await deep.lutimes(target, seconds(stats.atimeNs), seconds(stats.mtimeNs));
 }
 
 function join(root: string, rel: Buffer): Buffer {

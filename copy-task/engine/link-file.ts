@@ -23,7 +23,14 @@ export async function linkFile(context: IoContext, hardLink: HardLink): Promise<
   const existing = resolveUnder(context.destinationRoot, leader.rel);
   const destination = resolveUnder(context.destinationRoot, entry.rel);
   const temp = tempSibling(destination, uniqueSuffix());
-  await link(existing, temp);
+  try {
+    await link(existing, temp);
+  } catch (error) {
+    // The leader's copy missing, or no longer a file (EPERM: a folder): its source changed or vanished
+    // under this pass, which left it to the next pass; so is this name (a stable source fails on 'changed').
+    if (await leaderMoved(error, existing)) return 'changed';
+    throw error;
+  }
   try {
     await rename(temp, destination);
   } finally {
@@ -35,4 +42,12 @@ export async function linkFile(context: IoContext, hardLink: HardLink): Promise<
     if (made.ino !== target.ino || made.dev !== target.dev) throw new VerificationError(`hard link mismatch after copy: not the same file as ${display(leader.rel)}`);
   }
   return 'same';
+}
+
+/** Whether link() failed for `error` because the leader's copy at `existing` is gone or is not a regular file. */
+async function leaderMoved(error: unknown, existing: Buffer): Promise<boolean> {
+  const code = codeOf(error);
+  if (code !== 'ENOENT' && code !== 'EPERM') return false;
+  const stats = await lstat(existing).catch(() => undefined);
+  return stats === undefined || !stats.isFile();
 }

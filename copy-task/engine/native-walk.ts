@@ -22,7 +22,7 @@ import { LinkRegistry, planCopy } from './plan.ts';
 import { copyEntries, prepareFolders, removeEntries } from './planned-entries.ts';
 import { planOptions, surveyFolder } from './portable-walk.ts';
 import { CONTROL_FOUND_BYTES, CONTROL_FOUND_FILES, type RunState, type Survey, type TreeWalk } from './run-state.ts';
-import { mapMode, readEntry } from './scan.ts';
+import { mapMode, movedFolder, readEntry } from './scan.ts';
 import type { TreeEntry } from './types.ts';
 
 /** How often the survey's findings so far become progress. */
@@ -145,7 +145,7 @@ export class NativeWalk implements TreeWalk {
       for (const rel of records.unrenamed) state.leftovers.add(keyOf(rel));
       if (counts.stopped || settings.signal?.aborted) throw new CopyAbortedError(settings.signal?.reason ?? 'stopped');
       starts = [];
-      const linked = await Promise.all(notes.linked.map((rel) => this.#readSource(rel)));
+      const linked = (await Promise.all(notes.linked.map((rel) => this.#readLinked(rel)))).filter((entry) => entry !== undefined);
       for (const [source, destination] of this.#handedOverByFolder(records, linked)) {
         const plan = planCopy(source, destination, planOptions(state, links));
         for (const failure of plan.unsupported) ledger.fail(failure);
@@ -163,6 +163,21 @@ export class NativeWalk implements TreeWalk {
   #readSource(rel: Buffer): Promise<TreeEntry> {
     const state = this.#state;
     return readEntry(state.roots.sourceRoot, rel, { readXattrs: (abs) => state.platform.readXattrs(abs), leaveOut: state.ledger.leftOut.kinds });
+  }
+
+  /**
+   * A file the walk found to have other names, read again for the planner. Gone or moved since (the
+   * source changes during a bulk pass) it is noted as such, left to the next pass, not a failure.
+   */
+  async #readLinked(rel: Buffer): Promise<TreeEntry | undefined> {
+    try {
+      return await this.#readSource(rel);
+    } catch (error) {
+      const moved = movedFolder(rel, error);
+      if (!moved) throw error;
+      this.#state.ledger.noteSource({ rel }, moved);
+      return undefined;
+    }
   }
 
   /** Handed-over entries grouped by folder (source side with the modes the destination must get). */

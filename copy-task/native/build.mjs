@@ -2,7 +2,7 @@
 /**
  * Builds the copy engine's Node-API addon (copy-task/native) with node-gyp, offline.
  *
- *   node copy-task/native/build.mjs [--strict]
+ *   node copy-task/native/build.mjs [--strict] [--sanitize]
  *
  * `npm ci` runs it (package.json `postinstall`). Plain JavaScript, not TypeScript: npm may run it
  * with a Node that has no type stripping (the machine's own, before the project's is linked).
@@ -19,18 +19,29 @@
  * Without --strict (or SMIG_NATIVE_STRICT=1) a failed build is reported and the install goes on: the
  * engine then works with reduced fidelity (see copy-task/native/index.ts) and the test
  * test/copy-task/native/addon.test.ts fails, quoting copy-task/native/build/build-error.txt.
+ *
+ * --sanitize (or SMIG_NATIVE_SANITIZE=1) builds instead, always strictly, an AddressSanitizer and
+ * UndefinedBehaviorSanitizer build into build-sanitize/build/Release (a folder of its own, so the usual
+ * build stays as it is for everything else): the same binding.gyp and sources (build-sanitize/src links
+ * to ../src), with CFLAGS and LDFLAGS that gyp's Makefiles put after the binding's own (so -O1 wins over
+ * its -O2). It loads only with libasan preloaded: copy-task/native/sanitize.sh runs the tests with it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
-const strict = process.argv.includes('--strict') || process.env.SMIG_NATIVE_STRICT === '1';
-const output = join(here, 'build/Release/smig_native.node');
-const errorFile = join(here, 'build/build-error.txt');
+const sanitize = process.argv.includes('--sanitize') || process.env.SMIG_NATIVE_SANITIZE === '1';
+const strict = sanitize || process.argv.includes('--strict') || process.env.SMIG_NATIVE_STRICT === '1';
+// The folder node-gyp builds in (its build/ below): this one, or for the sanitizer build a folder of its own.
+const project = sanitize ? join(here, 'build-sanitize') : here;
+const output = join(project, 'build/Release/smig_native.node');
+const errorFile = join(project, 'build/build-error.txt');
+/** -O1 keeps stacks readable and runs fast enough; recover nowhere, so the first finding ends the process. */
+const SANITIZE_FLAGS = '-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -O1 -g';
 
 function hasHeaders(dir) {
   return Boolean(dir) && existsSync(join(dir, 'include/node/node_api.h')) && existsSync(join(dir, 'include/node/common.gypi'));
@@ -80,18 +91,47 @@ function findNodeGyp() {
   throw new Error(`node-gyp not found (tried ${candidates.filter(Boolean).join(', ')} and PATH)`);
 }
 
+/** build-sanitize/: the binding's gyp file and a link to the sources, so node-gyp builds there what it builds here. */
+function prepareSanitizeProject() {
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, '.gitignore'), '# copy-task/native/build.mjs --sanitize makes all of this\n*\n');
+  copyFileSync(join(here, 'binding.gyp'), join(project, 'binding.gyp'));
+  rmSync(join(project, 'src'), { force: true });
+  symlinkSync('../src', join(project, 'src'));
+}
+
+/** The sanitizer runtime to preload (gcc's; a Node built without it cannot load an instrumented module otherwise). */
+function libasanPath() {
+  const found = spawnSync(process.env.CC ?? 'gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' });
+  const path = found.status === 0 ? found.stdout.trim() : '';
+  if (!path.startsWith('/') || !existsSync(path)) throw new Error(`no libasan.so from ${process.env.CC ?? 'gcc'} -print-file-name=libasan.so (install gcc's libasan)`);
+  return path;
+}
+
+/** Proves the module loads here (the project's Node may differ from this one; Node-API makes that fine). */
+function proveItLoads() {
+  if (!sanitize) {
+    createRequire(import.meta.url)(output);
+    return;
+  }
+  const env = { ...process.env, LD_PRELOAD: libasanPath(), ASAN_OPTIONS: 'detect_leaks=0' };
+  const loaded = spawnSync(process.execPath, ['-e', 'require(process.argv[1])', output], { env, encoding: 'utf8' });
+  if (loaded.status !== 0) throw new Error(`the sanitizer build does not load: ${loaded.stderr.trim()}`);
+}
+
 function build() {
   const nodeDir = findNodeDir();
   const [command, ...prefix] = findNodeGyp();
-  console.log(`smig-copy native addon: building with node-gyp, headers from ${nodeDir.source} (${nodeDir.dir})`);
-  const result = spawnSync(command, [...prefix, 'rebuild', '--loglevel=warn', `--nodedir=${nodeDir.dir}`, `--directory=${here}`], {
+  if (sanitize) prepareSanitizeProject();
+  const flags = sanitize ? { CFLAGS: SANITIZE_FLAGS, LDFLAGS: SANITIZE_FLAGS } : {};
+  console.log(`smig-copy native addon: building${sanitize ? ' with ASan and UBSan' : ''} with node-gyp, headers from ${nodeDir.source} (${nodeDir.dir})`);
+  const result = spawnSync(command, [...prefix, 'rebuild', '--loglevel=warn', `--nodedir=${nodeDir.dir}`, `--directory=${project}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, npm_config_nodedir: nodeDir.dir },
+    env: { ...process.env, ...flags, npm_config_nodedir: nodeDir.dir },
   });
   if (result.error) throw result.error;
   if (result.status !== 0) throw new Error(`node-gyp exited with ${result.status ?? result.signal}`);
-  // Prove it loads here (the project's Node may differ from this one; Node-API makes that fine).
-  createRequire(import.meta.url)(output);
+  proveItLoads();
   console.log(`smig-copy native addon: built ${output}`);
 }
 
@@ -102,7 +142,7 @@ try {
   const message = error instanceof Error ? error.message : String(error);
   mkdirSync(dirname(errorFile), { recursive: true });
   writeFileSync(errorFile, `${message}\n`);
-  const banner = [
+  const banner = sanitize ? `smig-copy native addon: SANITIZER BUILD FAILED\n  ${message}` : [
     'smig-copy native addon: BUILD FAILED',
     `  ${message}`,
     '  The copy engine will run with reduced fidelity: times to the microsecond, no extended attributes',

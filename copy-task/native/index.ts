@@ -2,7 +2,8 @@
  * Loads the engine's Node-API addon (src/smig_native.c, built by build.mjs into build/Release).
  *
  * The engine works without it, with reduced fidelity (see NATIVE_LIMITATIONS); it never fails to
- * start for want of it. SMIG_NATIVE=off turns it off, to exercise that path.
+ * start for want of it. SMIG_NATIVE=off turns it off, to exercise that path. SMIG_NATIVE_ADDON names
+ * another build of it to load instead (the sanitizer build: copy-task/native/sanitize.sh).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -153,6 +154,12 @@ const BUILD_ERROR = fileURLToPath(new URL('../native/build/build-error.txt', imp
 
 export function loadNative(env: NodeJS.ProcessEnv = process.env): NativeStatus {
   if (env['SMIG_NATIVE'] === 'off') return { loaded: false, reason: 'turned off by SMIG_NATIVE=off' };
+  const chosen = env['SMIG_NATIVE_ADDON'];
+  if (chosen) {
+    // Asked for by name: missing or unloadable is an error, not a quiet fallback to reduced fidelity.
+    if (!existsSync(chosen)) throw new Error(`SMIG_NATIVE_ADDON names ${chosen}, which does not exist`);
+    return { loaded: true, fs: createRequire(import.meta.url)(chosen) as NativeFs };
+  }
   if (!existsSync(ADDON)) {
     const buildError = existsSync(BUILD_ERROR) ? `: ${readFileSync(BUILD_ERROR, 'utf8').trim()}` : '';
     return { loaded: false, reason: `not built (${ADDON} is missing${buildError}); build it with: node copy-task/native/build.mjs --strict` };

@@ -344,7 +344,8 @@ static void classify(lister *l, uint32_t si, uint32_t di) {
   const unsigned char *d = di == NONE ? NULL : listing_record(&p->dst, di);
   if (get_u32(s + 20) != 0) {
     listing->work = true;
-    emit(l, s, ROLE_FAILED, 0);
+    /* ENOENT: gone since it was listed (its xattrs read late): the share changed, which is not a failure. */
+    emit(l, s, get_u32(s + 20) == ENOENT ? ROLE_MOVED : ROLE_FAILED, 0);
     return;
   }
   if (d && get_u32(d + 20) != 0) {
@@ -564,7 +565,9 @@ folder_pair *pair_list(const pair_config *config, const char *rel, const char *d
   int leave_out = COPY_LEAVE_OUT(config->sync_flags);
   if (listing_read(p->src_fd, p->src_path, on_dest ? XATTRS_ALL : XATTRS_NONE, config->src_xattrs_after, leave_out, types_only, skip, &p->src) != 0) {
     if (p->src.err == ENOMEM) goto memory;
-    folder_failed(&l, p->src.err, false);
+    /* ENOENT: the folder was removed between its opening and its listing (getdents on a dead folder). */
+    if (!source_moved(&l, p->src.err)) folder_failed(&l, p->src.err, false);
+    if (l.memory) goto memory;
     goto done;
   }
   if (on_dest && listing_read(p->dst_fd, p->dst_path, XATTRS_ALL, config->dst_xattrs_after, leave_out, false, skip, &p->dst) != 0) {

@@ -15,7 +15,8 @@ export class JsonLinesEventLog implements MigrationEventPublisher {
 
   async publish(detailType: string, detail: TaskStateChangeDetail): Promise<void> {
     const event = { version: '0', source: EVENT_SOURCE, 'detail-type': detailType, time: new Date().toISOString(), detail };
-    await appendFile(this.file, `${JSON.stringify(event)}\n`);
+    // 0600 whatever the umask: the log names shares and hosts (the data folder keeps it private too).
+    await appendFile(this.file, `${JSON.stringify(event)}\n`, { mode: 0o600 });
     for (const listener of this.listeners) listener(event);
   }
 

@@ -117,8 +117,9 @@ export function toProxyEvent(req: IncomingMessage, body: string, requestId: stri
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   const { headers, multiValueHeaders } = collectHeaders(req.rawHeaders);
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  // Without a prototype: a client's `__proto__` or `constructor` is a parameter like any other.
+  const query: Record<string, string> = Object.create(null);
+  const multiQuery: Record<string, string[]> = Object.create(null);
   for (const [key, value] of url.searchParams) {
     query[key] = value;
     (multiQuery[key] ??= []).push(value);
@@ -174,8 +175,9 @@ export function toProxyEvent(req: IncomingMessage, body: string, requestId: stri
 
 /** API Gateway keeps the client's header spelling; repeated headers: the last in `headers`, all in `multiValueHeaders`. */
 function collectHeaders(rawHeaders: readonly string[]): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Without a prototype, as for the query: a header may be named `__proto__` or `constructor`.
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   const spelling = new Map<string, string>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i]!;

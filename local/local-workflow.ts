@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { StateMachine } from 'aws-local-stepfunctions';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConflictError } from '../lambdas/core/errors.ts';
 import type { WorkflowPort } from '../lambdas/core/ports.ts';
@@ -37,6 +36,9 @@ export class LocalWorkflow implements WorkflowPort {
   }
 
   async startExecution(name: string, input: unknown): Promise<{ executionId: string }> {
+    // Imported at the first execution: a runtime with no migration running need not load it (and its
+    // validators). Before the check below, so nothing awaits between the check and `running.set`.
+    const { StateMachine } = await import('aws-local-stepfunctions');
     if (this.running.has(name)) throw new ConflictError(`Execution ${name} is already running`);
     const executionId = `arn:aws:states:local:000000000000:execution:share-migration:${name}`;
     const machine = new StateMachine(this.workflow.definition as never, {

@@ -1,10 +1,16 @@
 #!/usr/bin/env node
 /**
  * `npm start`: the embedded default. Everything on this machine, data under SMIG_DATA_DIR (default
- * .data/), the API on http://127.0.0.1:SMIG_PORT (default 8786).
+ * .data/, mode 0700), the API on http://127.0.0.1:SMIG_PORT (default 8786).
  */
 import path from 'node:path';
-import { startLocalRuntime } from './runtime.ts';
+import { adminTokenFile } from './admin-token.ts';
+import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
+
+// Before anything is written: every file this process creates (the state store's LevelDB files, which
+// take their mode from the umask alone, the event log, the admin token) is 0600, every folder 0700. The
+// runtime also sets the data folder's modes itself; this covers what is created later.
+process.umask(0o077);
 
 const dataDir = path.resolve(process.env['SMIG_DATA_DIR'] ?? '.data');
 const port = Number(process.env['SMIG_PORT'] ?? 8786);
@@ -17,9 +23,8 @@ try {
     `share-migration is up in ${seconds}s\n` +
     `  API (Manila v2):  ${runtime.url}/v2\n` +
     `  data folder:      ${runtime.dataDir}\n` +
-    `  admin token:      ${runtime.adminToken}  (${runtime.adminTokenSource === 'env' ? 'from SMIG_ADMIN_TOKEN' : `kept in ${path.join(runtime.dataDir, 'admin-token')}`})\n` +
-    (runtime.resumed.length > 0 ? `  resumed:          ${runtime.resumed.length} unfinished migration(s)\n` : '') +
-    `  try:              curl -H "X-Auth-Token: ${runtime.adminToken}" ${runtime.url}/v2/scheduler-stats/pools\n`,
+    tokenLines(runtime) +
+    (runtime.resumed.length > 0 ? `  resumed:          ${runtime.resumed.length} unfinished migration(s)\n` : ''),
   );
   let stopping = false;
   const stop = (signal: string) => {
@@ -36,4 +41,24 @@ try {
 } catch (err) {
   process.stderr.write(`${JSON.stringify({ level: 'ERROR', message: 'share-migration failed to start', error: err instanceof Error ? err.message : String(err) })}\n`);
   process.exit(1);
+}
+
+/**
+ * The token is shown once, at the start that generated it (whoever started it needs it once; logs and
+ * terminals keep what is printed). Later starts, and a token from SMIG_ADMIN_TOKEN, say where it is.
+ */
+function tokenLines(runtime: LocalRuntime): string {
+  const file = adminTokenFile(runtime.dataDir);
+  const pools = `${runtime.url}/v2/scheduler-stats/pools`;
+  switch (runtime.adminTokenSource) {
+    case 'generated':
+      return `  admin token:      ${runtime.adminToken}  (new; kept in ${file}, mode 600, not shown again)\n` +
+        `  try:              curl -H "X-Auth-Token: $(cat '${file}')" ${pools}\n`;
+    case 'file':
+      return `  admin token:      kept in ${file}\n` +
+        `  try:              curl -H "X-Auth-Token: $(cat '${file}')" ${pools}\n`;
+    case 'env':
+      return '  admin token:      from SMIG_ADMIN_TOKEN\n' +
+        `  try:              curl -H "X-Auth-Token: $SMIG_ADMIN_TOKEN" ${pools}\n`;
+  }
 }

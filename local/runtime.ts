@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { HashedTokenVerifier, sha256Hex } from '../lambdas/core/auth/hashed-token-verifier.ts';
@@ -9,12 +8,14 @@ import { ShareTypeTable } from '../lambdas/adapters/dynamodb/share-type-table.ts
 import { ScheduleTable } from '../lambdas/adapters/dynamodb/schedule-table.ts';
 import { CatalogTableCollection } from '../lambdas/adapters/dynamodb/catalog-collection.ts';
 import { composeDomain, type Composition } from '../lambdas/composition/domain.ts';
-import { STEP_HANDLER_FACTORIES } from '../lambdas/handlers/steps/index.ts';
 import { createLogger } from '../lambdas/handlers/logger.ts';
+import type { GetDeps } from '../lambdas/handlers/step-handler.ts';
 import { CopyTaskEnv, type Step } from '../lambdas/core/workflow.ts';
 import { LocalDriverRegistry, loadLocalBackends } from '../lambdas/drivers/local/index.ts';
 import { createApiHandler } from '../lambdas/api/handler.ts';
-import { resolveAdminToken } from './admin-token.ts';
+import { DYNAMODB_SOCKET_ENV } from '../lambdas/adapters/dynamodb/unix-socket.ts';
+import { resolveAdminToken, type AdminTokenSource } from './admin-token.ts';
+import { DataFolderEntries, preparePrivateDataFolder } from './data-folder.ts';
 import { JsonLinesEventLog } from './event-log.ts';
 import { localCopyTaskDefinitions } from './local-copy-task-definitions.ts';
 import { LocalCopyTaskRunner, copyTaskTableEnv } from './copy-task-runner.ts';
@@ -25,10 +26,10 @@ import { LocalWorkflow } from './local-workflow.ts';
 import { resumeUnfinishedMigrations, resumeUnfinishedPurges } from './resume.ts';
 import { LocalScheduleTicker } from './schedule-ticker.ts';
 import { ensureDefaultShareType } from './seed.ts';
-import { loadSynthesizedWorkflow } from './synthesized-definition.ts';
+import { PROJECT_CACHE_DIR, loadSynthesizedWorkflow } from './synthesized-definition.ts';
 
 export interface LocalRuntimeOptions {
-  /** Where dynalite's data, the backends and the admin token live. */
+  /** Where dynalite's data, the backends and the admin token live; made (or narrowed to) mode 0700. */
   readonly dataDir: string;
   /** @default 8786; 0 picks a free port */
   readonly port?: number;
@@ -44,12 +45,17 @@ export interface LocalRuntimeOptions {
   readonly resume?: boolean;
   /** How often the schedule ticker looks for due schedules. @default 1000 (SMIG_SCHEDULE_TICK_MS) */
   readonly scheduleTickMs?: number;
+  /**
+   * Where the synthesized state machine definition is cached (filled at install time).
+   * @default PROJECT_CACHE_DIR (node_modules/.cache/share-migration)
+   */
+  readonly synthesisCacheDir?: string;
 }
 
 export interface LocalRuntime {
   readonly url: string;
   readonly adminToken: string;
-  readonly adminTokenSource: 'env' | 'file' | 'generated';
+  readonly adminTokenSource: AdminTokenSource;
   readonly dataDir: string;
   readonly composition: Composition;
   readonly workflow: LocalWorkflow;
@@ -66,13 +72,13 @@ export interface LocalRuntime {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const dataDir = path.resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  await preparePrivateDataFolder(dataDir);
   const logger = createLogger('local-runtime');
   const admin = await resolveAdminToken(dataDir, options.adminToken ?? process.env['SMIG_ADMIN_TOKEN']);
   const [dynalite, backends, synthesized] = await Promise.all([
-    startDynalite({ path: path.join(dataDir, 'dynamodb') }),
+    startDynalite({ path: path.join(dataDir, DataFolderEntries.STATE_STORE), socketPath: path.join(dataDir, DataFolderEntries.STATE_STORE_SOCKET) }),
     loadLocalBackends(dataDir, options.backendsFile),
-    loadSynthesizedWorkflow({ cacheDir: path.join(dataDir, 'cache') }),
+    loadSynthesizedWorkflow({ cacheDir: options.synthesisCacheDir ?? PROJECT_CACHE_DIR }),
   ]);
 
   const documents = createDocumentClient(dynalite.clientConfig);
@@ -81,7 +87,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     output: options.copyTaskOutput,
     baseEnv: {
       ...copyTaskTableEnv(dynalite.tableNames.migrations),
-      AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+      // The store's socket, not a URL: the container entry connects through it (the data folder keeps others out).
+      [DYNAMODB_SOCKET_ENV]: dynalite.socketPath,
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
@@ -90,12 +97,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   let composition: Composition | undefined;
   const deps = () => composition!.migrationDeps;
-  const stepHandlers = Object.fromEntries(
-    Object.entries(STEP_HANDLER_FACTORIES).map(([step, factory]) => [step, factory(deps)]),
-  ) as Record<Step, (event: never, context: Context) => Promise<unknown>>;
+  const stepHandlers = lazyStepHandlers(deps);
   const workflow = new LocalWorkflow(synthesized, {
-    runStep: (step, input) => {
-      const handler = stepHandlers[step as Step];
+    runStep: async (step, input) => {
+      const handler = (await stepHandlers())[step as Step];
       if (!handler) throw new Error(`The template names step ${step}, which has no handler`);
       return handler(input as never, localLambdaContext(step));
     },
@@ -145,6 +150,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await dynalite.close();
     },
   };
+}
+
+type StepHandlers = Record<Step, (event: never, context: Context) => Promise<unknown>>;
+
+/**
+ * The step handlers, imported when the first step runs: their modules (with the AWS compositions each
+ * handler also exports) take some hundreds of milliseconds and tens of MB that a runtime with no migration running
+ * need not pay at start-up.
+ */
+function lazyStepHandlers(deps: GetDeps): () => Promise<StepHandlers> {
+  let loaded: Promise<StepHandlers> | undefined;
+  return () => (loaded ??= import('../lambdas/handlers/steps/index.ts').then(({ STEP_HANDLER_FACTORIES }) => Object.fromEntries(
+    Object.entries(STEP_HANDLER_FACTORIES).map(([step, factory]) => [step, factory(deps)]),
+  ) as StepHandlers));
 }
 
 function tickFromEnv(): number | undefined {

@@ -33,7 +33,9 @@ export interface SynthesizedWorkflow {
 export interface LoadSynthesizedWorkflowOptions {
   /**
    * Keep the result in this folder, keyed by a hash of the sources it depends on (cdk/, cdk.json, the
-   * workflow contract and the table schema), and reuse it while they are unchanged.
+   * workflow contract and the table schema), and reuse it while they are unchanged. The install step
+   * (`npm install`'s postinstall, local/synthesize-workflow.ts) fills `PROJECT_CACHE_DIR`, so a start
+   * reads a file instead of loading aws-cdk-lib (seconds and hundreds of MB).
    * @default - no cache: synthesize every time
    */
   readonly cacheDir?: string;
@@ -85,19 +87,40 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SOURCES = ['cdk', 'cdk.json', 'lambdas/core/workflow.ts', 'lambdas/adapters/dynamodb/table-schema.ts', 'local/synthesized-definition.ts'];
 const CACHE_FORMAT = 3;
 
-/** Synthesizes the CDK stack in-process and returns its state machine, ready for aws-local-stepfunctions. */
+/**
+ * The project's cache of synthesized definitions, filled at install time and read at every start (a
+ * build product like node_modules itself, so a fresh data folder starts as fast as an old one).
+ */
+export const PROJECT_CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'share-migration');
+
+/**
+ * The state machine, from the cache when it holds the current sources' definition, else synthesized
+ * in-process (aws-cdk-lib is imported only then) and written to the cache for the next start.
+ */
 export async function loadSynthesizedWorkflow(options: LoadSynthesizedWorkflowOptions = {}): Promise<SynthesizedWorkflow> {
   if (options.cacheDir === undefined) return workflowFromTemplate(await synthesizeTemplate());
 
-  const cacheFile = path.join(options.cacheDir, `synthesized-workflow-${await sourcesHash()}.json`);
+  const cacheFile = await cachedWorkflowFile(options.cacheDir);
   const cached = await readJson(cacheFile).catch(() => undefined); // unreadable: synthesize again
   if (cached !== undefined) return cached as SynthesizedWorkflow;
   const workflow = workflowFromTemplate(await synthesizeTemplate());
-  await fs.mkdir(options.cacheDir, { recursive: true });
-  const partial = `${cacheFile}.${process.pid}.tmp`;
-  await fs.writeFile(partial, JSON.stringify(workflow));
-  await fs.rename(partial, cacheFile);
+  try {
+    await fs.mkdir(options.cacheDir, { recursive: true });
+    const partial = `${cacheFile}.${process.pid}.tmp`;
+    await fs.writeFile(partial, JSON.stringify(workflow));
+    // Not secret (it is built from the sources), and shared by every user of this installation, whatever
+    // umask the process that missed the cache runs with (npm start narrows it to 077).
+    await fs.chmod(partial, 0o644);
+    await fs.rename(partial, cacheFile);
+  } catch {
+    // A cache that cannot be written (an installation this user cannot write to) costs time, not correctness.
+  }
   return workflow;
+}
+
+/** Where the cache in `cacheDir` keeps the definition of the current sources. */
+export async function cachedWorkflowFile(cacheDir: string): Promise<string> {
+  return path.join(cacheDir, `synthesized-workflow-${await sourcesHash()}.json`);
 }
 
 /** A CloudFormation template, as far as this module reads it. */

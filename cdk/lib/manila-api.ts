@@ -6,6 +6,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { AuthorizerContextKey } from '../../lambdas/api/authorizer-context.ts';
+import { OPENAPI_PATH } from '../../lambdas/api/paths.ts';
+import { REQUEST_BODY_LIMITS } from '../../lambdas/api/request-limits.ts';
 import { AuthorizerEnv } from '../../lambdas/composition/authorizer-env.ts';
 import { CompositionEnv, MigrationFunction } from './migration-function.ts';
 import type { MigrationTables } from './migration-tables.ts';
@@ -26,32 +28,23 @@ export const AUTH_TOKEN_HEADER = 'X-Auth-Token';
 /**
  * The routes API Gateway answers without the authorizer: Manila's version discovery (`GET /`, 300
  * Multiple Choices, and `GET /v2`), which Manila serves without a token too and which returns only
- * version documents. Every other method and path, on every resource, goes through the authorizer.
+ * version documents, and the API's OpenAPI description, which holds nothing but the API's shape.
+ * Every other method and path, on every resource, goes through the authorizer.
  */
 export const OPEN_ROUTES: readonly { readonly path: string; readonly method: string }[] = [
   { path: '/', method: 'GET' },
   { path: '/v2', method: 'GET' },
+  { path: OPENAPI_PATH, method: 'GET' },
 ];
 
 /**
  * The shape a request body must have for API Gateway to pass it on (the request validator's model,
  * JSON Schema draft 4). A REST API cannot cap a body's size below API Gateway's own 10 MB without AWS
  * WAF; this bounds its shape instead, so malformed and pathologically nested bodies are refused with
- * 400 at the edge without running the function. Every Manila request body is one object naming the
- * entity or action (`{"share": {...}}`, `{"migration_start": {...}}`), a few levels deep.
+ * 400 at the edge without running the function. The numbers live with the API function, which
+ * enforces the same limits itself (and the body size) where no API Gateway stands in front.
  */
-export const REQUEST_BODY_LIMITS = {
-  /** Keys of the top-level object. */
-  topLevelKeys: 4,
-  /** Levels of objects and arrays under the top-level object. */
-  depth: 5,
-  /** Properties of any nested object. */
-  properties: 64,
-  /** Items of any array. */
-  items: 256,
-  /** Characters of any string. */
-  stringLength: 16_384,
-} as const;
+export { REQUEST_BODY_LIMITS };
 
 /** The request body model's JSON Schema, from REQUEST_BODY_LIMITS. */
 export function requestBodySchema(): apigateway.JsonSchema {
@@ -259,15 +252,16 @@ export class ManilaApi extends Construct {
     };
     const open = (method: apigateway.Method): void => {
       Validations.of(method).acknowledge(
-        { id: 'AwsSolutions-APIG4', reason: 'Version discovery: Manila answers GET / and GET /v2 without a token, and they return only version documents.' },
-        { id: 'AwsSolutions-COG4', reason: 'Version discovery: Manila answers GET / and GET /v2 without a token, and they return only version documents.' },
+        { id: 'AwsSolutions-APIG4', reason: 'Version discovery and the OpenAPI description: Manila answers GET / and GET /v2 without a token; they and GET /openapi.json return only documents about the API, no data.' },
+        { id: 'AwsSolutions-COG4', reason: 'Version discovery and the OpenAPI description: Manila answers GET / and GET /v2 without a token; they and GET /openapi.json return only documents about the API, no data.' },
       );
     };
 
-    // API Gateway picks an explicit method over ANY on the same resource: GET of / and /v2 is open,
+    // API Gateway picks an explicit method over ANY on the same resource: GET of /, /v2 and /openapi.json is open,
     // every other method there, and every method on any other path, is authorized.
     const v2 = this.restApi.root.addResource('v2');
-    for (const resource of [this.restApi.root, v2]) {
+    const openApi = this.restApi.root.addResource(OPENAPI_PATH.slice(1));
+    for (const resource of [this.restApi.root, v2, openApi]) {
       open(resource.addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.NONE }));
       this.authorizedMethod(resource.addMethod('ANY', integration, authorized));
     }

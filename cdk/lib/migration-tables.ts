@@ -59,12 +59,16 @@ export class MigrationTables extends Construct {
       const table = this.byId[id];
       const schema = TABLES.find((candidate) => candidate.id === id)!;
       iam.Grant.addToPrincipal({ grantee, actions: [...access.actions], resourceArns: [table.tableArn] });
+      // One statement per set of actions, naming each index it applies to (the share lists query eleven).
+      const byActions = new Map<string, string[]>();
       for (const [index, actions] of Object.entries(access.indexes ?? {})) {
         if (!schema.indexes.some((candidate) => candidate.name === index)) {
           throw new Error(`MigrationTables: the ${id} table has no index "${index}" to grant on (indexes: ${schema.indexes.map((i) => i.name).join(', ') || 'none'}); fix function-permissions.ts`);
         }
-        iam.Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [`${table.tableArn}/index/${index}`] });
+        const key = [...actions].sort().join(',');
+        byActions.set(key, [...(byActions.get(key) ?? []), `${table.tableArn}/index/${index}`]);
       }
+      for (const [actions, resourceArns] of byActions) iam.Grant.addToPrincipal({ grantee, actions: actions.split(','), resourceArns });
     }
   }
 
@@ -82,10 +86,16 @@ export class MigrationTables extends Construct {
       removalPolicy,
     });
     for (const index of schema.indexes) {
+      const projection = index.projection ?? 'ALL';
       table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: key(index.partitionKey),
         sortKey: index.sortKey === undefined ? undefined : key(index.sortKey),
+        ...(projection === 'ALL'
+          ? { projectionType: dynamodb.ProjectionType.ALL }
+          : projection === 'KEYS_ONLY'
+            ? { projectionType: dynamodb.ProjectionType.KEYS_ONLY }
+            : { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...projection.include] }),
       });
     }
     return table;

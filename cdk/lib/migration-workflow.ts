@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { ALL_STEPS, CopyTaskEnv, REFUSAL_ERRORS, Step, WorkflowError } from '../../lambdas/core/workflow.ts';
 import type { MigrationCopyTask } from './migration-copy-task.ts';
 import { purgeLoop } from './workflow-purge.ts';
-import { retryAnyError, retryDriverNotReady } from './workflow-retries.ts';
+import { retryAnyError, retryDriverNotReady, retryRelease } from './workflow-retries.ts';
 import { isTrue, stringIs } from './workflow-conditions.ts';
 import { StateName } from './workflow-states.ts';
 import { switchoverPath, type SwitchoverStates } from './workflow-switchover.ts';
@@ -295,7 +295,7 @@ export class MigrationWorkflow extends Construct {
     retryDriverNotReady(cleanup);
     retryAnyError(cleanup);
     const release = this.lambdaStep(Step.RELEASE_SHARE);
-    retryAnyError(release);
+    retryRelease(release);
     cleanup.addCatch(release, { errors: [WorkflowError.ALL], resultPath: CLEANUP_ERROR_PATH });
     release.next(this.failed);
     cleanup.next(this.purge);

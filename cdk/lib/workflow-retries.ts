@@ -66,11 +66,22 @@ export function retryDriverReads<T extends sfn.TaskStateBase>(task: T): T {
 }
 
 /**
- * After the other retries, retry any error: for steps that must not give up easily (cutover, cleanup,
- * the release step). Last, as Step Functions requires of a retrier on States.ALL.
+ * After the other retries, retry any error: for steps that must not give up easily (cutover, cleanup).
+ * Last, as Step Functions requires of a retrier on States.ALL.
  */
 export function retryAnyError<T extends sfn.TaskStateBase>(task: T): T {
   task.addRetry({ errors: [WorkflowError.ALL], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  return task;
+}
+
+/**
+ * The release step, the last resort after cleanup gave up, only writes the state store (it calls no
+ * driver): it retries any error 5 s apart, doubling up to 5 minutes, 40 times (about three hours), so a
+ * state store that does not answer for less than that never leaves a share locked by a migration whose
+ * execution has ended.
+ */
+export function retryRelease<T extends sfn.TaskStateBase>(task: T): T {
+  task.addRetry({ errors: [WorkflowError.ALL], interval: Duration.seconds(5), maxAttempts: 40, backoffRate: 2, maxDelay: Duration.minutes(5) });
   return task;
 }
 

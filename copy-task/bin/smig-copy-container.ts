@@ -5,6 +5,8 @@
  * child process; only the environment differs.
  */
 import { createDynamoCopyProgressSink } from '../../lambdas/adapters/dynamodb/copy-progress-sink.ts';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb/document-client.ts';
+import { dynamoClientConfigFromEnv } from '../../lambdas/adapters/dynamodb/unix-socket.ts';
 import { CopyExitCode, CopyTaskEnv } from '../../lambdas/core/workflow.ts';
 import { readOriginalModes } from '../../lambdas/drivers/local/read-only.ts';
 import { runCopyContainer } from '../container.ts';
@@ -17,7 +19,9 @@ if (!tableName) {
   process.exit(CopyExitCode.USAGE);
 }
 
-const sink = createDynamoCopyProgressSink({ migrationId: env[CopyTaskEnv.MIGRATION_ID] ?? '', tableName });
+// On AWS the SDK's standard configuration; under the local runtime, the state store's Unix socket.
+const client = createDocumentClient(dynamoClientConfigFromEnv(env));
+const sink = createDynamoCopyProgressSink({ migrationId: env[CopyTaskEnv.MIGRATION_ID] ?? '', tableName, client });
 // The local driver's read-only mode strips write bits and records the originals (keyed as the engine
 // keys paths); the copy gives the destination the originals.
 process.exit(await runCopyContainer(env, { sink, loadSourceModes: readOriginalModes }));

@@ -1,5 +1,12 @@
 import { ShareMigrationError, type FaultKind } from '../core/errors.ts';
 import { HttpError, defaultMessage } from './http-error.ts';
+import { truncate } from './quote.ts';
+
+/**
+ * The longest message a fault carries: messages quote request values (bounded by quoteValue where the
+ * API builds them), and this bounds the ones built elsewhere (a domain error quoting an id).
+ */
+export const MAX_FAULT_MESSAGE = 1024;
 
 /**
  * Manila's fault bodies (manila/api/openstack/wsgi.py Fault): `{"<name>": {"code": N, "message": "..."}}`,
@@ -42,10 +49,10 @@ export function faultBody(status: number, message: string): Record<string, { cod
 export function toFault(err: unknown): Fault {
   if (err instanceof ShareMigrationError) {
     const status = STATUS_BY_KIND[err.kind];
-    if (status !== undefined) return { status, message: err.message, headers: {}, exposed: true };
+    if (status !== undefined) return { status, message: truncate(err.message, MAX_FAULT_MESSAGE), headers: {}, exposed: true };
   }
   if (err instanceof HttpError && err.expose) {
-    return { status: err.status, message: err.message, headers: err.headers, exposed: true };
+    return { status: err.status, message: truncate(err.message, MAX_FAULT_MESSAGE), headers: err.headers, exposed: true };
   }
   return { status: 500, message: defaultMessage(500), headers: {}, exposed: false };
 }

@@ -12,15 +12,8 @@ import { requestLogger } from './middlewares/request-logger.ts';
 import { Links, Query, header, type ApiResponse } from './request.ts';
 import { requestState, type RequestState } from './request-state.ts';
 import { createRouter } from './router.ts';
-import { accessRuleRoutes } from './routes/access-rules.ts';
-import { migrationRoutes } from './routes/migrations.ts';
-import { migrationScheduleRoutes } from './routes/migration-schedules.ts';
-import { poolRoutes } from './routes/pools.ts';
-import { shareActionRoutes } from './routes/share-actions.ts';
-import { shareTypeRoutes } from './routes/share-types.ts';
-import { shareNetworkRoutes } from './routes/share-networks.ts';
-import { shareRoutes } from './routes/shares.ts';
-import { snapshotRoutes } from './routes/snapshots.ts';
+import { openApiDocument } from './openapi/document.ts';
+import { API_ROUTES } from './routes/index.ts';
 import { versionsView } from './views/versions.ts';
 
 export type ApiHandler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
@@ -33,8 +26,6 @@ export interface ApiHandlerOptions {
   readonly logger?: Logger;
 }
 
-const ROUTES = [...shareRoutes, ...shareActionRoutes, ...accessRuleRoutes, ...shareTypeRoutes, ...poolRoutes, ...migrationRoutes, ...shareNetworkRoutes, ...migrationScheduleRoutes, ...snapshotRoutes];
-
 /**
  * The Manila v2 API as an API Gateway (REST, Lambda proxy) handler. Middlewares, outermost first:
  * tracing and metrics, request logging, authentication, microversion negotiation, Manila faults, JSON
@@ -42,13 +33,14 @@ const ROUTES = [...shareRoutes, ...shareActionRoutes, ...accessRuleRoutes, ...sh
  */
 export function createApiHandler(getServices: () => Promise<DomainServices>, options: ApiHandlerOptions = {}): ApiHandler {
   const logger = options.logger ?? new Logger({ serviceName: 'share-migration-api' });
-  const route = createRouter(ROUTES);
+  const route = createRouter(API_ROUTES);
 
   const manilaApi = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const state = requestState(event);
     const baseUrl = baseUrlOf(event);
     if (state.path.kind !== 'resource') {
       if (event.httpMethod !== 'GET') throw new HttpError(405, `The method ${event.httpMethod} is not allowed for this resource.`, { headers: { Allow: 'GET' } });
+      if (state.path.kind === 'openapi') return toProxyResult({ statusCode: 200, body: openApiDocument() });
       // Manila answers the unversioned root with 300 Multiple Choices, /v2/ with 200.
       return toProxyResult({ statusCode: state.path.kind === 'versions' ? 300 : 200, body: versionsView(baseUrl) });
     }

@@ -1,6 +1,8 @@
-import { ShareMigrationError } from '../core/errors.ts';
+import { NotFoundError, ShareMigrationError } from '../core/errors.ts';
 import type { ShareType } from '../core/model.ts';
+import { quoteValue } from './quote.ts';
 import type { ApiRequest } from './request.ts';
+import { FIELD_LIMITS } from './request-limits.ts';
 import type { ShareViewContext } from './views/shares.ts';
 
 /** Lookups the routes share: a domain not-found turned into what Manila answers, and view inputs. */
@@ -19,6 +21,32 @@ export async function defaultTypeId(req: ApiRequest): Promise<string | null> {
     if (isNotFound(err)) return null;
     throw err;
   }
+}
+
+/**
+ * Whether a reference from a query or body can name anything: ids and names are at most
+ * FIELD_LIMITS.reference characters, and a longer one must not reach the store (it could pass
+ * DynamoDB's key size). Path parameters are bounded by the router.
+ */
+export function isReference(value: string): boolean {
+  return value.length > 0 && value.length <= FIELD_LIMITS.reference;
+}
+
+/** A share type by id or name, or null when there is none (a reference too long to be one included). */
+export async function shareTypeOrNull(req: ApiRequest, ref: string): Promise<ShareType | null> {
+  if (!isReference(ref)) return null;
+  try {
+    return await req.services.shareTypes.get(ref);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/** A share type by id or name; the domain's not-found when there is none. */
+export async function loadShareType(req: ApiRequest, ref: string): Promise<ShareType> {
+  if (!isReference(ref)) throw new NotFoundError(`Share type ${quoteValue(ref)} could not be found.`);
+  return req.services.shareTypes.get(ref);
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -5,6 +5,7 @@
  */
 export type ParsedPath =
   | { readonly kind: 'versions' }
+  | { readonly kind: 'openapi' }
   | { readonly kind: 'v2-version' }
   | { readonly kind: 'resource'; readonly resourcePath: string; readonly projectId: string | null };
 
@@ -18,6 +19,7 @@ export function parsePath(rawPath: string): ParsedPath {
   const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') || '/' : rawPath || '/';
   if (path === '/') return { kind: 'versions' };
   if (path === '/v2') return { kind: 'v2-version' };
+  if (path === OPENAPI_PATH) return { kind: 'openapi' };
   if (!path.startsWith('/v2/')) return { kind: 'resource', resourcePath: path, projectId: null };
 
   const rest = path.slice('/v2'.length);
@@ -26,7 +28,10 @@ export function parsePath(rawPath: string): ParsedPath {
   return { kind: 'resource', resourcePath: `/${others.join('/')}`, projectId: first };
 }
 
-/** Version discovery is the only thing answered without a token. */
+/** Where the API's OpenAPI description is served. */
+export const OPENAPI_PATH = '/openapi.json';
+
+/** Version discovery and the OpenAPI description are the only things answered without a token. */
 export function isPublic(parsed: ParsedPath): boolean {
   return parsed.kind !== 'resource';
 }

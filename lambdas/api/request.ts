@@ -37,6 +37,11 @@ export class Query {
   has(name: string): boolean {
     return this.values.has(name);
   }
+
+  /** The parameter names, in the order given. */
+  names(): string[] {
+    return [...this.values.keys()];
+  }
 }
 
 /** Manila's resource links: `self` under /v2/{project_id}, `bookmark` without the version. */

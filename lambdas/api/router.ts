@@ -1,6 +1,7 @@
 import { versionMatches, type ApiVersion } from './api-version.ts';
 import { HttpError, notFound } from './http-error.ts';
 import type { ApiRequest, ApiResponse } from './request.ts';
+import { FIELD_LIMITS } from './request-limits.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -29,7 +30,9 @@ interface CompiledRoute {
 /**
  * Matches a resource path and method to a route: no path → 404 itemNotFound, path but not the method
  * → 405 with Allow, a route outside the request's microversion → 404 (Manila's
- * VersionNotFoundForAPIMethod becomes a plain HTTPNotFound).
+ * VersionNotFoundForAPIMethod becomes a plain HTTPNotFound). A path parameter longer than any id or
+ * name can be (FIELD_LIMITS.reference) names nothing: 404 without a lookup, which could otherwise pass
+ * DynamoDB's key size.
  */
 export function createRouter(routes: readonly Route[]): (method: string, resourcePath: string, version: ApiVersion) => RouteMatch {
   const compiled: CompiledRoute[] = routes
@@ -55,6 +58,7 @@ export function createRouter(routes: readonly Route[]): (method: string, resourc
     const best = forMethod.filter((m) => m.compiled.specificity === forMethod[0]!.compiled.specificity);
     const inVersion = best.find(({ compiled: { route } }) => versionMatches(version, route.minVersion ?? '2.0', route.maxVersion));
     if (!inVersion) throw notFound();
+    if (Object.values(inVersion.params).some((value) => value.length > FIELD_LIMITS.reference)) throw notFound();
     return { route: inVersion.compiled.route, params: inVersion.params };
   };
 }

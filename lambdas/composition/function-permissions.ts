@@ -10,7 +10,7 @@
  * uses; the comments below say why each function needs what it has.
  */
 import type { TableSchema } from '../adapters/dynamodb/table-schema.ts';
-import { MIGRATIONS_TABLE } from '../adapters/dynamodb/table-schema.ts';
+import { MIGRATIONS_TABLE, SHARES_TABLE } from '../adapters/dynamodb/table-schema.ts';
 import { Step } from '../core/workflow.ts';
 import { EFS_PART_PERMISSIONS, efsPartsFor, type EfsDriverMethod, type EfsPartName } from '../drivers/efs/efs-actions.ts';
 
@@ -22,7 +22,7 @@ export const API_FUNCTION = 'api';
 export const AUTHORIZER_FUNCTION = 'authorizer';
 export type FunctionName = Step | typeof API_FUNCTION | typeof AUTHORIZER_FUNCTION;
 
-export type DynamoDbAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query' | 'dynamodb:Scan';
+export type DynamoDbAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query' | 'dynamodb:Scan' | 'dynamodb:BatchGetItem';
 export type StatesAction = 'states:StartExecution' | 'states:SendTaskSuccess' | 'states:SendTaskFailure';
 export type CopyTaskDefinitionAction = 'ecs:DescribeTaskDefinition' | 'ecs:RegisterTaskDefinition' | 'ecs:DeregisterTaskDefinition';
 export type SchedulerAction = 'scheduler:CreateSchedule' | 'scheduler:UpdateSchedule' | 'scheduler:DeleteSchedule';
@@ -67,6 +67,14 @@ export const STORE_ACTIONS: readonly DynamoDbAction[] = ['dynamodb:GetItem', 'dy
 const RECORDS: TableAccess = { actions: STORE_ACTIONS };
 /** MigrationTable adds listByShare: Query on the by-share index (the API lists a share's migrations). */
 const MIGRATIONS_BY_SHARE: TableAccess = { actions: STORE_ACTIONS, indexes: { [MIGRATIONS_TABLE.indexes[0]!.name]: ['dynamodb:Query'] } };
+/**
+ * ShareTable (the API's shares) adds the lists: Query on every index of the shares table (the list
+ * indexes and the with-snapshots index) and BatchGetItem of a page's shares.
+ */
+const SHARES_WITH_LISTS: TableAccess = {
+  actions: [...STORE_ACTIONS, 'dynamodb:BatchGetItem'],
+  indexes: Object.fromEntries(SHARES_TABLE.indexes.map((index) => [index.name, ['dynamodb:Query'] as const])),
+};
 
 const EVENTS = { eventBus: ['events:PutEvents'] } as const satisfies FunctionPermissions;
 
@@ -133,11 +141,11 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, FunctionPermiss
     ...driver('dataLeftBehind'),
     copyTaskDefinitions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
   },
-  // The Manila API: every store, a share's migrations (index), pools, instances and access rules (no
+  // The Manila API: every store, the share lists (indexes), a share's migrations (index), pools, instances and access rules (no
   // driver-assisted migration call: those are the steps'), executions and task tokens, stopping a copy
   // task, schedules. Its tokens are checked against a hash in its environment (no AWS call).
   [API_FUNCTION]: {
-    tables: { shares: RECORDS, migrations: MIGRATIONS_BY_SHARE, catalog: RECORDS },
+    tables: { shares: SHARES_WITH_LISTS, migrations: MIGRATIONS_BY_SHARE, catalog: RECORDS },
     ...driver('listPools', 'createInstance', 'deleteInstance', 'applyAccessRules'),
     ...EVENTS,
     stateMachine: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'],

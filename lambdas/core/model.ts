@@ -284,6 +284,11 @@ export interface Migration {
   readonly snapshot_replay?: SnapshotReplayProgress | null;
   /** What cleanup has undone so far: a cleanup that gives up says exactly what it left behind. */
   readonly cleanup_progress?: CleanupProgress | null;
+  /**
+   * Instances the migration created and could not remove (its cleanup gave up): no longer part of the
+   * share, recorded here so that an operator can find them and delete them on their backend.
+   */
+  readonly left_behind?: readonly LeftBehindInstance[];
   /** The switchover's wait for the clients that may still write to the read-only source (set once it is read-only). */
   readonly switchover?: SwitchoverProgress | null;
   /** The data the instances this migration deleted left on their backends, and what became of it. */
@@ -305,6 +310,17 @@ export interface CleanupProgress {
   readonly destination_deleted: boolean;
   /** The source has the share's access rules again, writable. */
   readonly source_restored: boolean;
+}
+
+/** An instance a migration left on its backend when it ended (release-share.ts). */
+export interface LeftBehindInstance {
+  /** As the share had it: id, host, export locations. */
+  readonly instance: ShareInstance;
+  /** What it was to the migration. */
+  readonly role: 'destination';
+  /** Why it is left, and what to do, in words. */
+  readonly reason: string;
+  readonly at: string;
 }
 
 /** Where a migration's replay of the share's snapshots stands (migration_get_progress shows it). */

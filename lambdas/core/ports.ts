@@ -1,5 +1,6 @@
 import type { Migration, Share, ShareType } from './model.ts';
 import type { CopyMount } from '../drivers/driver.ts';
+import type { ShareListQuery } from './shares/share-list.ts';
 
 /**
  * Storage the domain needs, owned by the domain (Powertools' persistence-layer pattern): adapters
@@ -17,7 +18,20 @@ export interface VersionedStore<T extends { readonly id: string; readonly versio
   list(): Promise<T[]>;
 }
 
-export type ShareStore = VersionedStore<Share>;
+/**
+ * The share lists, served from the store's indexes: a page costs about its own size, not the table's
+ * (see lambdas/adapters/dynamodb/share-list-indexes.ts for which sort keys and filters an index serves).
+ */
+export interface ShareListing {
+  /** The page of `query` after `after`'s position in its order (the resolved marker), as pageInMemory defines it. */
+  listPage(query: ShareListQuery, after: Share | null): Promise<Share[]>;
+  /** How many shares the query matches, on all pages. */
+  countList(query: Pick<ShareListQuery, 'scope' | 'filter'>): Promise<number>;
+  /** The shares that have snapshots (snapshots live in their share's record). */
+  listWithSnapshots(): Promise<Share[]>;
+}
+
+export type ShareStore = VersionedStore<Share> & ShareListing;
 
 export interface MigrationStore extends VersionedStore<Migration> {
   /** A share's migrations, newest first. */

@@ -1,6 +1,7 @@
 import type { AccessLevel, AccessRule, AccessType, Migration, Pool, SecurityService, SecurityServiceType, Share, ShareNetwork, ShareProto, ShareType } from './model.ts';
 import type { ShareSnapshot } from './model.ts';
 import type { TaskState } from './task-state.ts';
+import type { ShareListRequest, SharePage } from './shares/share-list.ts';
 import type { ScheduleService } from './schedules/schedule-service.ts';
 
 /**
@@ -25,6 +26,7 @@ export interface CreateShareRequest {
   readonly user_id: string;
 }
 
+/** Manila's exact-match share filters (shares/share-list.ts matchesFilter). */
 export interface ShareFilter {
   readonly name?: string;
   readonly status?: string;
@@ -52,7 +54,8 @@ export interface ShareDeletion {
 export interface ShareService {
   create(request: CreateShareRequest): Promise<Share>;
   get(shareId: string): Promise<Share>;
-  list(filter?: ShareFilter): Promise<Share[]>;
+  /** A page of shares, from the store's indexes; an unknown marker, or one the caller cannot see, is bad input. */
+  list(request: ShareListRequest): Promise<SharePage>;
   /** Refused while a migration holds the share. */
   delete(shareId: string): Promise<ShareDeletion>;
   allowAccess(shareId: string, request: AllowAccessRequest): Promise<AccessRule>;
@@ -134,7 +137,10 @@ export interface MigrationService {
   getProgress(shareId: string): Promise<MigrationProgressView>;
   complete(shareId: string): Promise<void>;
   cancel(shareId: string): Promise<void>;
-  /** Manila's reset_task_state: an admin override of the share's task_state (null clears it). */
+  /**
+   * Manila's reset_task_state: an admin override of the share's task_state (null clears it). Refused while a
+   * migration that has not ended holds the share; null or a final state releases a lock left by one that has.
+   */
   resetTaskState(shareId: string, taskState: TaskState | null): Promise<void>;
   /** Retype built on migration, as the blueprint planned: the pool filter picks the destination. */
   retype(shareId: string, request: RetypeRequest): Promise<RetypeResult>;

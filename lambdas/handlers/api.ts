@@ -2,7 +2,7 @@ import { createApiHandler } from '../api/handler.ts';
 import { API_FUNCTION } from '../composition/function-permissions.ts';
 import { awsFunctionComposition } from '../composition/aws-function.ts';
 import {
-  migrationStore, scheduleStore, securityServiceCollection, shareNetworkCollection, shareStore, shareTypeStore,
+  migrationStore, scheduleStore, securityServiceCollection, shareNetworkCollection, shareStoreWithLists, shareTypeStore,
 } from '../composition/factories/dynamodb.ts';
 import { ecsCopyTaskControl } from '../composition/factories/ecs.ts';
 import { efsDrivers } from '../composition/factories/efs-drivers.ts';
@@ -20,7 +20,7 @@ import { efsPools } from '../drivers/efs/parts/pools.ts';
  * task, schedules, events. No copy task definitions: the steps register and deregister them.
  */
 export const composition = awsFunctionComposition(API_FUNCTION, {
-  shares: shareStore,
+  shares: shareStoreWithLists,
   migrations: migrationStore,
   shareTypes: shareTypeStore,
   shareNetworks: shareNetworkCollection,

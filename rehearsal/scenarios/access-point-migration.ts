@@ -28,6 +28,10 @@ export const accessPointMigration: Scenario = {
     const clientRole = `arn:aws:iam::${rehearsal.stack.environment.account}:role/project-clients`;
     await manila('access-allow', id, 'user', 'project-clients', '--access-level', 'rw');
     await waitFor('the access rule to be active', async () => ((await manila('access-list', id)).includes('active') ? true : undefined));
+    // The lists, through the shares table's indexes under the API function's role.
+    const listed = await manila('list', '--sort-key', 'name', '--sort-dir', 'asc');
+    check(listed.includes(id), `manila list does not show the share ${id}:\n${listed}`);
+    await manila('snapshot-list');
 
     const sourceAccessPoint = await accessPointOf(client, id);
     const application = await mountAsClient(rehearsal, pair.sourceFileSystem, sourceAccessPoint, 'application');

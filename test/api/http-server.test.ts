@@ -54,6 +54,21 @@ describe('Function: startApiServer', () => {
     expect(seen.context?.getRemainingTimeInMillis()).toBeGreaterThan(0);
   });
 
+  it('keeps query parameters and headers named after Object.prototype members (__proto__, constructor) as any other', async () => {
+    // Prepare
+    const { url, seen } = await capture();
+
+    // Act
+    const res = await fetch(`${url}/v2/types?__proto__=a&constructor=b&constructor=c&toString=d`, { headers: { constructor: 'e' } });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(Object.entries(seen.event!.queryStringParameters!)).toEqual([['__proto__', 'a'], ['constructor', 'c'], ['toString', 'd']]);
+    expect(Object.entries(seen.event!.multiValueQueryStringParameters!)).toEqual([['__proto__', ['a']], ['constructor', ['b', 'c']], ['toString', ['d']]]);
+    expect(seen.event!.headers['constructor']).toBe('e');
+    expect(seen.event!.multiValueHeaders['constructor']).toEqual(['e']);
+  });
+
   it('gives the root its own resource, no proxy parameter, no query and a null body', async () => {
     const { url, seen } = await capture();
 

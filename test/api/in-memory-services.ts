@@ -7,6 +7,9 @@ import { CatalogSecurityServiceService, CatalogShareNetworkService } from '../..
 import { isIP } from 'node:net';
 import { StoredScheduleService, type ScheduleService } from '../../lambdas/core/schedules/schedule-service.ts';
 import { InMemoryScheduleStore, RecordingScheduler } from '../support/in-memory-schedule-store.ts';
+import { inMemoryShareListing } from '../support/in-memory-share-listing.ts';
+import { DriverShareService, type ShareServiceDeps } from '../../lambdas/core/shares/share-service.ts';
+import type { ShareListRequest, SharePage } from '../../lambdas/core/shares/share-list.ts';
 import { DriverSnapshotService } from '../../lambdas/core/snapshots/snapshot-service.ts';
 import { ConcurrentUpdateError } from '../../lambdas/core/errors.ts';
 import type { SnapshotService } from '../../lambdas/core/services.ts';
@@ -30,7 +33,6 @@ import type {
   MigrationService,
   PoolFilterRequest,
   PoolService,
-  ShareFilter,
   ShareService,
   ShareTypeService,
   StartMigrationRequest,
@@ -190,6 +192,7 @@ export class InMemoryServices implements DomainServices {
     return {
       get: async (id) => records.get(id) ?? null,
       list: async () => [...records.values()],
+      ...inMemoryShareListing(() => records.values()),
       create: async (share) => {
         if (records.has(share.id)) throw new ConflictError(`Share ${share.id} exists.`);
         records.set(share.id, share);
@@ -202,6 +205,11 @@ export class InMemoryServices implements DomainServices {
         records.delete(id);
       },
     };
+  }
+
+  private async listShares(request: ShareListRequest): Promise<SharePage> {
+    const listing = new DriverShareService({ shares: this.shareStore() } as unknown as ShareServiceDeps);
+    return listing.list(request);
   }
 
   private put(share: Share): Share {
@@ -335,13 +343,8 @@ export class InMemoryServices implements DomainServices {
         return share;
       },
       get: async (shareId) => this.share(shareId),
-      list: async (filter: ShareFilter = {}) =>
-        [...this.shareRecords.values()]
-          .filter((s) => filter.name === undefined || s.name === filter.name)
-          .filter((s) => filter.status === undefined || s.status === filter.status)
-          .filter((s) => filter.share_type_id === undefined || s.share_type_id === filter.share_type_id)
-          .filter((s) => filter.host === undefined || s.instances.some((i) => i.id === s.active_instance_id && i.host === filter.host))
-          .sort((a, b) => b.created_at.localeCompare(a.created_at)),
+      // The real list (resolving the marker, paging) over the in-memory store.
+      list: (request) => this.listShares(request),
       delete: async (shareId) => {
         const share = this.share(shareId);
         if (share.migration_id !== null || isBusy(share.task_state)) {

@@ -4,6 +4,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoPath } from '../../cdk/lib/paths.ts';
 import type { ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
+import { SHARES_TABLE } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { Step } from '../../lambdas/core/workflow.ts';
 import { logicalId, synthesizeStack } from './support.ts';
 
@@ -131,16 +132,23 @@ describe('Class: FunctionGrants', () => {
     ]);
   });
 
-  it('lets the API use its stores (a share\'s migrations by the index only), pools, instances and access rules, executions, copy tasks and schedules', () => {
+  it('lets the API use its stores (a share\'s migrations and the share lists by their indexes only), pools, instances and access rules, executions, copy tasks and schedules', () => {
     // Prepare
     const fn = stack.api.handler;
+    const index = (id: 'shares' | 'migrations', name: string) => ({ 'Fn::Join': ['', [table(id), `/index/${name}`]] });
 
     // Assess
     expect(statementsOf(fn.role!)).toEqual([
       { Action: [...NETWORK_INTERFACES, 'elasticfilesystem:DescribeFileSystems', ...X_RAY], Effect: 'Allow', Resource: '*' },
       ownLogs(fn),
-      { Action: STORE, Effect: 'Allow', Resource: [table('catalog'), table('migrations'), table('shares')] },
-      { Action: 'dynamodb:Query', Effect: 'Allow', Resource: { 'Fn::Join': ['', [table('migrations'), '/index/by-share']] } },
+      // The shares with snapshots, and a page in an order no index serves, are read by BatchGetItem.
+      { Action: ['dynamodb:BatchGetItem', ...STORE], Effect: 'Allow', Resource: table('shares') },
+      {
+        Action: 'dynamodb:Query',
+        Effect: 'Allow',
+        Resource: [index('migrations', 'by-share'), ...SHARES_TABLE.indexes.map((i) => i.name).sort().map((name) => index('shares', name))],
+      },
+      { Action: STORE, Effect: 'Allow', Resource: [table('catalog'), table('migrations')] },
       readBackends,
       // The pools part comes first: gold's file system is described before anything is created.
       ...((([create, tagged, named, ...rest]) => [named, create, tagged, ...rest])(instancesOnBothBackends())),

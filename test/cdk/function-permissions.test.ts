@@ -31,7 +31,8 @@ const EFS_CLIENT = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientRo
 /** The store adapters of lambdas/adapters/dynamodb, each bundled alone, and what function-permissions.ts says they send. */
 const STORES: readonly (readonly [string, readonly string[]])[] = [
   ['lambdas/adapters/dynamodb/versioned-table.ts', STORE_ACTIONS],
-  ['lambdas/adapters/dynamodb/share-table.ts', STORE_ACTIONS],
+  ['lambdas/adapters/dynamodb/share-records.ts', STORE_ACTIONS],
+  ['lambdas/adapters/dynamodb/share-table.ts', [...STORE_ACTIONS, 'dynamodb:Query', 'dynamodb:BatchGetItem']],
   ['lambdas/adapters/dynamodb/catalog-collection.ts', STORE_ACTIONS],
   ['lambdas/adapters/dynamodb/share-type-table.ts', STORE_ACTIONS],
   ['lambdas/adapters/dynamodb/schedule-table.ts', STORE_ACTIONS],

@@ -66,7 +66,7 @@ function apiPaths(): Map<string, string> {
 }
 
 describe('Point 4: the API behind a TOKEN authorizer', () => {
-  it('authorizes every method on every path with the TOKEN authorizer, except GET / and GET /v2 (version discovery)', () => {
+  it('authorizes every method on every path with the TOKEN authorizer, except GET / and GET /v2 (version discovery) and GET /openapi.json', () => {
     // Prepare
     const paths = apiPaths();
     const methods = ofType('AWS::ApiGateway::Method').map(([, method]) => ({
@@ -77,7 +77,7 @@ describe('Point 4: the API behind a TOKEN authorizer', () => {
     const open = new Set(OPEN_ROUTES.map((route) => `${route.method} ${route.path}`));
 
     // Assess: the routes there are, then each one's authorization.
-    expect(methods.map((m) => m.route).sort()).toEqual(['ANY /', 'ANY /v2', 'ANY /v2/{proxy+}', 'ANY /{proxy+}', 'GET /', 'GET /v2']);
+    expect(methods.map((m) => m.route).sort()).toEqual(['ANY /', 'ANY /openapi.json', 'ANY /v2', 'ANY /v2/{proxy+}', 'ANY /{proxy+}', 'GET /', 'GET /openapi.json', 'GET /v2']);
     for (const method of methods) {
       if (open.has(method.route)) expect(method, method.route).toEqual({ route: method.route, authorizationType: 'NONE', authorizerId: undefined });
       else expect(method, method.route).toEqual({ route: method.route, authorizationType: 'CUSTOM', authorizerId: ref(stack.api.authorizer) });

@@ -10,7 +10,7 @@ import { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, RETRIED_STEP_ERRORS, S
 import { ADMIN_TOKEN_SHA256_PARAMETER, ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
 import { sha256Hex } from '../../lambdas/core/auth/hashed-token-verifier.ts';
 import { ConcurrentUpdateError, GuaranteeUnmetError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../../lambdas/core/errors.ts';
-import { TABLES } from '../../lambdas/adapters/dynamodb/table-schema.ts';
+import { TABLES, type IndexSchema } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { FUNCTION_PERMISSIONS } from '../../lambdas/composition/function-permissions.ts';
 import { ALL_STEPS, REFUSAL_ERRORS, Step } from '../../lambdas/core/workflow.ts';
 import { localLambdaArn, resolveDefinition, type CfnTemplate } from '../../local/synthesized-definition.ts';
@@ -382,11 +382,12 @@ describe('Construct: MigrationWorkflow', () => {
       Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.cleanup_error', Next: StateName.RELEASE_SHARE }],
       Next: StateName.PLAN_PURGE,
     });
+    // The release step only writes the state store: it keeps trying for about three hours.
     expect(state(StateName.RELEASE_SHARE)).toEqual({
       Type: 'Task',
       Resource: stepArn(Step.RELEASE_SHARE),
       TimeoutSeconds: 360,
-      Retry: [stepRetry, anyErrorRetry],
+      Retry: [stepRetry, { ErrorEquals: ['States.ALL'], IntervalSeconds: 5, MaxAttempts: 40, BackoffRate: 2, MaxDelaySeconds: 300 }],
       Next: StateName.FAILED,
     });
     expect(state(StateName.CUTOVER)).toMatchObject({ Retry: [stepRetry, anyErrorRetry], Catch: [toCleanup], Next: StateName.PLAN_PURGE });
@@ -483,6 +484,13 @@ describe('Construct: ManilaApi', () => {
   // The routes, the authorizer and the stage: test/cdk/production.test.ts.
 });
 
+/** The CloudFormation Projection of an index schema's projection. */
+function projectionOf(index: IndexSchema): Record<string, unknown> {
+  const projection = index.projection ?? 'ALL';
+  if (projection === 'ALL' || projection === 'KEYS_ONLY') return { ProjectionType: projection };
+  return { ProjectionType: 'INCLUDE', NonKeyAttributes: projection.include };
+}
+
 describe('Construct: MigrationTables', () => {
   it.each(TABLES.map((schema) => [schema.id, schema] as const))('creates the %s table from its schema', (id, schema) => {
     // Assess
@@ -504,13 +512,28 @@ describe('Construct: MigrationTables', () => {
                 { AttributeName: index.partitionKey, KeyType: 'HASH' },
                 ...(index.sortKey === undefined ? [] : [{ AttributeName: index.sortKey, KeyType: 'RANGE' }]),
               ],
-              Projection: { ProjectionType: 'ALL' },
+              Projection: projectionOf(index),
             })),
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true },
     });
     expect(logicalId(stack.tables.table(id))).toMatch(/^Tables/);
+  });
+
+  it('gives the shares table the indexes its lists are served from: five orders in two scopes (whole shares; entries for status), and the sparse with-snapshots', () => {
+    // Prepare
+    const [shares] = Object.values(template.findResources('AWS::DynamoDB::Table', { Properties: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] } }))
+      .filter((resource) => (resource.Properties.GlobalSecondaryIndexes ?? []).length > 1);
+
+    // Assess
+    const indexes = shares!.Properties.GlobalSecondaryIndexes as { IndexName: string; KeySchema: { AttributeName: string }[]; Projection: unknown }[];
+    const projection = (field: string) => (field === 'status' ? '{"NonKeyAttributes":["list_entry"],"ProjectionType":"INCLUDE"}' : '{"ProjectionType":"ALL"}');
+    expect(indexes.map((i) => [i.IndexName, ...i.KeySchema.map((k) => k.AttributeName), JSON.stringify(i.Projection)])).toEqual([
+      ...['created_at', 'updated_at', 'name', 'size', 'status'].map((field) => [`by-project-${field}`, 'project_id', `list_by_${field}`, projection(field)]),
+      ...['created_at', 'updated_at', 'name', 'size', 'status'].map((field) => [`by-visibility-${field}`, 'list_visibility', `list_by_${field}`, projection(field)]),
+      ['with-snapshots', 'list_snapshots', 'id', '{"ProjectionType":"KEYS_ONLY"}'],
+    ]);
   });
 
   it('keeps the tables when the stack is deleted', () => {

@@ -571,6 +571,18 @@ describe('Workflow: paths through the synthesized definition', () => {
     expect(outcome.error?.name).toBe('MigrationFailed');
   });
 
+  it('a release step that cannot reach the state store keeps trying (hours on AWS), so the share is released once it answers', async () => {
+    // Act: cleanup gives up, then the release step's writes fail twenty times (DynamoDB unreachable)
+    const outcome = await run({
+      failures: { [StateName.BULK_COPY]: 'States.TaskFailed', [StateName.CLEANUP]: 'DriverError' },
+      failFirst: { [StateName.RELEASE_SHARE]: { error: 'TimeoutError', times: 20 } },
+    });
+
+    // Assess: the twenty-first try releases the share, and the execution ends as a failed migration
+    expect(outcome.visited.filter((name) => name === StateName.RELEASE_SHARE)).toHaveLength(21);
+    expect(outcome.error?.name).toBe('MigrationFailed');
+  });
+
   it.each(DRIVER_NOT_READY_ERRORS.flatMap((error) => [[StateName.PREPARE_DESTINATION, error], [StateName.CLEANUP, error]]))(
     '"%s" waits out %s (mount targets still being created) well past the other retries, without giving up',
     async (state, error) => {

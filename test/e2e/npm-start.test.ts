@@ -51,7 +51,7 @@ describe('npm start (local/main.ts)', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it('answers on its port, generates the admin token once (mode 600), stops on SIGTERM, and a restart keeps its shares', async () => {
+  it('answers on its port, generates the admin token once (mode 600), stops on SIGTERM, and a restart keeps its shares and does not print the token again', async () => {
     // Prepare
     const dataDir = await mkdtemp(path.join(tmpdir(), 'smig-start-'));
     dirs.push(dataDir);
@@ -81,8 +81,9 @@ describe('npm start (local/main.ts)', () => {
     console.info(`npm start answered after ${secondMs} ms (restart)`);
 
     // Assess
-    for (let i = 0; i < 100 && !second.output().includes(token!); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(second.output()).toContain(token!);
+    for (let i = 0; i < 100 && !/admin token:/.test(second.output()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(second.output()).toContain(`admin token:      kept in ${path.join(dataDir, 'admin-token')}`);
+    expect(second.output()).not.toContain(token!);
     const shown = await fetch(`http://127.0.0.1:${port}/v2/shares/${shareId}`, { headers: { 'X-Auth-Token': token!, 'X-OpenStack-Manila-API-Version': '2.72' } });
     expect(shown.status).toBe(200);
     expect(((await shown.json()) as { share: { name: string } }).share.name).toBe('kept');

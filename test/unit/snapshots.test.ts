@@ -11,6 +11,7 @@ import { oldestFirst, withSnapshotInstancesMoved, withoutSnapshotInstancesOn } f
 import { assertSnapshotsReplayed, planSnapshotReplay, snapshotDestination, snapshotReplayProblem } from '../../lambdas/core/snapshots/snapshot-migration.ts';
 import { DriverSnapshotService } from '../../lambdas/core/snapshots/snapshot-service.ts';
 import type { DriverRegistry, ShareDriver } from '../../lambdas/drivers/driver.ts';
+import { inMemoryShareListing } from '../support/in-memory-share-listing.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 
@@ -53,6 +54,11 @@ function mapStore<T extends { readonly id: string; readonly version: number }>(i
       map.delete(id);
     },
   };
+}
+
+/** The map store with the share lists over its shares. */
+function asShareStore(store: ReturnType<typeof mapStore<Share>>): ShareStore {
+  return { ...store, ...inMemoryShareListing(() => store.items.values()) };
 }
 
 const snapType: ShareType = { id: 'type-snap', name: 'snap', description: null, is_public: true, extra_specs: { driver_handles_share_servers: 'False', snapshot_support: 'True' }, created_at: T0 };
@@ -137,7 +143,7 @@ describe('Class: DriverSnapshotService', () => {
     driver = recordingDriver();
     let tick = 0;
     const clock = { now: () => new Date(Date.parse(T0) + 1000 * tick++) };
-    service = new DriverSnapshotService({ shares: shares as ShareStore, shareTypes, drivers: driver.drivers, clock, ids: { newId: randomUUID } });
+    service = new DriverSnapshotService({ shares: asShareStore(shares), shareTypes, drivers: driver.drivers, clock, ids: { newId: randomUUID } });
   });
 
   const request = { share_id: 'share-1', name: 'nightly', description: 'd', project_id: 'p', user_id: 'u' };
@@ -249,7 +255,7 @@ describe('Module: snapshot-migration', () => {
     driver = recordingDriver();
     snapshotSupport = true;
     deps = {
-      shares: shares as ShareStore,
+      shares: asShareStore(shares),
       migrations: migrations as unknown as MigrationStore,
       drivers: driver.drivers,
       pools: { get: async (host: string) => ({ name: host, capabilities: { snapshot_support: snapshotSupport } }) },

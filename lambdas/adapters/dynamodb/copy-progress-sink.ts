@@ -8,7 +8,7 @@ export interface DynamoCopyProgressSinkOptions {
   readonly tableName: string;
   /** At most one progress write per this many ms, so a fast copy does not hammer the table. @default 2000 */
   readonly minIntervalMs?: number;
-  /** @default a client from the standard SDK configuration (AWS_ENDPOINT_URL_DYNAMODB points it at dynalite) */
+  /** @default a client from the standard SDK configuration (at home, the copy task child gets one over the state store's Unix socket: SMIG_DYNAMODB_SOCKET) */
   readonly client?: DynamoDBDocumentClient;
   /** Recorded as the migration's copy_task_id so a cancel can stop this task. @default resolveCopyTaskId() */
   readonly taskId?: () => Promise<string | null>;

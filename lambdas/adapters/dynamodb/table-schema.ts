@@ -1,3 +1,5 @@
+import { SHARE_LIST_INDEXES, withListAttributes, withoutListAttributes } from './share-list-indexes.ts';
+
 /**
  * The DynamoDB tables, defined once: the CDK stack creates them from this and the local runtime
  * creates the same tables in dynalite.
@@ -7,16 +9,36 @@ export interface TableSchema {
   readonly id: 'shares' | 'migrations' | 'catalog';
   readonly partitionKey: string;
   readonly sortKey?: string;
-  readonly indexes: readonly { readonly name: string; readonly partitionKey: string; readonly sortKey?: string }[];
+  readonly indexes: readonly IndexSchema[];
   /** Environment variable that carries the physical table name into Lambdas and the copy task. */
   readonly envVar: string;
+  /**
+   * An item as this version stores it, from an item an earlier version stored: what the local runtime puts
+   * back when it rebuilds a table for new indexes (local/table-rebuild.ts). @default - the item as it is
+   */
+  readonly storedItem?: (item: Record<string, unknown>) => Record<string, unknown>;
 }
 
+/** A global secondary index; every key attribute is a string. */
+export interface IndexSchema {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  /**
+   * What the index keeps of each item besides the keys: everything, only the keys, or the keys and the
+   * named attributes.
+   * @default 'ALL'
+   */
+  readonly projection?: 'ALL' | 'KEYS_ONLY' | { readonly include: readonly string[] };
+}
+
+/** The shares, and the indexes their lists are served from (share-list-indexes.ts). */
 export const SHARES_TABLE: TableSchema = {
   id: 'shares',
   partitionKey: 'id',
-  indexes: [],
+  indexes: SHARE_LIST_INDEXES,
   envVar: 'SMIG_SHARES_TABLE',
+  storedItem: (item) => withListAttributes(withoutListAttributes(item)),
 };
 
 export const MIGRATIONS_TABLE: TableSchema = {

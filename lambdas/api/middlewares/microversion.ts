@@ -12,13 +12,14 @@ type ApiRequestContext = Request<APIGatewayProxyEvent, APIGatewayProxyResult>;
  * Manila's microversion negotiation (wsgi.Request.set_api_version_request): reads
  * X-OpenStack-Manila-API-Version (absent → 2.0, "latest" → the maximum, out of range → 406) and
  * X-OpenStack-Manila-API-Experimental; every versioned response, faults included, echoes the version
- * and says `Vary: X-OpenStack-Manila-API-Version`. The root (GET /) is unversioned, as in Manila.
+ * and says `Vary: X-OpenStack-Manila-API-Version`. The root (GET /) is unversioned, as in Manila, and so
+ * is the OpenAPI description.
  */
 export function microversion(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   const microversionBefore = async (request: ApiRequestContext): Promise<void> => {
     const state = requestState(request.event);
     state.experimental = booleanOr(header(request.event, EXPERIMENTAL_HEADER), false);
-    if (state.path.kind === 'versions') return;
+    if (state.path.kind === 'versions' || state.path.kind === 'openapi') return;
     state.version = negotiateVersion(header(request.event, API_VERSION_HEADER));
   };
 

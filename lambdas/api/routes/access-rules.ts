@@ -1,9 +1,12 @@
 import type { AccessRule, Share } from '../../core/model.ts';
+import { ShareSortField, type ShareListScope } from '../../core/shares/share-list.ts';
+import { MAX_LIMIT } from '../list-params.ts';
 import { badRequest, notFound } from '../http-error.ts';
 import { orIfNotFound } from '../lookups.ts';
-import { canSeeShare, loadShare } from '../policy.ts';
+import { loadShare } from '../policy.ts';
 import { json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
+import { quoteValue } from '../quote.ts';
 import { isObject } from '../validation.ts';
 import { accessRuleView } from '../views/access-rules.ts';
 
@@ -12,9 +15,10 @@ async function listAccessRules(req: ApiRequest): Promise<ApiResponse> {
   const shareId = req.query.get('share_id');
   if (shareId === undefined) throw badRequest("The field 'share_id' has to be specified.");
   const metadata = parseMetadataFilter(req.query.get('metadata'));
-  const share = await orIfNotFound(loadShare(req, shareId, 'read'), () => badRequest(`Share ${shareId} not found.`));
+  const share = await orIfNotFound(loadShare(req, shareId, 'read'), () => badRequest(`Share ${quoteValue(shareId)} not found.`));
+  // Own keys only: a rule has no metadata key `constructor` because every object inherits one.
   const rules = (await req.services.shares.listAccessRules(share.id)).filter((r) =>
-    Object.entries(metadata).every(([k, v]) => r.metadata[k] === v),
+    Object.entries(metadata).every(([k, v]) => Object.hasOwn(r.metadata, k) && r.metadata[k] === v),
   );
   return json(200, { access_list: rules.map((r) => accessRuleView(r, req.version)) });
 }
@@ -31,7 +35,7 @@ function parseMetadataFilter(value: string | undefined): Record<string, string> 
   } catch {
     // fall through
   }
-  throw badRequest(`Invalid metadata filter: ${value}`);
+  throw badRequest(`Invalid metadata filter: ${quoteValue(value)}`);
 }
 
 /** GET /share-access-rules/{id} (2.45+): the rule with its share_id. */
@@ -43,14 +47,24 @@ async function showAccessRule(req: ApiRequest): Promise<ApiResponse> {
   return json(200, { access: accessRuleView(found.rule, req.version, found.share.id) });
 }
 
-/** ShareService has no lookup by rule id: search the shares this caller may see. */
+/**
+ * ShareService has no lookup by rule id (rules live in their share's record): the shares this caller may
+ * see, a page at a time from the list indexes, until one holds the rule.
+ */
 async function findRule(req: ApiRequest, accessId: string): Promise<{ share: Share; rule: AccessRule } | undefined> {
-  for (const share of await req.services.shares.list()) {
-    if (!req.identity.isAdmin && !canSeeShare(req, share, true)) continue;
-    const rule = share.access_rules.find((r) => r.id === accessId);
-    if (rule) return { share, rule };
+  const scope: ShareListScope = req.identity.isAdmin ? { kind: 'all' } : { kind: 'project', projectId: req.identity.projectId, withPublic: true };
+  let marker: string | undefined;
+  for (;;) {
+    const { shares } = await req.services.shares.list({
+      scope, filter: {}, sort: { field: ShareSortField.CREATED_AT, dir: 'desc' }, offset: 0, limit: MAX_LIMIT, ...(marker !== undefined ? { marker } : {}),
+    });
+    for (const share of shares) {
+      const rule = share.access_rules.find((r) => r.id === accessId);
+      if (rule) return { share, rule };
+    }
+    if (shares.length < MAX_LIMIT) return undefined;
+    marker = shares[shares.length - 1]!.id;
   }
-  return undefined;
 }
 
 export const accessRuleRoutes: readonly Route[] = [

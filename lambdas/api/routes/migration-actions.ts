@@ -2,10 +2,11 @@ import { parseHost } from '../../core/host.ts';
 import { ALL_TASK_STATES, isTaskState, type TaskState } from '../../core/task-state.ts';
 import { versionMatches } from '../api-version.ts';
 import { badRequest } from '../http-error.ts';
-import { orIfNotFound } from '../lookups.ts';
+import { loadShareType, orIfNotFound } from '../lookups.ts';
 import { loadShare, requireAdmin } from '../policy.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
-import { booleanParam, isObject, optionalString, pythonStr, requireParams } from '../validation.ts';
+import { FIELD_LIMITS } from '../request-limits.ts';
+import { booleanParam, checkLength, isObject, optionalString, pythonStr, requireParams } from '../validation.ts';
 
 /** The migration actions of POST /shares/{id}/action (manila/api/v2/shares.py, 2.22+; migration_start 2.29+). */
 
@@ -33,17 +34,18 @@ export async function migrationStart(req: ApiRequest, shareId: string, payload: 
   };
   const host = payload['host'];
   if (typeof host !== 'string' || host.trim() === '') throw badRequest(`Invalid host ${pythonStr(host)}: expected host@backend#pool.`);
+  checkLength(host, 'host', FIELD_LIMITS.string);
   parseHost(host);
 
   const newShareTypeId = optionalString(payload, 'new_share_type_id') || null;
   if (newShareTypeId !== null) {
-    await orIfNotFound(req.services.shareTypes.get(newShareTypeId), () => badRequest(`Share type ${newShareTypeId} not found.`));
+    await orIfNotFound(loadShareType(req, newShareTypeId), () => badRequest(`Share type ${pythonStr(newShareTypeId)} not found.`));
   }
   const newShareNetworkId = optionalString(payload, 'new_share_network_id') || null;
   const autoComplete = 'auto_complete' in payload ? booleanParam(payload, 'auto_complete') : undefined;
   // Our extension: refresh the bulk copy every refresh_interval seconds while waiting for migration_complete.
   const refresh = payload['refresh_interval'];
-  if (refresh !== undefined && refresh !== null && !(Number.isInteger(refresh) && (refresh as number) > 0)) {
+  if (refresh !== undefined && refresh !== null && !(Number.isInteger(refresh) && (refresh as number) > 0 && (refresh as number) <= FIELD_LIMITS.integer)) {
     throw badRequest(`Invalid refresh_interval ${pythonStr(refresh)}: a whole number of seconds.`);
   }
 
@@ -106,8 +108,9 @@ export async function retype(req: ApiRequest, shareId: string, payload: unknown)
   if (!isObject(payload)) throw badRequest('retype needs {"new_share_type": ...}');
   const newShareType = payload['new_share_type'];
   if (typeof newShareType !== 'string' || newShareType.trim() === '') throw badRequest('new_share_type is required.');
+  checkLength(newShareType, 'new_share_type', FIELD_LIMITS.reference);
   const policy = optionalString(payload, 'migration_policy') || undefined;
-  if (policy !== undefined && policy !== 'on-demand' && policy !== 'never') throw badRequest(`Invalid migration_policy ${policy}: on-demand or never.`);
+  if (policy !== undefined && policy !== 'on-demand' && policy !== 'never') throw badRequest(`Invalid migration_policy ${pythonStr(policy)}: on-demand or never.`);
   const autoComplete = 'auto_complete' in payload ? booleanParam(payload, 'auto_complete') : undefined;
   await loadShare(req, shareId, 'write', 'share:retype');
   const result = await req.services.migrations.retype(shareId, {

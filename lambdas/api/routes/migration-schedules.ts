@@ -3,7 +3,9 @@ import { badRequest } from '../http-error.ts';
 import { requireAdmin } from '../policy.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
-import { booleanParam, objectEntity, optionalString, pythonStr, requireParams } from '../validation.ts';
+import { quoteValue, truncate } from '../quote.ts';
+import { FIELD_LIMITS } from '../request-limits.ts';
+import { booleanParam, checkLength, objectEntity, optionalString, pythonStr, requireParams } from '../validation.ts';
 import { migrationScheduleView } from '../views/migration-schedules.ts';
 
 /**
@@ -25,12 +27,14 @@ async function createSchedule(req: ApiRequest): Promise<ApiResponse> {
   const entity = objectEntity(req.body, 'migration_schedule');
   if (!entity) throw badRequest('The body must be {"migration_schedule": {...}}.');
   const unknown = Object.keys(entity).filter((k) => !FIELDS.has(k));
-  if (unknown.length > 0) throw badRequest(`Unknown field(s) in migration_schedule: ${unknown.join(', ')}.`);
+  if (unknown.length > 0) throw badRequest(`Unknown field(s) in migration_schedule: ${truncate(unknown.map((k) => quoteValue(k, 64)).join(', '))}.`);
   requireParams(entity, REQUIRED);
   const shareId = entity['share_id'];
   const host = entity['host'];
   if (typeof shareId !== 'string' || shareId.trim() === '') throw badRequest(`Invalid share_id ${pythonStr(shareId)}.`);
   if (typeof host !== 'string' || host.trim() === '') throw badRequest(`Invalid host ${pythonStr(host)}: expected host@backend#pool.`);
+  checkLength(shareId, 'share_id', FIELD_LIMITS.reference);
+  checkLength(host, 'host', FIELD_LIMITS.string);
 
   const request: CreateMigrationScheduleRequest = {
     share_id: shareId,
@@ -58,7 +62,7 @@ async function createSchedule(req: ApiRequest): Promise<ApiResponse> {
 function windowMinutes(value: unknown): number | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'number') return value;
-  if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value.trim());
+  if (typeof value === 'string' && /^\d{1,10}$/.test(value.trim())) return Number(value.trim());
   throw badRequest(`Invalid window_minutes ${pythonStr(value)}: a whole number of minutes.`);
 }
 

@@ -1,10 +1,12 @@
 import type { PoolFilterRequest } from '../../core/services.ts';
 import { versionMatches } from '../api-version.ts';
 import { badRequest } from '../http-error.ts';
-import { orIfNotFound } from '../lookups.ts';
+import { loadShareType, orIfNotFound } from '../lookups.ts';
 import { requireAdmin } from '../policy.ts';
 import { json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
+import { quoteValue } from '../quote.ts';
+import { FIELD_LIMITS } from '../request-limits.ts';
 import { poolView } from '../views/pools.ts';
 
 /**
@@ -18,15 +20,16 @@ async function listPools(req: ApiRequest, detail: boolean): Promise<ApiResponse>
     const value = req.query.get(key);
     if (value === undefined) continue;
     try {
+      if (value.length > FIELD_LIMITS.string) throw new Error('longer than any host');
       new RegExp(value);
     } catch {
-      throw badRequest(`Invalid ${key} filter: ${value} is not a regular expression.`);
+      throw badRequest(`Invalid ${key} filter: ${quoteValue(value)} is not a regular expression.`);
     }
     filter[key] = value;
   }
   const typeRef = versionMatches(req.version, '2.23') ? req.query.get('share_type') : undefined;
   if (typeRef !== undefined && typeRef !== '') {
-    const type = await orIfNotFound(req.services.shareTypes.get(typeRef), () => badRequest(`Share type ${typeRef} not found.`));
+    const type = await orIfNotFound(loadShareType(req, typeRef), () => badRequest(`Share type ${quoteValue(typeRef)} not found.`));
     filter.share_type = type.id;
   }
   const pools = await req.services.pools.list(filter);

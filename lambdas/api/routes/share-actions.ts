@@ -2,6 +2,7 @@ import { versionMatches } from '../api-version.ts';
 import { badRequest, notFound } from '../http-error.ts';
 import type { ApiRequest, ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
+import { quoteValue } from '../quote.ts';
 import { isObject } from '../validation.ts';
 import { accessList, allowAccess, denyAccess } from './access-actions.ts';
 import { migrationCancel, migrationComplete, migrationGetProgress, migrationStart, resetTaskState, retype } from './migration-actions.ts';
@@ -41,7 +42,7 @@ async function dispatchAction(req: ApiRequest): Promise<ApiResponse> {
   if (!isObject(body) || Object.keys(body).length !== 1) throw badRequest('Malformed request body');
   const [name] = Object.keys(body) as [string];
   const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
-  if (!action) throw badRequest(`There is no such action: ${name}`);
+  if (!action) throw badRequest(`There is no such action: ${quoteValue(name)}`);
   if (!versionMatches(req.version, action.minVersion, action.maxVersion)) throw notFound();
   const shareId = req.params['id']!;
   req.logger.appendPersistentKeys({ shareId, action: name });

@@ -1,7 +1,9 @@
 import { badRequest } from '../http-error.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
-import { isObject, objectEntity, optionalString } from '../validation.ts';
+import { quoteValue } from '../quote.ts';
+import { FIELD_LIMITS } from '../request-limits.ts';
+import { checkLength, displayField, isObject, objectEntity, optionalString } from '../validation.ts';
 import { securityServiceView, shareNetworkView } from '../views/share-networks.ts';
 
 /** Share networks and security services (manila/api/v2/share_networks.py, security_service.py). */
@@ -16,8 +18,8 @@ async function createNetwork(req: ApiRequest): Promise<ApiResponse> {
   const entity = objectEntity(req.body, 'share_network');
   if (!entity) throw badRequest('share_network is required.');
   const network = await req.services.shareNetworks.create({
-    name: optionalString(entity, 'name') ?? null,
-    description: optionalString(entity, 'description') ?? null,
+    name: displayField(entity, 'name') ?? null,
+    description: displayField(entity, 'description') ?? null,
     neutron_net_id: optionalString(entity, 'neutron_net_id') ?? null,
     neutron_subnet_id: optionalString(entity, 'neutron_subnet_id') ?? null,
     project_id: req.identity.projectId,
@@ -47,10 +49,11 @@ async function networkAction(req: ApiRequest): Promise<ApiResponse> {
   const payload = body[name];
   const serviceId = isObject(payload) ? payload['security_service_id'] : undefined;
   if (typeof serviceId !== 'string') throw badRequest('security_service_id is required.');
+  checkLength(serviceId, 'security_service_id', FIELD_LIMITS.reference);
   const id = req.params['id']!;
   if (name === 'add_security_service') await req.services.shareNetworks.addSecurityService(id, serviceId);
   else if (name === 'remove_security_service') await req.services.shareNetworks.removeSecurityService(id, serviceId);
-  else throw badRequest(`There is no such action: ${name}`);
+  else throw badRequest(`There is no such action: ${quoteValue(name)}`);
   return json(200, { share_network: await networkBody(req, id) });
 }
 
@@ -59,9 +62,10 @@ async function createSecurityService(req: ApiRequest): Promise<ApiResponse> {
   if (!entity) throw badRequest('security_service is required.');
   const type = entity['type'];
   if (typeof type !== 'string') throw badRequest('Security service type is required.');
+  checkLength(type, 'type', FIELD_LIMITS.string);
   const text = (key: string) => optionalString(entity, key) ?? null;
   const service = await req.services.securityServices.create({
-    type, name: text('name'), description: text('description'), dns_ip: text('dns_ip'), server: text('server'),
+    type, name: displayField(entity, 'name') ?? null, description: displayField(entity, 'description') ?? null, dns_ip: text('dns_ip'), server: text('server'),
     domain: text('domain'), user: text('user'), password: text('password'), ou: text('ou'), project_id: req.identity.projectId,
   });
   return json(200, { security_service: securityServiceView(service) });

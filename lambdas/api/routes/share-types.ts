@@ -4,7 +4,9 @@ import { defaultTypeId, isNotFound } from '../lookups.ts';
 import { requireAdmin } from '../policy.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
-import { objectEntity, parseBoolean, pythonStr, stringMap } from '../validation.ts';
+import { quoteValue } from '../quote.ts';
+import { FIELD_LIMITS } from '../request-limits.ts';
+import { checkLength, objectEntity, parseBoolean, pythonStr, stringMap } from '../validation.ts';
 import { shareTypeBody, shareTypesBody, visibleExtraSpecs, type ShareTypeViewContext } from '../views/share-types.ts';
 
 async function viewContext(req: ApiRequest): Promise<ShareTypeViewContext> {
@@ -29,7 +31,7 @@ function parseIsPublicFilter(value: string | undefined): boolean | null {
   if (value === undefined) return true;
   if (value.toLowerCase() === 'all') return null;
   const parsed = parseBoolean(value);
-  if (parsed === undefined) throw badRequest(`Invalid is_public filter [${value}]`);
+  if (parsed === undefined) throw badRequest(`Invalid is_public filter [${quoteValue(value)}]`);
   return parsed;
 }
 
@@ -60,11 +62,12 @@ async function createType(req: ApiRequest): Promise<ApiResponse> {
   if (description !== undefined && description !== null && typeof description !== 'string') {
     throw badRequest('description must be a string.');
   }
+  if (typeof description === 'string') checkLength(description, 'description', FIELD_LIMITS.displayField);
   const type = await req.services.shareTypes.create({
     name,
     description: description ?? null,
     is_public: isPublic,
-    extra_specs: stringMap(entity['extra_specs'], 'extra_specs'),
+    extra_specs: stringMap(entity['extra_specs'], 'extra_specs', 'extra_specs'),
   });
   req.logger.info('share type created', { shareTypeId: type.id });
   return json(200, shareTypeBody(type, await viewContext(req)));
@@ -87,7 +90,7 @@ async function setExtraSpecs(req: ApiRequest): Promise<ApiResponse> {
   requireAdmin(req, 'share_types_extra_spec:create');
   const specs = objectEntity(req.body, 'extra_specs');
   if (!specs) throw badRequest();
-  const values = stringMap(specs, 'extra_specs');
+  const values = stringMap(specs, 'extra_specs', 'extra_specs');
   if (Object.keys(values).length === 0) throw badRequest('No extra specs provided.');
   await req.services.shareTypes.setExtraSpecs(req.params['id']!, values);
   return json(200, { extra_specs: values });

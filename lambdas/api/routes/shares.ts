@@ -1,31 +1,17 @@
 import { parseHost } from '../../core/host.ts';
-import type { Share, ShareProto } from '../../core/model.ts';
-import type { ShareFilter } from '../../core/services.ts';
+import type { ShareProto } from '../../core/model.ts';
 import { versionMatches } from '../api-version.ts';
 import { HttpError, badRequest, notFound } from '../http-error.ts';
-import { isNotFound, shareViewContext } from '../lookups.ts';
-import { canSeeShare, loadShare, requireAdmin } from '../policy.ts';
+import { shareViewContext } from '../lookups.ts';
+import { loadShare, requireAdmin } from '../policy.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
-import { booleanOr, booleanParam, isObject, objectEntity, optionalString, pythonStr, stringMap } from '../validation.ts';
+import { asInteger, booleanParam, displayField, isObject, objectEntity, optionalString, pythonStr, stringMap } from '../validation.ts';
 import { exportLocationView } from '../views/export-locations.ts';
-import { activeInstanceOf, shareDetail, shareSummary, visibleExportLocations } from '../views/shares.ts';
+import { activeInstanceOf, shareDetail, visibleExportLocations } from '../views/shares.ts';
+import { listShares } from './share-list.ts';
 
 const PROTOCOLS: readonly ShareProto[] = ['NFS', 'CIFS'];
-/** Manila's osapi_max_limit. */
-const MAX_LIMIT = 1000;
-const SORT_KEYS: Readonly<Record<string, (s: Share) => string | number>> = {
-  created_at: (s) => s.created_at,
-  updated_at: (s) => s.updated_at,
-  id: (s) => s.id,
-  name: (s) => s.name ?? '',
-  size: (s) => s.size,
-  status: (s) => s.status,
-  share_proto: (s) => s.share_proto,
-  share_type_id: (s) => s.share_type_id,
-  project_id: (s) => s.project_id,
-  host: (s) => activeInstanceOf(s)?.host ?? '',
-};
 
 /** POST /shares (manila/api/v1/shares.py _create). */
 async function createShare(req: ApiRequest): Promise<ApiResponse> {
@@ -35,6 +21,7 @@ async function createShare(req: ApiRequest): Promise<ApiResponse> {
   if (share['snapshot_id'] !== undefined && share['snapshot_id'] !== null) {
     throw badRequest('Creating a share from a snapshot is not supported.');
   }
+  // Manila tolerates a size sent as a string of digits; it stores at most DB_MAX_INT.
   const size = asInteger(share['size']);
   if (size === undefined || size <= 0) {
     throw badRequest(`Share size '${pythonStr(share['size'])}' must be an integer and greater than 0`);
@@ -47,8 +34,8 @@ async function createShare(req: ApiRequest): Promise<ApiResponse> {
   }
   const onlyHost = onlyHostHint(req, share['scheduler_hints']);
   const created = await req.services.shares.create({
-    name: optionalString(share, 'name') ?? null,
-    description: optionalString(share, 'description') ?? null,
+    name: displayField(share, 'name') ?? null,
+    description: displayField(share, 'description') ?? null,
     size,
     share_proto: proto as ShareProto,
     share_type: optionalString(share, 'share_type') ?? optionalString(share, 'volume_type') ?? null,
@@ -77,75 +64,6 @@ function onlyHostHint(req: ApiRequest, hints: unknown): string | undefined {
   requireAdmin(req, 'share:only_host');
   parseHost(onlyHost);
   return onlyHost;
-}
-
-/** Manila tolerates a size sent as a string of digits. */
-function asInteger(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)) return Number(value);
-  return undefined;
-}
-
-/** GET /shares and /shares/detail (ShareMixin._get_shares). */
-async function listShares(req: ApiRequest, detail: boolean): Promise<ApiResponse> {
-  const { query, identity, services } = req;
-  // Shares are deleted for good here: Manila's recycle bin (2.69+) is always empty. The manila CLI
-  // asks for it when it looks a share up by name, so live shares must not answer that query.
-  if (versionMatches(req.version, '2.69') && booleanOr(query.get('is_soft_deleted'), false)) {
-    return json(200, { shares: [] });
-  }
-  const filter: { -readonly [K in keyof ShareFilter]: ShareFilter[K] } = {};
-  const name = query.get('name') ?? query.get('display_name');
-  if (name !== undefined) filter.name = name;
-  const status = query.get('status');
-  if (status !== undefined) filter.status = status;
-  const host = query.get('host');
-  if (host !== undefined) filter.host = host;
-  const typeRef = query.get('share_type_id') ?? query.get('share_type');
-  if (typeRef !== undefined) {
-    const type = await services.shareTypes.get(typeRef).catch((err: unknown) => {
-      if (isNotFound(err)) return null;
-      throw err;
-    });
-    if (!type) return json(200, { shares: [] });
-    filter.share_type_id = type.id;
-  }
-  const allTenants = identity.isAdmin && booleanOr(query.get('all_tenants'), false);
-  const includePublic = booleanOr(query.get('is_public'), false);
-  const projectFilter = identity.isAdmin ? query.get('project_id') : undefined;
-  let shares = (await services.shares.list(filter)).filter((s) =>
-    allTenants ? projectFilter === undefined || s.project_id === projectFilter : canSeeShare(req, s, includePublic),
-  );
-  shares = sortShares(shares, query.get('sort_key') ?? 'created_at', query.get('sort_dir') ?? 'desc');
-  const total = shares.length;
-  const offset = nonNegativeInt(query.get('offset'), 'offset') ?? 0;
-  const limit = Math.min(nonNegativeInt(query.get('limit'), 'limit') ?? MAX_LIMIT, MAX_LIMIT);
-  const page = shares.slice(offset, offset + limit);
-  const ctx = await shareViewContext(req);
-  const body: Record<string, unknown> = { shares: page.map((s) => (detail ? shareDetail(s, ctx) : shareSummary(s, ctx))) };
-  if (versionMatches(req.version, '2.42') && booleanOr(query.get('with_count'), false)) body['count'] = total;
-  return json(200, body);
-}
-
-function sortShares(shares: readonly Share[], key: string, dir: string): Share[] {
-  const value = SORT_KEYS[key];
-  if (!value) throw badRequest(`Wrong sorting key provided - '${key}'.`);
-  if (dir !== 'asc' && dir !== 'desc') throw badRequest(`Wrong sorting data provided: sort key is '${key}' and sort direction is '${dir}'.`);
-  const sign = dir === 'asc' ? 1 : -1;
-  return [...shares].sort((a, b) => sign * compare(value(a), value(b)));
-}
-
-function compare(a: string | number, b: string | number): number {
-  return typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b));
-}
-
-/** manila.api.common.limited's checks. */
-function nonNegativeInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\s*[+-]?\d+\s*$/.test(value)) throw badRequest(`${name} param must be an integer`);
-  const n = Number(value);
-  if (n < 0) throw badRequest(`${name} param must be positive`);
-  return n;
 }
 
 async function showShare(req: ApiRequest): Promise<ApiResponse> {

@@ -1,26 +1,38 @@
 import type { Share, ShareSnapshot } from '../../core/model.ts';
+import { compareCodePoints, type SortDirection } from '../../core/shares/share-list.ts';
 import { parseBooleanSpec } from '../../core/pools/pool-filter.ts';
 import { HttpError, badRequest, notFound } from '../http-error.ts';
-import { isNotFound } from '../lookups.ts';
+import { nextPageLinks, pageParams, sortParams } from '../list-params.ts';
+import { isNotFound, isReference } from '../lookups.ts';
 import { loadShare } from '../policy.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
-import { booleanOr, booleanParam, objectEntity, optionalString } from '../validation.ts';
+import { booleanOr, booleanParam, displayField, objectEntity, optionalString } from '../validation.ts';
 import { snapshotDetail, snapshotSummary, type SnapshotViewContext } from '../views/snapshots.ts';
 
-/** Manila's osapi_max_limit. */
-const MAX_LIMIT = 1000;
-const SORT_KEYS: Readonly<Record<string, (s: ShareSnapshot) => string | number>> = {
-  created_at: (s) => s.created_at,
-  id: (s) => s.id,
-  name: (s) => s.name ?? '',
-  display_name: (s) => s.name ?? '',
-  status: (s) => s.status,
-  size: (s) => s.size,
-  share_id: (s) => s.share_id,
-  project_id: (s) => s.project_id,
-  user_id: (s) => s.user_id,
-};
+type SnapshotSortValue = (snapshot: ShareSnapshot, share: Share | undefined) => string | number;
+
+/**
+ * Manila's snapshot sort keys (models.ShareSnapshot's columns; name and description are its
+ * display_name and display_description), in a Map so that no name inherited from Object.prototype is
+ * one. share_proto and share_size are the share's.
+ */
+export const SNAPSHOT_SORT_KEYS: ReadonlyMap<string, SnapshotSortValue> = new Map<string, SnapshotSortValue>([
+  ['id', (s) => s.id],
+  ['created_at', (s) => s.created_at],
+  ['updated_at', (s) => s.updated_at ?? ''],
+  ['display_name', (s) => s.name ?? ''],
+  ['name', (s) => s.name ?? ''],
+  ['display_description', (s) => s.description ?? ''],
+  ['description', (s) => s.description ?? ''],
+  ['status', (s) => s.status],
+  ['size', (s) => s.size],
+  ['share_size', (s) => s.size],
+  ['share_id', (s) => s.share_id],
+  ['share_proto', (_s, share) => share?.share_proto ?? ''],
+  ['project_id', (s) => s.project_id],
+  ['user_id', (s) => s.user_id],
+]);
 
 /**
  * POST /snapshots (manila/api/v1/share_snapshots.py create): 202 with the snapshot. A share whose type
@@ -42,8 +54,8 @@ async function createSnapshot(req: ApiRequest): Promise<ApiResponse> {
   const snapshot = await req.services.snapshots.create({
     share_id: share.id,
     // v2 names, and the v1 names Manila still accepts.
-    name: optionalString(body, 'name') ?? optionalString(body, 'display_name') ?? null,
-    description: optionalString(body, 'description') ?? optionalString(body, 'display_description') ?? null,
+    name: displayField(body, 'name') ?? displayField(body, 'display_name') ?? null,
+    description: displayField(body, 'description') ?? displayField(body, 'display_description') ?? null,
     force: booleanParam(body, 'force', false),
     project_id: req.identity.projectId,
     user_id: req.identity.userId,
@@ -52,30 +64,44 @@ async function createSnapshot(req: ApiRequest): Promise<ApiResponse> {
   return json(202, { snapshot: snapshotDetail(snapshot, await req.services.shares.get(share.id), viewContext(req)) });
 }
 
-/** GET /snapshots and /snapshots/detail (ShareSnapshotMixin._get_snapshots). */
+/**
+ * GET /snapshots and /snapshots/detail (ShareSnapshotMixin._get_snapshots). Snapshots live in their
+ * share's record: the service reads only the shares that have snapshots (the store's sparse index of
+ * them), and this sorts and pages the caller's snapshots among those.
+ */
 async function listSnapshots(req: ApiRequest, detail: boolean): Promise<ApiResponse> {
   const { query, identity, services } = req;
+  const sort = sortParams(query, SNAPSHOT_SORT_KEYS);
+  const page = pageParams(query);
   const allTenants = identity.isAdmin && booleanOr(query.get('all_tenants'), false);
   const projectFilter = identity.isAdmin ? query.get('project_id') : undefined;
   const name = query.get('name') ?? query.get('display_name');
   const status = query.get('status');
   const shareId = query.get('share_id');
   const size = query.get('size');
-  let snapshots = (await services.snapshots.list({
+  // A share id too long to be one has no snapshots, and must not reach the store as a key (issue 16 item 10).
+  if (shareId !== undefined && !isReference(shareId)) return json(200, { snapshots: [] });
+  const visible = (await services.snapshots.list({
     ...(shareId !== undefined ? { share_id: shareId } : {}),
     ...(name !== undefined ? { name } : {}),
     ...(status !== undefined ? { status } : {}),
   }))
     .filter((s) => size === undefined || String(s.size) === size)
     .filter((s) => (allTenants ? projectFilter === undefined || s.project_id === projectFilter : s.project_id === identity.projectId));
-  snapshots = sortSnapshots(snapshots, query.get('sort_key') ?? 'created_at', query.get('sort_dir') ?? 'desc');
-  const offset = nonNegativeInt(query.get('offset'), 'offset') ?? 0;
-  const limit = Math.min(nonNegativeInt(query.get('limit'), 'limit') ?? MAX_LIMIT, MAX_LIMIT);
-  const page = snapshots.slice(offset, offset + limit);
+  const shares = await sharesOf(req, sort.key === 'share_proto' ? visible : []);
+  const sorted = sortSnapshots(visible, sort.field, sort.dir, shares);
+  let start = 0;
+  if (page.marker !== undefined) {
+    start = sorted.findIndex((s) => s.id === page.marker) + 1;
+    if (start === 0) throw badRequest(`The marker ${page.marker} could not be found.`);
+  }
+  const items = sorted.slice(start + page.offset, start + page.offset + page.limit);
   const ctx = viewContext(req);
-  if (!detail) return json(200, { snapshots: page.map((s) => snapshotSummary(s, ctx)) });
-  const shares = await sharesOf(req, page);
-  return json(200, { snapshots: page.map((s) => snapshotDetail(s, shares.get(s.share_id), ctx)) });
+  const links = nextPageLinks(`${req.links.baseUrl}/v2/${identity.projectId}/snapshots${detail ? '/detail' : ''}`, query, page, items);
+  const withLinks = (body: Record<string, unknown>) => (links.length > 0 ? { ...body, snapshots_links: links } : body);
+  if (!detail) return json(200, withLinks({ snapshots: items.map((s) => snapshotSummary(s, ctx)) }));
+  const itemShares = await sharesOf(req, items);
+  return json(200, withLinks({ snapshots: items.map((s) => snapshotDetail(s, itemShares.get(s.share_id), ctx)) }));
 }
 
 async function showSnapshot(req: ApiRequest): Promise<ApiResponse> {
@@ -109,34 +135,30 @@ async function visibleSnapshot(req: ApiRequest, snapshotId: string): Promise<Sha
   return snapshot;
 }
 
+/** The shares of these snapshots, each read once by id. */
 async function sharesOf(req: ApiRequest, snapshots: readonly ShareSnapshot[]): Promise<Map<string, Share>> {
-  const ids = new Set(snapshots.map((s) => s.share_id));
-  if (ids.size === 0) return new Map();
-  return new Map((await req.services.shares.list()).filter((s) => ids.has(s.id)).map((s) => [s.id, s]));
+  const ids = [...new Set(snapshots.map((s) => s.share_id))];
+  const shares = await Promise.all(ids.map((id) => req.services.shares.get(id).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  })));
+  return new Map(shares.flatMap((share) => (share ? [[share.id, share] as const] : [])));
 }
 
 function viewContext(req: ApiRequest): SnapshotViewContext {
   return { version: req.version, isAdmin: req.identity.isAdmin, links: req.links };
 }
 
-function sortSnapshots(snapshots: readonly ShareSnapshot[], key: string, dir: string): ShareSnapshot[] {
-  const value = SORT_KEYS[key];
-  if (!value) throw badRequest(`Wrong sorting key provided - '${key}'.`);
-  if (dir !== 'asc' && dir !== 'desc') throw badRequest(`Wrong sorting data provided: sort key is '${key}' and sort direction is '${dir}'.`);
+/** In the key's order, then by id, as Manila's apply_sorting. */
+function sortSnapshots(snapshots: readonly ShareSnapshot[], value: SnapshotSortValue, dir: SortDirection, shares: ReadonlyMap<string, Share>): ShareSnapshot[] {
   const sign = dir === 'asc' ? 1 : -1;
-  return [...snapshots].sort((a, b) => {
-    const [x, y] = [value(a), value(b)];
-    return sign * (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y)));
-  });
-}
-
-/** manila.api.common.limited's checks. */
-function nonNegativeInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\s*[+-]?\d+\s*$/.test(value)) throw badRequest(`${name} param must be an integer`);
-  const n = Number(value);
-  if (n < 0) throw badRequest(`${name} param must be positive`);
-  return n;
+  const keyed = snapshots.map((snapshot) => ({ snapshot, key: value(snapshot, shares.get(snapshot.share_id)) }));
+  return keyed
+    .sort((a, b) => {
+      const byKey = typeof a.key === 'number' && typeof b.key === 'number' ? a.key - b.key : compareCodePoints(String(a.key), String(b.key));
+      return sign * (byKey !== 0 ? byKey : compareCodePoints(a.snapshot.id, b.snapshot.id));
+    })
+    .map(({ snapshot }) => snapshot);
 }
 
 export const snapshotRoutes: readonly Route[] = [

@@ -12,6 +12,7 @@ import { CatalogTableCollection } from '../../adapters/dynamodb/catalog-collecti
 import { createDocumentClient } from '../../adapters/dynamodb/document-client.ts';
 import { MigrationTable } from '../../adapters/dynamodb/migration-table.ts';
 import { ScheduleTable } from '../../adapters/dynamodb/schedule-table.ts';
+import { createShareRecords } from '../../adapters/dynamodb/share-records.ts';
 import { createShareTable } from '../../adapters/dynamodb/share-table.ts';
 import { ShareTypeTable } from '../../adapters/dynamodb/share-type-table.ts';
 import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../../adapters/dynamodb/table-schema.ts';
@@ -23,8 +24,16 @@ function documents(context: AwsFunctionContext): DynamoDBDocumentClient {
   return context.shared('dynamodb:documents', () => createDocumentClient());
 }
 
-export const shareStore: AdapterFactory<ShareStore> = (context) =>
+/** The shares with their lists (Query on the list indexes, BatchGetItem of a page): the API lists shares and snapshots. */
+export const shareStoreWithLists: AdapterFactory<ShareStore> = (context) =>
   createShareTable(documents(context), context.required(SHARES_TABLE.envVar));
+
+/**
+ * The share records without the lists, which fail loudly: the steps read and write their own share and
+ * never list shares, so their bundles hold no Query (and their roles no index).
+ */
+export const shareStore: AdapterFactory<ShareStore> = (context) =>
+  composedOnly<ShareStore>(context.functionName, 'shares', createShareRecords(documents(context), context.required(SHARES_TABLE.envVar)));
 
 /** The migrations with listByShare (Query on the by-share index): the API lists a share's migrations. */
 export const migrationStore: AdapterFactory<MigrationStore> = (context) =>

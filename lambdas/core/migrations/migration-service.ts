@@ -66,12 +66,29 @@ export class WorkflowMigrationService implements MigrationService {
     }
   }
 
+  /**
+   * Records the cancel and signals whatever the migration waits on (its task token, its copy task). Refused
+   * (Manila's 400) when there is nothing left to cancel: the switchover has begun, the migration has ended,
+   * or it has failed and its cleanup is already restoring the source. A cancel repeated before the workflow
+   * took it up signals again (a first cancel whose signal was lost must not leave the migration waiting);
+   * once cleanup has begun (`migration_cancel_in_progress`) it is refused.
+   */
   async cancel(shareId: string): Promise<void> {
     const migration = await this.current(shareId);
     const ids = { shareId, migrationId: migration.id };
     const updated = await patchMigration(this.deps, migration.id, (m) => {
       if (SWITCHOVER_STATES.includes(m.task_state) || isTerminal(m.task_state)) {
         throw new InvalidShareStateError(`Migration of share ${shareId} cannot be cancelled in task_state ${m.task_state}: the switchover has begun or it has ended.`, ids);
+      }
+      if (m.task_state === TaskState.MIGRATION_CANCEL_IN_PROGRESS) {
+        throw new InvalidShareStateError(`Migration of share ${shareId} is already being cancelled: its cleanup is restoring the source.`, ids);
+      }
+      if (!m.cancel_requested && (m.error !== null || m.task_state === TaskState.DATA_COPYING_ERROR)) {
+        const why = m.error ? `${m.error.error}: ${m.error.cause}` : m.task_state;
+        throw new InvalidShareStateError(
+          `Migration of share ${shareId} cannot be cancelled: it has failed (${why}) and its cleanup is restoring the source; it ends in migration_error.`,
+          ids,
+        );
       }
       return m.cancel_requested ? null : { cancel_requested: true };
     });
@@ -85,8 +102,24 @@ export class WorkflowMigrationService implements MigrationService {
     }
   }
 
+  /**
+   * Manila's reset_task_state: an admin override of the share's task_state field. It never releases a
+   * share whose migration is still running (its record not in a final state): the lock would go while the
+   * migration's workflow goes on, a second migration could start, and the first, its destination and its
+   * task token would be out of reach of every API. That is refused (400) with what to do instead. A lock
+   * whose migration has ended, or whose record is gone, is released by a null or final state.
+   */
   async resetTaskState(shareId: string, taskState: TaskStateValue | null): Promise<void> {
-    await updateVersioned(this.deps.shares, shareId, (s) => {
+    await updateVersioned(this.deps.shares, shareId, async (s) => {
+      const holder = s.migration_id === null ? null : await this.deps.migrations.get(s.migration_id);
+      if (holder && !isTerminal(holder.task_state)) {
+        throw new InvalidShareStateError(
+          `Share ${shareId} is held by migration ${holder.id}, which is still running (task_state ${holder.task_state}): `
+          + 'reset_task_state would release the share under it. Cancel it with migration_cancel (before its switchover), '
+          + 'finish it with migration_complete, or wait for it to end.',
+          { shareId, migrationId: holder.id },
+        );
+      }
       const releases = taskState === null || isTerminal(taskState);
       return {
         ...s,

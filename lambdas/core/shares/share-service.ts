@@ -3,7 +3,7 @@ import { ForbiddenError, InvalidRequestError, InvalidShareStateError, NotFoundEr
 import type { AccessRule, Share, ShareInstance } from '../model.ts';
 import { ShareStatus } from '../model.ts';
 import type { Clock, IdGenerator, ShareStore } from '../ports.ts';
-import type { AllowAccessRequest, CreateShareRequest, ShareDeletion, ShareFilter, ShareNetworkService, ShareService, ShareTypeService } from '../services.ts';
+import type { AllowAccessRequest, CreateShareRequest, ShareDeletion, ShareNetworkService, ShareService, ShareTypeService } from '../services.ts';
 import { withPendingPurge } from '../purges/data-purges.ts';
 import { placementForNetwork } from '../share-networks/placement.ts';
 import { isBusy } from '../task-state.ts';
@@ -11,6 +11,7 @@ import { updateVersioned } from '../versioned-update.ts';
 import type { DriverPoolService } from '../pools/pool-service.ts';
 import { validateAllowAccess } from './access-rule-validation.ts';
 import { activeInstance } from './share-instances.ts';
+import { inScope, type ShareListRequest, type SharePage } from './share-list.ts';
 
 export interface ShareServiceDeps {
   readonly shares: ShareStore;
@@ -114,14 +115,22 @@ export class DriverShareService implements ShareService {
     return share;
   }
 
-  async list(filter: ShareFilter = {}): Promise<Share[]> {
-    const all = await this.deps.shares.list();
-    return all
-      .filter((s) => filter.name === undefined || s.name === filter.name)
-      .filter((s) => filter.status === undefined || s.status === filter.status)
-      .filter((s) => filter.share_type_id === undefined || s.share_type_id === filter.share_type_id)
-      .filter((s) => filter.host === undefined || activeInstance(s).host === filter.host)
-      .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  /**
+   * The page from the store's indexes. Manila's marker is the id of the last share the caller saw; it is
+   * resolved to that share's position in the list's order, so the page costs what it holds whatever the
+   * marker's depth. A marker that names no share the caller could list is refused, as Cinder refuses it
+   * (Manila ignores markers): a page after an unknown position would silently repeat or skip shares.
+   */
+  async list(request: ShareListRequest): Promise<SharePage> {
+    const { shares } = this.deps;
+    const { marker, withCount, ...query } = request;
+    let after: Share | null = null;
+    if (marker !== undefined) {
+      after = await shares.get(marker);
+      if (!after || !inScope(after, query.scope)) throw new InvalidRequestError(`The marker ${marker} could not be found.`);
+    }
+    const [page, count] = await Promise.all([shares.listPage(query, after), withCount ? shares.countList(query) : undefined]);
+    return count === undefined ? { shares: page } : { shares: page, count };
   }
 
   /**
@@ -165,7 +174,7 @@ export class DriverShareService implements ShareService {
   }
 
   async allowAccess(shareId: string, request: AllowAccessRequest): Promise<AccessRule> {
-    const { shares, drivers, clock, ids } = this.deps;
+    const { shares, clock, ids } = this.deps;
     validateAllowAccess(request, { shareId });
     const now = clock.now().toISOString();
     const rule: AccessRule = {
@@ -186,12 +195,12 @@ export class DriverShareService implements ShareService {
       }
       return { ...s, access_rules: [...s.access_rules, rule], updated_at: now };
     }, { shareId }, 'Share');
-    await drivers.forHost(activeInstance(share).host).applyAccessRules(activeInstance(share), share.access_rules, { readOnly: false });
+    await this.applyAccessRules(share);
     return rule;
   }
 
   async denyAccess(shareId: string, accessId: string): Promise<void> {
-    const { shares, drivers, clock } = this.deps;
+    const { shares, clock } = this.deps;
     const share = await updateVersioned(shares, shareId, (s) => {
       assertAccessChangeAllowed(s);
       if (!s.access_rules.some((r) => r.id === accessId)) {
@@ -199,16 +208,47 @@ export class DriverShareService implements ShareService {
       }
       return { ...s, access_rules: s.access_rules.filter((r) => r.id !== accessId), updated_at: clock.now().toISOString() };
     }, { shareId }, 'Share');
-    await drivers.forHost(activeInstance(share).host).applyAccessRules(activeInstance(share), share.access_rules, { readOnly: false });
+    await this.applyAccessRules(share);
   }
 
   async listAccessRules(shareId: string): Promise<AccessRule[]> {
     return [...(await this.get(shareId)).access_rules];
   }
+
+  /**
+   * Applies the share's rules on its backend until the record holds what was applied. Racing requests
+   * write one after the other but may reach the driver in the other order, and the backend must end with
+   * the rules of the last write, not an older set applied later: whoever applied a set the record no
+   * longer holds applies the current one. Stops once the share is busy (a migration applies the rules
+   * from then on, read-only at its switchover) or after MAX_APPLY_ROUNDS.
+   */
+  private async applyAccessRules(written: Share): Promise<void> {
+    let share = written;
+    for (let round = 1; ; round++) {
+      const instance = activeInstance(share);
+      await this.deps.drivers.forHost(instance.host).applyAccessRules(instance, share.access_rules, { readOnly: false });
+      const current = await this.deps.shares.get(share.id);
+      if (!current || round >= MAX_APPLY_ROUNDS || sameRules(current, share) || !accessChangeAllowed(current)) return;
+      share = current;
+    }
+  }
+}
+
+/** Rounds of applyAccessRules per request: each is one driver call; a burst of 50 requests settles in two or three. */
+const MAX_APPLY_ROUNDS = 10;
+
+function sameRules(a: Share, b: Share): boolean {
+  const key = (s: Share) => JSON.stringify(s.access_rules.map((r) => [r.id, r.access_level]));
+  return activeInstance(a).id === activeInstance(b).id && key(a) === key(b);
+}
+
+function accessChangeAllowed(share: Share): boolean {
+  return share.migration_id === null && !isBusy(share.task_state) && share.status === ShareStatus.AVAILABLE;
 }
 
 /** Manila refuses access changes while a migration holds the share (ShareBusyException). */
 function assertAccessChangeAllowed(share: Share): void {
+  if (accessChangeAllowed(share)) return;
   if (share.migration_id !== null || isBusy(share.task_state)) {
     throw new InvalidShareStateError('Share is busy with an active task: access rules cannot change during a migration.', {
       shareId: share.id,

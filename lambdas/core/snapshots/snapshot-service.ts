@@ -93,7 +93,8 @@ export class DriverSnapshotService implements SnapshotService {
   }
 
   async list(filter: SnapshotFilter = {}): Promise<ShareSnapshot[]> {
-    const shares = filter.share_id ? [await this.deps.shares.get(filter.share_id)].filter((s): s is Share => s !== null) : await this.deps.shares.list();
+    // Snapshots live in their share's record: the shares that have any, from the store's index of them.
+    const shares = filter.share_id ? [await this.deps.shares.get(filter.share_id)].filter((s): s is Share => s !== null) : await this.deps.shares.listWithSnapshots();
     return shares
       .flatMap((s) => snapshotsOf(s))
       .filter((s) => filter.name === undefined || s.name === filter.name)
@@ -162,9 +163,9 @@ export class DriverSnapshotService implements SnapshotService {
     }, { shareId }, 'Share');
   }
 
-  /** The snapshot and its share: snapshots live in their share's record, so every share is looked at. */
+  /** The snapshot and its share: snapshots live in their share's record, so every share that has snapshots is looked at. */
   private async locate(snapshotId: string): Promise<{ share: Share; snapshot: ShareSnapshot }> {
-    for (const share of await this.deps.shares.list()) {
+    for (const share of await this.deps.shares.listWithSnapshots()) {
       const snapshot = findSnapshot(share, snapshotId);
       if (snapshot) return { share, snapshot };
     }

@@ -4,12 +4,13 @@ import type { CleanupProgress, Migration } from '../../model.ts';
 import { ShareStatus } from '../../model.ts';
 import { findInstance, withInstance, withoutInstance } from '../../shares/share-instances.ts';
 import { TaskState, isTerminal } from '../../task-state.ts';
+import { canTransition } from '../../task-state-transitions.ts';
 import type { CleanupInput, CleanupOutput } from '../../workflow.ts';
 import { WorkflowError } from '../../workflow.ts';
 import { cleanupMigrationId, describeStepError } from '../cleanup-input.ts';
 import { driverRequest } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
-import { finish, loadShare, patchLockedShare, patchMigration } from '../migration-records.ts';
+import { advance, finish, loadShare, patchLockedShare, patchMigration } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
 import { recordDeletedInstance } from '../../purges/data-purges.ts';
 
@@ -40,6 +41,7 @@ export async function cleanupStep(deps: MigrationDeps, input: CleanupInput): Pro
   const share = await loadShare(deps, migration.share_id, migration.id);
   // Not held: the first state died between creating the migration and locking the share. Only the record ends.
   if (share.migration_id === migration.id) {
+    migration = await markUndoing(deps, migration, cancelled);
     if (share.active_instance_id === migration.destination_instance_id) {
       // The data may already live only on the destination: keep everything, tell the operator.
       migration = await patchMigration(deps, migration.id, (m) => ({
@@ -56,6 +58,21 @@ export async function cleanupStep(deps: MigrationDeps, input: CleanupInput): Pro
   }));
   await releaseShare(deps, done, () => ({}));
   return ended(cancelled ? 'cancelled' : 'error');
+}
+
+/** The states in which a failure is the data copy's (Manila's data service then reports data_copying_error). */
+const COPYING_STATES: readonly TaskState[] = [TaskState.DATA_COPYING_STARTING, TaskState.DATA_COPYING_IN_PROGRESS, TaskState.DATA_COPYING_COMPLETED];
+
+/**
+ * Says, before anything is undone, that the migration is being undone, in Manila's words: a cancel is
+ * `migration_cancel_in_progress`, a failed copy `data_copying_error`. A cleanup that takes long (a driver
+ * that is not ready, retries) then shows what it does instead of the step that failed, and migration_cancel
+ * is refused rather than accepted with nothing left to cancel. Other failures keep their state until the end.
+ */
+async function markUndoing(deps: MigrationDeps, migration: Migration, cancelled: boolean): Promise<Migration> {
+  const to = cancelled ? TaskState.MIGRATION_CANCEL_IN_PROGRESS : COPYING_STATES.includes(migration.task_state) ? TaskState.DATA_COPYING_ERROR : null;
+  if (to === null || migration.task_state === to || !canTransition(migration.task_state, to)) return migration;
+  return advance(deps, migration.id, to);
 }
 
 /**

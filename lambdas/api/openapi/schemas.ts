@@ -1,0 +1,180 @@
+import { REQUEST_BODY_LIMITS, FIELD_LIMITS } from '../request-limits.ts';
+
+/**
+ * The JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the description's components: Manila's fault
+ * body and the request bodies, with the limits the API enforces (request-limits.ts) written into them.
+ */
+
+type Schema = Record<string, unknown>;
+
+const displayField: Schema = { type: ['string', 'null'], maxLength: FIELD_LIMITS.displayField };
+const text: Schema = { type: ['string', 'null'], maxLength: FIELD_LIMITS.string };
+const reference: Schema = { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.reference };
+/** oslo's bool_from_string spellings, or a JSON boolean. */
+const flag: Schema = { type: ['boolean', 'string'], examples: [true, 'False'] };
+
+const metadata: Schema = {
+  type: ['object', 'null'],
+  description: 'Manila check_metadata_properties: keys of 1 to 255 characters, values of 1 to 1023.',
+  maxProperties: REQUEST_BODY_LIMITS.properties,
+  propertyNames: { minLength: 1, maxLength: FIELD_LIMITS.metadataKey },
+  additionalProperties: { type: ['string', 'number', 'boolean'], minLength: 1, maxLength: FIELD_LIMITS.metadataValue },
+};
+
+const extraSpecs: Schema = {
+  type: 'object',
+  description: 'Share type extra specs: keys and values of 1 to 255 characters.',
+  maxProperties: REQUEST_BODY_LIMITS.properties,
+  propertyNames: { minLength: 1, maxLength: FIELD_LIMITS.extraSpec },
+  additionalProperties: { type: ['string', 'number', 'boolean'], minLength: 1, maxLength: FIELD_LIMITS.extraSpec },
+};
+
+/** An object with one required member. */
+const wrapped = (name: string, inner: Schema): Schema => ({ type: 'object', required: [name], properties: { [name]: inner }, additionalProperties: false });
+
+const migrationOptions: Record<string, Schema> = {
+  host: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.string, description: 'The destination pool, host@backend#pool.' },
+  preserve_metadata: flag,
+  writable: flag,
+  nondisruptive: flag,
+  preserve_snapshots: flag,
+  force_host_assisted_migration: flag,
+  new_share_type_id: { ...text, description: 'Retype while migrating.' },
+  new_share_network_id: text,
+};
+
+const ACTIONS: Record<string, Schema> = {
+  allow_access: {
+    type: 'object',
+    required: ['access_type', 'access_to'],
+    properties: {
+      access_type: { enum: ['ip', 'user', 'cert', 'cephx'] },
+      access_to: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.string },
+      access_level: { enum: ['rw', 'ro'] },
+      metadata,
+    },
+  },
+  deny_access: { type: 'object', required: ['access_id'], properties: { access_id: reference } },
+  access_list: { type: 'null' },
+  migration_start: {
+    type: 'object',
+    required: ['host', 'preserve_metadata', 'writable', 'nondisruptive', 'preserve_snapshots'],
+    properties: {
+      ...migrationOptions,
+      auto_complete: flag,
+      refresh_interval: { type: ['integer', 'null'], minimum: 1, maximum: FIELD_LIMITS.integer, description: 'Our extension: refresh the bulk copy every N seconds until migration_complete.' },
+    },
+  },
+  migration_complete: { type: 'null' },
+  migration_cancel: { type: 'null' },
+  migration_get_progress: { type: 'null' },
+  reset_task_state: { type: 'object', required: ['task_state'], properties: { task_state: { type: ['string', 'null'] } } },
+  retype: {
+    type: 'object',
+    required: ['new_share_type'],
+    description: 'Our extension: change the share type, migrating where the new type needs another pool.',
+    properties: { new_share_type: reference, migration_policy: { enum: ['on-demand', 'never'] }, auto_complete: flag },
+  },
+};
+
+export const SCHEMAS: Record<string, Schema> = {
+  Fault: {
+    type: 'object',
+    description:
+      "Manila's fault body (manila/api/openstack/wsgi.py Fault): one member named by the status " +
+      '(badRequest, unauthorized, forbidden, itemNotFound, badMethod, conflictingRequest, overLimit, computeFault...).',
+    minProperties: 1,
+    maxProperties: 1,
+    additionalProperties: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'integer', minimum: 400, maximum: 599 }, message: { type: 'string' } },
+    },
+    examples: [{ itemNotFound: { code: 404, message: 'Share 6b1b… could not be found.' } }],
+  },
+  ShareCreate: wrapped('share', {
+    type: 'object',
+    required: ['share_proto', 'size'],
+    properties: {
+      share_proto: { enum: ['NFS', 'CIFS', 'nfs', 'cifs'] },
+      size: { type: ['integer', 'string'], minimum: 1, maximum: FIELD_LIMITS.integer, pattern: '^\\s*[+-]?\\d+\\s*$' },
+      name: displayField,
+      description: displayField,
+      share_type: text,
+      volume_type: text,
+      availability_zone: text,
+      share_network_id: text,
+      is_public: flag,
+      metadata,
+      scheduler_hints: { type: ['object', 'null'], properties: { only_host: text } },
+    },
+  }),
+  ShareAction: {
+    type: 'object',
+    description: 'Exactly one member, naming the action (2.0–2.6 spell the access actions os-allow_access, os-deny_access, os-access_list).',
+    minProperties: 1,
+    maxProperties: 1,
+    properties: ACTIONS,
+  },
+  ShareTypeCreate: {
+    type: 'object',
+    description: '`share_type`, or the old `volume_type`.',
+    minProperties: 1,
+    properties: Object.fromEntries(['share_type', 'volume_type'].map((name) => [name, {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.displayField },
+        description: displayField,
+        extra_specs: extraSpecs,
+        'share_type_access:is_public': flag,
+        'os-share-type-access:is_public': flag,
+      },
+    }])),
+  },
+  ExtraSpecsSet: wrapped('extra_specs', { ...extraSpecs, minProperties: 1 }),
+  SnapshotCreate: wrapped('snapshot', {
+    type: 'object',
+    required: ['share_id'],
+    properties: { share_id: reference, name: displayField, description: displayField, display_name: displayField, display_description: displayField, force: flag },
+  }),
+  ShareNetworkCreate: wrapped('share_network', {
+    type: 'object',
+    properties: { name: displayField, description: displayField, neutron_net_id: text, neutron_subnet_id: text },
+  }),
+  ShareNetworkAction: {
+    type: 'object',
+    minProperties: 1,
+    maxProperties: 1,
+    properties: Object.fromEntries(['add_security_service', 'remove_security_service'].map((name) => [name, {
+      type: 'object', required: ['security_service_id'], properties: { security_service_id: reference },
+    }])),
+  },
+  SecurityServiceCreate: wrapped('security_service', {
+    type: 'object',
+    required: ['type'],
+    properties: Object.fromEntries([
+      ['type', { type: 'string', maxLength: FIELD_LIMITS.string }],
+      ['name', displayField],
+      ['description', displayField],
+      ...['dns_ip', 'server', 'domain', 'user', 'password', 'ou'].map((name) => [name, text]),
+    ]),
+  }),
+  MigrationScheduleCreate: wrapped('migration_schedule', {
+    type: 'object',
+    description: 'Our extension: a migration_start at a time (`at`) or on a cron, within a window.',
+    required: ['share_id', 'host', 'preserve_metadata', 'writable', 'nondisruptive', 'preserve_snapshots'],
+    properties: {
+      share_id: reference,
+      ...migrationOptions,
+      auto_complete: flag,
+      at: { ...text, description: 'An ISO 8601 time.' },
+      cron: { ...text, description: 'A cron expression, as EventBridge Scheduler reads it.' },
+      timezone: text,
+      window_minutes: { type: ['integer', 'string', 'null'] },
+    },
+    additionalProperties: false,
+  }),
+  /** What a successful response carries: a JSON object, described by Manila's API reference. */
+  Resource: { type: 'object', description: "The resource view, as Manila's API reference describes it for the microversion asked for." },
+};

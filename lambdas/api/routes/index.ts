@@ -1,0 +1,26 @@
+import type { Route } from '../router.ts';
+import { accessRuleRoutes } from './access-rules.ts';
+import { migrationRoutes } from './migrations.ts';
+import { migrationScheduleRoutes } from './migration-schedules.ts';
+import { poolRoutes } from './pools.ts';
+import { shareActionRoutes } from './share-actions.ts';
+import { shareTypeRoutes } from './share-types.ts';
+import { shareNetworkRoutes } from './share-networks.ts';
+import { shareRoutes } from './shares.ts';
+import { snapshotRoutes } from './snapshots.ts';
+
+/**
+ * Every route the router serves below `/v2/{project_id}`: the one list the handler routes by, the
+ * OpenAPI description is checked against, and the API fuzz test draws from.
+ */
+export const API_ROUTES: readonly Route[] = [
+  ...shareRoutes,
+  ...shareActionRoutes,
+  ...accessRuleRoutes,
+  ...shareTypeRoutes,
+  ...poolRoutes,
+  ...migrationRoutes,
+  ...shareNetworkRoutes,
+  ...migrationScheduleRoutes,
+  ...snapshotRoutes,
+];

@@ -31,6 +31,7 @@ const STATUS_BY_KIND: Readonly<Record<FaultKind, number>> = {
   forbidden: 403,
   itemNotFound: 404,
   conflict: 409,
+  overLimit: 413,
 };
 
 export interface Fault {

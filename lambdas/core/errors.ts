@@ -7,7 +7,7 @@ export interface ErrorIds {
   readonly migrationId?: string;
 }
 
-export type FaultKind = 'badRequest' | 'itemNotFound' | 'conflict' | 'forbidden' | 'unauthorized';
+export type FaultKind = 'badRequest' | 'itemNotFound' | 'conflict' | 'forbidden' | 'unauthorized' | 'overLimit';
 
 export abstract class ShareMigrationError extends Error {
   abstract readonly kind: FaultKind;
@@ -36,6 +36,16 @@ export class InvalidRequestError extends ShareMigrationError {
 export class InvalidShareStateError extends ShareMigrationError {
   override readonly name = 'InvalidShareStateError';
   readonly kind = 'badRequest' as const;
+}
+
+/**
+ * A record would outgrow what the store keeps in one item (DynamoDB: 400 KB), as a share does that
+ * gathers thousands of access rules or metadata items request by request (HTTP 413, Manila's overLimit).
+ * Nothing was written.
+ */
+export class RecordTooLargeError extends ShareMigrationError {
+  override readonly name = 'RecordTooLargeError';
+  readonly kind = 'overLimit' as const;
 }
 
 export class NotFoundError extends ShareMigrationError {

@@ -127,6 +127,29 @@ describe("API: fields past Manila's limits", () => {
     await expectRefused(await createShare({ metadata }), 413, 'overLimit');
   });
 
+  it('answers 413 overLimit, naming the share, when access rules added one by one would outgrow the 400 KB store record', async () => {
+    const id = (await t.client.createShare({ name: 'grows', onlyHost: ALPHA })).id;
+    // Access rules with 64 metadata items of the largest key and value Manila allows: about 82 KB a
+    // rule, each request valid on its own; the share record keeps its rules.
+    const metadata = (n: number) => Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`${n}-${i}-`.padEnd(255, 'k'), 'v'.repeat(1023)]));
+    const allow = (n: number) => call('POST', `/v2/admin/shares/${id}/action`, {
+      allow_access: { access_type: 'ip', access_to: `10.0.0.${n + 1}`, access_level: 'rw', metadata: metadata(n) },
+    });
+    let refused: Answer | undefined;
+    let accepted = 0;
+    for (let n = 0; n < 10 && !refused; n++) {
+      before = await storeSnapshot(t.runtime);
+      const answer = await allow(n);
+      if (answer.status === 200) accepted++;
+      else refused = answer;
+    }
+    expect(accepted).toBeGreaterThanOrEqual(3);
+    await expectRefused(refused!, 413, 'overLimit', new RegExp(`400 KB.*share ${id}`));
+    const kept = await call('GET', `/v2/admin/share-access-rules?share_id=${id}`);
+    expect(kept.status).toBe(200);
+    expect(kept.body.access_list).toHaveLength(accepted);
+  });
+
   it.each([
     ['a 256-character name', { name: 'n'.repeat(256) }, /^Invalid input received: name can only be 255 characters long\.$/],
     ['a 256-character description', { description: 'd'.repeat(256) }, /^Invalid input received: description can only be 255 characters long\.$/],

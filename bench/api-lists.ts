@@ -15,7 +15,8 @@
  *   again after.
  *
  * Prints a table (the README's Performance section holds one) and the machine it ran on. No assertion:
- * the targets are printed next to the numbers.
+ * the targets are printed next to the numbers. `--profile DIR` writes the runtime's CPU profile there
+ * (node --cpu-prof, written when it exits), to see where a request's time goes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     clients: { type: 'string', default: '8' },
     json: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const SHARES = Number(values.shares);
@@ -62,7 +64,8 @@ async function main(): Promise<void> {
     process.stderr.write(`seeded ${SHARES} shares in ${(seeded.ms / 1000).toFixed(1)} s\n`);
     const port = await freePort();
     const started = Date.now();
-    child = spawn(process.execPath, [path.join(repo, 'local/main.ts')], {
+    const profiling = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile)] : [];
+    child = spawn(process.execPath, [...profiling, path.join(repo, 'local/main.ts')], {
       cwd: repo,
       env: { ...process.env, SMIG_DATA_DIR: dataDir, SMIG_PORT: String(port), SMIG_ADMIN_TOKEN: token, POWERTOOLS_LOG_LEVEL: 'ERROR' },
       stdio: ['ignore', 'ignore', 'inherit'],

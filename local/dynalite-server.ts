@@ -5,6 +5,7 @@ import path from 'node:path';
 import dynalite from 'dynalite';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type AttributeDefinition, type DynamoDBClientConfig, type Projection } from '@aws-sdk/client-dynamodb';
 import { TABLES, type IndexSchema, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
+import { InProcessDynaliteHandler } from './dynalite-in-process.ts';
 import { closeIteratorsOnReturn } from './dynalite-iterators.ts';
 import { finishInterruptedRebuild, rebuildIfIndexesDiffer } from './table-rebuild.ts';
 import { unixSocketClientConfig } from '../lambdas/adapters/dynamodb/unix-socket.ts';
@@ -14,6 +15,11 @@ export interface DynaliteHandle {
   readonly socketPath: string;
   /** A fresh client configuration (its own connection agent) over the socket, at every read. */
   readonly clientConfig: DynamoDBClientConfig;
+  /**
+   * A client configuration for this process's own requests: handed to the store's request listener
+   * directly (dynalite-in-process.ts), without the socket's HTTP round trip.
+   */
+  readonly inProcessClientConfig: DynamoDBClientConfig;
   /** The physical table name of each schema (locally, the schema id). */
   readonly tableNames: Readonly<Record<TableSchema['id'], string>>;
   close(): Promise<void>;
@@ -77,6 +83,10 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     socketPath,
     get clientConfig() {
       return clientConfig();
+    },
+    get inProcessClientConfig(): DynamoDBClientConfig {
+      // The endpoint only names the host the request is signed for; nothing connects to it.
+      return { endpoint: 'http://localhost', requestHandler: new InProcessDynaliteHandler(server) as unknown as DynamoDBClientConfig['requestHandler'], region: LOCAL_REGION, credentials: LOCAL_AWS_CREDENTIALS };
     },
     tableNames,
     close: async () => {

@@ -81,7 +81,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     loadSynthesizedWorkflow({ cacheDir: options.synthesisCacheDir ?? PROJECT_CACHE_DIR }),
   ]);
 
-  const documents = createDocumentClient(dynalite.clientConfig);
+  const documents = createDocumentClient(dynalite.inProcessClientConfig);
   const copyTasks = new LocalCopyTaskRunner({
     logger,
     output: options.copyTaskOutput,

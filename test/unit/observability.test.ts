@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createObservability } from '../../lambdas/handlers/observability.ts';
+import { createObservability, tracingWanted } from '../../lambdas/handlers/observability.ts';
 import { createStepHandler } from '../../lambdas/handlers/step-handler.ts';
 import { METRICS_NAMESPACE, MetricName } from '../../lambdas/handlers/telemetry.ts';
 import { Step } from '../../lambdas/core/workflow.ts';
@@ -54,4 +57,37 @@ describe('Function: createObservability', () => {
     expect((succeeded!['_aws'] as { CloudWatchMetrics: { Namespace: string }[] }).CloudWatchMetrics[0]!.Namespace).toBe(METRICS_NAMESPACE);
     expect(failed).toMatchObject({ step: 'cutover', [MetricName.STEP_FAILED]: 1 });
   });
+});
+
+describe('Function: tracingWanted', () => {
+  it.each([
+    [{ AWS_LAMBDA_FUNCTION_NAME: 'api' }, true],
+    [{ AWS_LAMBDA_FUNCTION_NAME: 'api', POWERTOOLS_TRACE_ENABLED: 'false' }, false],
+    [{ AWS_LAMBDA_FUNCTION_NAME: 'api', POWERTOOLS_TRACE_ENABLED: 'FALSE' }, false],
+    [{ AWS_LAMBDA_FUNCTION_NAME: 'api', POWERTOOLS_TRACE_ENABLED: 'true' }, true],
+    [{}, false],
+  ])('traces in %j: %s', (env, wanted) => {
+    expect(tracingWanted(env)).toBe(wanted);
+  });
+
+  it('leaves the X-Ray SDK unloaded outside Lambda, so no promise of the local runtime is tracked', async () => {
+    // Prepare: a fresh process that loads what the local runtime loads, the API and a step handler.
+    const repo = path.resolve(import.meta.dirname, '../..');
+    const script = [
+      "await import('./lambdas/api/handler.ts');",
+      "await import('./lambdas/handlers/step-handler.ts');",
+      "const { createObservability } = await import('./lambdas/handlers/observability.ts');",
+      'const o = createObservability({});',
+      // cls-hooked, which the X-Ray SDK loads, registers its namespaces here.
+      'console.log(JSON.stringify({ namespaces: Object.keys(process.namespaces ?? {}), tracer: o.tracer !== undefined }));',
+    ].join('\n');
+    const env = { ...process.env };
+    delete env['AWS_LAMBDA_FUNCTION_NAME'];
+
+    // Act
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: repo, env });
+
+    // Assess
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ namespaces: [], tracer: false });
+  }, 60_000);
 });

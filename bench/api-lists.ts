@@ -16,7 +16,8 @@
  *
  * Prints a table (the README's Performance section holds one) and the machine it ran on. No assertion:
  * the targets are printed next to the numbers. `--profile DIR` writes the runtime's CPU profile there
- * (node --cpu-prof, written when it exits), to see where a request's time goes.
+ * (node --cpu-prof, written when it exits), to see where a request's time goes; `--only TEXT` measures
+ * only the list shapes whose row names contain TEXT (and the full list only if its row does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '8' },
     json: { type: 'string' },
     profile: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const SHARES = Number(values.shares);
@@ -101,16 +103,20 @@ async function main(): Promise<void> {
     };
     // Warm-up: the first requests compile the request path (JIT); each shape then gets a second of its own.
     await load(get, '/v2/shares/detail?limit=10', CLIENTS, 5);
-    for (const [what, target, goal] of loads) {
+    const wanted = (what: string) => values.only === undefined || what.includes(values.only);
+    for (const [what, target, goal] of loads.filter(([what]) => wanted(what))) {
       await load(get, target, CLIENTS, 1);
       const { count: _count, ...result } = await measured(target, CLIENTS);
       rows.push({ what: `${what}, ${CLIENTS} clients`, ...result, ...(goal ? { target: goal } : {}) });
     }
-    const { count: _count, ...full } = await measured('/v2/shares/detail', 1, (body) => {
-      const count = (JSON.parse(body) as { shares: unknown[] }).shares.length;
-      if (count !== Math.min(SHARES, 1000)) throw new Error(`the full list held ${count} shares`);
-    });
-    rows.push({ what: `GET /v2/shares/detail (all ${Math.min(SHARES, 1000)}), 1 client`, ...full, target: 'p50 ≤ 150 ms' });
+    const fullWhat = `GET /v2/shares/detail (all ${Math.min(SHARES, 1000)}), 1 client`;
+    if (wanted(fullWhat)) {
+      const { count: _count, ...full } = await measured('/v2/shares/detail', 1, (body) => {
+        const count = (JSON.parse(body) as { shares: unknown[] }).shares.length;
+        if (count !== Math.min(SHARES, 1000)) throw new Error(`the full list held ${count} shares`);
+      });
+      rows.push({ what: fullWhat, ...full, target: 'p50 ≤ 150 ms' });
+    }
     clearInterval(sampler);
     await sleep(3000);
     const afterRss = await rssOf(child.pid!);

@@ -5,6 +5,7 @@ import { createDocumentClient } from '../lambdas/adapters/dynamodb/document-clie
 import { MigrationTable } from '../lambdas/adapters/dynamodb/migration-table.ts';
 import { createShareTable } from '../lambdas/adapters/dynamodb/share-table.ts';
 import { ShareTypeTable } from '../lambdas/adapters/dynamodb/share-type-table.ts';
+import { CachedShareTypeStore } from '../lambdas/core/share-types/cached-share-type-store.ts';
 import { ScheduleTable } from '../lambdas/adapters/dynamodb/schedule-table.ts';
 import { CatalogTableCollection } from '../lambdas/adapters/dynamodb/catalog-collection.ts';
 import { composeDomain, type Composition } from '../lambdas/composition/domain.ts';
@@ -110,7 +111,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   composition = composeDomain({
     shares: createShareTable(documents, dynalite.tableNames.shares),
     migrations: new MigrationTable(documents, dynalite.tableNames.migrations),
-    shareTypes: new ShareTypeTable(documents, dynalite.tableNames.catalog),
+    // This process is the only writer of share types: it may hold them (every share detail names its type).
+    shareTypes: new CachedShareTypeStore(new ShareTypeTable(documents, dynalite.tableNames.catalog)),
     shareNetworks: new CatalogTableCollection(documents, dynalite.tableNames.catalog, 'share_network'),
     securityServices: new CatalogTableCollection(documents, dynalite.tableNames.catalog, 'security_service'),
     drivers: new LocalDriverRegistry(backends),

@@ -38,8 +38,9 @@ export async function resumeUnfinishedMigrations(deps: MigrationDeps, workflow: 
 export async function resumeUnfinishedPurges(deps: MigrationDeps, workflow: WorkflowPort, logger: Logger): Promise<string[]> {
   const unsettled = (purges: readonly DataPurgeRecord[] | undefined) => (purges ?? []).some((p) => p.status === 'pending' || p.status === 'purging');
   const inputs: { key: string; input: PurgeExecutionInput }[] = [
-    ...(await deps.shares.list())
-      .filter((share) => share.status === ShareStatus.DELETING && unsettled(share.purges))
+    // The deleting shares only, from the status index: a start must not read every share of the table.
+    ...(await deps.shares.listByStatus(ShareStatus.DELETING))
+      .filter((share) => unsettled(share.purges))
       .map((share) => ({ key: share.id, input: { purge: { share_id: share.id } } })),
     ...(await deps.migrations.list())
       .filter((migration) => isTerminal(migration.task_state) && unsettled(migration.purges))

@@ -29,6 +29,11 @@ export interface ShareListing {
   countList(query: Pick<ShareListQuery, 'scope' | 'filter'>): Promise<number>;
   /** The shares that have snapshots (snapshots live in their share's record). */
   listWithSnapshots(): Promise<Share[]>;
+  /**
+   * Every project's shares in one status, read as a range of the status index (the start-up's look for
+   * shares whose deletion stopped half-way reads those, not the table).
+   */
+  listByStatus(status: string): Promise<Share[]>;
 }
 
 export type ShareStore = VersionedStore<Share> & ShareListing;

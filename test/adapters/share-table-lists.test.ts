@@ -196,6 +196,36 @@ describe('Class: ShareTable', () => {
     });
   });
 
+  describe('Method: listByStatus', () => {
+    it('lists every project\'s shares in exactly one status, from a range of the status index, not a scan', async () => {
+      // Prepare: a status that begins with another ('error' and 'error_deleting') must not leak into it
+      const extra = { ...share('s-zzz-error-deleting', random(7)), status: 'error_deleting' as Share['status'] };
+      await table.create(extra);
+      const queried = createDocumentClient(dynalite.clientConfig);
+      const calls = recordQueries(queried);
+      const reader = new ShareTable(queried, dynalite.tableNames.shares);
+
+      try {
+        for (const status of [...STATUSES, 'error_deleting', 'no-such-status']) {
+          // Act
+          const listed = await reader.listByStatus(status);
+
+          // Assess
+          const expected = [...shares, extra].filter((s) => s.status === status).map((s) => s.id).sort();
+          expect(listed.map((s) => s.id).sort(), status).toEqual(expected);
+          expect(listed.every((s) => !('list_entry' in s))).toBe(true);
+        }
+        expect([...new Set(calls.map((c) => c.command))].sort()).toEqual(['BatchGetItemCommand', 'QueryCommand']);
+        // Each Query read only the entries of its status, not the partition.
+        const largest = Math.max(...STATUSES.map((status) => shares.filter((s) => s.status === status).length));
+        expect(Math.max(...calls.filter((c) => c.command === 'QueryCommand').map((c) => c.scanned))).toBeLessThanOrEqual(largest);
+      } finally {
+        queried.destroy();
+        await table.delete(extra.id, extra.version);
+      }
+    });
+  });
+
   describe('Method: get', () => {
     it('reads back the share as written, without the attributes its indexes read', async () => {
       // Prepare

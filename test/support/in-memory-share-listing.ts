@@ -8,5 +8,6 @@ export function inMemoryShareListing(shares: () => Iterable<Share>): ShareListin
     listPage: async (query, after) => pageInMemory([...shares()], query, after),
     countList: async (query) => countInMemory([...shares()], query),
     listWithSnapshots: async () => [...shares()].filter((s) => (s.snapshots?.length ?? 0) > 0),
+    listByStatus: async (status) => [...shares()].filter((s) => s.status === status),
   };
 }

@@ -118,9 +118,21 @@ const MAX_SORT_KEY_BYTES = 1024;
  * first ~990 bytes are then ordered by id).
  */
 export function indexSortKey(entry: ShareListEntry, field: IndexedSortField): string {
-  const escaped = listSortValue(entry, field).replace(/[\u0000\u0001]/g, (c) => (c === '\u0000' ? '\u0001\u0002' : '\u0001\u0003'));
+  const escaped = escapeSortValue(listSortValue(entry, field));
   const budget = MAX_SORT_KEY_BYTES - Buffer.byteLength(KEY_SEPARATOR) - Buffer.byteLength(entry.id);
   return truncateUtf8(escaped, Math.max(0, budget)) + KEY_SEPARATOR + entry.id;
+}
+
+/**
+ * The start of every sort key whose value is `value` exactly (not only begins with it): for a range read
+ * of one value, e.g. one status. Only for values short enough never to be cut (indexSortKey).
+ */
+export function sortKeyPrefix(value: string): string {
+  return escapeSortValue(value) + KEY_SEPARATOR;
+}
+
+function escapeSortValue(value: string): string {
+  return value.replace(/[\u0000\u0001]/g, (c) => (c === '\u0000' ? '\u0001\u0002' : '\u0001\u0003'));
 }
 
 /** At most `maxBytes` of UTF-8, cut between characters. */

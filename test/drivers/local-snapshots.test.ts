@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, link, lstat, mkdir, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DriverError } from '../../lambdas/core/errors.ts';
@@ -165,5 +167,35 @@ describe('Function: cloneTree', () => {
     expect((await stat(path.join(dir, 'copy', 'docs'))).mtime.toISOString()).toBe('2021-05-06T07:08:09.123Z');
     await chmod(path.join(source, 'docs', 'deep'), 0o755);
     await chmod(path.join(dir, 'copy', 'docs', 'deep'), 0o755);
+  });
+
+  it('makes FIFOs and sockets again, with their modes and times, where it refused them before', async () => {
+    // Prepare: a FIFO (mkfifo) and a socket a server left behind (its file stays after the close)
+    const source = path.join(dir, 'src');
+    await mkdir(source);
+    execFileSync('mkfifo', ['-m', '0640', path.join(source, 'pipe')]);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path.join(source, 'app.sock'), resolve));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await symlink('app.sock', path.join(source, 'link-to-socket'));
+    // node removes a socket file it listened on at close; make one that stays if it did
+    if (!(await lstat(path.join(source, 'app.sock')).catch(() => null))) {
+      execFileSync('python3', ['-c', `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(path.join(source, 'app.sock'))})`]);
+    }
+    await chmod(path.join(source, 'app.sock'), 0o750);
+    await utimes(path.join(source, 'pipe'), new Date('2022-01-02T03:04:05.000Z'), new Date('2022-01-02T03:04:05.000Z'));
+
+    // Act
+    await cloneTree(source, path.join(dir, 'copy'));
+
+    // Assess
+    const pipe = await lstat(path.join(dir, 'copy', 'pipe'));
+    const socket = await lstat(path.join(dir, 'copy', 'app.sock'));
+    expect(pipe.isFIFO()).toBe(true);
+    expect(pipe.mode & 0o7777).toBe(0o640);
+    expect(pipe.mtime.toISOString()).toBe('2022-01-02T03:04:05.000Z');
+    expect(socket.isSocket()).toBe(true);
+    expect(socket.mode & 0o7777).toBe(0o750);
+    expect(await describeTree(path.join(dir, 'copy'))).toEqual(await describeTree(source));
   });
 });

@@ -19,6 +19,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 // The data tree may be deeper than PATH_MAX: every path in it is reached a part at a time (long-paths.ts).
 import * as deep from '../../../copy-task/engine/long-paths.ts';
+import { createPlatform } from '../../../copy-task/engine/platform.ts';
 import path from 'node:path';
 import { exists, isErrno, readJson, removeTree, writeJsonAtomic } from './fs-util.ts';
 import { effectiveMode, makeReadOnly, readOriginalModes, type OriginalModes } from './read-only.ts';
@@ -94,15 +95,18 @@ export async function readSnapshot(instanceDir: string, snapshotId: string): Pro
 }
 
 const SLASH = Buffer.from('/');
+const S_IFMT = 0o170000n;
 
 /**
  * Copies the tree at `source` to `destination` (which must not exist): folders, regular files (reflinked
- * where possible), symbolic links as links, hard links as hard links; with modes (the `originals` where
+ * where possible), symbolic links as links, hard links as hard links, FIFOs, sockets and (as root)
+ * device nodes made again; with modes (the `originals` where
  * recorded), times and, as root, owners. Folders get their modes and times last, deepest first, so
  * writing into them neither fails nor moves their mtime.
  */
 export async function cloneTree(source: string, destination: string, originals: OriginalModes = new Map()): Promise<void> {
   const asRoot = process.getuid?.() === 0;
+  const platform = createPlatform();
   const linked = new Map<string, Buffer>();
   const visit = async (rel: Buffer): Promise<void> => {
     const from = join(source, rel);
@@ -130,7 +134,13 @@ export async function cloneTree(source: string, destination: string, originals: 
       if (asRoot) await deep.lchown(to, Number(stats.uid), Number(stats.gid));
       await deep.lutimes(to, seconds(stats.atimeNs), seconds(stats.mtimeNs));
     } else {
-      throw new Error(`cannot snapshot ${from.toString()}: sockets, FIFOs and device nodes are not supported`);
+      // FIFOs, sockets and device nodes are made again (mknod), as the copy task makes them on a
+      // destination: a share holding one can be snapshotted. Nothing is read from or written to them.
+      const format = Number(stats.mode & S_IFMT);
+      const refused = platform.cannotMakeSpecial(format, asRoot);
+      if (refused) throw new Error(`cannot snapshot ${from.toString()}: ${refused}`);
+      platform.mknod(to, format, 0o600, stats.rdev);
+      await finish(to, stats, mode, asRoot);
     }
   };
   await visit(Buffer.alloc(0));

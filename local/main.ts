@@ -18,14 +18,8 @@ const started = Date.now();
 
 try {
   const runtime = await startLocalRuntime({ dataDir, port, backendsFile: process.env['SMIG_BACKENDS_FILE'] });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  process.stdout.write(
-    `share-migration is up in ${seconds}s\n` +
-    `  API (Manila v2):  ${runtime.url}/v2\n` +
-    `  data folder:      ${runtime.dataDir}\n` +
-    tokenLines(runtime) +
-    (runtime.resumed.length > 0 ? `  resumed:          ${runtime.resumed.length} unfinished migration(s)\n` : ''),
-  );
+  // Listen for the stop signals before saying it is up: stdout to a pipe is written synchronously, so
+  // whoever reads "is up" may signal at once, before a line after the write has run.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -38,6 +32,14 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    `share-migration is up in ${seconds}s\n` +
+    `  API (Manila v2):  ${runtime.url}/v2\n` +
+    `  data folder:      ${runtime.dataDir}\n` +
+    tokenLines(runtime) +
+    (runtime.resumed.length > 0 ? `  resumed:          ${runtime.resumed.length} unfinished migration(s)\n` : ''),
+  );
 } catch (err) {
   process.stderr.write(`${JSON.stringify({ level: 'ERROR', message: 'share-migration failed to start', error: err instanceof Error ? err.message : String(err) })}\n`);
   process.exit(1);

@@ -38,11 +38,26 @@ try {
     `  API (Manila v2):  ${runtime.url}/v2\n` +
     `  data folder:      ${runtime.dataDir}\n` +
     tokenLines(runtime) +
+    identityLines(runtime) +
     (runtime.resumed.length > 0 ? `  resumed:          ${runtime.resumed.length} unfinished migration(s)\n` : ''),
   );
 } catch (err) {
   process.stderr.write(`${JSON.stringify({ level: 'ERROR', message: 'share-migration failed to start', error: err instanceof Error ? err.message : String(err) })}\n`);
   process.exit(1);
+}
+
+/**
+ * The embedded Keystone: the `admin` user's password is shown once, at the start that generated it (only
+ * its scrypt hash is kept); later starts say where users and passwords are configured.
+ */
+function identityLines(runtime: LocalRuntime): string {
+  const authUrl = `${runtime.url}/identity/v3`;
+  const password = runtime.identity.generatedAdminPassword;
+  return `  Keystone (v3):    ${authUrl}\n` +
+    (password === undefined
+      ? `  users:            ${runtime.identity.configFile} (docs/identity.md)\n`
+      : `  admin password:   ${password}  (user admin, project admin; new, not shown again; users in ${runtime.identity.configFile})\n`) +
+    `  openstack:        OS_AUTH_URL=${authUrl} OS_USERNAME=admin OS_PROJECT_NAME=admin OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_PASSWORD=...\n`;
 }
 
 /**

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { HashedTokenVerifier, sha256Hex } from '../lambdas/core/auth/hashed-token-verifier.ts';
+import { CompositeTokenVerifier } from '../lambdas/core/auth/composite-token-verifier.ts';
+import { startLocalIdentity, type LocalIdentity } from './identity/index.ts';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb/document-client.ts';
 import { MigrationTable } from '../lambdas/adapters/dynamodb/migration-table.ts';
 import { createShareTable } from '../lambdas/adapters/dynamodb/share-table.ts';
@@ -57,6 +59,8 @@ export interface LocalRuntime {
   readonly url: string;
   readonly adminToken: string;
   readonly adminTokenSource: AdminTokenSource;
+  /** The embedded Keystone (OS_AUTH_URL is `<url>/identity/v3`). */
+  readonly identity: Pick<LocalIdentity, 'configFile' | 'generatedAdminPassword'>;
   readonly dataDir: string;
   readonly composition: Composition;
   readonly workflow: LocalWorkflow;
@@ -76,6 +80,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await preparePrivateDataFolder(dataDir);
   const logger = createLogger('local-runtime');
   const admin = await resolveAdminToken(dataDir, options.adminToken ?? process.env['SMIG_ADMIN_TOKEN']);
+  const identity = await startLocalIdentity(dataDir, logger);
   const [dynalite, backends, synthesized] = await Promise.all([
     startDynalite({ path: path.join(dataDir, DataFolderEntries.STATE_STORE), socketPath: path.join(dataDir, DataFolderEntries.STATE_STORE_SOCKET) }),
     loadLocalBackends(dataDir, options.backendsFile),
@@ -119,7 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     workflow,
     copyTasks,
     copyTaskDefinitions: localCopyTaskDefinitions,
-    tokens: new HashedTokenVerifier(sha256Hex(admin.token)),
+    tokens: new CompositeTokenVerifier([new HashedTokenVerifier(sha256Hex(admin.token)), identity.tokenVerifier]),
     events: new JsonLinesEventLog(path.join(dataDir, 'events.jsonl')),
     schedules: new ScheduleTable(documents, dynalite.tableNames.catalog),
     scheduler: scheduleTicker,
@@ -128,7 +133,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   const services = composition.services;
   const apiHandler = createApiHandler(async () => services) as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-  const server = await startApiServer({ port: options.port ?? 8786, handler: (event) => apiHandler(event, localLambdaContext('api', 30_000)) });
+  const server = await startApiServer({ port: options.port ?? 8786, handler: identity.mount((event) => apiHandler(event, localLambdaContext('api', 30_000))) });
   const resumed = options.resume === false ? [] : await resumeUnfinishedMigrations(composition.migrationDeps, workflow, logger);
   if (options.resume !== false) await resumeUnfinishedPurges(composition.migrationDeps, workflow, logger);
   // After the API is up and unfinished migrations resumed, so a schedule due meanwhile sees them.
@@ -138,6 +143,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     url: server.url,
     adminToken: admin.token,
     adminTokenSource: admin.source,
+    identity,
     dataDir,
     composition,
     workflow,

@@ -7,6 +7,10 @@ export interface Identity {
   readonly projectId: string;
   readonly userId: string;
   readonly isAdmin: boolean;
+  /** Keystone's role names on the project, implied roles included. @default - none (the admin token, the AWS authorizer) */
+  readonly roles?: readonly string[];
+  /** Neither admin nor member: Manila's default policies let it read its project and change nothing. @default false */
+  readonly isReader?: boolean;
 }
 
 /** Query string parameters, single and repeated. */

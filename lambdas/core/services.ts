@@ -222,7 +222,13 @@ export interface SnapshotService {
 
 /** Checks X-Auth-Token. */
 export interface TokenVerifier {
-  verify(token: string | undefined): Promise<{ readonly projectId: string; readonly userId: string; readonly isAdmin: boolean }>;
+  verify(token: string | undefined): Promise<{
+    readonly projectId: string;
+    readonly userId: string;
+    readonly isAdmin: boolean;
+    /** Keystone's role names on the project (implied roles included); `reader` alone is read-only. @default - none: admin or member by isAdmin */
+    readonly roles?: readonly string[];
+  }>;
 }
 
 export interface DomainServices {

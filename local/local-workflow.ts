@@ -40,7 +40,7 @@ export class LocalWorkflow implements WorkflowPort {
     // validators). Before the check below, so nothing awaits between the check and `running.set`.
     const { StateMachine } = await import('aws-local-stepfunctions');
     if (this.running.has(name)) throw new ConflictError(`Execution ${name} is already running`);
-    const executionId = `arn:aws:states:local:000000000000:execution:share-migration:${name}`;
+    const executionId = executionArnOf(name);
     const machine = new StateMachine(this.workflow.definition as never, {
       validationOptions: { checkArn: false },
     });
@@ -97,9 +97,26 @@ export class LocalWorkflow implements WorkflowPort {
         case 'ecs-run-task':
           handlers[stateName] = (input) => this.runners.runCopyTask(input, executionName);
           break;
+        case 'start-execution':
+          handlers[stateName] = (input) => this.startNextExecution(input);
+          break;
       }
     }
     return handlers;
+  }
+
+  /**
+   * A handover (states:startExecution, request-response): a new local execution of the same definition,
+   * answered as Step Functions answers. A name already running is the same handover retried: nothing new starts.
+   */
+  private async startNextExecution(parameters: unknown): Promise<unknown> {
+    const { Name, Input } = parameters as { Name?: unknown; Input?: unknown };
+    const name = typeof Name === 'string' && Name !== '' ? Name : randomUUID();
+    // A copy: aws-local-stepfunctions' States.JsonMerge may return its first argument, this execution's input.
+    const input = typeof Input === 'string' ? (JSON.parse(Input) as unknown) : structuredClone(Input);
+    const executionArn = this.running.has(name) ? executionArnOf(name) : (await this.startExecution(name, input)).executionId;
+    this.logger.info('execution handed over', { execution: name });
+    return { ExecutionArn: executionArn, StartDate: new Date().toISOString() };
   }
 
   private async runCallbackTask(step: string, parameters: unknown): Promise<unknown> {
@@ -113,4 +130,9 @@ export class LocalWorkflow implements WorkflowPort {
       this.callbacks.delete(token);
     }
   }
+}
+
+/** The local ARN of the execution with this name. */
+function executionArnOf(name: string): string {
+  return `arn:aws:states:local:000000000000:execution:share-migration:${name}`;
 }

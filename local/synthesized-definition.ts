@@ -17,7 +17,9 @@ export type TaskBinding =
   /** A step Lambda invoked with a task token (`lambda:invoke.waitForTaskToken`); the execution waits for the token. */
   | { readonly kind: 'lambda-callback'; readonly step: string }
   /** A copy pass (`ecs:runTask.sync`); the copy task's job is in the container overrides. */
-  | { readonly kind: 'ecs-run-task' };
+  | { readonly kind: 'ecs-run-task' }
+  /** A handover (`states:startExecution`): a new execution of this same state machine, by name and input. */
+  | { readonly kind: 'start-execution' };
 
 export interface SynthesizedWorkflow {
   /**
@@ -81,11 +83,12 @@ const LAMBDA_FUNCTION = 'AWS::Lambda::Function';
 const STATE_MACHINE = 'AWS::StepFunctions::StateMachine';
 const CALLBACK_RESOURCE = `arn:${LOCAL_PARTITION}:states:::lambda:invoke.waitForTaskToken`;
 const ECS_RUN_TASK_SYNC_RESOURCE = `arn:${LOCAL_PARTITION}:states:::ecs:runTask.sync`;
+const START_EXECUTION_RESOURCE = `arn:${LOCAL_PARTITION}:states:::states:startExecution`;
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What the synthesized definition depends on, besides installed packages. */
-const SOURCES = ['cdk', 'cdk.json', 'lambdas/core/workflow.ts', 'lambdas/adapters/dynamodb/table-schema.ts', 'local/synthesized-definition.ts'];
-const CACHE_FORMAT = 3;
+const SOURCES = ['cdk', 'cdk.json', 'lambdas/core/workflow.ts', 'lambdas/core/workflow-limits.ts', 'lambdas/adapters/dynamodb/table-schema.ts', 'local/synthesized-definition.ts'];
+const CACHE_FORMAT = 4;
 
 /**
  * The project's cache of synthesized definitions, filled at install time and read at every start (a
@@ -219,6 +222,8 @@ function classifyTasks(definition: Record<string, unknown>, template: CfnTemplat
       tasks[name] = { kind: 'lambda-callback', step: stepOfArn(parameters?.FunctionName, name) };
     } else if (resource === ECS_RUN_TASK_SYNC_RESOURCE) {
       tasks[name] = { kind: 'ecs-run-task' };
+    } else if (resource === START_EXECUTION_RESOURCE) {
+      tasks[name] = { kind: 'start-execution' };
     } else if (typeof resource === 'string' && resource.startsWith(localLambdaArn(''))) {
       tasks[name] = { kind: 'lambda', step: stepOfArn(resource, name) };
     } else {

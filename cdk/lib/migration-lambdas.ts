@@ -1,5 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { EXECUTION_ENDED_FUNCTION } from '../../lambdas/composition/function-permissions.ts';
 import { ALL_STEPS, type Step } from '../../lambdas/core/workflow.ts';
 import { MigrationFunction } from './migration-function.ts';
 import { pascalCase, type MigrationTables } from './migration-tables.ts';
@@ -23,13 +24,18 @@ export function stepEntry(step: Step): string {
   return `lambdas/handlers/steps/${step}.ts`;
 }
 
+/** The entry of the function that cleans up after executions that ended outside the workflow's paths. */
+export const EXECUTION_ENDED_ENTRY = 'lambdas/handlers/execution-ended.ts';
+
 /**
- * One function per workflow `Step`, each running lambdas/handlers/steps/<step>.ts. Each is granted, and
- * given the environment of, its own declared permissions by the stack (FunctionGrants), once the state
- * machine and the other resources they name exist.
+ * One function per workflow `Step`, each running lambdas/handlers/steps/<step>.ts, and the function an
+ * EventBridge rule invokes when an execution was stopped, timed out or failed outside any Catch
+ * (`executionEnded`). Each is granted, and given the environment of, its own declared permissions by the
+ * stack (FunctionGrants), once the state machine and the other resources they name exist.
  */
 export class MigrationLambdas extends Construct {
   readonly byStep: Readonly<Record<Step, MigrationFunction>>;
+  readonly executionEnded: MigrationFunction;
 
   constructor(scope: Construct, id: string, props: MigrationLambdasProps) {
     super(scope, id);
@@ -44,6 +50,19 @@ export class MigrationLambdas extends Construct {
       });
     }
     this.byStep = byStep;
+    this.executionEnded = new MigrationFunction(this, 'ExecutionEnded', {
+      entry: EXECUTION_ENDED_ENTRY,
+      stepName: EXECUTION_ENDED_FUNCTION,
+      tables: props.tables,
+      timeout: props.timeout,
+      environment: props.environment,
+      description: 'share-migration: cleans up after an execution stopped, timed out or failed outside the workflow',
+    });
+  }
+
+  /** Every function of this construct: the steps' and executionEnded. */
+  get all(): readonly MigrationFunction[] {
+    return [...Object.values(this.byStep), this.executionEnded];
   }
 
   forStep(step: Step): MigrationFunction {

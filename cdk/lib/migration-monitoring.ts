@@ -18,9 +18,18 @@ import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lambdas/handl
  */
 export const COPY_EXIT_CODES_NOT_FAILED: readonly number[] = [0, 143];
 
+/** The execution statuses after which the workflow's own paths may not have run: the ended-execution cleanup's. */
+export const ENDED_EXECUTION_STATUSES: readonly string[] = ['ABORTED', 'TIMED_OUT', 'FAILED'];
+
 export interface MigrationMonitoringProps {
-  /** The migration state machine: its failed executions raise an alarm. */
+  /** The migration state machine: its failed, aborted and timed-out executions raise alarms and are cleaned up after. */
   readonly stateMachine: sfn.IStateMachine;
+  /**
+   * Invoked with the "Step Functions Execution Status Change" event of every execution of `stateMachine`
+   * that was aborted, timed out or failed (lambdas/handlers/execution-ended.ts): it cleans up the
+   * migration the execution's own states left (idempotent; a migration already ended is left alone).
+   */
+  readonly executionEnded: lambda.IFunction;
   /** The copy tasks' cluster: a copy task of it that stops with a failure exit code raises an alarm. */
   readonly copyCluster: ecs.ICluster;
   /** The copy container's name in the task definition. */
@@ -52,6 +61,9 @@ export interface MigrationMonitoringProps {
  *
  * - failed executions: the state machine's `ExecutionsFailed` (AWS/States). A migration that failed and
  *   was cleaned up ends in the "Migration failed" Fail state; a request the first state rejects counts too.
+ * - aborted and timed-out executions: `ExecutionsAborted` and `ExecutionsTimedOut`. Neither runs the
+ *   workflow's cleanup; an EventBridge rule on the execution status change events (ABORTED, TIMED_OUT,
+ *   FAILED) invokes the ended-execution cleanup, which restores the source and ends the migration.
  * - failed copy tasks: an EventBridge rule on the default bus matches "ECS Task State Change" events of
  *   the copy cluster's tasks that stopped with a copy container exit code other than 0 and 143
  *   (cancelled), or that failed to start, and forwards them to the share-migration bus; the alarm
@@ -65,6 +77,9 @@ export interface MigrationMonitoringProps {
 export class MigrationMonitoring extends Construct {
   readonly topic: sns.Topic;
   readonly failedExecutionsAlarm: cloudwatch.Alarm;
+  readonly abortedExecutionsAlarm: cloudwatch.Alarm;
+  readonly timedOutExecutionsAlarm: cloudwatch.Alarm;
+  readonly executionEndedRule: events.Rule;
   readonly copyTaskFailureRule: events.Rule;
   readonly failedCopyTasksAlarm: cloudwatch.Alarm;
   readonly authorizerErrorsAlarm: cloudwatch.Alarm;
@@ -82,6 +97,25 @@ export class MigrationMonitoring extends Construct {
     this.failedExecutionsAlarm = this.alarm('FailedExecutions', {
       metric: props.stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
       alarmDescription: 'share-migration: a migration execution failed (see the migration record and the state machine log)',
+    });
+
+    this.abortedExecutionsAlarm = this.alarm('AbortedExecutions', {
+      metric: props.stateMachine.metricAborted({ period, statistic: cloudwatch.Stats.SUM }),
+      alarmDescription: 'share-migration: a migration execution was stopped (console or API) before it finished; the ended-execution cleanup restores the source',
+    });
+    this.timedOutExecutionsAlarm = this.alarm('TimedOutExecutions', {
+      metric: props.stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
+      alarmDescription: 'share-migration: a migration execution timed out; the ended-execution cleanup restores the source',
+    });
+    this.executionEndedRule = new events.Rule(this, 'ExecutionsEnded', {
+      description: 'share-migration: executions aborted, timed out or failed: clean up the migration they left',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [props.stateMachine.stateMachineArn], status: [...ENDED_EXECUTION_STATUSES] },
+      },
+      // EventBridge retries a failed delivery for up to a day; the function's own async retries cover its errors.
+      targets: [new targets.LambdaFunction(props.executionEnded, { retryAttempts: 8, maxEventAge: Duration.hours(24) })],
     });
 
     this.copyTaskFailureRule = new events.Rule(this, 'CopyTaskFailures', {

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ALL_STEPS, CopyTaskEnv, REFUSAL_ERRORS, Step, WorkflowError } from '../../lambdas/core/workflow.ts';
+import { ALL_STEPS, CopyTaskEnv, REFUSAL_ERRORS, Step, WorkflowError, type HandoverPoint } from '../../lambdas/core/workflow.ts';
 import type { MigrationCopyTask } from './migration-copy-task.ts';
 import { purgeLoop } from './workflow-purge.ts';
 import { retryAnyError, retryDriverNotReady, retryRelease } from './workflow-retries.ts';
@@ -15,6 +15,7 @@ import { isTrue, stringIs } from './workflow-conditions.ts';
 import { StateName } from './workflow-states.ts';
 import { switchoverPath, type SwitchoverStates } from './workflow-switchover.ts';
 import { WorkflowTasks } from './workflow-tasks.ts';
+import { WorkflowHandover } from './workflow-handover.ts';
 
 export { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, DRIVER_NOT_READY_ERRORS, RETRIED_STEP_ERRORS } from './workflow-retries.ts';
 export { STEP_STATE, StateName } from './workflow-states.ts';
@@ -43,6 +44,15 @@ const ERROR_PATH = '$.error';
 /** Where the Catch on cleanup puts cleanup's last error, for the release step (`ReleaseShareInput`). */
 const CLEANUP_ERROR_PATH = '$.cleanup_error';
 
+/** Where each driver poll puts the wait before the next one (it backs off: DRIVER_POLL). */
+const DRIVER_WAIT_PATH = '$.driver_wait_seconds';
+
+/**
+ * Where prepare destination puts the copy passes' TimeoutSeconds, from the share's size (COPY_PASS_TIMEOUT).
+ * At the top of the state: the local runtime's adaptation of TimeoutSecondsPath reads top-level fields only.
+ */
+const COPY_TIMEOUT_PATH = '$.copy_timeout_seconds';
+
 export interface MigrationWorkflowProps {
   /**
    * The function of every `Step`. The `await-completion` and `await-switchover` functions are granted
@@ -65,16 +75,6 @@ export interface MigrationWorkflowProps {
    * @default Duration.minutes(6)
    */
   readonly stepTaskTimeout?: Duration;
-  /**
-   * TimeoutSeconds of one copy pass.
-   * @default Duration.days(7)
-   */
-  readonly copyTaskTimeout?: Duration;
-  /**
-   * How long to wait between two polls of a driver-assisted migration.
-   * @default Duration.seconds(5)
-   */
-  readonly driverPollInterval?: Duration;
   /**
    * TimeoutSeconds of one purge task (removing the folder a deleted instance left).
    * @default Duration.days(1)
@@ -111,6 +111,7 @@ export class MigrationWorkflow extends Construct {
 
   private readonly props: MigrationWorkflowProps;
   private readonly tasks: WorkflowTasks;
+  private readonly handover: WorkflowHandover;
   private readonly cleanup: sfn.TaskStateBase;
   private readonly purge: sfn.TaskStateBase;
   private failed!: sfn.Fail;
@@ -127,8 +128,21 @@ export class MigrationWorkflow extends Construct {
     this.props = props;
     const stateMachineName = props.stateMachineName ?? defaultStateMachineName(Stack.of(this));
     checkStateMachineName(stateMachineName);
+    // The state machine refers to every step function (definition, role policy), and a function
+    // depends on its role's policy. A policy naming `this.stateMachine.stateMachineArn` would close
+    // the cycle state machine -> function -> policy -> state machine, which CloudFormation rejects
+    // (and synth too, with cdk.json's @aws-cdk/core:validateAgainstDefaultRules). The ARN built from
+    // the fixed name refers to no resource and is the same string once deployed. The handover starts
+    // executions of this very state machine by it too.
+    this.stateMachineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     this.tasks = new WorkflowTasks(this, props);
+    this.handover = new WorkflowHandover(this, { stateMachineArn: this.stateMachineArn, cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task) });
     this.purge = purgeLoop(this, this.tasks, { ended: this.endings(), purgeTaskTimeout: props.purgeTaskTimeout });
     this.cleanup = this.cleanupPath();
     const switchover = switchoverPath(this, this.tasks, {
@@ -141,7 +155,7 @@ export class MigrationWorkflow extends Construct {
     switchover.writersGone.when(stringIs('$.switchover.outcome', 'gave_up'), completion.awaitCompletion);
     const hostAssisted = this.hostAssistedPhase1(completion.phase1Done);
     const driverAssisted = this.driverAssistedPhase1(completion.phase1Done, hostAssisted);
-    const start = this.requestPath(driverAssisted, hostAssisted, switchover);
+    const start = this.requestPath(driverAssisted.start, hostAssisted, switchover, { 'driver-poll': driverAssisted.poll, 'await-completion': completion.awaitCompletion });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -157,17 +171,6 @@ export class MigrationWorkflow extends Construct {
       tracingEnabled: true,
     });
 
-    // The state machine refers to every step function (definition, role policy), and a function
-    // depends on its role's policy. A policy naming `this.stateMachine.stateMachineArn` would close
-    // the cycle state machine -> function -> policy -> state machine, which CloudFormation rejects
-    // (and synth too, with cdk.json's @aws-cdk/core:validateAgainstDefaultRules). The ARN built from
-    // the fixed name refers to no resource and is the same string once deployed.
-    this.stateMachineArn = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: stateMachineName,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
     for (const step of TOKEN_STEPS) {
       iam.Grant.addToPrincipal({ grantee: props.stepFunctions[step], actions: [...TOKEN_STEP_ACTIONS], resourceArns: [this.stateMachineArn] });
     }
@@ -181,8 +184,14 @@ export class MigrationWorkflow extends Construct {
    * retried by Step Functions locks once.
    * A migration resumed after its switchover had begun (a restart) goes straight back to it: every
    * earlier step is idempotent, but re-copying onto a destination that already took over is not wanted.
+   * An execution a handover started goes back to the loop its predecessor was in (`handedOver`).
    */
-  private requestPath(driverAssisted: sfn.IChainable, hostAssisted: sfn.IChainable, switchover: SwitchoverStates): sfn.IChainable {
+  private requestPath(
+    driverAssisted: sfn.IChainable,
+    hostAssisted: sfn.IChainable,
+    switchover: SwitchoverStates,
+    handedOver: Readonly<Record<HandoverPoint, sfn.IChainable>>,
+  ): sfn.IChainable {
     const rejected = new sfn.Fail(this, StateName.REJECTED, {
       errorPath: `${ERROR_PATH}.Error`,
       causePath: `${ERROR_PATH}.Cause`,
@@ -190,6 +199,7 @@ export class MigrationWorkflow extends Construct {
     const validate = this.lambdaStep(Step.VALIDATE, sfn.TaskInput.fromObject({
       request: sfn.JsonPath.objectAt('$'),
       execution_name: sfn.JsonPath.stringAt('$$.Execution.Name'),
+      execution_id: sfn.JsonPath.stringAt('$$.Execution.Id'),
     }));
     validate.addCatch(rejected, { errors: [...REFUSAL_ERRORS], resultPath: ERROR_PATH });
     // FailedStartState: the execution input and name, as validate had them, and the error.
@@ -210,6 +220,8 @@ export class MigrationWorkflow extends Construct {
     const resumeAt = new sfn.Choice(this, StateName.RESUME_AT)
       .when(stringIs('$.resume_at', 'cutover'), switchover.cutover)
       .when(stringIs('$.resume_at', 'driver-complete'), switchover.driverComplete)
+      .when(stringIs('$.resume_at', 'driver-poll'), handedOver['driver-poll'])
+      .when(stringIs('$.resume_at', 'await-completion'), handedOver['await-completion'])
       .otherwise(compatibility.next(canMigrateNatively));
     validate.next(resumeAt);
     // PurgeExecutionInput: a deleted share's data, or a retry of a migration's failed purges.
@@ -219,10 +231,12 @@ export class MigrationWorkflow extends Construct {
   }
 
   /**
-   * Driver-assisted phase 1: start, then poll until the driver reports phase 1 done. A cancel goes to
-   * cleanup; any other failure undoes the driver's work and falls back to the host-assisted path.
+   * Driver-assisted phase 1: start, then poll until the driver reports phase 1 done, waiting longer after
+   * each poll (seconds to minutes, as the poll says: DRIVER_POLL); after HANDOVER_AFTER_CYCLES polls the
+   * polling goes on in a new execution. A cancel goes to cleanup; any other failure undoes the driver's
+   * work and falls back to the host-assisted path.
    */
-  private driverAssistedPhase1(phase1Done: sfn.IChainable, hostAssisted: sfn.IChainable): sfn.IChainable {
+  private driverAssistedPhase1(phase1Done: sfn.IChainable, hostAssisted: sfn.IChainable): { start: sfn.IChainable; poll: sfn.TaskStateBase } {
     const undo = this.cleanedUpOnFailure(this.lambdaStep(Step.DRIVER_CANCEL));
     undo.next(hostAssisted);
 
@@ -233,14 +247,13 @@ export class MigrationWorkflow extends Construct {
       task.addCatch(this.cleanup, { errors: [WorkflowError.CANCELLED], resultPath: ERROR_PATH });
       task.addCatch(undo, { errors: [WorkflowError.ALL], resultPath: ERROR_PATH });
     }
-    const wait = new sfn.Wait(this, StateName.WAIT_FOR_DRIVER, {
-      time: sfn.WaitTime.duration(this.props.driverPollInterval ?? Duration.seconds(5)),
-    });
+    const wait = new sfn.Wait(this, StateName.WAIT_FOR_DRIVER, { time: sfn.WaitTime.secondsPath(DRIVER_WAIT_PATH) });
     const done = new sfn.Choice(this, StateName.DRIVER_PHASE1_DONE)
       .when(isTrue('$.phase1_done'), phase1Done)
-      .otherwise(wait);
+      .otherwise(this.handover.whenDue(StateName.HAND_OVER_POLL, 'driver-poll', wait));
     wait.next(poll);
-    return start.next(poll).next(done);
+    start.next(poll).next(done);
+    return { start, poll };
   }
 
   /**
@@ -270,12 +283,13 @@ export class MigrationWorkflow extends Construct {
     const awaitCompletion = this.tasks.tokenStep(Step.AWAIT_COMPLETION, '$.wait_seconds', { auto_complete: sfn.JsonPath.stringAt('$.auto_complete') });
     // When a wait times out, the host-assisted path refreshes its bulk copy (so the final delta under
     // read-only stays small) and waits again with a new token; the driver-assisted path just waits again.
+    // Each timed-out wait counts as a cycle: after HANDOVER_AFTER_CYCLES the waiting goes on in a new execution.
     const refreshCopy = this.cleanedUpOnFailure(this.copyStep(StateName.REFRESH_COPY, CopyPass.BULK));
     refreshCopy.next(awaitCompletion);
-    awaitCompletion.addCatch(
-      new sfn.Choice(this, StateName.REFRESH_WHICH).when(isTrue('$.driver_assisted'), awaitCompletion).otherwise(refreshCopy),
-      { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD },
-    );
+    const refreshWhich = new sfn.Choice(this, StateName.REFRESH_WHICH).when(isTrue('$.driver_assisted'), awaitCompletion).otherwise(refreshCopy);
+    const counted = this.handover.counter(StateName.COUNT_WAIT);
+    counted.next(this.handover.whenDue(StateName.HAND_OVER_WAIT, 'await-completion', refreshWhich));
+    awaitCompletion.addCatch(counted, { errors: [sfn.Errors.TIMEOUT], resultPath: sfn.JsonPath.DISCARD });
     this.cleanedUpOnFailure(awaitCompletion);
     const automatically = new sfn.Choice(this, StateName.AUTO_COMPLETE)
       .when(isTrue('$.auto_complete'), switchover)
@@ -323,7 +337,8 @@ export class MigrationWorkflow extends Construct {
   /**
    * One copy pass on Fargate, waited for (runTask.sync); its result is dropped, progress lives in the
    * migration record. `plan` is where the state holds the job (a CopyPlan): the live data's, or a snapshot's.
-   * A copy task that did not start is started again (retryCopyStart).
+   * A copy task that did not start is started again (retryCopyStart). It may run as long as prepare
+   * destination allowed for the share's size (COPY_TIMEOUT_PATH).
    */
   private copyStep(name: StateName, pass: CopyPass, plan = '$.copy'): MigrationCopyTask {
     return this.tasks.ecsTask(name, {
@@ -337,7 +352,7 @@ export class MigrationWorkflow extends Construct {
         [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt(`${plan}.source_modes`),
         [CopyTaskEnv.PRESERVE_METADATA]: sfn.JsonPath.stringAt(`${plan}.preserve_metadata`),
       },
-      timeout: this.props.copyTaskTimeout ?? Duration.days(7),
+      timeout: sfn.Timeout.at(COPY_TIMEOUT_PATH),
     });
   }
 

@@ -162,6 +162,7 @@ export class ShareMigrationStack extends Stack {
 
     this.monitoring = new MigrationMonitoring(this, 'Monitoring', {
       stateMachine: this.workflow.stateMachine,
+      executionEnded: this.lambdas.executionEnded,
       copyCluster: this.copyTask.cluster,
       copyContainerName: COPY_CONTAINER_NAME,
       authorizer: this.api.authorizerFunction,
@@ -245,7 +246,7 @@ export class ShareMigrationStack extends Stack {
       backendParameters: this.backendParameters,
       efsBackends,
     });
-    for (const fn of [...Object.values(this.lambdas.byStep), this.api.handler]) grants.wire(fn, fn.permissions);
+    for (const fn of [...this.lambdas.all, this.api.handler]) grants.wire(fn, fn.permissions);
     grants.wire(this.api.authorizerFunction, FUNCTION_PERMISSIONS[AUTHORIZER_FUNCTION]);
   }
 

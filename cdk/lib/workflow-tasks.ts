@@ -31,7 +31,8 @@ export interface EcsTaskJob {
   readonly environment: Readonly<Record<string, string>>;
   /** The container command: the program, for a task definition whose entry point is the interpreter. @default - the image's */
   readonly command?: readonly string[];
-  readonly timeout: Duration;
+  /** A fixed time, or a path in the state (a copy pass: from the share's size). */
+  readonly timeout: Duration | sfn.Timeout;
 }
 
 /** The workflow's Task states: step Lambdas invoked on the state, and Fargate tasks of the copy image waited for. */
@@ -103,7 +104,7 @@ export class WorkflowTasks {
         },
       ],
       resultPath: sfn.JsonPath.DISCARD,
-      taskTimeout: sfn.Timeout.duration(job.timeout),
+      taskTimeout: job.timeout instanceof Duration ? sfn.Timeout.duration(job.timeout) : job.timeout,
     });
     return retryCopyStart(task);
   }

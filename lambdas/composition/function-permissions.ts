@@ -20,7 +20,9 @@ export type TableId = TableSchema['id'];
 export const API_FUNCTION = 'api';
 /** The name of the API Gateway authorizer function. */
 export const AUTHORIZER_FUNCTION = 'authorizer';
-export type FunctionName = Step | typeof API_FUNCTION | typeof AUTHORIZER_FUNCTION;
+/** The `STEP_NAME` of the function that cleans up after executions that ended outside the workflow's own paths. */
+export const EXECUTION_ENDED_FUNCTION = 'execution-ended';
+export type FunctionName = Step | typeof API_FUNCTION | typeof AUTHORIZER_FUNCTION | typeof EXECUTION_ENDED_FUNCTION;
 
 export type DynamoDbAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query' | 'dynamodb:Scan' | 'dynamodb:BatchGetItem';
 export type StatesAction = 'states:StartExecution' | 'states:SendTaskSuccess' | 'states:SendTaskFailure';
@@ -154,6 +156,14 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, FunctionPermiss
   },
   // The token secret (lambdas/composition/authorizer.ts).
   [AUTHORIZER_FUNCTION]: { tokensSecret: ['secretsmanager:GetSecretValue'] },
+  // An execution stopped, timed out or failed outside any Catch: the cleanup step's work (and the release
+  // step's, which needs nothing more), run from the execution's status change event.
+  [EXECUTION_ENDED_FUNCTION]: {
+    tables: { shares: RECORDS, migrations: RECORDS },
+    ...driver('migrationCancel', 'applyAccessRules', 'deleteInstance'),
+    ...EVENTS,
+    copyTaskDefinitions: ['ecs:DeregisterTaskDefinition'],
+  },
 };
 
 /**

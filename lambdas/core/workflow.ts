@@ -35,6 +35,32 @@ export interface ValidateStepInput {
   readonly request: unknown;
   /** Used as the migration id when the input has none, so a retried console start locks only once. */
   readonly execution_name: string;
+  /**
+   * The execution's ARN ($$.Execution.Id): recorded on the migration, so that the execution a handover
+   * started is the one the record names (and the end-of-execution cleanup leaves the migration to it).
+   */
+  readonly execution_id?: string;
+}
+
+/** Loop iterations of one execution (MigrationExecutionState.loop). */
+export interface LoopCount {
+  readonly cycles: number;
+}
+
+/**
+ * Where a handed-over execution picks the migration up (long-migrations.md): the driver's phase-1 poll,
+ * or the wait for migration_complete. Any other point re-derives itself from the migration record.
+ */
+export type HandoverPoint = 'driver-poll' | 'await-completion';
+
+/**
+ * What an execution that hands over adds to its own input for the next one (HANDOVER_AFTER_CYCLES):
+ * the migration it works on, the point to resume at, and the state it had there. A `schedule_id` the
+ * input keeps is not recorded again: the first execution recorded the schedule's firing.
+ */
+export interface HandoverInput {
+  readonly migration_id: string;
+  readonly resume: { readonly at: HandoverPoint; readonly state: MigrationExecutionState };
 }
 
 /** Where the copy task reads and writes: given to the ECS task as container environment. */
@@ -129,6 +155,25 @@ export interface MigrationExecutionState {
   /** Set by the driver loop. */
   readonly phase1_done?: boolean;
   /**
+   * Set by each driver poll: how long to wait before the next one (the Wait's SecondsPath), growing from
+   * DRIVER_POLL.FIRST_SECONDS to DRIVER_POLL.MAX_SECONDS. Carried over a handover, so the backoff does not restart.
+   */
+  readonly driver_wait_seconds?: number;
+  /**
+   * Loop iterations in this execution (driver polls, waits for migration_complete that timed out): set to 0
+   * by the first state, counted by the loops (an object: a Pass state counts it with States.MathAdd, and a
+   * Pass result is an object). At HANDOVER_AFTER_CYCLES the execution hands the migration over to a new
+   * execution before its history (at most 25,000 events) fills.
+   */
+  readonly loop?: LoopCount;
+  /** Set by the Pass before a handover: the new execution's name, and what its input adds to this one's. */
+  readonly handover?: { readonly name: string; readonly input: HandoverInput };
+  /**
+   * Set by prepare destination: TimeoutSeconds of one copy pass, from the share's size (copyPassTimeoutSeconds).
+   * At the top of the state: the local runtime's adaptation of TimeoutSecondsPath reads top-level fields only.
+   */
+  readonly copy_timeout_seconds?: number;
+  /**
    * Set by phase 1 done: how long one wait for migration_complete lasts before the bulk copy is
    * refreshed (refresh_interval, else the longest wait the workflow makes in one go).
    */
@@ -143,8 +188,11 @@ export interface MigrationExecutionState {
   readonly cleanup_error?: StepError;
   /** Set by cleanup. */
   readonly outcome?: 'cancelled' | 'error';
-  /** Set by validate when a resumed migration's switchover had begun: where the workflow picks it up. */
-  readonly resume_at?: 'cutover' | 'driver-complete';
+  /**
+   * Set by validate when a resumed migration's switchover had begun (`cutover`, `driver-complete`), or when
+   * a handed-over execution resumes a loop (HandoverPoint): where the workflow picks it up.
+   */
+  readonly resume_at?: 'cutover' | 'driver-complete' | HandoverPoint;
   /** Set by the check of who may still write to the read-only source. */
   readonly switchover?: SwitchoverState;
   /**
@@ -228,6 +276,11 @@ export type Step = (typeof Step)[keyof typeof Step];
 export const MAX_COMPLETION_WAIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 export const ALL_STEPS: readonly Step[] = Object.values(Step);
+
+// How long a migration may take and how its loops stay within an execution's history (docs/long-migrations.md).
+export {
+  COPY_PASS_TIMEOUT, DRIVER_POLL, HANDOVER_AFTER_CYCLES, MIN_REFRESH_INTERVAL_SECONDS, copyPassTimeoutSeconds, nextDriverPollSeconds,
+} from './workflow-limits.ts';
 
 /** Container environment the copy task reads its job from (ECS container overrides, or the child's env). */
 export const CopyTaskEnv = {

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { DRIVER_POLL } from '../../lambdas/core/workflow.ts';
 import { adaptForLocalRuntime, allStates } from '../../local/synthesized-definition.ts';
 import { errorResponse, jsonResponse, type WireResponse } from '../wire/aws-errors.ts';
 import type { Caller } from '../iam/call-log.ts';
@@ -15,6 +16,7 @@ import { LambdaFunctionError, type LambdaFunctions } from '../lambda/lambda-func
 
 const CALLBACK_RESOURCE = ':states:::lambda:invoke.waitForTaskToken';
 const ECS_SYNC_RESOURCE = ':states:::ecs:runTask.sync';
+const START_EXECUTION_RESOURCE = ':states:::states:startExecution';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
 
@@ -177,6 +179,8 @@ export class StepFunctions {
     const retryIntervalOverrides: Record<string, number[]> = {};
     for (const [stateName, state] of allStates(this.definition)) {
       if (state.Type === 'Wait' && typeof state['Seconds'] === 'number') waitTimeOverrides[stateName] = Math.round(state['Seconds'] * 1000 * scale);
+      // A wait the state sets (the driver poll's, backing off from DRIVER_POLL.FIRST_SECONDS): scaled from its first length.
+      if (state.Type === 'Wait' && typeof state['SecondsPath'] === 'string') waitTimeOverrides[stateName] = Math.round(DRIVER_POLL.FIRST_SECONDS * 1000 * scale);
       const retry = state['Retry'] as { IntervalSeconds?: number }[] | undefined;
       if (retry) retryIntervalOverrides[stateName] = retry.map((retrier) => Math.round((retrier.IntervalSeconds ?? 1) * 1000 * scale));
     }
@@ -193,6 +197,8 @@ export class StepFunctions {
         handlers[stateName] = (input) => this.invokeWithToken(functionName, input, executionName);
       } else if (resource.endsWith(ECS_SYNC_RESOURCE)) {
         handlers[stateName] = (input) => this.options.runEcsTask(input as Record<string, unknown>, this.options.stateMachineCaller, executionName);
+      } else if (resource.endsWith(START_EXECUTION_RESOURCE)) {
+        handlers[stateName] = (input) => this.startFromTask(input as Record<string, unknown>);
       } else if (resource.includes(':lambda:') && resource.includes(':function:')) {
         handlers[stateName] = (input) => this.invokeFunction(resource, input);
       } else {
@@ -200,6 +206,24 @@ export class StepFunctions {
       }
     }
     return handlers;
+  }
+
+  /**
+   * `states:startExecution` (request-response, a handover): StartExecution as the state machine's role,
+   * answered as the optimized integration answers (ExecutionArn, StartDate).
+   */
+  private async startFromTask(parameters: Readonly<Record<string, unknown>>): Promise<unknown> {
+    const stateMachineArn = String(parameters['StateMachineArn']);
+    const caller = this.options.stateMachineCaller;
+    const record = await this.options.gate.authorizeOnBehalf(caller, 'states:StartExecution', [{ action: 'states:StartExecution', resource: stateMachineArn, context: {} }], 'step-functions');
+    if (!record.allowed) {
+      throw Object.assign(new Error(`User: ${caller.sessionArn} is not authorized to perform: states:StartExecution on resource: ${stateMachineArn}`), { name: 'StepFunctions.AWSStepFunctionsException' });
+    }
+    const input = parameters['Input'];
+    const answer = this.startExecutionCall({ stateMachineArn, name: parameters['Name'], input: typeof input === 'string' ? input : JSON.stringify(input ?? {}) }, caller.name);
+    const body = JSON.parse(String(answer.body ?? '{}')) as { executionArn?: string; startDate?: number; __type?: string; message?: string };
+    if (answer.status !== 200) throw Object.assign(new Error(body.message ?? 'StartExecution failed'), { name: `StepFunctions.${body.__type ?? 'AWSStepFunctionsException'}` });
+    return { ExecutionArn: body.executionArn, StartDate: body.startDate };
   }
 
   /** lambda:InvokeFunction as the state machine's role, then the function's bundle. */

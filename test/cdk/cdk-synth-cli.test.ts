@@ -72,8 +72,8 @@ describe('cdk synth (the CLI, as npm run synth)', () => {
     );
     const codeKeys = handlers.map((fn) => ((fn.Properties?.Code as { S3Key: string }).S3Key).replace(/\.zip$/, ''));
 
-    // Assess: a function per Step, and the API's.
-    expect(handlers).toHaveLength(ALL_STEPS.length + 1);
+    // Assess: a function per Step, the API's, and the ended-execution cleanup's.
+    expect(handlers).toHaveLength(ALL_STEPS.length + 2);
     for (const key of codeKeys) {
       const directory = path.join(outdir, assets.files[key]!.source.path);
       expect((await fs.readdir(directory)).sort()).toEqual(['index.mjs', 'index.mjs.map']);

@@ -4,19 +4,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { stepEntry } from '../../cdk/lib/migration-lambdas.ts';
+import { EXECUTION_ENDED_ENTRY, stepEntry } from '../../cdk/lib/migration-lambdas.ts';
 import { repoPath } from '../../cdk/lib/paths.ts';
 import type { ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
 import type { Composition } from '../../lambdas/composition/domain.ts';
 import { FunctionEnv } from '../../lambdas/composition/function-env.ts';
-import { API_FUNCTION, FUNCTION_PERMISSIONS, type FunctionName } from '../../lambdas/composition/function-permissions.ts';
+import { API_FUNCTION, EXECUTION_ENDED_FUNCTION, FUNCTION_PERMISSIONS, type FunctionName } from '../../lambdas/composition/function-permissions.ts';
 import { sha256Hex } from '../../lambdas/core/auth/hashed-token-verifier.ts';
 import { ALL_STEPS, Step } from '../../lambdas/core/workflow.ts';
 import { logicalId, synthesizeStack } from './support.ts';
 
 const ADMIN_TOKEN = 'admin-token-for-tests';
 const sample = JSON.parse(readFileSync(repoPath('cdk.context.sample.json'), 'utf8')) as { backends: { backends: { backend: string }[] } };
-const COMPOSED = [...ALL_STEPS, API_FUNCTION] as const;
+const COMPOSED = [...ALL_STEPS, API_FUNCTION, EXECUTION_ENDED_FUNCTION] as const;
 
 let stack: ShareMigrationStack;
 let template: Template;
@@ -35,6 +35,7 @@ beforeEach(() => {
 });
 
 function functionOf(name: (typeof COMPOSED)[number]): LambdaFunction {
+  if (name === EXECUTION_ENDED_FUNCTION) return stack.lambdas.executionEnded;
   return name === API_FUNCTION ? stack.api.handler : stack.lambdas.forStep(name);
 }
 
@@ -47,7 +48,7 @@ function deployedEnvironment(fn: LambdaFunction): Record<string, string> {
 /** The function's composition root, fresh, as a new Lambda process builds it once. */
 async function compositionOf(name: FunctionName, env: NodeJS.ProcessEnv): Promise<Composition> {
   vi.resetModules();
-  const entry = name === API_FUNCTION ? 'lambdas/handlers/api.ts' : stepEntry(name as Step);
+  const entry = name === API_FUNCTION ? 'lambdas/handlers/api.ts' : name === EXECUTION_ENDED_FUNCTION ? EXECUTION_ENDED_ENTRY : stepEntry(name as Step);
   const module = (await import(repoPath(entry))) as { composition: (env?: NodeJS.ProcessEnv) => Promise<Composition> };
   return module.composition(env);
 }

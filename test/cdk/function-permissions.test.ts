@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stepEntry } from '../../cdk/lib/migration-lambdas.ts';
+import { EXECUTION_ENDED_ENTRY, stepEntry } from '../../cdk/lib/migration-lambdas.ts';
 import { repoPath } from '../../cdk/lib/paths.ts';
 import type { ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
 import {
-  API_FUNCTION, AUTHORIZER_FUNCTION, COPY_TASK_PERMISSIONS, FUNCTION_PERMISSIONS, STORE_ACTIONS, actionsCalled, actionsImplied,
+  API_FUNCTION, AUTHORIZER_FUNCTION, COPY_TASK_PERMISSIONS, EXECUTION_ENDED_FUNCTION, FUNCTION_PERMISSIONS, STORE_ACTIONS, actionsCalled, actionsImplied,
   type FunctionName, type FunctionPermissions,
 } from '../../lambdas/composition/function-permissions.ts';
 import { ALL_STEPS, PURGE_ENTRY } from '../../lambdas/core/workflow.ts';
@@ -18,6 +18,7 @@ const ENTRIES: Readonly<Record<FunctionName, string>> = {
   ...(Object.fromEntries(ALL_STEPS.map((step) => [step, stepEntry(step)])) as Record<(typeof ALL_STEPS)[number], string>),
   [API_FUNCTION]: 'lambdas/handlers/api.ts',
   [AUTHORIZER_FUNCTION]: 'lambdas/handlers/authorizer.ts',
+  [EXECUTION_ENDED_FUNCTION]: EXECUTION_ENDED_ENTRY,
 };
 const FUNCTIONS = Object.keys(ENTRIES) as FunctionName[];
 /** The containers that run as the copy task's role: the copy, and the purge of deleted instances' data (same image and role). */
@@ -65,6 +66,7 @@ function allowedBy(role: IConstruct): string[] {
 function roleOf(name: FunctionName): IConstruct {
   if (name === API_FUNCTION) return stack.api.handler.role!;
   if (name === AUTHORIZER_FUNCTION) return stack.api.authorizerFunction.role!;
+  if (name === EXECUTION_ENDED_FUNCTION) return stack.lambdas.executionEnded.role!;
   return stack.lambdas.forStep(name).role!;
 }
 

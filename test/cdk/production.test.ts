@@ -49,7 +49,12 @@ const ownLogsStatement = (fn: IConstruct) => ({
 });
 
 /** The functions that publish task_state changes: the API and the steps that declare the event bus (function-permissions.ts). */
-const publishersOf = () => [stack.api.handler, ...ALL_STEPS.filter((step) => FUNCTION_PERMISSIONS[step].eventBus !== undefined).map((step) => stack.lambdas.forStep(step))];
+const publishersOf = () => [
+  stack.api.handler,
+  ...ALL_STEPS.filter((step) => FUNCTION_PERMISSIONS[step].eventBus !== undefined).map((step) => stack.lambdas.forStep(step)),
+  // The ended-execution cleanup ends migrations, as the cleanup step does.
+  stack.lambdas.executionEnded,
+];
 
 /** `/`, `/v2`, `/v2/{proxy+}`... of every API Gateway resource id, from the template's PathPart chain. */
 function apiPaths(): Map<string, string> {
@@ -230,7 +235,7 @@ describe('Point 6: events and operations', () => {
     const publishers = ofType('AWS::IAM::Policy')
       .filter(([, policy]) => (policy.Properties.PolicyDocument.Statement as Statement[]).some((s) => actionsOf(s).includes('events:PutEvents')))
       .map(([, policy]) => policy.Properties.Roles[0].Ref as string);
-    const [ruleId] = ofType('AWS::Events::Rule').find(([, rule]) => rule.Properties.Targets !== undefined)!;
+    const [ruleId] = ofType('AWS::Events::Rule').find(([, rule]) => rule.Properties.Targets?.[0]?.RoleArn !== undefined)!;
     const forwardingRole = resources[ruleId]!.Properties.Targets[0].RoleArn['Fn::GetAtt'][0];
 
     // Assess
@@ -240,7 +245,7 @@ describe('Point 6: events and operations', () => {
   it('runs every function with active tracing and Powertools settings, under its own role with no AWS managed policy', () => {
     // Assess
     const functions = ofType('AWS::Lambda::Function').filter(([, fn]) => fn.Properties.Environment?.Variables?.NODE_OPTIONS !== undefined);
-    expect(functions).toHaveLength(ALL_STEPS.length + 2); // the steps, the API, the authorizer
+    expect(functions).toHaveLength(ALL_STEPS.length + 3); // the steps, the API, the authorizer, the ended-execution cleanup
     for (const [id, fn] of functions) {
       expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
       expect(fn.Properties.Environment.Variables, id).toMatchObject({ POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE });

@@ -89,7 +89,7 @@ describe('Construct: MigrationWorkflow', () => {
     expect(state(StateName.VALIDATE)).toEqual({
       Type: 'Task',
       Resource: stepArn(Step.VALIDATE),
-      Parameters: { 'request.$': '$', 'execution_name.$': '$$.Execution.Name' },
+      Parameters: { 'request.$': '$', 'execution_name.$': '$$.Execution.Name', 'execution_id.$': '$$.Execution.Id' },
       TimeoutSeconds: 360,
       Retry: [stepRetry],
       Catch: [
@@ -133,6 +133,21 @@ describe('Construct: MigrationWorkflow', () => {
             { Variable: '$.resume_at', StringEquals: 'driver-complete' },
           ],
           Next: StateName.DRIVER_COMPLETE,
+        },
+        // An execution a handover started: back to the loop its predecessor was in (test/cdk/execution-history.test.ts).
+        {
+          And: [
+            { Variable: '$.resume_at', IsPresent: true },
+            { Variable: '$.resume_at', StringEquals: 'driver-poll' },
+          ],
+          Next: StateName.DRIVER_CONTINUE,
+        },
+        {
+          And: [
+            { Variable: '$.resume_at', IsPresent: true },
+            { Variable: '$.resume_at', StringEquals: 'await-completion' },
+          ],
+          Next: StateName.AWAIT_COMPLETION,
         },
       ],
       Default: StateName.DRIVER_COMPATIBILITY,
@@ -178,7 +193,7 @@ describe('Construct: MigrationWorkflow', () => {
         },
       },
       ResultPath: null,
-      TimeoutSeconds: 7 * 24 * 3600,
+      TimeoutSecondsPath: '$.copy_timeout_seconds',
       Retry: [copyStartRetry],
       Catch: [toCleanup],
       Next: StateName.PHASE1_DONE,
@@ -288,7 +303,7 @@ describe('Construct: MigrationWorkflow', () => {
       ResultPath: null,
       TimeoutSecondsPath: '$.wait_seconds',
       Retry: [stepRetry],
-      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: StateName.REFRESH_WHICH }, toCleanup],
+      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: StateName.COUNT_WAIT }, toCleanup],
       Next: StateName.SOURCE_READ_ONLY,
     });
     expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: StateName.AWAIT_COMPLETION, Catch: [toCleanup] });
@@ -304,7 +319,7 @@ describe('Construct: MigrationWorkflow', () => {
     }
     expect(state(StateName.DRIVER_CANCEL)).toMatchObject({ Catch: [toCleanup], Next: StateName.PREPARE_DESTINATION });
     expect(state(StateName.DRIVER_CANCEL).ResultPath).toBeUndefined();
-    expect(state(StateName.WAIT_FOR_DRIVER)).toEqual({ Type: 'Wait', Seconds: 5, Next: StateName.DRIVER_CONTINUE });
+    expect(state(StateName.WAIT_FOR_DRIVER)).toEqual({ Type: 'Wait', SecondsPath: '$.driver_wait_seconds', Next: StateName.DRIVER_CONTINUE });
   });
 
   it('chooses only on fields that are present, so a missing optional field never fails a Choice', () => {
@@ -358,6 +373,7 @@ describe('Construct: MigrationWorkflow', () => {
     for (const [name, task] of taskStates()) {
       if (name === StateName.AWAIT_COMPLETION) expect(task.TimeoutSecondsPath, name).toBe('$.wait_seconds');
       else if (name === StateName.AWAIT_SWITCHOVER) expect(task.TimeoutSecondsPath, name).toBe('$.switchover_wait_seconds');
+      else if (task.Resource === 'arn:aws:states:::ecs:runTask.sync' && name !== StateName.PURGE) expect(task.TimeoutSecondsPath, name).toBe('$.copy_timeout_seconds');
       else expect(task.TimeoutSeconds, name).toEqual(expect.any(Number));
     }
   });
@@ -368,7 +384,7 @@ describe('Construct: MigrationWorkflow', () => {
     const unguarded: string[] = [StateName.VALIDATE, StateName.CLEANUP, StateName.RELEASE_SHARE, StateName.PLAN_PURGE, StateName.PURGE];
     const guarded = taskStates().filter(([name]) => !unguarded.includes(name));
     expect(guarded.map(([name]) => name).sort()).toEqual(
-      [...ALL_STEPS.map((s) => STEP_STATE[s]).filter((name) => !unguarded.includes(name)), StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].sort(),
+      [...ALL_STEPS.map((s) => STEP_STATE[s]).filter((name) => !unguarded.includes(name)), StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY, StateName.HAND_OVER].sort(),
     );
     for (const [name, task] of guarded) {
       const catchers = task.Catch as { Next: string; ResultPath: string }[];

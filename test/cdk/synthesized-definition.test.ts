@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_NAME_ENV } from '../../cdk/lib/migration-function.ts';
 import { COPY_TASK_START_ERRORS, DATA_PURGE_FAILED, DRIVER_NOT_READY_ERRORS, STEP_STATE, StateName } from '../../cdk/lib/migration-workflow.ts';
 import {
-  ALL_STEPS, MAX_COMPLETION_WAIT_SECONDS, PURGE_ENTRY, REFUSAL_ERRORS, Step, SWITCHOVER_WAIT,
+  ALL_STEPS, COPY_PASS_TIMEOUT, MAX_COMPLETION_WAIT_SECONDS, PURGE_ENTRY, REFUSAL_ERRORS, Step, SWITCHOVER_WAIT,
   type CleanupInput, type MigrationExecutionInput, type MigrationExecutionState, type PurgeExecutionInput, type SwitchoverState, type ValidateStepInput,
 } from '../../lambdas/core/workflow.ts';
 import {
@@ -59,6 +59,7 @@ describe('Function: loadSynthesizedWorkflow', () => {
       [StateName.REFRESH_COPY]: { kind: 'ecs-run-task' },
       [StateName.FINAL_COPY]: { kind: 'ecs-run-task' },
       [StateName.PURGE]: { kind: 'ecs-run-task' },
+      [StateName.HAND_OVER]: { kind: 'start-execution' },
     };
 
     // Assess
@@ -83,7 +84,9 @@ describe('Function: loadSynthesizedWorkflow', () => {
       Parameters: { 'switchover_wait_seconds.$': '$.switchover_wait_seconds' },
     });
     expect(MAX_COMPLETION_WAIT_SECONDS).toBeLessThanOrEqual(MAX_LOCAL_TIMEOUT_SECONDS);
-    expect(definition().States[StateName.BULK_COPY]?.TimeoutSeconds).toBe(7 * 24 * 3600);
+    // A copy pass: as long as prepare destination allowed for the share's size, at most COPY_PASS_TIMEOUT's ceiling.
+    expect(definition().States[StateName.BULK_COPY]).toMatchObject({ TimeoutSecondsPath: '$.copy_timeout_seconds', Parameters: { 'copy_timeout_seconds.$': '$.copy_timeout_seconds' } });
+    expect(COPY_PASS_TIMEOUT.CEILING_SECONDS).toBeLessThanOrEqual(MAX_LOCAL_TIMEOUT_SECONDS);
     expect(MAX_LOCAL_TIMEOUT_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
   });
 
@@ -222,7 +225,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     const validate = (input: ValidateStepInput): MigrationExecutionState => {
       validateInputs.push(input);
       const request = input.request as MigrationExecutionInput;
-      const state = { migration_id: input.execution_name, share_id: request.share_id, auto_complete: script.autoComplete ?? false };
+      const state = { migration_id: input.execution_name, share_id: request.share_id, auto_complete: script.autoComplete ?? false, loop: { cycles: 0 } };
       if (script.resumeAt === undefined) return state;
       return { ...state, driver_assisted: script.resumeAt === 'driver-complete', resume_at: script.resumeAt };
     };
@@ -230,13 +233,14 @@ describe('Workflow: paths through the synthesized definition', () => {
       [Step.VALIDATE]: validate,
       [Step.DRIVER_COMPATIBILITY]: (state: MigrationExecutionState) => ({ ...state, driver_assisted: script.driverAssisted ?? false }),
       [Step.DRIVER_START]: (state: MigrationExecutionState) => state,
-      [Step.DRIVER_CONTINUE]: (state: MigrationExecutionState) => ({ ...state, phase1_done: ++polls >= 2 }),
+      [Step.DRIVER_CONTINUE]: (state: MigrationExecutionState) => ({ ...state, phase1_done: ++polls >= 2, driver_wait_seconds: 5, loop: { cycles: polls } }),
       [Step.DRIVER_CANCEL]: (state: MigrationExecutionState) => ({ ...state, driver_assisted: false }),
       [Step.DRIVER_COMPLETE]: (state: MigrationExecutionState) => state,
       [Step.PREPARE_DESTINATION]: (state: MigrationExecutionState) => ({
         ...state,
         copy: { source: '/exports/src', destination: '/exports/dst', source_modes: '/exports/src.modes', preserve_metadata: 'false', task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy:7' },
         ...(script.snapshots ? { snapshot_replay: replayOf(0, script.snapshots) } : {}),
+        copy_timeout_seconds: 21_600,
       }),
       [Step.SNAPSHOT_DESTINATION]: (state: MigrationExecutionState) => ({ ...state, snapshot_replay: replayOf(state.snapshot_replay!.index + 1, script.snapshots ?? 0) }),
       [Step.PHASE1_DONE]: (state: MigrationExecutionState) => ({ ...state, wait_seconds: 60 }),
@@ -288,6 +292,7 @@ describe('Workflow: paths through the synthesized definition', () => {
             });
             return { stopped: true };
           }
+          if (task.kind === 'start-execution') return { ExecutionArn: 'arn:aws:states:local:000000000000:execution:share-migration:next' };
           return stepBehaviour[task.step as Step](input as never);
         },
       ]),
@@ -428,7 +433,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     const outcome = await run({ autoComplete: true });
 
     // Assess
-    expect(outcome.validateInputs).toEqual([{ request: executionInput, execution_name: executionName }]);
+    expect(outcome.validateInputs).toEqual([{ request: executionInput, execution_name: executionName, execution_id: `local:${executionName}` }]);
   });
 
   it('resumed at cutover: visits only the cutover, then succeeds', async () => {
@@ -440,7 +445,7 @@ describe('Workflow: paths through the synthesized definition', () => {
     expect(outcome.visited).toEqual([StateName.VALIDATE, StateName.CUTOVER, StateName.PLAN_PURGE]);
     expect(outcome.copyJobs).toEqual([]);
     expect(outcome.output).toEqual({
-      migration_id: 'm-1', share_id: 's-1', auto_complete: false, driver_assisted: false, resume_at: 'cutover', purge: { more: false, failed: 0 },
+      migration_id: 'm-1', share_id: 's-1', auto_complete: false, driver_assisted: false, resume_at: 'cutover', purge: { more: false, failed: 0 }, loop: { cycles: 0 },
     });
   });
 

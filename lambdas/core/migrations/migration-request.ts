@@ -2,7 +2,7 @@ import { InvalidRequestError } from '../errors.ts';
 import type { MigrationOptions } from '../model.ts';
 import { parseHost } from '../host.ts';
 import { describeUnmet, unmetByHostAssisted } from './guarantees.ts';
-import { MAX_COMPLETION_WAIT_SECONDS, type MigrationExecutionInput } from '../workflow.ts';
+import { MAX_COMPLETION_WAIT_SECONDS, MIN_REFRESH_INTERVAL_SECONDS, type HandoverPoint, type MigrationExecutionInput, type MigrationExecutionState } from '../workflow.ts';
 
 export interface ValidatedMigrationRequest {
   readonly shareId: string;
@@ -11,6 +11,8 @@ export interface ValidatedMigrationRequest {
   readonly migrationId: string | null;
   /** The schedule whose firing started this execution, if one did. */
   readonly scheduleId: string | null;
+  /** Set when an execution handed the migration over to this one: where it was, with its state. */
+  readonly resume: { readonly at: HandoverPoint; readonly state: MigrationExecutionState } | null;
 }
 
 const BOOLEAN_OPTIONS = ['writable', 'preserve_metadata', 'preserve_snapshots', 'nondisruptive', 'force_host_assisted_migration', 'auto_complete'] as const;
@@ -36,15 +38,21 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
     }
   }
   const refresh = raw['refresh_interval'];
-  if (refresh !== undefined && refresh !== null && (!Number.isInteger(refresh) || (refresh as number) < 1 || (refresh as number) > MAX_COMPLETION_WAIT_SECONDS)) {
-    throw new InvalidRequestError(`Invalid refresh_interval ${JSON.stringify(refresh)}: whole seconds from 1 to ${MAX_COMPLETION_WAIT_SECONDS}.`, ids);
+  if (refresh !== undefined && refresh !== null
+    && (!Number.isInteger(refresh) || (refresh as number) < MIN_REFRESH_INTERVAL_SECONDS || (refresh as number) > MAX_COMPLETION_WAIT_SECONDS)) {
+    throw new InvalidRequestError(
+      `Invalid refresh_interval ${JSON.stringify(refresh)}: whole seconds from ${MIN_REFRESH_INTERVAL_SECONDS} to ${MAX_COMPLETION_WAIT_SECONDS} `
+      + '(each refresh is a whole bulk copy pass).',
+      ids,
+    );
   }
+  const resume = handoverResume(raw['resume'], ids);
   for (const key of ['new_share_type_id', 'new_share_network_id', 'migration_id', 'schedule_id'] as const) {
     if (raw[key] !== undefined && raw[key] !== null && typeof raw[key] !== 'string') {
       throw new InvalidRequestError(`Invalid value for ${key}: expected a string.`, ids);
     }
   }
-  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval', 'schedule_id']);
+  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval', 'schedule_id', 'resume']);
   const unknown = Object.keys(raw).filter((k) => !known.has(k));
   if (unknown.length > 0) throw new InvalidRequestError(`Unknown migration option(s): ${unknown.join(', ')}.`, ids);
 
@@ -68,7 +76,22 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
       ids,
     );
   }
-  return { shareId, destinationHost: host, options, migrationId: (raw['migration_id'] as string | undefined) ?? null, scheduleId: (raw['schedule_id'] as string | null | undefined) ?? null };
+  const migrationId = (raw['migration_id'] as string | undefined) ?? null;
+  if (resume !== null && migrationId === null) throw new InvalidRequestError('resume needs the migration_id of the migration it resumes.', ids);
+  return { shareId, destinationHost: host, options, migrationId, scheduleId: (raw['schedule_id'] as string | null | undefined) ?? null, resume };
+}
+
+const HANDOVER_POINTS: readonly HandoverPoint[] = ['driver-poll', 'await-completion'];
+
+/** The `resume` a handing-over execution adds to the next one's input (HandoverInput), checked for its shape. */
+function handoverResume(value: unknown, ids: { shareId: string }): ValidatedMigrationRequest['resume'] {
+  if (value === undefined || value === null) return null;
+  const resume = value as { at?: unknown; state?: unknown };
+  if (typeof value !== 'object' || Array.isArray(value) || !HANDOVER_POINTS.includes(resume.at as HandoverPoint)
+    || typeof resume.state !== 'object' || resume.state === null || Array.isArray(resume.state)) {
+    throw new InvalidRequestError(`Invalid resume: expected {"at": ${HANDOVER_POINTS.map((p) => `"${p}"`).join(' or ')}, "state": {...}} (set by a handover, not by hand).`, ids);
+  }
+  return { at: resume.at as HandoverPoint, state: resume.state as MigrationExecutionState };
 }
 
 export function toExecutionInput(shareId: string, host: string, options: MigrationOptions, migrationId: string): MigrationExecutionInput {

@@ -1,10 +1,14 @@
-import type { MigrationExecutionState } from '../../workflow.ts';
+import { nextDriverPollSeconds, type MigrationExecutionState } from '../../workflow.ts';
 import { throwIfStopped } from '../cancellation.ts';
 import { driverRequest } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { loadMigration, patchMigration } from '../migration-records.ts';
 
-/** One poll of the driver's phase 1 (Manila's migration_continue); the state machine loops with a Wait. */
+/**
+ * One poll of the driver's phase 1 (Manila's migration_continue); the state machine loops with a Wait of
+ * `driver_wait_seconds`, which backs off from seconds to minutes (DRIVER_POLL), and counts the poll in
+ * `loop.cycles`, by which it hands over to a new execution before its history fills (HANDOVER_AFTER_CYCLES).
+ */
 export async function driverContinueStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
   const migration = await loadMigration(deps, state.migration_id);
   throwIfStopped(migration);
@@ -18,5 +22,15 @@ export async function driverContinueStep(deps: MigrationDeps, state: MigrationEx
       total_progress: status.totalProgress, updated_at: now,
     },
   }));
-  return { ...state, phase1_done: status.phase1Done };
+  return afterDriverPoll(state, status.phase1Done);
+}
+
+/** The state after one driver poll: its answer, the wait before the next poll (backing off), the poll counted. */
+export function afterDriverPoll(state: MigrationExecutionState, phase1Done: boolean): MigrationExecutionState {
+  return {
+    ...state,
+    phase1_done: phase1Done,
+    driver_wait_seconds: nextDriverPollSeconds(state.driver_wait_seconds),
+    loop: { cycles: (state.loop?.cycles ?? 0) + 1 },
+  };
 }

@@ -1,6 +1,6 @@
 import { parseHost } from '../../host.ts';
 import { TaskState } from '../../task-state.ts';
-import type { MigrationExecutionState } from '../../workflow.ts';
+import { copyPassTimeoutSeconds, type MigrationExecutionState } from '../../workflow.ts';
 import { throwIfStopped } from '../cancellation.ts';
 import { ensureDestinationInstance } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
@@ -10,7 +10,8 @@ import { planSnapshotReplay } from '../../snapshots/snapshot-migration.ts';
 
 /**
  * Host-assisted: create the destination instance and tell the copy task where both sides are, and which
- * of the share's snapshots it replays first (snapshot-migration.ts).
+ * of the share's snapshots it replays first (snapshot-migration.ts). Each copy pass may run as long as the
+ * share's size needs at a conservative rate (copyPassTimeoutSeconds), not a fixed time.
  */
 export async function prepareDestinationStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
   throwIfStopped(await loadMigration(deps, state.migration_id));
@@ -47,5 +48,6 @@ export async function prepareDestinationStep(deps: MigrationDeps, state: Migrati
       task_definition: taskDefinition,
     },
     snapshot_replay: snapshotReplay,
+    copy_timeout_seconds: copyPassTimeoutSeconds(share.size),
   };
 }

@@ -183,7 +183,8 @@ const DERIVED = new Set<string>([...Object.values(ListAttribute), ...INDEXED_SOR
 /** The share a stored item holds, without its list attributes. */
 export function withoutListAttributes(item: Record<string, unknown>): Share {
   const share: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item)) if (!DERIVED.has(key)) share[key] = value;
+  // for...in, not Object.entries: no array of pairs per item (a 1,000-share page strips 1,000 items).
+  for (const key in item) if (!DERIVED.has(key)) share[key] = item[key];
   return share as unknown as Share;
 }
 

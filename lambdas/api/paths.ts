@@ -9,10 +9,20 @@ export type ParsedPath =
   | { readonly kind: 'v2-version' }
   | { readonly kind: 'resource'; readonly resourcePath: string; readonly projectId: string | null };
 
-/** First segments that name a resource, so they are never taken for a project id. */
+/**
+ * First segments that name a resource, so they are never taken for a project id: every collection
+ * Manila's router (manila/api/v2/router.py) mounts below `/v2/{project_id}`, served here or not (one
+ * not served is then a 404, as an unknown resource, rather than a malformed URL), and our own.
+ * Manila tells them apart by its project_id_regex (hex and dashes); project ids here need not be hex.
+ */
 const RESOURCE_ROOTS = new Set([
-  'shares', 'types', 'scheduler-stats', 'share-access-rules', 'migrations', 'migration-schedules',
-  'share-networks', 'security-services', 'snapshots',
+  'availability-zones', 'os-availability-zone', 'extensions', 'limits', 'messages', 'os-quota-class-sets', 'os-quota-sets',
+  'quota-class-sets', 'quota-sets', 'os-services', 'services', 'os-share-manage', 'os-share-unmanage', 'qos-types',
+  'resource-locks', 'scheduler-stats', 'security-services', 'share-access-rules', 'share-backups', 'share-group-snapshots',
+  'share-group-types', 'share-groups', 'share-instances', 'share_instances', 'share-networks', 'share-replicas',
+  'share-servers', 'share-transfers', 'shares', 'snapshot-instances', 'snapshots', 'types',
+  // Ours (README).
+  'migrations', 'migration-schedules',
 ]);
 
 export function parsePath(rawPath: string): ParsedPath {

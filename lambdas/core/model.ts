@@ -8,6 +8,9 @@ export const ShareStatus = {
   MIGRATING_TO: 'migrating_to',
   DELETING: 'deleting',
   ERROR: 'error',
+  /** Set only by an admin's reset_status (Manila's valid reset states); nothing here moves a share into them. */
+  ERROR_DELETING: 'error_deleting',
+  SERVER_MIGRATING: 'server_migrating',
   INACTIVE: 'inactive',
 } as const;
 export type ShareStatus = (typeof ShareStatus)[keyof typeof ShareStatus];

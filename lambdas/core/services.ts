@@ -1,5 +1,5 @@
 import type { AccessLevel, AccessRule, AccessType, Migration, Pool, SecurityService, SecurityServiceType, Share, ShareNetwork, ShareProto, ShareType } from './model.ts';
-import type { ShareSnapshot } from './model.ts';
+import type { ShareSnapshot, ShareStatus } from './model.ts';
 import type { TaskState } from './task-state.ts';
 import type { ShareListRequest, SharePage } from './shares/share-list.ts';
 import type { ScheduleService } from './schedules/schedule-service.ts';
@@ -56,8 +56,13 @@ export interface ShareService {
   get(shareId: string): Promise<Share>;
   /** A page of shares, from the store's indexes; an unknown marker, or one the caller cannot see, is bad input. */
   list(request: ShareListRequest): Promise<SharePage>;
-  /** Refused while a migration holds the share. */
-  delete(shareId: string): Promise<ShareDeletion>;
+  /**
+   * Refused while a migration holds the share. With `force` (force_delete), any status is accepted and
+   * driver failures do not keep the record, as Manila's forced delete.
+   */
+  delete(shareId: string, options?: { readonly force?: boolean }): Promise<ShareDeletion>;
+  /** reset_status (admin): the share's and its active instance's status, whatever they were. */
+  resetStatus(shareId: string, status: ShareStatus): Promise<void>;
   allowAccess(shareId: string, request: AllowAccessRequest): Promise<AccessRule>;
   denyAccess(shareId: string, accessId: string): Promise<void>;
   listAccessRules(shareId: string): Promise<AccessRule[]>;
@@ -71,8 +76,16 @@ export interface CreateShareTypeRequest {
   readonly extra_specs: Record<string, string>;
 }
 
+/** PUT /types/{id} (2.50+): what is given changes; a description of "" clears it. */
+export interface UpdateShareTypeRequest {
+  readonly name?: string;
+  readonly description?: string;
+  readonly is_public?: boolean;
+}
+
 export interface ShareTypeService {
   create(request: CreateShareTypeRequest): Promise<ShareType>;
+  update(id: string, request: UpdateShareTypeRequest): Promise<ShareType>;
   /** By id or name. */
   get(idOrName: string): Promise<ShareType>;
   getDefault(): Promise<ShareType>;

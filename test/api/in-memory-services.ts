@@ -242,6 +242,20 @@ export class InMemoryServices implements DomainServices {
         types.set(type.id, type);
         return type;
       },
+      update: async (id, request) => {
+        const type = find(id);
+        if (request.name && [...types.values()].some((t) => t.name === request.name && t.id !== type.id)) {
+          throw new ConflictError(`Share Type ${request.name} already exists.`);
+        }
+        const next: ShareType = {
+          ...type,
+          ...(request.name ? { name: request.name } : {}),
+          ...(request.description === '' ? { description: null } : request.description ? { description: request.description } : {}),
+          ...(request.is_public !== undefined ? { is_public: request.is_public } : {}),
+        };
+        types.set(type.id, next);
+        return next;
+      },
       get: async (idOrName) => find(idOrName),
       getDefault: async () => {
         const type = [...types.values()].find((t) => t.name === 'default');
@@ -390,6 +404,10 @@ export class InMemoryServices implements DomainServices {
         this.put({ ...share, access_rules: share.access_rules.filter((r) => r.id !== accessId) });
       },
       listAccessRules: async (shareId) => [...this.share(shareId).access_rules],
+      resetStatus: async (shareId, status) => {
+        const share = this.share(shareId);
+        this.put({ ...share, status, instances: share.instances.map((i) => (i.id === share.active_instance_id ? { ...i, status } : i)) });
+      },
     };
   }
 

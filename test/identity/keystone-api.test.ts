@@ -61,9 +61,9 @@ describe('Class: KeystoneIdentity (the embedded /identity/v3 over HTTP)', () => 
       expect(token.expires_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
       const sharev2 = token.catalog.find((e: { type: string }) => e.type === 'sharev2');
       expect(sharev2.endpoints.map((e: { interface: string; url: string }) => [e.interface, e.url])).toEqual([
-        ['public', `${base}/v2/p-alpha`], ['internal', `${base}/v2/p-alpha`], ['admin', `${base}/v2/p-alpha`],
+        ['public', `${base}/v2`], ['internal', `${base}/v2`], ['admin', `${base}/v2`],
       ]);
-      expect(token.catalog.map((e: { type: string }) => e.type)).toEqual(['identity', 'sharev2', 'share']);
+      expect(token.catalog.map((e: { type: string }) => e.type)).toEqual(['identity', 'sharev2', 'shared-file-system', 'sharev2_legacy', 'share']);
     });
 
     it('issues a token for a user and project given by id, in another domain', async () => {

@@ -107,7 +107,7 @@ describe('The unmodified OpenStack clients through the embedded Keystone', () =>
 
     // Assess
     const answer = JSON.parse(stdout);
-    expect(answer.endpoint).toBe(`${t.runtime.url}/v2/p-alpha`);
+    expect(answer.endpoint).toBe(`${t.runtime.url}/v2`);
     expect(answer.names).not.toContain('for-sdk');
   });
 });

@@ -102,6 +102,7 @@ function operationObject(key: string, fullPath: string, operation: Operation, is
     responses,
   };
   if (operation.minVersion) operationObject['x-openstack-manila-min-version'] = operation.minVersion;
+  if (operation.maxVersion) operationObject['x-openstack-manila-max-version'] = operation.maxVersion;
   if (isPublic) operationObject['security'] = [];
   if (operation.body) {
     operationObject['requestBody'] = {

@@ -15,6 +15,8 @@ export interface Operation {
   readonly status: number | readonly number[];
   /** Manila's @api_version minimum, when above 2.0. */
   readonly minVersion?: string;
+  /** Manila's @api_version maximum, when the operation was replaced. */
+  readonly maxVersion?: string;
   /** A paged, sorted list: its sort keys and the filters it takes in the query string. */
   readonly list?: ListQuery;
 }
@@ -54,10 +56,13 @@ export const RESOURCE_OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /migrations/{id}': { summary: 'Show a migration (our extension)', tag: 'migrations', status: 200 },
   'GET /share-access-rules': { summary: "List a share's access rules (share_id query)", tag: 'access rules', status: 200, minVersion: '2.45' },
   'GET /share-access-rules/{id}': { summary: 'Show an access rule', tag: 'access rules', status: 200, minVersion: '2.45' },
+  'GET /availability-zones': { summary: 'List the availability zones the pools belong to', tag: 'availability zones', status: 200, minVersion: '2.7' },
+  'GET /os-availability-zone': { summary: 'List availability zones (before 2.7)', tag: 'availability zones', status: 200, maxVersion: '2.6' },
   'GET /types': { summary: 'List share types', tag: 'share types', status: 200 },
   'POST /types': { summary: 'Create a share type', tag: 'share types', body: 'ShareTypeCreate', status: 200 },
   'GET /types/default': { summary: 'Show the default share type', tag: 'share types', status: 200 },
   'GET /types/{id}': { summary: 'Show a share type by id or name', tag: 'share types', status: 200 },
+  'PUT /types/{id}': { summary: 'Update a share type (name, description, visibility)', tag: 'share types', body: 'ShareTypeUpdate', status: 200, minVersion: '2.50' },
   'DELETE /types/{id}': { summary: 'Delete a share type', tag: 'share types', status: 202 },
   'GET /types/{id}/extra_specs': { summary: "List a share type's extra specs", tag: 'share types', status: 200 },
   'POST /types/{id}/extra_specs': { summary: 'Set extra specs', tag: 'share types', body: 'ExtraSpecsSet', status: 200 },

@@ -1,4 +1,5 @@
 import { REQUEST_BODY_LIMITS, FIELD_LIMITS } from '../request-limits.ts';
+import { MAX_COMPLETION_WAIT_SECONDS, MIN_REFRESH_INTERVAL_SECONDS } from '../../core/workflow.ts';
 
 /**
  * The JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the description's components: Manila's fault
@@ -62,13 +63,20 @@ const ACTIONS: Record<string, Schema> = {
     properties: {
       ...migrationOptions,
       auto_complete: flag,
-      refresh_interval: { type: ['integer', 'null'], minimum: 1, maximum: FIELD_LIMITS.integer, description: 'Our extension: refresh the bulk copy every N seconds until migration_complete.' },
+      refresh_interval: { type: ['integer', 'null'], minimum: MIN_REFRESH_INTERVAL_SECONDS, maximum: MAX_COMPLETION_WAIT_SECONDS, description: 'Our extension: refresh the bulk copy every N seconds until migration_complete.' },
     },
   },
   migration_complete: { type: 'null' },
   migration_cancel: { type: 'null' },
   migration_get_progress: { type: 'null' },
   reset_task_state: { type: 'object', required: ['task_state'], properties: { task_state: { type: ['string', 'null'] } } },
+  reset_status: {
+    type: 'object',
+    required: ['status'],
+    description: 'Admin only; `os-reset_status` below 2.7.',
+    properties: { status: { enum: ['creating', 'available', 'deleting', 'error', 'error_deleting', 'migrating', 'migrating_to', 'server_migrating'] } },
+  },
+  force_delete: { type: 'null', description: 'Admin only; `os-force_delete` below 2.7.' },
   retype: {
     type: 'object',
     required: ['new_share_type'],
@@ -129,6 +137,19 @@ export const SCHEMAS: Record<string, Schema> = {
         extra_specs: extraSpecs,
         'share_type_access:is_public': flag,
         'os-share-type-access:is_public': flag,
+      },
+    }])),
+  },
+  ShareTypeUpdate: {
+    type: 'object',
+    description: '`share_type`, or the old `volume_type`: name, description and visibility, at least one.',
+    minProperties: 1,
+    properties: Object.fromEntries(['share_type', 'volume_type'].map((name) => [name, {
+      type: 'object',
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 255 },
+        description: { type: ['string', 'null'], maxLength: 255 },
+        'share_type_access:is_public': flag,
       },
     }])),
   },

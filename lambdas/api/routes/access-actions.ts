@@ -5,6 +5,7 @@ import { loadShare } from '../policy.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
 import { isObject, pythonStr, stringMap } from '../validation.ts';
 import { accessRuleView } from '../views/access-rules.ts';
+import { accessRulesStatus } from '../views/shares.ts';
 
 /** The access-rule actions of POST /shares/{id}/action (manila/api/v1/shares.py _allow_access and friends). */
 
@@ -46,10 +47,11 @@ export async function denyAccess(req: ApiRequest, shareId: string, payload: unkn
   return accepted();
 }
 
+/** access_list (before 2.45): every rule shows its share's access_rules_status, as Manila shows it before 2.28. */
 export async function accessList(req: ApiRequest, shareId: string): Promise<ApiResponse> {
   const share = await loadShare(req, shareId, 'read');
-  const rules = await req.services.shares.listAccessRules(share.id);
-  return json(200, { access_list: rules.map((r) => accessRuleView(r, req.version)) });
+  const rulesStatus = accessRulesStatus(share, true);
+  return json(200, { access_list: share.access_rules.map((r) => accessRuleView(r, req.version, undefined, rulesStatus)) });
 }
 
 function actionBody(payload: unknown): Record<string, unknown> {

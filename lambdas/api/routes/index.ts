@@ -1,5 +1,6 @@
 import type { Route } from '../router.ts';
 import { accessRuleRoutes } from './access-rules.ts';
+import { availabilityZoneRoutes } from './availability-zones.ts';
 import { migrationRoutes } from './migrations.ts';
 import { migrationScheduleRoutes } from './migration-schedules.ts';
 import { poolRoutes } from './pools.ts';
@@ -23,4 +24,5 @@ export const API_ROUTES: readonly Route[] = [
   ...shareNetworkRoutes,
   ...migrationScheduleRoutes,
   ...snapshotRoutes,
+  ...availabilityZoneRoutes,
 ];

@@ -5,6 +5,7 @@ import type { Route } from '../router.ts';
 import { quoteValue } from '../quote.ts';
 import { isObject } from '../validation.ts';
 import { accessList, allowAccess, denyAccess } from './access-actions.ts';
+import { forceDelete, resetStatus } from './admin-actions.ts';
 import { migrationCancel, migrationComplete, migrationGetProgress, migrationStart, resetTaskState, retype } from './migration-actions.ts';
 
 /**
@@ -28,6 +29,10 @@ const ACTIONS: Readonly<Record<string, ShareAction>> = {
   deny_access: { minVersion: '2.7', run: denyAccess },
   'os-access_list': { minVersion: '2.0', maxVersion: '2.6', run: accessList },
   access_list: { minVersion: '2.7', maxVersion: '2.44', run: accessList },
+  'os-reset_status': { minVersion: '2.0', maxVersion: '2.6', run: resetStatus },
+  reset_status: { minVersion: '2.7', run: resetStatus },
+  'os-force_delete': { minVersion: '2.0', maxVersion: '2.6', run: forceDelete },
+  force_delete: { minVersion: '2.7', run: forceDelete },
   migration_start: { minVersion: '2.29', run: migrationStart },
   migration_complete: { minVersion: '2.22', run: migrationComplete },
   migration_cancel: { minVersion: '2.22', run: migrationCancel },

@@ -73,6 +73,43 @@ async function createType(req: ApiRequest): Promise<ApiResponse> {
   return json(200, shareTypeBody(type, await viewContext(req)));
 }
 
+/**
+ * PUT /types/{id} (2.50+, admin; manila/api/v2/share_types.py update): name, description and
+ * share_type_access:is_public, each optional but one required, checked as Manila checks them.
+ */
+async function updateType(req: ApiRequest): Promise<ApiResponse> {
+  requireAdmin(req, 'share_type:update');
+  const entity = objectEntity(req.body, 'share_type') ?? objectEntity(req.body, 'volume_type');
+  if (!entity) throw badRequest();
+  const name = entity['name'] ?? undefined;
+  const description = entity['description'] ?? undefined;
+  const rawPublic = entity['share_type_access:is_public'] ?? undefined;
+  let isPublic: boolean | undefined;
+  if (rawPublic !== undefined) {
+    isPublic = parseBoolean(rawPublic);
+    if (isPublic === undefined) throw badRequest('share_type_access:is_public has a non-boolean value.');
+  }
+  if (name !== undefined) {
+    if (typeof name !== 'string') throw badRequest('Type name is not valid.');
+    if (name.trim().length === 0) throw badRequest('Share type name cannot be empty.');
+    if (name.length > 255) throw badRequest('Share type name cannot be greater than 255 characters in length.');
+  }
+  if (description !== undefined && typeof description !== 'string') throw badRequest('description must be a string.');
+  if (description !== undefined && description.length > 255) {
+    throw badRequest('Share type description cannot be greater than 255 characters in length.');
+  }
+  if (name === undefined && description === undefined && isPublic === undefined) {
+    throw badRequest('Specify share type name, description, share_type_access:is_public or a combination thereof.');
+  }
+  const type = await req.services.shareTypes.update(req.params['id']!, {
+    ...(name !== undefined ? { name } : {}),
+    ...(description !== undefined ? { description } : {}),
+    ...(isPublic !== undefined ? { is_public: isPublic } : {}),
+  });
+  req.logger.info('share type updated', { shareTypeId: type.id });
+  return json(200, shareTypeBody(type, await viewContext(req)));
+}
+
 async function deleteType(req: ApiRequest): Promise<ApiResponse> {
   requireAdmin(req, 'share_type:delete');
   const type = await req.services.shareTypes.get(req.params['id']!);
@@ -107,6 +144,7 @@ export const shareTypeRoutes: readonly Route[] = [
   { method: 'POST', path: '/types', handler: createType },
   { method: 'GET', path: '/types/default', handler: showDefaultType },
   { method: 'GET', path: '/types/{id}', handler: showType },
+  { method: 'PUT', path: '/types/{id}', minVersion: '2.50', handler: updateType },
   { method: 'DELETE', path: '/types/{id}', handler: deleteType },
   { method: 'GET', path: '/types/{id}/extra_specs', handler: listExtraSpecs },
   { method: 'POST', path: '/types/{id}/extra_specs', handler: setExtraSpecs },

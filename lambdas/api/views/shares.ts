@@ -88,7 +88,7 @@ export function shareDetail(share: Share, ctx: ShareViewContext): Record<string,
 }
 
 /** The share's aggregate rule state; before 2.28 "syncing" was called "out_of_sync". */
-function accessRulesStatus(share: Share, syncingName: boolean): string {
+export function accessRulesStatus(share: Share, syncingName: boolean): string {
   if (share.access_rules.some((r) => r.state === 'error')) return 'error';
   if (share.access_rules.some((r) => r.state !== 'active')) return syncingName ? 'syncing' : 'out_of_sync';
   return 'active';

@@ -11,17 +11,22 @@ export interface CatalogEntry {
 }
 
 /**
- * The service catalog of a project-scoped token. The share API is this runtime's `/v2/<project id>`,
- * as Keystone fills Manila's `.../v2/%(project_id)s` endpoint template, so the URL's project check holds
- * for every path; `share` (Manila's v1 type) points there too, for clients that still look it up.
- * `baseUrl` is how the client reached this runtime (scheme, host and port, no trailing slash).
+ * The service catalog of a project-scoped token, as Manila's devstack plugin registers the share API
+ * since 2.60 made the project id optional in URLs: `sharev2` and its alias `shared-file-system`
+ * (openstacksdk's service type) at the bare `/v2`, where the token's project applies, and
+ * `sharev2_legacy` at `/v2/<project id>` for clients that need it in the URL; `share` (Manila's v1
+ * type) points there too, for clients that still look it up. `baseUrl` is how the client reached this
+ * runtime (scheme, host and port, no trailing slash).
  */
 export function serviceCatalog(baseUrl: string, projectId: string): CatalogEntry[] {
-  const share = `${baseUrl}/v2/${projectId}`;
+  const bare = `${baseUrl}/v2`;
+  const withProject = `${baseUrl}/v2/${projectId}`;
   return [
     entry('identity', 'keystone', `${baseUrl}/identity`),
-    entry('sharev2', 'manilav2', share),
-    entry('share', 'manila', share),
+    entry('sharev2', 'manilav2', bare),
+    entry('shared-file-system', 'shared-file-system', bare),
+    entry('sharev2_legacy', 'manilav2_legacy', withProject),
+    entry('share', 'manila', withProject),
   ];
 }
 

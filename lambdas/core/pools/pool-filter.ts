@@ -1,9 +1,11 @@
 import type { Pool, ShareType } from '../model.ts';
+import { poolZone, typeZones } from './availability-zones.ts';
 
 /**
  * Manila's scheduler filters, the part that decides whether a pool can hold a share of a type:
  * share_backend_name, driver_handles_share_servers, snapshot_support, other capabilities named by
- * extra specs, and free capacity (CapacityFilter, honouring reserved_percentage).
+ * extra specs, the zone (AvailabilityZoneFilter: the one asked for, and the type's `availability_zones`)
+ * and free capacity (CapacityFilter, honouring reserved_percentage).
  */
 export interface PoolRejection {
   readonly pool: string;
@@ -25,12 +27,14 @@ export function parseBooleanSpec(value: string | undefined): boolean | undefined
 }
 
 /** Specs that are about the share, not matched against capabilities. */
-const NON_CAPABILITY_SPECS = new Set(['share_backend_name', 'driver_handles_share_servers', 'snapshot_support']);
+const NON_CAPABILITY_SPECS = new Set(['share_backend_name', 'driver_handles_share_servers', 'snapshot_support', 'availability_zones']);
 
 /** What else a share asks of its pool besides its type and size. */
 export interface PlacementNeeds {
   /** The security service types of the share's network: a share server on the pool must join each. */
   readonly securityServiceTypes?: readonly string[];
+  /** The zone the share was asked to be created in (share create's availability_zone), by name. */
+  readonly availabilityZone?: string;
 }
 
 export function rejectReason(pool: Pool, type: ShareType, sizeGb: number, needs: PlacementNeeds = {}): string | null {
@@ -39,6 +43,15 @@ export function rejectReason(pool: Pool, type: ShareType, sizeGb: number, needs:
   const cannotJoin = (needs.securityServiceTypes ?? []).filter((t) => !caps.security_service_types.includes(t));
   if (cannotJoin.length > 0) {
     return `its share servers cannot join security service type(s) ${cannotJoin.join(', ')} (it supports ${caps.security_service_types.join(', ') || 'none'})`;
+  }
+
+  const zone = poolZone(pool);
+  if (needs.availabilityZone !== undefined && needs.availabilityZone !== zone) {
+    return `it is in availability zone ${zone}, the share was asked for in ${needs.availabilityZone}`;
+  }
+  const zones = typeZones(type);
+  if (zones !== null && !zones.includes(zone)) {
+    return `it is in availability zone ${zone}, the share type is limited to ${zones.join(', ')}`;
   }
 
   const backendName = specs['share_backend_name'];

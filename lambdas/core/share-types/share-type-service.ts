@@ -1,7 +1,7 @@
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import type { ShareType } from '../model.ts';
 import type { Clock, IdGenerator, ShareTypeStore } from '../ports.ts';
-import type { CreateShareTypeRequest, ShareTypeService } from '../services.ts';
+import type { CreateShareTypeRequest, ShareTypeService, UpdateShareTypeRequest } from '../services.ts';
 import { parseBooleanSpec } from '../pools/pool-filter.ts';
 
 export const DEFAULT_SHARE_TYPE_NAME = 'default';
@@ -39,6 +39,23 @@ export class StoredShareTypeService implements ShareTypeService {
     };
     await this.store.put(type);
     return type;
+  }
+
+  /** manila/share/share_types.py update: another type's name is a conflict; "" clears the description. */
+  async update(id: string, request: UpdateShareTypeRequest): Promise<ShareType> {
+    const type = await this.get(id);
+    if (request.name && request.name !== type.name) {
+      const holder = await this.store.findByName(request.name);
+      if (holder && holder.id !== type.id) throw new ConflictError(`Share Type ${request.name} already exists.`);
+    }
+    const next: ShareType = {
+      ...type,
+      ...(request.name ? { name: request.name } : {}),
+      ...(request.description === '' ? { description: null } : request.description ? { description: request.description } : {}),
+      ...(request.is_public !== undefined ? { is_public: request.is_public } : {}),
+    };
+    await this.store.put(next);
+    return next;
   }
 
   async get(idOrName: string): Promise<ShareType> {

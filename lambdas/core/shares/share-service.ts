@@ -1,6 +1,6 @@
 import type { DriverRegistry } from '../../drivers/driver.ts';
 import { ForbiddenError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../errors.ts';
-import type { AccessRule, Share, ShareInstance } from '../model.ts';
+import type { AccessRule, Share, ShareInstance, ShareType } from '../model.ts';
 import { ShareStatus } from '../model.ts';
 import type { Clock, IdGenerator, ShareStore } from '../ports.ts';
 import type { AllowAccessRequest, CreateShareRequest, ShareDeletion, ShareNetworkService, ShareService, ShareTypeService } from '../services.ts';
@@ -9,7 +9,9 @@ import { placementForNetwork } from '../share-networks/placement.ts';
 import { isBusy } from '../task-state.ts';
 import { updateVersioned } from '../versioned-update.ts';
 import type { DriverPoolService } from '../pools/pool-service.ts';
+import { findZone, poolZone, typeZones } from '../pools/availability-zones.ts';
 import { validateAllowAccess } from './access-rule-validation.ts';
+import { AccessRuleStates, hasQueuedRules, isBeingDenied, markInProgress, rulesToEnforce, settleRules } from './access-rule-states.ts';
 import { activeInstance } from './share-instances.ts';
 import { inScope, type ShareListRequest, type SharePage } from './share-list.ts';
 
@@ -39,7 +41,9 @@ export class DriverShareService implements ShareService {
       throw new InvalidRequestError(`Invalid share protocol ${String(request.share_proto)}: NFS or CIFS.`);
     }
     const type = request.share_type ? await shareTypes.get(request.share_type) : await shareTypes.getDefault();
-    const needs = await placementForNetwork(this.deps.shareNetworks, type, request.share_network_id ?? null);
+    const zone = await this.requestedZone(type, request.availability_zone ?? null);
+    const networkNeeds = await placementForNetwork(this.deps.shareNetworks, type, request.share_network_id ?? null);
+    const needs = zone === undefined ? networkNeeds : { ...networkNeeds, availabilityZone: zone };
     const { passed, rejected } = await pools.candidates(type, request.size, needs);
     const pool = request.only_host ? passed.find((p) => p.name === request.only_host) : passed[0];
     if (request.only_host && !pool) {
@@ -75,7 +79,8 @@ export class DriverShareService implements ShareService {
       task_state: null,
       is_public: request.is_public ?? false,
       metadata: request.metadata ?? {},
-      availability_zone: request.availability_zone ?? null,
+      // Manila's instance takes its host's zone, whether or not one was asked for.
+      availability_zone: poolZone(pool),
       share_network_id: request.share_network_id ?? null,
       active_instance_id: instance.id,
       instances: [instance],
@@ -109,6 +114,21 @@ export class DriverShareService implements ShareService {
     }
   }
 
+  /**
+   * The zone a create asks for, by name (manila/api/v2/shares.py _create): one no pool belongs to is not
+   * found, and one outside the type's `availability_zones` is bad input.
+   */
+  private async requestedZone(type: ShareType, requested: string | null): Promise<string | undefined> {
+    if (requested === null || requested === '') return undefined;
+    const zone = findZone(await this.deps.pools.list(), requested);
+    if (!zone) throw new NotFoundError(`Availability zone ${requested} could not be found.`);
+    const allowed = typeZones(type);
+    if (allowed !== null && !allowed.includes(zone.name)) {
+      throw new InvalidRequestError(`Share type ${type.name} is not supported within the availability zone chosen ${zone.name}.`);
+    }
+    return zone.name;
+  }
+
   async get(shareId: string): Promise<Share> {
     const share = await this.deps.shares.get(shareId);
     if (!share) throw new NotFoundError(`Share ${shareId} could not be found.`, { shareId });
@@ -137,28 +157,41 @@ export class DriverShareService implements ShareService {
    * Deletes every instance, then the record; an instance whose driver says it left data (dataLeftBehind:
    * an EFS access point's folder) keeps the share `deleting` with that data recorded in `purges`, for the
    * purge execution the API starts, which removes the record once the data is gone. Run again on a
-   * `deleting` share (a retried delete), it redoes what is left.
+   * `deleting` share (a retried delete), it redoes what is left. Forced (force_delete), the share's status
+   * is not checked and an instance its driver failed to delete is dropped from the record all the same,
+   * as Manila's share manager does with force; a share a migration holds, or with snapshots, is still
+   * refused (400 there, as Manila's ShareBusyException and InvalidShare reach a forced delete).
    */
-  async delete(shareId: string): Promise<ShareDeletion> {
+  async delete(shareId: string, options: { readonly force?: boolean } = {}): Promise<ShareDeletion> {
     const { shares, drivers, clock } = this.deps;
     const ids = { shareId };
+    const force = options.force === true;
     const deleting = await updateVersioned(shares, shareId, (s) => {
       if (s.migration_id !== null || isBusy(s.task_state)) {
-        throw new ForbiddenError('Share is busy with an active migration and cannot be deleted.', { shareId, migrationId: s.migration_id ?? undefined });
+        const message = 'Share is busy with an active migration and cannot be deleted.';
+        const migration = { shareId, migrationId: s.migration_id ?? undefined };
+        throw force ? new InvalidShareStateError(message, migration) : new ForbiddenError(message, migration);
       }
       const allowed: string[] = [ShareStatus.AVAILABLE, ShareStatus.ERROR, ShareStatus.INACTIVE, ShareStatus.DELETING];
-      if (!allowed.includes(s.status)) {
+      if (!force && !allowed.includes(s.status)) {
         throw new ForbiddenError(`Share status must be one of ${allowed.join(', ')}, not ${s.status}.`, ids);
       }
       const snapshots = s.snapshots?.length ?? 0;
-      if (snapshots > 0) throw new ForbiddenError(`Invalid share: Share still has ${snapshots} dependent snapshots.`, ids);
+      if (snapshots > 0) {
+        const message = `Invalid share: Share still has ${snapshots} dependent snapshots.`;
+        throw force ? new InvalidShareStateError(message, ids) : new ForbiddenError(message, ids);
+      }
       return s.status === ShareStatus.DELETING ? s : { ...s, status: ShareStatus.DELETING, updated_at: clock.now().toISOString() };
     }, ids, 'Share');
     const leftData: ShareInstance[] = [];
     for (const instance of deleting.instances) {
       const driver = drivers.forHost(instance.host);
-      await driver.deleteInstance(instance);
-      if (await driver.dataLeftBehind(instance)) leftData.push(instance);
+      try {
+        await driver.deleteInstance(instance);
+        if (await driver.dataLeftBehind(instance)) leftData.push(instance);
+      } catch (err) {
+        if (!force) throw err;
+      }
     }
     if (leftData.length === 0) {
       await shares.delete(shareId, deleting.version);
@@ -173,6 +206,16 @@ export class DriverShareService implements ShareService {
     return { purge_pending: true };
   }
 
+  async resetStatus(shareId: string, status: ShareStatus): Promise<void> {
+    const { shares, clock } = this.deps;
+    await updateVersioned(shares, shareId, (s) => ({
+      ...s,
+      status,
+      instances: s.instances.map((i) => (i.id === s.active_instance_id ? { ...i, status } : i)),
+      updated_at: clock.now().toISOString(),
+    }), { shareId }, 'Share');
+  }
+
   async allowAccess(shareId: string, request: AllowAccessRequest): Promise<AccessRule> {
     const { shares, clock, ids } = this.deps;
     validateAllowAccess(request, { shareId });
@@ -182,7 +225,7 @@ export class DriverShareService implements ShareService {
       access_type: request.access_type,
       access_to: request.access_to,
       access_level: request.access_level,
-      state: 'active',
+      state: AccessRuleStates.QUEUED_TO_APPLY,
       access_key: null,
       metadata: request.metadata ?? {},
       created_at: now,
@@ -199,14 +242,17 @@ export class DriverShareService implements ShareService {
     return rule;
   }
 
+  /** Marks the rule `queued_to_deny`; it is removed once the driver enforces the rules without it. */
   async denyAccess(shareId: string, accessId: string): Promise<void> {
     const { shares, clock } = this.deps;
     const share = await updateVersioned(shares, shareId, (s) => {
       assertAccessChangeAllowed(s);
-      if (!s.access_rules.some((r) => r.id === accessId)) {
-        throw new NotFoundError(`Access rule ${accessId} not found.`, { shareId });
-      }
-      return { ...s, access_rules: s.access_rules.filter((r) => r.id !== accessId), updated_at: clock.now().toISOString() };
+      const rule = s.access_rules.find((r) => r.id === accessId);
+      if (!rule) throw new NotFoundError(`Access rule ${accessId} not found.`, { shareId });
+      if (isBeingDenied(rule)) return s;
+      const at = clock.now().toISOString();
+      const rules = s.access_rules.map((r) => (r.id === accessId ? { ...r, state: AccessRuleStates.QUEUED_TO_DENY, updated_at: at } : r));
+      return { ...s, access_rules: rules, updated_at: at };
     }, { shareId }, 'Share');
     await this.applyAccessRules(share);
   }
@@ -216,20 +262,38 @@ export class DriverShareService implements ShareService {
   }
 
   /**
-   * Applies the share's rules on its backend until the record holds what was applied. Racing requests
+   * Applies the share's rules on its backend until the record holds what was applied, moving each rule
+   * through Manila's states (access-rule-states.ts): queued rules become applying/denying, the driver
+   * enforces the set, then they are active (or gone), or error when the driver failed. Racing requests
    * write one after the other but may reach the driver in the other order, and the backend must end with
    * the rules of the last write, not an older set applied later: whoever applied a set the record no
-   * longer holds applies the current one. Stops once the share is busy (a migration applies the rules
-   * from then on, read-only at its switchover) or after MAX_APPLY_ROUNDS.
+   * longer holds applies the current one. Once a migration holds the share it enforces the rules
+   * (read-only at its switchover), so the driver is not called and the queued rules are settled as
+   * applied. Stops after MAX_APPLY_ROUNDS.
    */
   private async applyAccessRules(written: Share): Promise<void> {
-    let share = written;
+    const { shares, drivers, clock } = this.deps;
+    const ids = { shareId: written.id };
     for (let round = 1; ; round++) {
-      const instance = activeInstance(share);
-      await this.deps.drivers.forHost(instance.host).applyAccessRules(instance, share.access_rules, { readOnly: false });
-      const current = await this.deps.shares.get(share.id);
-      if (!current || round >= MAX_APPLY_ROUNDS || sameRules(current, share) || !accessChangeAllowed(current)) return;
-      share = current;
+      const snapshot = await updateVersioned(shares, written.id, (s) => (
+        hasQueuedRules(s) ? { ...s, access_rules: markInProgress(s.access_rules, clock.now().toISOString()) } : s
+      ), ids, 'Share');
+      let outcome: 'applied' | 'failed' = 'applied';
+      if (accessChangeAllowed(snapshot)) {
+        const instance = activeInstance(snapshot);
+        try {
+          await drivers.forHost(instance.host).applyAccessRules(instance, rulesToEnforce(snapshot), { readOnly: false });
+        } catch {
+          // Manila's answer to a driver that failed: the rules it was given are in `error`, and so is the
+          // share's access_rules_status; the request itself was accepted.
+          outcome = 'failed';
+        }
+      }
+      const current = await updateVersioned(shares, written.id, (s) => {
+        const rules = settleRules(s.access_rules, snapshot, outcome, clock.now().toISOString());
+        return rules.every((r, i) => r === s.access_rules[i]) && rules.length === s.access_rules.length ? s : { ...s, access_rules: rules };
+      }, ids, 'Share');
+      if (round >= MAX_APPLY_ROUNDS || sameRules(current, snapshot) || !accessChangeAllowed(current)) return;
     }
   }
 }
@@ -238,7 +302,7 @@ export class DriverShareService implements ShareService {
 const MAX_APPLY_ROUNDS = 10;
 
 function sameRules(a: Share, b: Share): boolean {
-  const key = (s: Share) => JSON.stringify(s.access_rules.map((r) => [r.id, r.access_level]));
+  const key = (s: Share) => JSON.stringify(rulesToEnforce(s).map((r) => [r.id, r.access_level]));
   return activeInstance(a).id === activeInstance(b).id && key(a) === key(b);
 }
 

@@ -62,6 +62,12 @@ export interface LocalBackendConfig {
    * @default - every kind
    */
   readonly metadata_preserved?: readonly MetadataKind[];
+  /**
+   * The availability zone the backend's pools belong to (Manila's backend_availability_zone), which
+   * the pools report as availability_zone.
+   * @default 'nova' (Manila's storage_availability_zone)
+   */
+  readonly availability_zone?: string;
 }
 
 /** A validated config with its defaults filled in. */
@@ -77,6 +83,8 @@ export interface ResolvedLocalBackendConfig {
   readonly faults?: DriverFaults;
   /** Set only when configured (every kind otherwise). */
   readonly metadata_preserved?: readonly MetadataKind[];
+  /** Set only when configured (the core's default zone otherwise). */
+  readonly availability_zone?: string;
 }
 
 /** The backends used when no config file is given: `local@alpha#default` and `local@beta#default`. */
@@ -84,7 +92,7 @@ export const DEFAULT_BACKENDS: readonly string[] = ['alpha', 'beta'];
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 const HOST_NAME_PATTERN = /^[A-Za-z0-9_.:-]+$/;
-const BACKEND_KEYS = new Set(['host', 'backend', 'root', 'pools', 'driver_handles_share_servers', 'security_service_types', 'share_backend_name', 'snapshot_support', 'faults', 'metadata_preserved']);
+const BACKEND_KEYS = new Set(['host', 'backend', 'root', 'pools', 'driver_handles_share_servers', 'security_service_types', 'share_backend_name', 'snapshot_support', 'faults', 'metadata_preserved', 'availability_zone']);
 const POOL_KEYS = new Set(['name', 'total_capacity_gb']);
 
 /**
@@ -177,6 +185,10 @@ function resolveWith(raw: unknown, at: string, fail: (message: string) => never)
   }
   const shareBackendName = raw.share_backend_name ?? backend;
   if (typeof shareBackendName !== 'string' || shareBackendName.length === 0) fail(`${at}.share_backend_name must be a non-empty string`);
+  const availabilityZone = raw.availability_zone;
+  if (availabilityZone !== undefined && (typeof availabilityZone !== 'string' || !/^[\w.:-]{1,255}$/.test(availabilityZone))) {
+    fail(`${at}.availability_zone must be 1 to 255 letters, digits, _ . : or -`);
+  }
   const snapshotSupport = raw.snapshot_support ?? false;
   if (typeof snapshotSupport !== 'boolean') fail(`${at}.snapshot_support must be true or false`);
 
@@ -201,6 +213,7 @@ function resolveWith(raw: unknown, at: string, fail: (message: string) => never)
     security_service_types: securityServiceTypes as string[],
     share_backend_name: shareBackendName as string,
     snapshot_support: snapshotSupport as boolean,
+    ...(availabilityZone !== undefined ? { availability_zone: availabilityZone as string } : {}),
     ...(raw.faults !== undefined ? { faults: raw.faults as DriverFaults } : {}),
     ...(metadata !== undefined && 'kinds' in metadata ? { metadata_preserved: metadata.kinds } : {}),
   };

@@ -43,6 +43,7 @@ export async function poolCapabilities(locator: InstanceLocator, pool: LocalPool
     revert_to_snapshot_support: false,
     mount_snapshot_support: false,
     security_service_types: [...config.security_service_types],
+    ...(config.availability_zone !== undefined ? { availability_zone: config.availability_zone } : {}),
     [MetadataCapability.PRESERVED]: [...(config.metadata_preserved ?? METADATA_KINDS)],
   };
 }

@@ -30,14 +30,26 @@ export interface CopyTaskRunnerOptions {
   readonly output?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
-/** Step Functions' runTask.sync failure when the essential container exits non-zero. */
+/**
+ * Step Functions' runTask.sync failure when the essential container exits non-zero: States.TaskFailed with
+ * the stopped task's description as its Cause (JSON, as ECS DescribeTasks gives it and Step Functions
+ * passes it on), so the workflow reads a local copy task's end as it reads a Fargate one's
+ * (cdk/lib/workflow-copy-faults.ts): StopCode `UserInitiated` when the runtime stopped it (a cancel),
+ * else `EssentialContainerExited`; a container killed by a signal exits 128 + the signal's number.
+ */
 export class CopyTaskFailedError extends Error {
   override readonly name = 'States.TaskFailed';
   readonly exitCode: number | null;
 
-  constructor(message: string, exitCode: number | null) {
-    super(message);
-    this.exitCode = exitCode;
+  constructor(task: { taskArn: string; exitCode: number | null; stoppedByUs: boolean; reason: string }) {
+    super(JSON.stringify({
+      TaskArn: task.taskArn,
+      LastStatus: 'STOPPED',
+      StopCode: task.stoppedByUs ? 'UserInitiated' : 'EssentialContainerExited',
+      StoppedReason: task.stoppedByUs ? 'Task stopped by the runtime' : 'Essential container in task exited',
+      Containers: [{ Name: 'copy', LastStatus: 'STOPPED', ExitCode: task.exitCode, Reason: task.reason }],
+    }));
+    this.exitCode = task.exitCode;
   }
 }
 
@@ -50,6 +62,8 @@ export class CopyTaskFailedError extends Error {
 export class LocalCopyTaskRunner implements CopyTaskControl {
   private readonly options: CopyTaskRunnerOptions;
   private readonly children = new Map<string, ChildProcess>();
+  /** The tasks this runtime asked to stop (ECS: StopTask, stop code UserInitiated). */
+  private readonly stopped = new Set<string>();
 
   constructor(options: CopyTaskRunnerOptions) {
     this.options = options;
@@ -77,18 +91,23 @@ export class LocalCopyTaskRunner implements CopyTaskControl {
       child.once('close', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 + signalNumber(signal) : null)));
     }).finally(() => this.children.delete(taskId));
     this.options.logger.info('copy task stopped', { task_id: taskId, exit_code: code });
+    if (code === 0) this.stopped.delete(taskId);
     if (code !== 0) {
-      throw new CopyTaskFailedError(`Essential container in task exited (code ${String(code)}): ${stderrTail.join(' | ') || 'no output'}`, code);
+      throw new CopyTaskFailedError({ taskArn: taskId, exitCode: code, stoppedByUs: this.stopped.delete(taskId), reason: stderrTail.join(' | ') || 'no output' });
     }
     return { TaskArn: taskId, ExitCode: 0 };
   }
 
   async stopCopyTask(taskId: string): Promise<void> {
-    this.children.get(taskId)?.kill('SIGTERM');
+    const child = this.children.get(taskId);
+    if (!child) return;
+    this.stopped.add(taskId);
+    child.kill('SIGTERM');
   }
 
   /** Stops every running copy task (runtime shutdown); each exits as cancelled and resumes at next start. */
   async stopAll(): Promise<void> {
+    for (const taskId of this.children.keys()) this.stopped.add(taskId);
     const exits = [...this.children.values()].map((child) => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('close', () => resolve());

@@ -15,6 +15,7 @@ import { isTrue, stringIs } from './workflow-conditions.ts';
 import { StateName } from './workflow-states.ts';
 import { switchoverPath, type SwitchoverStates } from './workflow-switchover.ts';
 import { WorkflowTasks } from './workflow-tasks.ts';
+import { COPY_FAULTS_PATH, COPY_FAULTS_RESET, CopyFaultRetry } from './workflow-copy-faults.ts';
 import { WorkflowHandover } from './workflow-handover.ts';
 
 export { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, DRIVER_NOT_READY_ERRORS, RETRIED_STEP_ERRORS } from './workflow-retries.ts';
@@ -113,6 +114,7 @@ export class MigrationWorkflow extends Construct {
   private readonly tasks: WorkflowTasks;
   private readonly handover: WorkflowHandover;
   private readonly cleanup: sfn.TaskStateBase;
+  private readonly copyFaults: CopyFaultRetry;
   private readonly purge: sfn.TaskStateBase;
   private failed!: sfn.Fail;
 
@@ -145,6 +147,7 @@ export class MigrationWorkflow extends Construct {
     this.handover = new WorkflowHandover(this, { stateMachineArn: this.stateMachineArn, cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task) });
     this.purge = purgeLoop(this, this.tasks, { ended: this.endings(), purgeTaskTimeout: props.purgeTaskTimeout });
     this.cleanup = this.cleanupPath();
+    this.copyFaults = new CopyFaultRetry(this, { cleanup: this.cleanup, errorPath: ERROR_PATH });
     const switchover = switchoverPath(this, this.tasks, {
       finalCopy: this.cleanedUpOnFailure(this.copyStep(StateName.FINAL_COPY, CopyPass.FINAL)),
       purge: this.purge,
@@ -341,7 +344,7 @@ export class MigrationWorkflow extends Construct {
    * destination allowed for the share's size (COPY_TIMEOUT_PATH).
    */
   private copyStep(name: StateName, pass: CopyPass, plan = '$.copy'): MigrationCopyTask {
-    return this.tasks.ecsTask(name, {
+    const copy = this.tasks.ecsTask(name, {
       taskDefinitionPath: `${plan}.task_definition`,
       environment: {
         [CopyTaskEnv.MIGRATION_ID]: sfn.JsonPath.stringAt('$.migration_id'),
@@ -353,7 +356,11 @@ export class MigrationWorkflow extends Construct {
         [CopyTaskEnv.PRESERVE_METADATA]: sfn.JsonPath.stringAt(`${plan}.preserve_metadata`),
       },
       timeout: sfn.Timeout.at(COPY_TIMEOUT_PATH),
+      onSuccess: { resultPath: COPY_FAULTS_PATH, resultSelector: COPY_FAULTS_RESET },
     });
+    // Infrastructure faults (the platform stopped the task) run the pass again; before cleanedUpOnFailure's Catch.
+    this.copyFaults.retry(copy, name);
+    return copy;
   }
 
   /** Any failure of `task` sends the execution, error attached, to cleanup. */

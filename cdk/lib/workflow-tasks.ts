@@ -33,6 +33,11 @@ export interface EcsTaskJob {
   readonly command?: readonly string[];
   /** A fixed time, or a path in the state (a copy pass: from the share's size). */
   readonly timeout: Duration | sfn.Timeout;
+  /**
+   * What a task that succeeded leaves in the state: `resultSelector`'s fixed fields at `resultPath` (a copy
+   * pass resets its infrastructure-fault count). @default - nothing (the result is dropped)
+   */
+  readonly onSuccess?: { readonly resultPath: string; readonly resultSelector: Readonly<Record<string, unknown>> };
 }
 
 /** The workflow's Task states: step Lambdas invoked on the state, and Fargate tasks of the copy image waited for. */
@@ -103,7 +108,7 @@ export class WorkflowTasks {
           environment: Object.entries(job.environment).map(([name, value]) => ({ name, value })),
         },
       ],
-      resultPath: sfn.JsonPath.DISCARD,
+      ...(job.onSuccess ? { resultPath: job.onSuccess.resultPath, resultSelector: { ...job.onSuccess.resultSelector } } : { resultPath: sfn.JsonPath.DISCARD }),
       taskTimeout: job.timeout instanceof Duration ? sfn.Timeout.duration(job.timeout) : job.timeout,
     });
     return retryCopyStart(task);

@@ -57,3 +57,14 @@ export function copyPassTimeoutSeconds(sizeGiB: number): number {
   const seconds = Math.ceil(bytes / COPY_PASS_TIMEOUT.FLOOR_BYTES_PER_SECOND);
   return Math.min(COPY_PASS_TIMEOUT.CEILING_SECONDS, Math.max(COPY_PASS_TIMEOUT.FLOOR_SECONDS, seconds));
 }
+
+/**
+ * How a copy pass that the platform stopped (Spot interruption, a failed start or EFS mount, a retired
+ * host: cdk/lib/workflow-copy-faults.ts) is run again: after WAIT_SECONDS[n] for the n-th fault in a row
+ * (30 s, then 1, 2, 5, 10 and 15 minutes), at most MAX_ATTEMPTS times in a row (about three hours of
+ * faults), then the migration goes to cleanup. Index 0 is unused (a count starts at 1).
+ */
+export const COPY_FAULT_RETRY = {
+  MAX_ATTEMPTS: 15,
+  WAIT_SECONDS: [0, 30, 60, 120, 300, 600, ...Array.from({ length: 10 }, () => 900)],
+} as const;

@@ -279,7 +279,7 @@ export const ALL_STEPS: readonly Step[] = Object.values(Step);
 
 // How long a migration may take and how its loops stay within an execution's history (docs/long-migrations.md).
 export {
-  COPY_PASS_TIMEOUT, DRIVER_POLL, HANDOVER_AFTER_CYCLES, MIN_REFRESH_INTERVAL_SECONDS, copyPassTimeoutSeconds, nextDriverPollSeconds,
+  COPY_FAULT_RETRY, COPY_PASS_TIMEOUT, DRIVER_POLL, HANDOVER_AFTER_CYCLES, MIN_REFRESH_INTERVAL_SECONDS, copyPassTimeoutSeconds, nextDriverPollSeconds,
 } from './workflow-limits.ts';
 
 /** Container environment the copy task reads its job from (ECS container overrides, or the child's env). */

@@ -46,6 +46,8 @@ const copyStartRetry = {
   BackoffRate: 2,
 };
 const toCleanup = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.CLEANUP };
+/** A copy pass's task failure is read first: an infrastructure fault runs it again (workflow-copy-faults.ts). */
+const toFaults = (copy: string) => ({ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.copy_faults.error', Next: `${copy}: task described?` });
 /** The steps that wait on a task token and may answer it themselves. */
 const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER];
 const taskStates = (): [string, State][] => Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
@@ -192,10 +194,12 @@ describe('Construct: MigrationWorkflow', () => {
           ],
         },
       },
-      ResultPath: null,
+      // A pass that succeeds resets the count of infrastructure faults in a row.
+      ResultPath: '$.copy_faults',
+      ResultSelector: { attempts: 0 },
       TimeoutSecondsPath: '$.copy_timeout_seconds',
       Retry: [copyStartRetry],
-      Catch: [toCleanup],
+      Catch: [toFaults(StateName.BULK_COPY), toCleanup],
       Next: StateName.PHASE1_DONE,
     });
   });
@@ -247,6 +251,7 @@ describe('Construct: MigrationWorkflow', () => {
           ],
         },
       },
+      Catch: [toFaults(StateName.SNAPSHOT_COPY), toCleanup],
       Next: StateName.SNAPSHOT_DESTINATION,
     });
     expect(state(StateName.SNAPSHOT_DESTINATION)).toEqual({
@@ -306,7 +311,7 @@ describe('Construct: MigrationWorkflow', () => {
       Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: StateName.COUNT_WAIT }, toCleanup],
       Next: StateName.SOURCE_READ_ONLY,
     });
-    expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: StateName.AWAIT_COMPLETION, Catch: [toCleanup] });
+    expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: StateName.AWAIT_COMPLETION, Catch: [toFaults(StateName.REFRESH_COPY), toCleanup] });
   });
 
   it('sends a cancelled driver migration to cleanup and any other driver failure to the host-assisted fallback', () => {

@@ -115,10 +115,12 @@ describe('Construct: MigrationWorkflow (data purge)', () => {
 
   it("runs the purge on Fargate from the file system's purge revision, the purge entry as the command and its job in the environment; a failure goes back to the planner", () => {
     // Assess
-    // A purge takes a fixed day; a copy pass as long as the share's size needs.
-    const { TimeoutSecondsPath: _copyPassTimeout, ...bulk } = state(StateName.BULK_COPY);
+    // A purge takes a fixed day; a copy pass as long as the share's size needs. A copy pass also resets
+    // its infrastructure-fault count when it succeeds (workflow-copy-faults.ts); a purge keeps nothing.
+    const { TimeoutSecondsPath: _copyPassTimeout, ResultSelector: _faultsReset, ...bulk } = state(StateName.BULK_COPY);
     expect(state(StateName.PURGE)).toEqual({
       ...bulk,
+      ResultPath: null,
       Parameters: {
         ...(bulk.Parameters as object),
         'TaskDefinition.$': '$.purge.job.task_definition',

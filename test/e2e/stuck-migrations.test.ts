@@ -55,12 +55,17 @@ describe('Class: WorkflowMigrationService', () => {
     throw new Error(`timed out waiting for ${what}`);
   }
 
-  /** SIGKILL to the copy task's process, found by the task id the runner gives it: a copy task that dies (OOM, a lost host). */
+  /**
+   * SIGTERM to the copy task's process, found by the task id the runner gives it: the copy ends early with
+   * the engine's own exit code (143), a copy failure the workflow sends to cleanup. (A SIGKILL, as a lost
+   * host or a Spot interruption ends a task, is an infrastructure fault the workflow retries:
+   * test/e2e/copy-task-faults.test.ts.)
+   */
   async function killCopyTask(taskId: string): Promise<void> {
     for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
       const environment = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
       if (environment.split('\0').includes(`SMIG_TASK_ID=${taskId}`)) {
-        process.kill(Number(pid), 'SIGKILL');
+        process.kill(Number(pid), 'SIGTERM');
         return;
       }
     }

@@ -18,11 +18,22 @@ export function describeStepError(error: StepError | undefined, clock: Clock): M
   return { error: error.Error, cause: causeMessage(error.Cause), at };
 }
 
-/** Lambda errors arrive as a JSON Cause ({"errorType","errorMessage",...}); show the message. */
+/**
+ * What a Catch's Cause says, for people: Lambda errors arrive as JSON ({"errorType","errorMessage",...}),
+ * a stopped ECS task (runTask.sync) as its task description (StoppedReason, Containers[].ExitCode and
+ * Reason): both are shown as their message; any other Cause as it is.
+ */
 export function causeMessage(cause: string): string {
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown; StoppedReason?: unknown; StopCode?: unknown; Containers?: { ExitCode?: unknown; Reason?: unknown }[] };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+    if (typeof parsed.StoppedReason === 'string') {
+      const container = parsed.Containers?.[0];
+      const code = typeof container?.ExitCode === 'number' ? ` (exit code ${container.ExitCode})` : '';
+      const reason = typeof container?.Reason === 'string' && container.Reason !== '' ? `: ${container.Reason}` : '';
+      return `${parsed.StoppedReason}${code}${reason}`;
+    }
+    return cause;
   } catch {
     return cause;
   }

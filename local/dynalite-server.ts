@@ -6,6 +6,7 @@ import dynalite from 'dynalite';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type AttributeDefinition, type DynamoDBClientConfig, type Projection } from '@aws-sdk/client-dynamodb';
 import { TABLES, type IndexSchema, type TableSchema } from '../lambdas/adapters/dynamodb/table-schema.ts';
 import { InProcessDynaliteHandler } from './dynalite-in-process.ts';
+import { nativeAnswerChecksums } from './dynalite-checksum.ts';
 import { closeIteratorsOnReturn } from './dynalite-iterators.ts';
 import { finishInterruptedRebuild, rebuildIfIndexesDiffer } from './table-rebuild.ts';
 import { unixSocketClientConfig } from '../lambdas/adapters/dynamodb/unix-socket.ts';
@@ -62,6 +63,7 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
   const listenOn = await socketLocation(options.socketPath);
   await removeStaleSocket(listenOn.socketPath);
   closeIteratorsOnReturn();
+  nativeAnswerChecksums();
   const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -82,7 +82,7 @@ export interface CopyTaskProps {
  */
 export class CopyTask extends Construct {
   readonly vpc: ec2.IVpc;
-  readonly cluster: ecs.ICluster;
+  readonly cluster: ecs.Cluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
   readonly securityGroup: ec2.ISecurityGroup;

@@ -72,6 +72,13 @@ export interface MigrationWorkflowProps {
    */
   readonly copySubnets?: ec2.SubnetSelection;
   /**
+   * Copy passes run on Fargate Spot (the FARGATE_SPOT capacity provider, about 70% cheaper): an
+   * interruption is an infrastructure fault the workflow retries, the pass resuming (workflow-copy-faults.ts).
+   * The cluster must have the Fargate capacity providers (ShareMigrationStack enables them). Purge tasks stay
+   * on Fargate on-demand. @default false
+   */
+  readonly copyOnSpot?: boolean;
+  /**
    * TimeoutSeconds of every Lambda step. Keep it above the functions' own timeout.
    * @default Duration.minutes(6)
    */

@@ -47,6 +47,8 @@ export const STACK_NAME = 'ShareMigration';
  * - `apiGatewayCloudWatchRole`: whether the stack sets API Gateway's CloudWatch Logs role, the account
  *   setting (per region) the API's logging needs: a role it creates, kept when the stack is deleted.
  *   `false` leaves the account's setting alone (it must name a role already). Without it: `true`.
+ * - `copySpot`: `true` runs copy passes on Fargate Spot (about 70% cheaper; an interruption is retried and
+ *   the pass resumes). Without it: `false`, Fargate on-demand.
  */
 export const ContextKey = {
   ADMIN_TOKEN_SHA256: 'adminTokenSha256',
@@ -57,6 +59,7 @@ export const ContextKey = {
   TOKENS_SECRET_ARN: 'tokensSecretArn',
   ALARM_EMAIL: 'alarmEmail',
   API_GATEWAY_CLOUDWATCH_ROLE: 'apiGatewayCloudWatchRole',
+  COPY_SPOT: 'copySpot',
   /** The security groups of the EFS backends' mount targets: the copy tasks are let in on NFS (2049). */
   EFS_SECURITY_GROUP_IDS: 'efsSecurityGroupIds',
 } as const;
@@ -129,6 +132,8 @@ export class ShareMigrationStack extends Stack {
     }
     this.allowCopyTasksIntoMountTargets();
     this.grantCopyTasksEfsAccess(efsBackends);
+    const copyOnSpot = this.contextBoolean(ContextKey.COPY_SPOT, false);
+    if (copyOnSpot) this.copyTask.cluster.enableFargateCapacityProviders();
     this.workflow = new MigrationWorkflow(this, 'Workflow', {
       stepFunctions: this.lambdas.byStep,
       stepTaskTimeout: stepTimeout.plus(Duration.minutes(1)),
@@ -136,6 +141,7 @@ export class ShareMigrationStack extends Stack {
       copyContainer: this.copyTask.container,
       copySecurityGroups: [this.copyTask.securityGroup],
       copySubnets: this.copyTask.subnets,
+      copyOnSpot,
       logGroup: this.operationsKey.logGroup(this, 'WorkflowLogs', logs.RetentionDays.THREE_MONTHS),
     });
     // The workflow runs whichever revision of the copy task definition the execution names (prepare

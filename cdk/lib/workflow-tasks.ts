@@ -20,6 +20,13 @@ export interface WorkflowTasksProps {
   readonly copySecurityGroups: readonly ec2.ISecurityGroup[];
   /** @default - the cluster VPC's private subnets */
   readonly copySubnets?: ec2.SubnetSelection;
+  /**
+   * Copy passes run on Fargate Spot (the FARGATE_SPOT capacity provider, about 70% cheaper): an
+   * interruption is an infrastructure fault the workflow retries, the pass resuming (workflow-copy-faults.ts).
+   * The cluster must have the Fargate capacity providers (ShareMigrationStack enables them). Purge tasks stay
+   * on Fargate on-demand. @default false
+   */
+  readonly copyOnSpot?: boolean;
   /** @default Duration.minutes(6) */
   readonly stepTaskTimeout?: Duration;
 }
@@ -39,6 +46,9 @@ export interface EcsTaskJob {
    */
   readonly onSuccess?: { readonly resultPath: string; readonly resultSelector: Readonly<Record<string, unknown>> };
 }
+
+/** The capacity provider of Fargate Spot, which a cluster with the Fargate capacity providers has. */
+export const FARGATE_SPOT = 'FARGATE_SPOT';
 
 /** The workflow's Task states: step Lambdas invoked on the state, and Fargate tasks of the copy image waited for. */
 export class WorkflowTasks {
@@ -98,7 +108,13 @@ export class WorkflowTasks {
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       cluster: this.props.copyCluster,
       taskDefinition: this.props.copyContainer.taskDefinition,
-      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+      launchTarget: new tasks.EcsFargateLaunchTarget({
+        platformVersion: ecs.FargatePlatformVersion.LATEST,
+        // Copy passes (no command) on Spot when asked; a purge is short and stays on-demand.
+        ...(this.props.copyOnSpot && !job.command
+          ? { capacityProviderOptions: tasks.CapacityProviderOptions.custom([{ capacityProvider: FARGATE_SPOT, weight: 1 }]) }
+          : {}),
+      }),
       subnets: this.props.copySubnets,
       securityGroups: [...this.props.copySecurityGroups],
       containerOverrides: [

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { open, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readPrivateFile } from './private-file.ts';
 import path from 'node:path';
 
 /** Where the admin token came from: only a generated one is ever shown (once, at the start that made it). */
@@ -43,34 +44,17 @@ export async function resolveAdminToken(dataDir: string, fromEnv: string | undef
 
 /** The kept token; '' for an empty file (a new one replaces it), undefined when there is none. */
 async function readPrivateToken(file: string): Promise<string | undefined> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  try {
-    // Checked on the open file, not the path, so the file judged is the file read.
-    const stats = await handle.stat();
-    const mode = stats.mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      throw new AdminTokenFileError(
-        `The admin token file ${file} has mode ${mode.toString(8).padStart(4, '0')}: group or others can read it, so the token may be known. ` +
-        `If no one else has read it, run "chmod 600 ${file}"; otherwise delete the file and a new token is generated at the next start.`,
-        file,
-      );
-    }
-    const uid = process.getuid?.();
-    if (uid !== undefined && stats.uid !== uid) {
-      throw new AdminTokenFileError(
-        `The admin token file ${file} belongs to user ${stats.uid}, not to this user (${uid}), who could replace the token: ` +
-        'chown it to the user that runs share-migration, or delete it and a new token is generated at the next start.',
-        file,
-      );
-    }
-    return (await handle.readFile('utf8')).trim();
-  } finally {
-    await handle.close();
-  }
+  const content = await readPrivateFile(file, {
+    loose: (mode) => new AdminTokenFileError(
+      `The admin token file ${file} has mode ${mode}: group or others can read it, so the token may be known. ` +
+      `If no one else has read it, run "chmod 600 ${file}"; otherwise delete the file and a new token is generated at the next start.`,
+      file,
+    ),
+    foreign: (owner, us) => new AdminTokenFileError(
+      `The admin token file ${file} belongs to user ${owner}, not to this user (${us}), who could replace the token: ` +
+      'chown it to the user that runs share-migration, or delete it and a new token is generated at the next start.',
+      file,
+    ),
+  });
+  return content?.toString('utf8').trim();
 }

@@ -1,8 +1,10 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTree, fillSampleTree } from '../../local/tree-digest.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+import { processWithEnvironment } from '../support/processes.ts';
+import { until } from '../support/until.ts';
 
 /**
  * Issue 15, item 3: a copy task the platform stops (here: killed with SIGKILL, as a Spot interruption or a
@@ -42,16 +44,7 @@ describe('A copy task killed mid-pass', () => {
   });
 });
 
-/** The pid of the copy task process of `migrationId` (its environment names the migration), once it runs. */
-async function copyTaskOf(migrationId: string, timeoutMs: number): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    for (const name of await readdir('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      const environ = await readFile(`/proc/${name}/environ`, 'latin1').catch(() => '');
-      if (environ.includes(`SMIG_MIGRATION_ID=${migrationId}\0`) && environ.includes('SMIG_PASS=bulk\0')) return Number(name);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no copy task of migration ${migrationId} ran within ${timeoutMs} ms`);
+/** The pid of the bulk pass's copy task of `migrationId` (its environment names the migration), once it runs. */
+function copyTaskOf(migrationId: string, timeoutMs: number): Promise<number> {
+  return until(`a copy task of migration ${migrationId}`, () => processWithEnvironment([`SMIG_MIGRATION_ID=${migrationId}`, 'SMIG_PASS=bulk']), timeoutMs, 100);
 }

@@ -9,18 +9,12 @@ import { resumeUnfinishedPurges } from '../../local/resume.ts';
 import { fillSampleTree } from '../../local/tree-digest.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 import { mountSmallPool, SMALL_POOL_INODES, type SmallPool } from './small-pool.ts';
+import { until as poll } from '../support/until.ts';
+
+/** Data purges run in the background: 30 s, polled every 100 ms. */
+const until = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => poll(what, probe, 30_000, 100);
 
 const isRoot = process.getuid?.() === 0;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function gone(folder: string): Promise<boolean> {
   return access(folder).then(() => false, () => true);

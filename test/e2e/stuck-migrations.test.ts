@@ -1,4 +1,4 @@
-import { access, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { TaskState } from '../../lambdas/core/task-state.ts';
 import { updateVersioned } from '../../lambdas/core/versioned-update.ts';
 import { describeTree, fillSampleTree } from '../../local/tree-digest.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+import { until } from '../support/until.ts';
+import { processWithEnvironment } from '../support/processes.ts';
 
 const ALPHA = 'local@alpha#default';
 const BETA = 'local@beta#default';
@@ -45,16 +47,6 @@ describe('Class: WorkflowMigrationService', () => {
     return (await t.client.migrations(shareId))[0];
   }
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
-
   /**
    * SIGTERM to the copy task's process, found by the task id the runner gives it: the copy ends early with
    * the engine's own exit code (143), a copy failure the workflow sends to cleanup. (A SIGKILL, as a lost
@@ -62,14 +54,9 @@ describe('Class: WorkflowMigrationService', () => {
    * test/e2e/copy-task-faults.test.ts.)
    */
   async function killCopyTask(taskId: string): Promise<void> {
-    for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
-      const environment = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-      if (environment.split('\0').includes(`SMIG_TASK_ID=${taskId}`)) {
-        process.kill(Number(pid), 'SIGTERM');
-        return;
-      }
-    }
-    throw new Error(`no process runs copy task ${taskId}`);
+    const pid = await processWithEnvironment([`SMIG_TASK_ID=${taskId}`]);
+    if (pid === undefined) throw new Error(`no process runs copy task ${taskId}`);
+    process.kill(pid, 'SIGTERM');
   }
 
   describe('Method: cancel, after a copy that failed and a cleanup that gives up', () => {

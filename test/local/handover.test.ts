@@ -8,6 +8,7 @@ import { LocalWorkflow } from '../../local/local-workflow.ts';
 import { describeTree, fillSampleTree } from '../../local/tree-digest.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
 import { createLogger } from '../../lambdas/handlers/logger.ts';
+import { until } from '../support/until.ts';
 
 const ALPHA = 'local@alpha#default';
 const BETA = 'local@beta#default';
@@ -26,16 +27,6 @@ describe('Class: LocalWorkflow', () => {
   afterAll(async () => {
     await t?.destroy();
   });
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
 
   describe('Method: startExecution, with the input a handover gives', () => {
     it('resumes the wait for migration_complete in the new execution, names it on the migration, and finishes without copying the share again', async () => {

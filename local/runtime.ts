@@ -29,6 +29,7 @@ import { LocalWorkflow } from './local-workflow.ts';
 import { resumeUnfinishedMigrations, resumeUnfinishedPurges } from './resume.ts';
 import { LocalScheduleTicker } from './schedule-ticker.ts';
 import { ensureDefaultShareType } from './seed.ts';
+import { parseQuotaDefaults, QUOTA_DEFAULTS_ENV, type QuotaLimits } from '../lambdas/core/quotas/quota-model.ts';
 import { PROJECT_CACHE_DIR, loadSynthesizedWorkflow } from './synthesized-definition.ts';
 
 export interface LocalRuntimeOptions {
@@ -53,6 +54,8 @@ export interface LocalRuntimeOptions {
    * @default PROJECT_CACHE_DIR (node_modules/.cache/share-migration)
    */
   readonly synthesisCacheDir?: string;
+  /** The quotas of a project that has none of its own. @default SMIG_QUOTA_DEFAULTS (a JSON object of limits), else unlimited */
+  readonly quotaDefaults?: QuotaLimits;
 }
 
 export interface LocalRuntime {
@@ -120,6 +123,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     shareTypes: new CachedShareTypeStore(new ShareTypeTable(documents, dynalite.tableNames.catalog)),
     shareNetworks: new CatalogTableCollection(documents, dynalite.tableNames.catalog, 'share_network'),
     securityServices: new CatalogTableCollection(documents, dynalite.tableNames.catalog, 'security_service'),
+    quotas: new CatalogTableCollection(documents, dynalite.tableNames.catalog, 'quota'),
+    quotaDefaults: options.quotaDefaults ?? parseQuotaDefaults(process.env[QUOTA_DEFAULTS_ENV]),
     drivers: new LocalDriverRegistry(backends),
     workflow,
     copyTasks,

@@ -1,3 +1,4 @@
+import { parseQuotaDefaults, QUOTA_DEFAULTS_ENV } from '../../lambdas/core/quotas/quota-model.ts';
 import { Annotations, CfnOutput, CfnParameter, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -62,6 +63,8 @@ export const ContextKey = {
   COPY_SPOT: 'copySpot',
   /** The security groups of the EFS backends' mount targets: the copy tasks are let in on NFS (2049). */
   EFS_SECURITY_GROUP_IDS: 'efsSecurityGroupIds',
+  /** The quotas of a project without its own (a JSON object of limits, as SMIG_QUOTA_DEFAULTS at home). @default - unlimited */
+  QUOTA_DEFAULTS: 'quotaDefaults',
 } as const;
 
 /** The template parameter that carries the admin token's SHA-256 when the context does not. */
@@ -163,6 +166,7 @@ export class ShareMigrationStack extends Stack {
       tokensSecret: this.tokensSecretFromContext(),
       accessLogGroup: this.operationsKey.logGroup(this, 'ApiAccessLogs', logs.RetentionDays.ONE_YEAR),
       cloudWatchRole: this.contextBoolean(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE, true),
+      environment: this.quotaDefaultsEnvironment(),
     });
     this.grantFunctions(efsBackends);
 
@@ -292,6 +296,15 @@ export class ShareMigrationStack extends Stack {
       throw new Error(`Context ${ContextKey.TOKENS_SECRET_ARN} must be a secret's complete ARN (ending in its 6-character suffix), as aws secretsmanager describe-secret prints it`);
     }
     return secretsmanager.Secret.fromSecretCompleteArn(this, 'TokensSecret', arn);
+  }
+
+  /** SMIG_QUOTA_DEFAULTS for the API function from the context's quotaDefaults, checked as the function will read it. */
+  private quotaDefaultsEnvironment(): Record<string, string> {
+    const value: unknown = this.node.tryGetContext(ContextKey.QUOTA_DEFAULTS);
+    if (value === undefined || value === '') return {};
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    parseQuotaDefaults(text, undefined, `Context ${ContextKey.QUOTA_DEFAULTS}`);
+    return { [QUOTA_DEFAULTS_ENV]: text };
   }
 
   private contextString(key: string): string | undefined {

@@ -36,6 +36,8 @@ const POLICY_PREFIX: Readonly<Record<string, string>> = {
   types: 'share_type',
   'share-access-rules': 'share_access_metadata',
   'migration-schedules': 'migration_schedule',
+  'quota-sets': 'quota_set',
+  'os-quota-sets': 'quota_set',
 };
 
 /** Share actions a reader may take (Manila: `share:access_get_all` is a reader's). */

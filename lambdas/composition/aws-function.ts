@@ -1,3 +1,4 @@
+import { parseQuotaDefaults, QUOTA_DEFAULTS_ENV, type ProjectQuotaRecord } from '../core/quotas/quota-model.ts';
 import type { MigrationEventPublisher } from '../core/events/migration-event.ts';
 import type { SecurityService, ShareNetwork } from '../core/model.ts';
 import type { CopyTaskControl, CopyTaskDefinitions, MigrationStore, ShareStore, ShareTypeStore, WorkflowPort } from '../core/ports.ts';
@@ -43,6 +44,7 @@ export interface AwsFunctionAdapters {
   readonly shareTypes?: AdapterFactory<ShareTypeStore>;
   readonly shareNetworks?: AdapterFactory<CatalogCollection<ShareNetwork>>;
   readonly securityServices?: AdapterFactory<CatalogCollection<SecurityService>>;
+  readonly quotas?: AdapterFactory<CatalogCollection<ProjectQuotaRecord>>;
   readonly schedules?: AdapterFactory<ScheduleStore>;
   readonly drivers?: DriversFactory;
   readonly workflow?: AdapterFactory<WorkflowPort>;
@@ -56,7 +58,7 @@ export interface AwsFunctionAdapters {
 /** Builds the composition of one function from its adapters and its environment (asynchronous: the drivers read SSM). */
 export async function buildAwsFunction(functionName: string, adapters: AwsFunctionAdapters, env: NodeJS.ProcessEnv = process.env): Promise<Composition> {
   const context = functionContext(functionName, env);
-  const build = <K extends Exclude<keyof Adapters, 'drivers' | 'clock' | 'ids'>>(port: K): Adapters[K] => {
+  const build = <K extends Exclude<keyof Adapters, 'drivers' | 'clock' | 'ids' | 'quotaDefaults'>>(port: K): Adapters[K] => {
     const factory = adapters[port] as AdapterFactory<Adapters[K]> | undefined;
     return factory ? factory(context) : notComposed<Adapters[K] & object>(functionName, port);
   };
@@ -67,6 +69,8 @@ export async function buildAwsFunction(functionName: string, adapters: AwsFuncti
     shareTypes,
     shareNetworks: build('shareNetworks'),
     securityServices: build('securityServices'),
+    quotas: build('quotas'),
+    quotaDefaults: parseQuotaDefaults(env[QUOTA_DEFAULTS_ENV]),
     schedules: build('schedules'),
     drivers: adapters.drivers ? await adapters.drivers(context, shareTypes) : notComposed<DriverRegistry>(functionName, 'drivers'),
     workflow: build('workflow'),

@@ -3,8 +3,12 @@ import { DriverPoolService } from '../core/pools/pool-service.ts';
 import type { Clock, CopyTaskControl, CopyTaskDefinitions, IdGenerator, MigrationStore, ShareStore, ShareTypeStore, WorkflowPort } from '../core/ports.ts';
 import type { DomainServices, TokenVerifier } from '../core/services.ts';
 import { DriverShareService } from '../core/shares/share-service.ts';
+import { DriverShareResizeService } from '../core/shares/share-resize.ts';
+import { StoredQuotaService } from '../core/quotas/quota-service.ts';
+import { UNLIMITED_QUOTAS, type ProjectQuotaRecord, type QuotaLimits } from '../core/quotas/quota-model.ts';
 import { DriverSnapshotService } from '../core/snapshots/snapshot-service.ts';
 import { StoredShareTypeService } from '../core/share-types/share-type-service.ts';
+import { StoredShareTypeAccessService } from '../core/share-types/share-type-access.ts';
 import { WorkflowMigrationService } from '../core/migrations/migration-service.ts';
 import type { MigrationDeps } from '../core/migrations/migration-deps.ts';
 import { systemClock, uuidGenerator } from '../core/runtime.ts';
@@ -33,6 +37,10 @@ export interface Adapters {
   readonly scheduler: SchedulerPort;
   readonly shareNetworks: CatalogCollection<ShareNetwork>;
   readonly securityServices: CatalogCollection<SecurityService>;
+  /** Each project's own quota limits (catalog table). */
+  readonly quotas: CatalogCollection<ProjectQuotaRecord>;
+  /** The quota defaults from configuration (SMIG_QUOTA_DEFAULTS). @default - unlimited */
+  readonly quotaDefaults?: QuotaLimits;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
 }
@@ -49,7 +57,13 @@ export function composeDomain(adapters: Adapters): Composition {
   const ids = adapters.ids ?? uuidGenerator;
   const shareTypes = new StoredShareTypeService({ store: adapters.shareTypes, clock, ids });
   const pools = new DriverPoolService(adapters.drivers, shareTypes);
-  const networkDeps = { networks: adapters.shareNetworks, securityServices: adapters.securityServices, shares: adapters.shares, clock, ids };
+  const quotas = new StoredQuotaService({
+    records: adapters.quotas,
+    shares: adapters.shares,
+    shareNetworks: adapters.shareNetworks,
+    defaults: adapters.quotaDefaults ?? UNLIMITED_QUOTAS,
+  });
+  const networkDeps = { networks: adapters.shareNetworks, securityServices: adapters.securityServices, shares: adapters.shares, quotas, clock, ids };
   const shareNetworks = new CatalogShareNetworkService(networkDeps);
   const securityServices = new CatalogSecurityServiceService(networkDeps);
   const migrationDeps: MigrationDeps = {
@@ -82,9 +96,12 @@ export function composeDomain(adapters: Adapters): Composition {
     migrationDeps,
     scheduleDeps,
     services: {
-      shares: new DriverShareService({ shares: adapters.shares, shareTypes, shareNetworks, pools, drivers: adapters.drivers, clock, ids }),
-      snapshots: new DriverSnapshotService({ shares: adapters.shares, shareTypes, drivers: adapters.drivers, clock, ids }),
+      shares: new DriverShareService({ shares: adapters.shares, shareTypes, shareNetworks, pools, drivers: adapters.drivers, quotas, clock, ids }),
+      resizes: new DriverShareResizeService({ shares: adapters.shares, shareTypes, pools, drivers: adapters.drivers, quotas, clock }),
+      snapshots: new DriverSnapshotService({ shares: adapters.shares, shareTypes, drivers: adapters.drivers, quotas, clock, ids }),
       shareTypes,
+      shareTypeAccess: new StoredShareTypeAccessService({ store: adapters.shareTypes, shareTypes }),
+      quotas,
       pools,
       migrations,
       tokens: adapters.tokens,

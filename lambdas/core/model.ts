@@ -12,6 +12,13 @@ export const ShareStatus = {
   ERROR_DELETING: 'error_deleting',
   SERVER_MIGRATING: 'server_migrating',
   INACTIVE: 'inactive',
+  /** extend and shrink (lambdas/core/shares/share-resize.ts): while the driver resizes, and when it failed. */
+  EXTENDING: 'extending',
+  EXTENDING_ERROR: 'extending_error',
+  SHRINKING: 'shrinking',
+  SHRINKING_ERROR: 'shrinking_error',
+  /** Where older Manila releases left a share whose shrink was refused; nothing here sets it, shrink accepts it as Manila does. */
+  SHRINKING_POSSIBLE_DATA_LOSS_ERROR: 'shrinking_possible_data_loss_error',
 } as const;
 export type ShareStatus = (typeof ShareStatus)[keyof typeof ShareStatus];
 
@@ -166,6 +173,11 @@ export interface ShareType {
   readonly is_public: boolean;
   /** Manila's extra specs; `driver_handles_share_servers` is required, as in Manila. */
   readonly extra_specs: Readonly<Record<string, string>>;
+  /**
+   * A private type's projects (Manila's share type access: share-types/share-type-access.ts); absent on
+   * public types and on types no project was granted.
+   */
+  readonly projects?: readonly string[];
   readonly created_at: string;
 }
 

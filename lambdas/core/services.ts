@@ -3,6 +3,7 @@ import type { ShareSnapshot, ShareStatus } from './model.ts';
 import type { TaskState } from './task-state.ts';
 import type { ShareListRequest, SharePage } from './shares/share-list.ts';
 import type { ScheduleService } from './schedules/schedule-service.ts';
+import type { QuotaService } from './quotas/quota-service.ts';
 
 /**
  * What the API (and the demo) can ask of the domain. The API handler translates Manila's HTTP
@@ -68,6 +69,13 @@ export interface ShareService {
   listAccessRules(shareId: string): Promise<AccessRule[]>;
 }
 
+/** extend and shrink (lambdas/core/shares/share-resize.ts): answer the share as it is afterwards. */
+export interface ShareResizeService {
+  /** `force` (admin, 2.64+): past the scheduler's capacity check, to the driver directly. `isAdmin`: the type's admin extend limit applies. */
+  extend(shareId: string, newSize: number, options: { readonly force: boolean; readonly isAdmin: boolean }): Promise<Share>;
+  shrink(shareId: string, newSize: number): Promise<Share>;
+}
+
 export interface CreateShareTypeRequest {
   readonly name: string;
   readonly description?: string | null;
@@ -93,6 +101,16 @@ export interface ShareTypeService {
   setExtraSpecs(id: string, specs: Record<string, string>): Promise<ShareType>;
   unsetExtraSpec(id: string, key: string): Promise<void>;
   delete(id: string): Promise<void>;
+}
+
+/** Private share types' projects (lambdas/core/share-types/share-type-access.ts); by type id or name. */
+export interface ShareTypeAccessService {
+  /** Not found for a public type, as Manila answers. */
+  listProjects(idOrName: string): Promise<{ readonly type: ShareType; readonly projects: readonly string[] }>;
+  /** Conflict for a public type or a project already granted. */
+  addProject(idOrName: string, projectId: string): Promise<void>;
+  /** Conflict for a public type; not found for a project not granted. */
+  removeProject(idOrName: string, projectId: string): Promise<void>;
 }
 
 export interface PoolFilterRequest {
@@ -246,7 +264,13 @@ export interface TokenVerifier {
 
 export interface DomainServices {
   readonly shares: ShareService;
+  /** extend and shrink. */
+  readonly resizes: ShareResizeService;
   readonly shareTypes: ShareTypeService;
+  /** Private share types' projects. */
+  readonly shareTypeAccess: ShareTypeAccessService;
+  /** Quota sets; the same object enforces them on the services' writes. */
+  readonly quotas: QuotaService;
   readonly pools: PoolService;
   readonly migrations: MigrationService;
   readonly tokens: TokenVerifier;

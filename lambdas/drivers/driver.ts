@@ -148,6 +148,18 @@ export interface ShareDriver {
   /** Where the copy task reads a snapshot's data (a migration replays it onto the destination from there). */
   getSnapshotMount?(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<CopyMount>;
 
+  /**
+   * Manila's extend_share: the instance may hold `newSizeGb` from now on. A backend without room refuses
+   * (DriverError). A driver without it cannot extend (the API refuses, nothing changes). Idempotent.
+   */
+  extendInstance?(instance: ShareInstance, newSizeGb: number): Promise<void>;
+  /**
+   * Manila's shrink_share: the instance holds at most `newSizeGb` from now on. When it holds more data than
+   * that, ShareShrinkingPossibleDataLossError (lambdas/core/shares/resize-errors.ts) and nothing changes.
+   * Idempotent.
+   */
+  shrinkInstance?(instance: ShareInstance, newSizeGb: number): Promise<void>;
+
   migrationCheckCompatibility(source: ShareInstance, destinationHost: Host): Promise<MigrationCompatibility>;
   migrationStart(request: DriverMigrationRequest): Promise<void>;
   migrationContinue(request: DriverMigrationRequest): Promise<DriverMigrationStatus>;

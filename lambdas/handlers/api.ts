@@ -2,7 +2,7 @@ import { createApiHandler } from '../api/handler.ts';
 import { API_FUNCTION } from '../composition/function-permissions.ts';
 import { awsFunctionComposition } from '../composition/aws-function.ts';
 import {
-  migrationStore, scheduleStore, securityServiceCollection, shareNetworkCollection, shareStoreWithLists, shareTypeStore,
+  migrationStore, quotaCollection, scheduleStore, securityServiceCollection, shareNetworkCollection, shareStoreWithLists, shareTypeStore,
 } from '../composition/factories/dynamodb.ts';
 import { ecsCopyTaskControl } from '../composition/factories/ecs.ts';
 import { efsDrivers } from '../composition/factories/efs-drivers.ts';
@@ -24,6 +24,7 @@ export const composition = awsFunctionComposition(API_FUNCTION, {
   migrations: migrationStore,
   shareTypes: shareTypeStore,
   shareNetworks: shareNetworkCollection,
+  quotas: quotaCollection,
   securityServices: securityServiceCollection,
   schedules: scheduleStore,
   drivers: efsDrivers({ pools: efsPools, instances: efsInstances, accessRules: efsAccessRules }),

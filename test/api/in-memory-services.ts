@@ -1,3 +1,5 @@
+import type { QuotaService } from '../../lambdas/core/quotas/quota-service.ts';
+import { QUOTA_KEYS, UNLIMITED_QUOTAS, type QuotaUsage } from '../../lambdas/core/quotas/quota-model.ts';
 import { randomUUID } from 'node:crypto';
 import type { SecurityService, ShareNetwork } from '../../lambdas/core/model.ts';
 import type { ShareStore } from '../../lambdas/core/ports.ts';
@@ -34,6 +36,8 @@ import type {
   PoolFilterRequest,
   PoolService,
   ShareService,
+  ShareResizeService,
+  ShareTypeAccessService,
   ShareTypeService,
   StartMigrationRequest,
   TokenVerifier,
@@ -116,7 +120,26 @@ export class InMemoryServices implements DomainServices {
   readonly migrationRecords = new Map<string, Migration>();
   readonly poolList: Pool[];
   readonly shares: ShareService;
+  /** extend and shrink are served only by the embedded runtime's tests (test/api/share-resize.test.ts). */
+  readonly resizes: ShareResizeService = {
+    extend: async () => { throw new InvalidRequestError('Extend share operation not supported.'); },
+    shrink: async () => { throw new InvalidRequestError('Shrink share operation not supported.'); },
+  };
   readonly shareTypes: ShareTypeService;
+  /** Type access is served only by the embedded runtime's tests (test/api/share-type-access.test.ts). */
+  readonly shareTypeAccess: ShareTypeAccessService = {
+    listProjects: async () => { throw new InvalidRequestError('Share type access is not served here.'); },
+    addProject: async () => { throw new InvalidRequestError('Share type access is not served here.'); },
+    removeProject: async () => { throw new InvalidRequestError('Share type access is not served here.'); },
+  };
+  /** Quotas are served only by the embedded runtime's tests (test/api/quota-sets.test.ts): unlimited here. */
+  readonly quotas: QuotaService = {
+    defaults: () => UNLIMITED_QUOTAS,
+    limits: async () => UNLIMITED_QUOTAS,
+    usage: async () => Object.fromEntries(QUOTA_KEYS.map((key) => [key, 0])) as QuotaUsage,
+    update: async () => { throw new InvalidRequestError('Quota sets are not served here.'); },
+    reset: async () => { throw new InvalidRequestError('Quota sets are not served here.'); },
+  };
   readonly pools: PoolService;
   readonly migrations: MigrationService & { advance(shareId: string, state: TaskState, totalProgress?: number): void };
   readonly tokens: TokenVerifier;

@@ -312,11 +312,11 @@ describe('API: access rules', () => {
   it('answers unknown and malformed actions as Manila does', async () => {
     const share = await seedShare(api);
 
-    const unknown = await action(share.id, { extend: { new_size: 2 } });
+    const unknown = await action(share.id, { frobnicate: { new_size: 2 } });
     const twoKeys = await action(share.id, { allow_access: {}, deny_access: {} });
     const missingShare = await action('nope', { access_list: null }, { version: '2.40' });
 
-    expect(unknown.body).toEqual({ badRequest: { code: 400, message: 'There is no such action: extend' } });
+    expect(unknown.body).toEqual({ badRequest: { code: 400, message: 'There is no such action: frobnicate' } });
     expect(twoKeys.body).toEqual({ badRequest: { code: 400, message: 'Malformed request body' } });
     expect(missingShare.status).toBe(404);
   });

@@ -1,3 +1,4 @@
+import { QUOTA_KEYS } from '../../core/quotas/quota-model.ts';
 import { REQUEST_BODY_LIMITS, FIELD_LIMITS } from '../request-limits.ts';
 import { MAX_COMPLETION_WAIT_SECONDS, MIN_REFRESH_INTERVAL_SECONDS } from '../../core/workflow.ts';
 
@@ -77,6 +78,18 @@ const ACTIONS: Record<string, Schema> = {
     properties: { status: { enum: ['creating', 'available', 'deleting', 'error', 'error_deleting', 'migrating', 'migrating_to', 'server_migrating'] } },
   },
   force_delete: { type: 'null', description: 'Admin only; `os-force_delete` below 2.7.' },
+  extend: {
+    type: 'object',
+    required: ['new_size'],
+    description: '`os-extend` below 2.7; `force` (admin, past the pool capacity check) from 2.64. 202 once the share has its new size.',
+    properties: { new_size: { type: ['integer', 'string'], minimum: 1, maximum: FIELD_LIMITS.integer }, force: flag },
+  },
+  shrink: {
+    type: 'object',
+    required: ['new_size'],
+    description: '`os-shrink` below 2.7. Refused (400) below the data the share holds. 202 once the share has its new size.',
+    properties: { new_size: { type: ['integer', 'string'], minimum: 1, maximum: FIELD_LIMITS.integer } },
+  },
   retype: {
     type: 'object',
     required: ['new_share_type'],
@@ -153,6 +166,28 @@ export const SCHEMAS: Record<string, Schema> = {
       },
     }])),
   },
+  ShareTypeAction: {
+    type: 'object',
+    description: "Exactly one member: a private type's project access, admin only (any project id: ids here need not be UUIDs).",
+    minProperties: 1,
+    maxProperties: 1,
+    properties: Object.fromEntries(['addProjectAccess', 'removeProjectAccess'].map((name) => [name, {
+      type: 'object',
+      required: ['project'],
+      properties: { project: reference },
+    }])),
+  },
+  QuotaSetUpdate: wrapped('quota_set', {
+    type: 'object',
+    description: 'Limits to set (-1 unlimited), at least one; `force` sets a limit below what is used. share_groups and share_group_snapshots from 2.40, share_replicas and replica_gigabytes from 2.53, per_share_gigabytes from 2.62.',
+    properties: {
+      ...Object.fromEntries(QUOTA_KEYS.map((key) => [key, { type: ['integer', 'string', 'null'], minimum: -1, maximum: FIELD_LIMITS.integer }])),
+      force: flag,
+      tenant_id: text,
+      id: text,
+      share_type: text,
+    },
+  }),
   ExtraSpecsSet: wrapped('extra_specs', { ...extraSpecs, minProperties: 1 }),
   SnapshotCreate: wrapped('snapshot', {
     type: 'object',

@@ -4,8 +4,10 @@ import { availabilityZoneRoutes } from './availability-zones.ts';
 import { migrationRoutes } from './migrations.ts';
 import { migrationScheduleRoutes } from './migration-schedules.ts';
 import { poolRoutes } from './pools.ts';
+import { quotaSetRoutes } from './quota-sets.ts';
 import { shareActionRoutes } from './share-actions.ts';
 import { shareTypeRoutes } from './share-types.ts';
+import { shareTypeAccessRoutes } from './share-type-access.ts';
 import { shareNetworkRoutes } from './share-networks.ts';
 import { shareRoutes } from './shares.ts';
 import { snapshotRoutes } from './snapshots.ts';
@@ -19,10 +21,12 @@ export const API_ROUTES: readonly Route[] = [
   ...shareActionRoutes,
   ...accessRuleRoutes,
   ...shareTypeRoutes,
+  ...shareTypeAccessRoutes,
   ...poolRoutes,
   ...migrationRoutes,
   ...shareNetworkRoutes,
   ...migrationScheduleRoutes,
   ...snapshotRoutes,
   ...availabilityZoneRoutes,
+  ...quotaSetRoutes,
 ];

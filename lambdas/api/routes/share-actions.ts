@@ -6,6 +6,7 @@ import { quoteValue } from '../quote.ts';
 import { isObject } from '../validation.ts';
 import { accessList, allowAccess, denyAccess } from './access-actions.ts';
 import { forceDelete, resetStatus } from './admin-actions.ts';
+import { extendShare, shrinkShare } from './share-resize-actions.ts';
 import { migrationCancel, migrationComplete, migrationGetProgress, migrationStart, resetTaskState, retype } from './migration-actions.ts';
 
 /**
@@ -33,6 +34,10 @@ const ACTIONS: Readonly<Record<string, ShareAction>> = {
   reset_status: { minVersion: '2.7', run: resetStatus },
   'os-force_delete': { minVersion: '2.0', maxVersion: '2.6', run: forceDelete },
   force_delete: { minVersion: '2.7', run: forceDelete },
+  'os-extend': { minVersion: '2.0', maxVersion: '2.6', run: extendShare },
+  extend: { minVersion: '2.7', run: extendShare },
+  'os-shrink': { minVersion: '2.0', maxVersion: '2.6', run: shrinkShare },
+  shrink: { minVersion: '2.7', run: shrinkShare },
   migration_start: { minVersion: '2.29', run: migrationStart },
   migration_complete: { minVersion: '2.22', run: migrationComplete },
   migration_cancel: { minVersion: '2.22', run: migrationCancel },

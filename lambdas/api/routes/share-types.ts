@@ -2,6 +2,7 @@ import type { ShareType } from '../../core/model.ts';
 import { badRequest, notFound } from '../http-error.ts';
 import { defaultTypeId, isNotFound } from '../lookups.ts';
 import { requireAdmin } from '../policy.ts';
+import { typeVisibleTo } from '../../core/share-types/share-type-access.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
 import { quoteValue } from '../quote.ts';
@@ -13,17 +14,21 @@ async function viewContext(req: ApiRequest): Promise<ShareTypeViewContext> {
   return { version: req.version, isAdmin: req.identity.isAdmin, defaultTypeId: await defaultTypeId(req) };
 }
 
-/** A type the caller may see: tenants see public types only. */
+/** A type the caller may see: tenants see public types and the private ones their project was granted. */
 async function loadType(req: ApiRequest, idOrName: string): Promise<ShareType> {
   const type = await req.services.shareTypes.get(idOrName);
-  if (!type.is_public && !req.identity.isAdmin) throw notFound('Share type not found.');
+  if (!typeVisibleTo(type, req.identity.projectId, req.identity.isAdmin)) throw notFound('Share type not found.');
   return type;
 }
 
-/** GET /types: tenants get public types; admins choose with is_public (true, false or "all"; default true). */
+/**
+ * GET /types: tenants get public types; admins choose with is_public (true, false or "all"; default true).
+ * Asking for public types also gives the private ones the caller's project was granted (Manila's query).
+ */
 async function listTypes(req: ApiRequest): Promise<ApiResponse> {
   const wanted = req.identity.isAdmin ? parseIsPublicFilter(req.query.get('is_public')) : true;
-  const types = (await req.services.shareTypes.list()).filter((t) => wanted === null || t.is_public === wanted);
+  const granted = (t: ShareType) => (t.projects ?? []).includes(req.identity.projectId);
+  const types = (await req.services.shareTypes.list()).filter((t) => wanted === null || t.is_public === wanted || (wanted && granted(t)));
   return json(200, shareTypesBody(types, await viewContext(req)));
 }
 

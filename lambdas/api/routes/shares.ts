@@ -2,7 +2,10 @@ import { parseHost } from '../../core/host.ts';
 import type { ShareProto } from '../../core/model.ts';
 import { versionMatches } from '../api-version.ts';
 import { HttpError, badRequest, notFound } from '../http-error.ts';
-import { shareViewContext } from '../lookups.ts';
+import { loadShareType, shareViewContext } from '../lookups.ts';
+import { NotFoundError } from '../../core/errors.ts';
+import { typeVisibleTo } from '../../core/share-types/share-type-access.ts';
+import { quoteValue } from '../quote.ts';
 import { loadShare, requireAdmin } from '../policy.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
 import type { Route } from '../router.ts';
@@ -33,12 +36,14 @@ async function createShare(req: ApiRequest): Promise<ApiResponse> {
     );
   }
   const onlyHost = onlyHostHint(req, share['scheduler_hints']);
+  const shareType = optionalString(share, 'share_type') ?? optionalString(share, 'volume_type') ?? null;
+  if (shareType) await requireVisibleType(req, shareType);
   const created = await req.services.shares.create({
     name: displayField(share, 'name') ?? null,
     description: displayField(share, 'description') ?? null,
     size,
     share_proto: proto as ShareProto,
-    share_type: optionalString(share, 'share_type') ?? optionalString(share, 'volume_type') ?? null,
+    share_type: shareType,
     availability_zone: optionalString(share, 'availability_zone') ?? null,
     metadata: stringMap(share['metadata'], 'metadata'),
     is_public: booleanParam(share, 'is_public', false),
@@ -49,6 +54,12 @@ async function createShare(req: ApiRequest): Promise<ApiResponse> {
   });
   req.logger.appendPersistentKeys({ shareId: created.id });
   return json(200, { share: shareDetail(created, await shareViewContext(req)) });
+}
+
+/** A private type the caller's project was not granted is not found, as Manila's type query answers a tenant. */
+async function requireVisibleType(req: ApiRequest, ref: string): Promise<void> {
+  const type = await loadShareType(req, ref);
+  if (!typeVisibleTo(type, req.identity.projectId, req.identity.isAdmin)) throw new NotFoundError(`Share type ${quoteValue(ref)} could not be found.`);
 }
 
 /**

@@ -3,6 +3,7 @@
  * holds only the lib-dynamodb commands of the stores its handler imports (function-permissions.ts lists
  * them per table as IAM actions).
  */
+import type { ProjectQuotaRecord } from '../../core/quotas/quota-model.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Migration, SecurityService, ShareNetwork } from '../../core/model.ts';
 import type { MigrationStore, ShareStore, ShareTypeStore } from '../../core/ports.ts';
@@ -53,6 +54,9 @@ export const shareTypeStore: AdapterFactory<ShareTypeStore> = (context) =>
 
 export const shareNetworkCollection: AdapterFactory<CatalogCollection<ShareNetwork>> = (context) =>
   new CatalogTableCollection<ShareNetwork>(documents(context), context.required(CATALOG_TABLE.envVar), 'share_network');
+
+export const quotaCollection: AdapterFactory<CatalogCollection<ProjectQuotaRecord>> = (context) =>
+  new CatalogTableCollection<ProjectQuotaRecord>(documents(context), context.required(CATALOG_TABLE.envVar), 'quota');
 
 export const securityServiceCollection: AdapterFactory<CatalogCollection<SecurityService>> = (context) =>
   new CatalogTableCollection<SecurityService>(documents(context), context.required(CATALOG_TABLE.envVar), 'security_service');

@@ -1,3 +1,4 @@
+import type { QuotaEnforcer } from '../quotas/quota-enforcer.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import { SECURITY_SERVICE_TYPES, type SecurityService, type SecurityServiceType, type ShareNetwork } from '../model.ts';
 import type { Clock, IdGenerator, ShareStore } from '../ports.ts';
@@ -8,6 +9,8 @@ interface Deps {
   readonly networks: CatalogCollection<ShareNetwork>;
   readonly securityServices: CatalogCollection<SecurityService>;
   readonly shares: ShareStore;
+  /** The project's share_networks quota. @default - none enforced */
+  readonly quotas?: QuotaEnforcer;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
@@ -21,6 +24,7 @@ export class CatalogShareNetworkService implements ShareNetworkService {
   }
 
   async create(request: CreateShareNetworkRequest): Promise<ShareNetwork> {
+    await this.deps.quotas?.checkNewShareNetwork(request.project_id);
     const network: ShareNetwork = {
       id: this.deps.ids.newId(),
       name: optionalText(request.name, 'name'),

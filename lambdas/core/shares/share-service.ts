@@ -11,6 +11,7 @@ import { updateVersioned } from '../versioned-update.ts';
 import type { DriverPoolService } from '../pools/pool-service.ts';
 import { findZone, poolZone, typeZones } from '../pools/availability-zones.ts';
 import { validateAllowAccess } from './access-rule-validation.ts';
+import type { QuotaEnforcer } from '../quotas/quota-enforcer.ts';
 import { AccessRuleStates, hasQueuedRules, isBeingDenied, markInProgress, rulesToEnforce, settleRules } from './access-rule-states.ts';
 import { activeInstance } from './share-instances.ts';
 import { inScope, type ShareListRequest, type SharePage } from './share-list.ts';
@@ -21,6 +22,8 @@ export interface ShareServiceDeps {
   readonly shareNetworks: ShareNetworkService;
   readonly pools: DriverPoolService;
   readonly drivers: DriverRegistry;
+  /** The project's quotas, checked before a share is placed. @default - none enforced */
+  readonly quotas?: QuotaEnforcer;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
@@ -41,6 +44,9 @@ export class DriverShareService implements ShareService {
       throw new InvalidRequestError(`Invalid share protocol ${String(request.share_proto)}: NFS or CIFS.`);
     }
     const type = request.share_type ? await shareTypes.get(request.share_type) : await shareTypes.getDefault();
+    // Manila's order (share/api.py create): the per-share limit, then shares and gigabytes, before placement.
+    await this.deps.quotas?.checkShareSize(request.project_id, request.size);
+    await this.deps.quotas?.checkNewShare(request.project_id, type.id, request.size);
     const zone = await this.requestedZone(type, request.availability_zone ?? null);
     const networkNeeds = await placementForNetwork(this.deps.shareNetworks, type, request.share_network_id ?? null);
     const needs = zone === undefined ? networkNeeds : { ...networkNeeds, availabilityZone: zone };

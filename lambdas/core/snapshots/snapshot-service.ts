@@ -1,3 +1,4 @@
+import type { QuotaEnforcer } from '../quotas/quota-enforcer.ts';
 import type { DriverRegistry, ShareDriver } from '../../drivers/driver.ts';
 import { DriverError, InvalidRequestError, InvalidShareStateError, NotFoundError, type ErrorIds } from '../errors.ts';
 import type { Share, ShareInstance, ShareSnapshot, ShareSnapshotInstance } from '../model.ts';
@@ -14,6 +15,8 @@ export interface SnapshotServiceDeps {
   readonly shares: ShareStore;
   readonly shareTypes: ShareTypeService;
   readonly drivers: DriverRegistry;
+  /** The project's snapshots and snapshot_gigabytes quotas. @default - none enforced */
+  readonly quotas?: QuotaEnforcer;
   readonly clock: Clock;
   readonly ids: IdGenerator;
 }
@@ -39,6 +42,7 @@ export class DriverSnapshotService implements SnapshotService {
     if (!(await this.supportsSnapshots(share))) {
       throw new InvalidRequestError(`Snapshots cannot be created for share '${share.id}' since it does not have that capability.`, shareIds);
     }
+    await this.deps.quotas?.checkNewSnapshot(share);
     const now = clock.now().toISOString();
     const snapshot: ShareSnapshot = {
       id: ids.newId(),

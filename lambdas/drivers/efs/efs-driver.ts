@@ -93,6 +93,18 @@ export class EfsDriver implements ShareDriver {
     return this.backend.run(`looking for data instance ${instance.id} left`, { shareId: instance.share_id }, () => part.dataLeftBehind(this.backend, instance));
   }
 
+  /** EFS is elastic: the recorded size changes, nothing on AWS (parts/instance-sizes.ts). */
+  async extendInstance(instance: ShareInstance, newSizeGb: number): Promise<void> {
+    const part = this.#part('instances', 'extendInstance');
+    return this.backend.run(`extending instance ${instance.id}`, { shareId: instance.share_id }, () => part.extendInstance(this.backend, instance, newSizeGb));
+  }
+
+  /** Refused when a file-system instance's metered size exceeds the new size (parts/instance-sizes.ts). */
+  async shrinkInstance(instance: ShareInstance, newSizeGb: number): Promise<void> {
+    const part = this.#part('instances', 'shrinkInstance');
+    return this.backend.run(`shrinking instance ${instance.id}`, { shareId: instance.share_id }, () => part.shrinkInstance(this.backend, instance, newSizeGb));
+  }
+
   async applyAccessRules(instance: ShareInstance, rules: readonly AccessRule[], options: { readOnly: boolean }): Promise<void> {
     const part = this.#part('accessRules', 'applyAccessRules');
     return this.backend.run(`applying access rules to instance ${instance.id}`, { shareId: instance.share_id }, () =>

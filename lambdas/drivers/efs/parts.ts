@@ -31,6 +31,10 @@ export interface EfsInstancesPart {
   deleteInstance(backend: EfsBackend, instance: ShareInstance): Promise<void>;
   getCopyMount(backend: EfsBackend, instance: ShareInstance): Promise<EfsCopyMount>;
   dataLeftBehind(backend: EfsBackend, instance: ShareInstance): Promise<DataPurge | null>;
+  /** The instance exists; EFS is elastic, nothing changes on AWS (parts/instance-sizes.ts). */
+  extendInstance(backend: EfsBackend, instance: ShareInstance, newSizeGb: number): Promise<void>;
+  /** ShareShrinkingPossibleDataLossError when a file-system instance holds more than `newSizeGb`. */
+  shrinkInstance(backend: EfsBackend, instance: ShareInstance, newSizeGb: number): Promise<void>;
 }
 
 /** Who may still write to an instance made read-only (CloudWatch ClientConnections). */

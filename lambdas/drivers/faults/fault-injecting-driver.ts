@@ -10,7 +10,7 @@ import type {
 
 export const DRIVER_CALLS = [
   'listPools', 'createInstance', 'deleteInstance', 'applyAccessRules', 'getCopyMount', 'switchoverBlockers', 'dataLeftBehind',
-  'createSnapshot', 'deleteSnapshot', 'getSnapshotMount',
+  'createSnapshot', 'deleteSnapshot', 'getSnapshotMount', 'extendInstance', 'shrinkInstance',
   'migrationCheckCompatibility', 'migrationStart', 'migrationContinue', 'migrationComplete', 'migrationCancel', 'migrationGetProgress',
 ] as const;
 export type DriverCall = (typeof DRIVER_CALLS)[number];
@@ -142,6 +142,14 @@ export class FaultInjectingDriver implements ShareDriver {
     return this.call('getSnapshotMount', instance.share_id, () => this.snapshotCall('getSnapshotMount', instance)(instance, snapshot));
   }
 
+  extendInstance(instance: ShareInstance, newSizeGb: number): Promise<void> {
+    return this.call('extendInstance', instance.share_id, () => this.resizeCall('extendInstance', instance)(instance, newSizeGb));
+  }
+
+  shrinkInstance(instance: ShareInstance, newSizeGb: number): Promise<void> {
+    return this.call('shrinkInstance', instance.share_id, () => this.resizeCall('shrinkInstance', instance)(instance, newSizeGb));
+  }
+
   async migrationCheckCompatibility(source: ShareInstance, destinationHost: Host): Promise<MigrationCompatibility> {
     const answer = await this.call('migrationCheckCompatibility', source.share_id, () => this.inner.migrationCheckCompatibility(source, destinationHost));
     return { ...answer, ...this.faults.compatibility };
@@ -192,6 +200,13 @@ export class FaultInjectingDriver implements ShareDriver {
   private snapshotCall<K extends 'createSnapshot' | 'deleteSnapshot' | 'getSnapshotMount'>(name: K, instance: ShareInstance): NonNullable<ShareDriver[K]> {
     const fn = this.inner[name];
     if (!fn) throw new DriverError(`${this.backendHost} does not support snapshots (no ${name})`, { shareId: instance.share_id });
+    return fn.bind(this.inner) as NonNullable<ShareDriver[K]>;
+  }
+
+  /** The wrapped driver's extend or shrink, bound; a DriverError if it has none. */
+  private resizeCall<K extends 'extendInstance' | 'shrinkInstance'>(name: K, instance: ShareInstance): NonNullable<ShareDriver[K]> {
+    const fn = this.inner[name];
+    if (!fn) throw new DriverError(`${this.backendHost} cannot resize instances (no ${name})`, { shareId: instance.share_id });
     return fn.bind(this.inner) as NonNullable<ShareDriver[K]>;
   }
 

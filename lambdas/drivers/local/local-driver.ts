@@ -39,6 +39,7 @@ import { poolCapabilities } from './pool-capabilities.ts';
 import { makeReadOnly, restoreOriginalModes } from './read-only.ts';
 import { LocalInstanceFiles, type LocalAccessRulesRecord, type LocalCopyMount, type LocalInstanceRecord } from './records.ts';
 import { RenameMigration } from './rename-migration.ts';
+import { extendLocalInstance, shrinkLocalInstance } from './resize.ts';
 import { LocalSnapshotFiles, removeSnapshot, snapshotDir, snapshotLocation, takeSnapshot } from './snapshots.ts';
 
 export { LOCAL_DRIVER_VERSION, LOCAL_STORAGE_PROTOCOL, LOCAL_VENDOR_NAME } from './pool-capabilities.ts';
@@ -75,6 +76,15 @@ export class LocalDriver implements ShareDriver {
 
   async listPools(): Promise<PoolCapabilities[]> {
     return this.#at.run('listing pools', {}, () => Promise.all(this.config.pools.map((pool) => poolCapabilities(this.#at, pool))));
+  }
+
+  /** The size instance.json records (resize.ts). */
+  async extendInstance(instance: ShareInstance, newSizeGb: number): Promise<void> {
+    return this.#at.run(`extending instance ${instance.id}`, { shareId: instance.share_id }, () => extendLocalInstance(this.#at, instance, newSizeGb));
+  }
+
+  async shrinkInstance(instance: ShareInstance, newSizeGb: number): Promise<void> {
+    return this.#at.run(`shrinking instance ${instance.id}`, { shareId: instance.share_id }, () => shrinkLocalInstance(this.#at, instance, newSizeGb));
   }
 
   async createInstance(request: CreateInstanceRequest): Promise<readonly ExportLocation[]> {

@@ -49,7 +49,7 @@ export async function poolCapabilities(locator: InstanceLocator, pool: LocalPool
 }
 
 /** The sum of the sizes of the instances in a pool folder. */
-async function allocatedGb(poolDir: string): Promise<number> {
+export async function allocatedGb(poolDir: string): Promise<number> {
   let total = 0;
   for (const name of await readdir(poolDir)) {
     if (!name.startsWith('share-')) continue;

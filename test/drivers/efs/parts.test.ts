@@ -120,6 +120,8 @@ describe('Class: EfsDriver (composition)', () => {
     getCopyMount: (driverOf) => driverOf('efs@shared').getCopyMount(apInstance),
     switchoverBlockers: (driverOf) => driverOf('efs@shared').switchoverBlockers(apInstance, new Date(T)),
     dataLeftBehind: (driverOf) => driverOf('efs@shared').dataLeftBehind(apInstance),
+    extendInstance: (driverOf) => driverOf('efs@shared').extendInstance!(apInstance, 2),
+    shrinkInstance: (driverOf) => driverOf('efs@dedicated').shrinkInstance!(fsInstance, 1),
     applyAccessRules: (driverOf) =>
       driverOf('efs@shared').applyAccessRules(
         apInstance,

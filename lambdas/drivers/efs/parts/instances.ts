@@ -10,6 +10,7 @@ import type { EfsBackend } from '../backend.ts';
 import { EfsMode } from '../config.ts';
 import type { EfsCopyMount, EfsInstancesPart } from '../parts.ts';
 import { accessPointCopyMount, accessPointLeftovers, createAccessPoint, deleteAccessPointInstance } from './access-point-instances.ts';
+import { extendEfsInstance, shrinkEfsInstance } from './instance-sizes.ts';
 import { createFileSystemInstance, deleteFileSystemInstance, fileSystemCopyMount, fileSystemLeftovers } from './file-system-instances.ts';
 
 async function createInstance(backend: EfsBackend, request: CreateInstanceRequest): Promise<readonly ExportLocation[]> {
@@ -49,4 +50,11 @@ async function dataLeftBehind(backend: EfsBackend, instance: ShareInstance): Pro
   return backend.config.mode === EfsMode.ACCESS_POINT ? accessPointLeftovers(backend, instance, pool) : fileSystemLeftovers(backend, instance);
 }
 
-export const efsInstances: EfsInstancesPart = { createInstance, deleteInstance, getCopyMount, dataLeftBehind };
+export const efsInstances: EfsInstancesPart = {
+  createInstance,
+  deleteInstance,
+  getCopyMount,
+  dataLeftBehind,
+  extendInstance: extendEfsInstance,
+  shrinkInstance: shrinkEfsInstance,
+};

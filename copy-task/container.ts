@@ -5,6 +5,7 @@ import { describeRefusedMetadata } from './engine/refused-metadata.ts';
 import { pollForCancel } from './runtime/cancel-poll.ts';
 import { exitCodeFor, type ExitCode } from './runtime/exit-codes.ts';
 import { CopyJobError, parseCopyJob, type CopyEnv, type CopyJob } from './runtime/job.ts';
+import { formatPartitionRange } from './engine/partition-range.ts';
 import { createJsonLogger, writeToStdio, type JsonLogger, type LogWriter } from './runtime/log.ts';
 import { ProgressRelay } from './runtime/progress-relay.ts';
 import { onStopSignal, type SignalSource } from './runtime/signals.ts';
@@ -60,7 +61,10 @@ export async function runCopyContainer(env: CopyEnv, deps: CopyContainerDeps): P
 
 async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): Promise<ExitCode> {
   const { sink } = deps;
-  log.info('copy starting', { source: job.source, destination: job.destination, verify: job.verify, verify_from: job.verifyFrom, preserve_metadata: job.preserveMetadata });
+  log.info('copy starting', {
+    source: job.source, destination: job.destination, verify: job.verify, verify_from: job.verifyFrom, preserve_metadata: job.preserveMetadata,
+    ...(job.partition ? { partition: formatPartitionRange(job.partition) } : {}),
+  });
   if (!deps.copy && !nativeStatus.loaded) {
     log.warn('native addon not loaded: this copy will not be faithful', { reason: nativeStatus.reason, limitations: NATIVE_LIMITATIONS });
   }
@@ -98,6 +102,7 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
       pass: job.pass, verify: job.verify, verifyFrom: job.verifyFrom, writeBack: 'pass', signal: controller.signal, onProgress, sourceModes,
       preserveMetadata: job.preserveMetadata,
       ...(job.bytesPerSecond ? { bytesPerSecond: job.bytesPerSecond } : {}),
+      ...(job.partition ? { partition: job.partition } : {}),
     });
     const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);
     await relay.flush();

@@ -4,8 +4,13 @@ import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyMode, VerifyFrom, WriteBack } from '../engine/index.ts';
 import { MAX_CONCURRENCY } from '../engine/settings.ts';
 import { CopyUsageError } from '../runtime/exit-codes.ts';
+import { parsePlanArgs, type PlanCommand } from '../partition/plan-command.ts';
+import { parsePartitionRange, PartitionRangeError, type PartitionRange } from '../engine/partition-range.ts';
+import { parseBoundaryArgs, type BoundaryCommand } from './boundary-command.ts';
 
 export const USAGE = `Usage: smig-copy [options] SRC DST
+       smig-copy plan [--partitions N] [--max-partitions N] SRC   (partitions of SRC: smig-copy plan --help)
+       smig-copy prepare|seal --cut B64 ... SRC DST   (around a partitioned copy: smig-copy seal --help)
 
 Makes DST a copy of SRC: files (sparse ones stay sparse), folders, symbolic and hard links, FIFOs
 and device nodes, with mode, owner, times to the nanosecond, extended attributes and ACLs.
@@ -34,6 +39,11 @@ Options:
                           (default: --preserve-metadata)
   --pass bulk|final       which pass this is; final fails if the source changes (default: bulk)
   --bwlimit RATE          cap source reads, bytes per second, with optional K, M or G (default: none)
+  --partition-from B64, --partition-to B64
+                          copy only the partition [from, to) of the tree (base64 of paths' bytes, as
+                          'smig-copy plan' prints them; either may be left out: an open end). Entries
+                          outside it are left alone on both sides; the folders above its ends are the
+                          seal's (smig-copy seal) (default: the whole tree)
   --json                  JSON lines on stdout, errors as JSON on stderr (default when stdout is not a terminal)
   -h, --help              show this help
 
@@ -61,12 +71,16 @@ export interface CliRun {
   readonly json: boolean | undefined;
   /** CopyOptions.preserveMetadata: false leaves out the xattrs and ACLs DST refuses. */
   readonly preserveMetadata: boolean;
+  /** CopyOptions.partition: --partition-from / --partition-to; undefined: the whole tree. */
+  readonly partition: PartitionRange | undefined;
 }
 
-export type CliCommand = CliRun | { readonly kind: 'help' };
+export type CliCommand = CliRun | PlanCommand | BoundaryCommand | { readonly kind: 'help'; readonly usage?: string };
 
 /** Parses `smig-copy`'s arguments (without node and script); throws CopyUsageError. */
 export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): CliCommand {
+  if (argv[0] === 'plan') return parsePlanArgs(argv.slice(1), cwd);
+  if (argv[0] === 'prepare' || argv[0] === 'seal') return parseBoundaryArgs(argv[0], argv.slice(1), cwd);
   let parsed;
   try {
     parsed = parseArgs({
@@ -85,6 +99,8 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
         'state-dir': { type: 'string' },
         state: { type: 'boolean', default: true },
         'preserve-metadata': { type: 'boolean', default: true },
+        'partition-from': { type: 'string' },
+        'partition-to': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -111,7 +127,17 @@ export function parseCliArgs(argv: readonly string[], cwd: string = process.cwd(
     stateFolder: values.state ? stateFolder(values['state-dir'], cwd, env) : undefined,
     json: values.json,
     preserveMetadata: values['preserve-metadata'],
+    partition: parsePartition(values['partition-from'], values['partition-to']),
   };
+}
+
+function parsePartition(from: string | undefined, to: string | undefined): PartitionRange | undefined {
+  try {
+    return parsePartitionRange({ ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) });
+  } catch (error) {
+    if (error instanceof PartitionRangeError) throw new CopyUsageError(`--partition-from/--partition-to: ${error.message}`);
+    throw error;
+  }
 }
 
 /** --state-dir, else SMIG_STATE_DIR, else the XDG state folder of the user. */

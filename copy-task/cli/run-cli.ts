@@ -1,8 +1,10 @@
 import { CopyExitCode } from '../../lambdas/core/workflow.ts';
 import { copyTree } from '../engine/index.ts';
+import { runPlan } from '../partition/plan-command.ts';
 import { exitCodeFor, type ExitCode } from '../runtime/exit-codes.ts';
 import { onStopSignal, type SignalSource } from '../runtime/signals.ts';
 import { parseCliArgs, USAGE, type CliRun } from './args.ts';
+import { runBoundary } from './boundary-command.ts';
 import { jsonOutput, textOutput, type CliOutput, type TextSink } from './output.ts';
 
 export interface CliIo {
@@ -25,9 +27,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     return CopyExitCode.USAGE;
   }
   if (command.kind === 'help') {
-    io.stdout.write(USAGE);
+    io.stdout.write(command.usage ?? USAGE);
     return CopyExitCode.OK;
   }
+  if (command.kind === 'plan') return runPlan(command, io);
+  if (command.kind !== 'run') return runBoundary(command, io);
   return copy(command, pickOutput(io, wantsJson(io, command.json)), io);
 }
 
@@ -49,6 +53,7 @@ async function copy(command: CliRun, output: CliOutput, io: CliIo): Promise<Exit
       ...(command.writeBack ? { writeBack: command.writeBack } : {}),
       ...(command.stateFolder ? { stateFolder: command.stateFolder } : {}),
       preserveMetadata: command.preserveMetadata,
+      ...(command.partition ? { partition: command.partition } : {}),
       signal: controller.signal,
       onProgress: (progress) => output.progress(progress),
     });

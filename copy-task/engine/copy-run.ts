@@ -5,6 +5,8 @@ import { exists } from './journal-file.ts';
 import { CopyFailedError, isAbort } from './errors.ts';
 import { NativeWalk } from './native-walk.ts';
 import { PassRecords } from './pass-record.ts';
+import { partitionKey } from './partition-range.ts';
+import { PartitionView } from './partition-view.ts';
 import { staleTempMatcher } from './paths.ts';
 import { LeftOutMetadata, probeRefusedKinds } from './left-out-metadata.ts';
 import { finishFolders, linkHardLinks, readSourceRoot, removeEntries } from './planned-entries.ts';
@@ -69,9 +71,15 @@ export class CopyRun {
     tracker.startPhase('scanning');
     const fast = platform.fast;
     // Without the addon files are fsynced one by one (no syncfs); the journal still records the run's token.
-    state.journal = await WriteBackJournal.open(roots, { ...(fast ? { syncfs: (path: Buffer) => fast.syncfs(path) } : {}) });
+    // A partition keeps a journal (and a pass record) of its own: partitions run at once on one destination.
+    const scope = settings.partition ? partitionKey(settings.partition) : undefined;
+    state.journal = await WriteBackJournal.open(roots, {
+      ...(fast ? { syncfs: (path: Buffer) => fast.syncfs(path) } : {}),
+      ...(scope ? { partitionKey: scope } : {}),
+    });
     state.isStaleTemp = staleTempMatcher(state.journal.staleTokens);
-    const records = settings.stateFolder === undefined ? undefined : new PassRecords(settings.stateFolder);
+    if (settings.partition) state.partition = new PartitionView(settings.partition, state.isStaleTemp);
+    const records = settings.stateFolder === undefined ? undefined : new PassRecords(settings.stateFolder, undefined, scope);
     // A content compare, a run after a crash, or mapped modes look at everything.
     if (records && !settings.checksum && !settings.sourceModes && state.journal.suspectSinceNs === undefined) {
       state.marks = await records.marks(roots.sourceRoot, roots.destinationRoot);

@@ -2,7 +2,7 @@ import { constants, readFileSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { RUN_TOKEN } from './paths.ts';
 import { codeOf } from './scan.ts';
-import { chooseJournalName, exists, findJournals, formatJournal, join, moveJournal, type FoundJournal, type JournalContent } from './journal-file.ts';
+import { chooseJournalName, exists, findJournals, formatJournal, join, journalBase, moveJournal, type FoundJournal, type JournalContent } from './journal-file.ts';
 
 /**
  * This machine's boot (a random id the kernel draws at each start); undefined where it cannot be
@@ -93,13 +93,20 @@ export class WriteBackJournal {
    */
   static async open(
     roots: { readonly sourceRoot: Buffer; readonly destinationRoot: Buffer },
-    options: { readonly syncfs?: (path: Buffer) => Promise<void>; readonly boot?: string; readonly token?: string } = {},
+    options: {
+      readonly syncfs?: (path: Buffer) => Promise<void>;
+      readonly boot?: string;
+      readonly token?: string;
+      /** A partitioned pass's partitionKey: its journal is its own (journal-file.ts, journalBase). */
+      readonly partitionKey?: string;
+    } = {},
   ): Promise<WriteBackJournal> {
     const { sourceRoot, destinationRoot } = roots;
     const sourceHas = (name: Buffer) => exists(join(sourceRoot, name));
-    const found = await findJournals(destinationRoot, sourceHas);
+    const base = journalBase(options.partitionKey);
+    const found = await findJournals(destinationRoot, sourceHas, base);
     const first = found[0];
-    const name = await chooseJournalName(destinationRoot, first?.name, sourceHas);
+    const name = await chooseJournalName(destinationRoot, first?.name, sourceHas, base);
     if (first && !first.name.equals(name)) {
       await moveJournal(destinationRoot, first.name, name);
       found[0] = { ...first, name };

@@ -23,6 +23,19 @@ import { codeOf } from './scan.ts';
 
 const BASE = '.smig-tmp-journal';
 const CANDIDATE = /^\.smig-tmp-journal(?:-([1-9][0-9]{0,5}))?$/;
+
+/**
+ * A partitioned pass (CopyOptions.partition) keeps a journal of its own, `.smig-tmp-journal-p<key>`
+ * (partition-range.ts, partitionKey), so that concurrent partitions never take the same name and a
+ * partition run again finds its own; the candidates after it are `-1`, `-2`, ... as for the whole tree's.
+ */
+export function journalBase(partitionKey?: string): string {
+  return partitionKey === undefined ? BASE : `${BASE}-p${partitionKey}`;
+}
+
+function candidatePattern(base: string): RegExp {
+  return base === BASE ? CANDIDATE : new RegExp(`^${base.replace(/[.]/g, '\\.')}(?:-([1-9][0-9]{0,5}))?$`);
+}
 const MAGIC = 'smig-copy journal 2';
 /** A journal is a few hundred bytes; anything longer at its name is not one. */
 const MAX_BYTES = 64 * 1024;
@@ -43,8 +56,8 @@ export interface FoundJournal extends JournalContent {
 }
 
 /** The n-th name a journal may have (0: `.smig-tmp-journal`). */
-export function journalName(n: number): Buffer {
-  return Buffer.from(n === 0 ? BASE : `${BASE}-${n}`);
+export function journalName(n: number, base = BASE): Buffer {
+  return Buffer.from(n === 0 ? base : `${base}-${n}`);
 }
 
 /** The journal's text: it names its own inode, so that no copy of a user's file can pass for it. */
@@ -65,9 +78,11 @@ export function formatJournal(ino: bigint, content: JournalContent): Buffer {
  * The journals in the destination root (none, usually one), each with what it records. `sourceHas`
  * tells whether the source root holds a name (an old-style journal counts only where it does not).
  */
-export async function findJournals(destinationRoot: Buffer, sourceHas: (name: Buffer) => Promise<boolean>): Promise<FoundJournal[]> {
-  const names = (await readdir(destinationRoot, { encoding: 'buffer' })).filter((name) => CANDIDATE.test(name.toString('latin1')));
-  names.sort((a, b) => candidateIndex(a) - candidateIndex(b));
+export async function findJournals(destinationRoot: Buffer, sourceHas: (name: Buffer) => Promise<boolean>, base = BASE): Promise<FoundJournal[]> {
+  const candidate = candidatePattern(base);
+  const names = (await readdir(destinationRoot, { encoding: 'buffer' })).filter((name) => candidate.test(name.toString('latin1')));
+  const index = (name: Buffer) => Number(candidate.exec(name.toString('latin1'))?.[1] ?? 0);
+  names.sort((a, b) => index(a) - index(b));
   const found: FoundJournal[] = [];
   for (const name of names) {
     const journal = await readJournal(destinationRoot, name, sourceHas);
@@ -80,10 +95,12 @@ export async function findJournals(destinationRoot: Buffer, sourceHas: (name: Bu
  * The name this run's journal takes: `current`'s (a journal found) unless the source root holds it,
  * else the first candidate neither root holds.
  */
-export async function chooseJournalName(destinationRoot: Buffer, current: Buffer | undefined, sourceHas: (name: Buffer) => Promise<boolean>): Promise<Buffer> {
+export async function chooseJournalName(
+  destinationRoot: Buffer, current: Buffer | undefined, sourceHas: (name: Buffer) => Promise<boolean>, base = BASE,
+): Promise<Buffer> {
   if (current && !(await sourceHas(current))) return current;
   for (let n = 0; ; n += 1) {
-    const name = journalName(n);
+    const name = journalName(n, base);
     if (!(await sourceHas(name)) && !(await exists(join(destinationRoot, name)))) return name;
   }
 }
@@ -105,10 +122,6 @@ export async function exists(path: Buffer): Promise<boolean> {
     if (codeOf(error) === 'ENOENT') return false;
     throw error;
   }
-}
-
-function candidateIndex(name: Buffer): number {
-  return Number(CANDIDATE.exec(name.toString('latin1'))?.[1] ?? 0);
 }
 
 async function readJournal(root: Buffer, name: Buffer, sourceHas: (name: Buffer) => Promise<boolean>): Promise<FoundJournal | undefined> {

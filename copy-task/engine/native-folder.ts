@@ -19,6 +19,8 @@ export const SYNC_STABLE = 16;
 /** A starting folder's place: on the destination already, or just made there. */
 export const FOLDER_ON_DEST = 1;
 export const FOLDER_CREATED = 2;
+/** And its attributes already match the source's (a partitioned pass's start: its walk then leaves them). */
+export const FOLDER_SETTLED = 4;
 
 const ROLE_FOLDER = 1;
 const ROLE_WORK = 2;

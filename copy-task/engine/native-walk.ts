@@ -3,6 +3,7 @@ import { COPY_AS_ROOT, COPY_VERIFY, COPY_VERIFY_STORAGE, LEAVE_OUT_OWNERS, leave
 import {
   FOLDER_CREATED,
   FOLDER_ON_DEST,
+  FOLDER_SETTLED,
   PAIR_CHECKSUM,
   PAIR_COMPARE_OWNER,
   PAIR_COPY,
@@ -20,7 +21,7 @@ import {
 import { keyOf, parentOf } from './paths.ts';
 import { LinkRegistry, planCopy } from './plan.ts';
 import { copyEntries, prepareFolders, removeEntries } from './planned-entries.ts';
-import { planOptions, surveyFolder } from './portable-walk.ts';
+import { planOptions, PortableWalk, surveyFolder, type Folder } from './portable-walk.ts';
 import { CONTROL_FOUND_BYTES, CONTROL_FOUND_FILES, type RunState, type Survey, type TreeWalk } from './run-state.ts';
 import { mapMode, movedFolder, readEntry } from './scan.ts';
 import type { TreeEntry } from './types.ts';
@@ -70,10 +71,20 @@ export class NativeWalk implements TreeWalk {
       found.files = files;
       found.bytes = bytes;
     };
+    // A partitioned pass walks its boundary folders in JavaScript (names checked one by one) and the
+    // folders below them, wholly its own, here: the addon's walk is told nothing of partitions.
+    let starts: Start[] = [{ rel: Buffer.alloc(0), flags: FOLDER_ON_DEST }];
+    if (state.partition) {
+      const inside: Folder[] = [];
+      await new PortableWalk(state, (folder) => inside.push(folder)).surveyFolders(survey);
+      starts = inside.map((folder) => ({ rel: folder.rel, flags: folder.onDestination ? FOLDER_ON_DEST : 0 }));
+      this.#needed = new Set();
+      if (starts.length === 0) return this.#sealSurvey(survey);
+    }
     const timer = setInterval(poll, SURVEY_POLL_MS).unref();
     let walked;
     try {
-      walked = await this.#walkTree([{ rel: Buffer.alloc(0), flags: FOLDER_ON_DEST }], 'survey');
+      walked = await this.#walkTree(starts, 'survey');
     } finally {
       clearInterval(timer);
     }
@@ -86,15 +97,19 @@ export class NativeWalk implements TreeWalk {
     survey.bytes += counts.copyBytes;
     survey.unchanged += counts.equalFiles;
     this.#equalFiles = counts.equalFiles;
-    survey.work = counts.work;
+    survey.work ||= counts.work;
     for (const [source, destination] of this.#handedOverByFolder(records)) surveyFolder(state, survey, source, destination);
-    survey.links.seal();
-    // Further names of files are settled only against the whole tree's groups: the copying walk does that.
-    survey.work ||= survey.links.size > 0;
     // A folder that changed under the survey: its parent is listed again by the copying walk, which
     // copies what is there now (in a final pass, a change of the read-only source fails the run).
     for (const { rel, note } of records.moved) state.noteMovedFolder(rel, note, 'survey');
     this.#needed = neededFolders([...records.work.map((folder) => folder.rel), ...records.moved.map((folder) => parentOf(folder.rel))]);
+    return this.#sealSurvey(survey);
+  }
+
+  #sealSurvey(survey: Survey): Survey {
+    survey.links.seal();
+    // Further names of files are settled only against the whole tree's groups: the copying walk does that.
+    survey.work ||= survey.links.size > 0;
     return survey;
   }
 
@@ -105,6 +120,7 @@ export class NativeWalk implements TreeWalk {
     // The copying walk goes only where there is work: what is equal elsewhere is the survey's count.
     ledger.unchanged += this.#equalFiles;
     let starts: Start[] = [{ rel: Buffer.alloc(0), flags: FOLDER_ON_DEST }];
+    if (state.partition) starts = await this.#partitionStarts(links);
     // Folders the planner makes (where the destination had something else) are walked in turn.
     while (starts.length > 0) {
       const { counts, records, notes } = await this.#walkTree(starts, 'copy');
@@ -157,6 +173,20 @@ export class NativeWalk implements TreeWalk {
       }
     }
     await removeEntries(state, 'copying', stale);
+  }
+
+  /**
+   * A partitioned pass's copying walk of its boundary folders, in JavaScript (portable-walk.ts), which
+   * hands over the folders below them (wholly the partition's): those are the addon's walk's starts,
+   * where the survey found work below them, or their own attributes are off, or the walk just made them.
+   */
+  async #partitionStarts(links: LinkRegistry): Promise<Start[]> {
+    const inside: Folder[] = [];
+    await new PortableWalk(this.#state, (folder) => inside.push(folder)).copy(links);
+    const needed = this.#needed;
+    return inside
+      .filter((folder) => !folder.onDestination || !folder.settled || needed === undefined || needed.has(keyOf(folder.rel)))
+      .map((folder) => ({ rel: folder.rel, flags: folder.onDestination ? FOLDER_ON_DEST | (folder.settled ? FOLDER_SETTLED : 0) : FOLDER_CREATED }));
   }
 
   /** A source entry as the portable listing reads it (lstat, link target, xattrs). */

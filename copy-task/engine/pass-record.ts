@@ -68,11 +68,17 @@ const CLOCK_TOLERANCE_NS = 1_000_000_000n;
 export class PassRecords {
   readonly #folder: string;
   readonly #marginNs: bigint;
+  readonly #scope: string | undefined;
 
-  /** `marginNs`: how far either side of a pass's bounds an entry's ctime must lie (tests shorten it). */
-  constructor(stateFolder: string, marginNs: bigint = MARGIN_NS) {
+  /**
+   * `marginNs`: how far either side of a pass's bounds an entry's ctime must lie (tests shorten it).
+   * `scope`: a partitioned pass's partitionKey (partition-range.ts): each partition between the same roots
+   * keeps a record of its own, which no other partition's overwrites.
+   */
+  constructor(stateFolder: string, marginNs: bigint = MARGIN_NS, scope?: string) {
     this.#folder = join(stateFolder, 'passes');
     this.#marginNs = marginNs;
+    this.#scope = scope;
   }
 
   /** The marks of the last complete pass between these roots, if they can be trusted now. */
@@ -130,7 +136,8 @@ export class PassRecords {
   }
 
   #file(sourceRoot: Buffer, destinationRoot: Buffer): string {
-    return join(this.#folder, `${nameOf(Buffer.concat([sourceRoot, Buffer.from([0]), destinationRoot]))}.json`);
+    const name = nameOf(Buffer.concat([sourceRoot, Buffer.from([0]), destinationRoot]));
+    return join(this.#folder, this.#scope === undefined ? `${name}.json` : `${name}-p${this.#scope}.json`);
   }
 }
 

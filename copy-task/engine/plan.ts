@@ -75,6 +75,12 @@ export interface PlanOptions {
    * @default none is: every name is the share's
    */
   readonly isStaleTemp?: (name: Buffer) => boolean;
+  /**
+   * Boundary folders of a partitioned pass (partition-view.ts): made where missing, gone through, but
+   * never finished (their attributes are the seal's: partition-seal.ts) nor counted as work of their own.
+   * @default none
+   */
+  readonly isBoundary?: (rel: Buffer) => boolean;
 }
 
 /** What a plan needs to know about hard links (see LinkGroups). */
@@ -124,6 +130,13 @@ export function planCopy(source: readonly TreeEntry[], destination: readonly Tre
 
     switch (entry.kind) {
       case 'dir':
+        if (options.isBoundary?.(entry.rel)) {
+          // Another partition may make it too, and the seal gives it its attributes.
+          if (!current) createDirs.push(entry);
+          else if ((current.mode & 0o700) !== 0o700) lockedDirs.push(current);
+          settledDirs.add(key);
+          break;
+        }
         dirs.push(entry);
         if (!current) createDirs.push(entry);
         else {

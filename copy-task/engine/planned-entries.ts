@@ -4,7 +4,7 @@
  * linking further names of files, removing extras, and finishing folders deepest first. The portable
  * walk sends every entry here; the native walk only those its folder calls hand over.
  */
-import { chmod, mkdir } from './long-paths.ts';
+import { chmod, mkdir, unlink } from './long-paths.ts';
 import { contentDigest } from './checksum.ts';
 import { BATCH_FILE_BYTES, BATCH_FILES, canBatch, copyBatch, copyRegularFile, type FileCopyResult } from './copy-file.ts';
 import { copySpecial } from './copy-special.ts';
@@ -16,12 +16,26 @@ import { depthOf, display, keyOf } from './paths.ts';
 import type { CopyPlan } from './plan.ts';
 import { removeTree } from './remove.ts';
 import type { RunState } from './run-state.ts';
-import { readEntry } from './scan.ts';
+import { codeOf, readEntry } from './scan.ts';
 import type { TreeEntry } from './types.ts';
 
 /** Clears what stands in the way, then creates missing folders (mode 0700 until finished). */
 export async function prepareFolders(state: RunState, plan: CopyPlan): Promise<void> {
-  await removeEntries(state, 'copying', [...plan.replace, ...plan.staleTemps]);
+  // A non-folder where the source has a boundary folder of a partitioned pass: unlinked only, since
+  // another partition may have replaced it by the folder already, and be writing in it.
+  const atBoundary = (entry: TreeEntry) => entry.kind !== 'dir' && (state.partition?.isBoundary(entry.rel) ?? false);
+  await removeEntries(state, 'copying', [...plan.replace.filter((entry) => !atBoundary(entry)), ...plan.staleTemps]);
+  await state.each(plan.replace.filter(atBoundary), (entry) =>
+    state.attempt(entry.rel, 'cannot remove from the destination', async () => {
+      try {
+        await unlink(state.destination(entry.rel));
+        state.ledger.deleted += 1;
+        state.touchParent(entry.rel);
+      } catch (error) {
+        if (codeOf(error) !== 'ENOENT' && codeOf(error) !== 'EISDIR') throw error;
+      }
+    }),
+  );
   if (!state.isRoot) {
     await state.each(plan.lockedDirs, (dir) =>
       state.attempt(dir.rel, 'cannot open up folder', async () => {
@@ -33,7 +47,13 @@ export async function prepareFolders(state: RunState, plan: CopyPlan): Promise<v
   for (const level of plan.createDirs) {
     await state.each(level, (dir) =>
       state.attempt(dir.rel, 'cannot create folder', async () => {
-        await mkdir(state.destination(dir.rel), 0o700);
+        try {
+          await mkdir(state.destination(dir.rel), 0o700);
+        } catch (error) {
+          // A boundary folder of a partitioned pass: another partition may have just made it.
+          if (codeOf(error) === 'EEXIST' && state.partition?.isBoundary(dir.rel)) return;
+          throw error;
+        }
         state.ledger.dirs += 1;
         state.touch(dir.rel);
         state.touchParent(dir.rel);
@@ -193,7 +213,8 @@ export async function finishFolders(state: RunState, rootEntry: () => Promise<Tr
     while (byDepth.length <= depth) byDepth.push([]);
     byDepth[depth]?.push(dir);
   }
-  if (state.folders.length === 0) {
+  // A partitioned pass leaves the root, a boundary folder, to the seal.
+  if (state.folders.length === 0 && !state.partition) {
     // The walk met no folder (nothing to copy): the root's own attributes are set only where they
     // differ, so a pass over a tree in sync writes nothing.
     const root = await rootEntry();

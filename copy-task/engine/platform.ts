@@ -62,9 +62,9 @@ function fastIo(fs: NativeFs): FastIo {
     },
     hashFile: (path) => withPath(path, (reached) => fs.hashFile(reached)),
     hashFromStorage: (path) => withPath(path, (reached) => fs.hashFromStorage(reached)),
-    scanDir: (path, xattrs, leaveOut) => withPath(path, (reached) => fs.scanDir(reached, xattrs, leaveOut)),
-    scanPair: (source, destination, granularityNs, flags) =>
-      withPaths([source, destination], ([s, d]) => fs.scanPair(s as Buffer, d as Buffer, granularityNs, flags)),
+    scanDir: (path, xattrs, leaveOut, range) => withPath(path, (reached) => fs.scanDir(reached, xattrs, leaveOut, range)),
+    scanPair: (source, destination, granularityNs, flags, range) =>
+      withPaths([source, destination], ([s, d]) => fs.scanPair(s as Buffer, d as Buffer, granularityNs, flags, range)),
     syncfs: (path) => fs.syncfs(path),
   };
 }

@@ -12,9 +12,16 @@ import { leaveOutFlags, PAIR_COMPARE_OWNER, SCAN_XATTRS_ALL, SCAN_XATTRS_FOLDERS
 const FOLDERS_AT_ONCE = 4;
 
 /** A folder of the walk: its path, and whether the destination has it as a folder to list. */
-interface Folder {
+export interface Folder {
   readonly rel: Buffer;
   readonly onDestination: boolean;
+  /** Its attributes matched the source's when its parent was planned (copying walk). */
+  readonly settled?: boolean;
+  /**
+   * A boundary folder of a partitioned pass that the destination has and the source does not: gone
+   * through on the destination side only, for the extras the partition owns below it (PartitionView.cut).
+   */
+  readonly sourceAbsent?: boolean;
 }
 
 /**
@@ -24,15 +31,31 @@ interface Folder {
  */
 export class PortableWalk implements TreeWalk {
   readonly #state: RunState;
+  readonly #handOff: ((folder: Folder) => void) | undefined;
 
-  constructor(state: RunState) {
+  /**
+   * `handOff`: a partitioned pass's folders below the boundary ones (wholly the partition's) are given
+   * to it instead of being walked here: the native walk takes them (native-walk.ts). @default all walked here
+   */
+  constructor(state: RunState, handOff?: (folder: Folder) => void) {
     this.#state = state;
+    this.#handOff = handOff;
   }
 
   /** The first walk: counts, hard-link groups, and what cannot be copied, before anything is written. */
   async survey(): Promise<Survey> {
     const state = this.#state;
     const survey: Survey = { files: 0, bytes: 0, unchanged: 0, work: false, failures: [], links: new LinkRegistry(state.isStaleTemp) };
+    await this.surveyFolders(survey);
+    survey.links.seal();
+    // Further names of files are settled only against the whole tree's groups: the copying walk does that.
+    survey.work ||= survey.links.size > 0;
+    return survey;
+  }
+
+  /** The survey's walk, into `survey` (its link registry left open). */
+  async surveyFolders(survey: Survey): Promise<void> {
+    const state = this.#state;
     // Within one folder's plan, names of one file are recognised; across folders, the registry does it later.
     await this.#walk(async (dir, source, destination, failures, same, moved) => {
       if (moved) {
@@ -46,10 +69,6 @@ export class PortableWalk implements TreeWalk {
       survey.work ||= hasWork(plan, source);
       return subfoldersOf(source, destination);
     }, 'survey');
-    survey.links.seal();
-    // Further names of files are settled only against the whole tree's groups: the copying walk does that.
-    survey.work ||= survey.links.size > 0;
-    return survey;
   }
 
   /** The second walk: makes each folder's entries like the source's. */
@@ -74,7 +93,9 @@ export class PortableWalk implements TreeWalk {
       const replaced = new Set(plan.replace.map((e) => keyOf(e.rel)));
       return subfoldersOf(source, destination).map((folder) => {
         const key = keyOf(folder.rel);
-        return created.has(key) || replaced.has(key) ? { rel: folder.rel, onDestination: false } : folder;
+        // A boundary folder may hold other partitions' entries even when this one just made it: listed.
+        const made = (created.has(key) || replaced.has(key)) && !state.partition?.isBoundary(folder.rel);
+        return made ? { rel: folder.rel, onDestination: false } : { ...folder, settled: plan.settledDirs.has(key) };
       });
     });
   }
@@ -89,7 +110,7 @@ export class PortableWalk implements TreeWalk {
     return {
       readXattrs: (abs) => state.platform.readXattrs(abs),
       leaveOut,
-      listDir: fast ? (abs) => fast.scanDir(abs, SCAN_XATTRS_ALL, leaveOut) : undefined,
+      listDir: fast ? (abs, range) => fast.scanDir(abs, SCAN_XATTRS_ALL, leaveOut, range) : undefined,
       // The run's journal, at a name the source root did not hold when the run began (see CopyRun, #noteSkippedSource).
       skip: (rel: Buffer) => rel.equals(journal),
       ...(side === 'source' ? { mayChange: true } : {}),
@@ -118,7 +139,7 @@ export class PortableWalk implements TreeWalk {
     const fast = state.platform.fast;
     const unmatched = pass === 'survey' ? SCAN_XATTRS_NONE : SCAN_XATTRS_FOLDERS;
     const bareSourceOptions: ListOptions = fast
-      ? { ...sourceOptions, readXattrs: undefined, listDir: (abs) => fast.scanDir(abs, unmatched, state.ledger.leftOut.kinds) }
+      ? { ...sourceOptions, readXattrs: undefined, listDir: (abs, range) => fast.scanDir(abs, unmatched, state.ledger.leftOut.kinds, range) }
       : sourceOptions;
     const destinationOptions = this.#listOptions('destination');
     const here = Buffer.alloc(0);
@@ -129,21 +150,51 @@ export class PortableWalk implements TreeWalk {
     const top = await visit(here, [sourceRoot], [destinationRoot], [], { files: 0, bytes: 0 });
     const pair = this.#pairLister();
     const roots = { source: state.roots.sourceRoot, destination: state.roots.destinationRoot };
-    const options = { source: sourceOptions, destination: destinationOptions };
+    const partition = state.partition;
+    // In a boundary folder, only what the partition may see is built (PartitionView.keep*).
+    const seen = partition
+      ? {
+          source: { ...sourceOptions, keep: partition.keepSource },
+          bareSource: { ...bareSourceOptions, keep: partition.keepSource },
+          destination: { ...destinationOptions, keep: partition.keepDestination },
+        }
+      : undefined;
     await runQueue(top, FOLDERS_AT_ONCE, state.settings.signal, async (folder, push) => {
+      // Below the boundary folders, all is the partition's (the walk pushes no folder outside it).
+      const boundary = partition?.isBoundary(folder.rel) ?? false;
+      if (!boundary && partition && this.#handOff) {
+        this.#handOff(folder);
+        return;
+      }
+      const range = boundary ? partition?.nameRange(folder.rel) : undefined;
+      const sides =
+        boundary && seen
+          ? { source: { ...seen.source, range }, bareSource: { ...seen.bareSource, range }, destination: { ...seen.destination, range } }
+          : { source: sourceOptions, bareSource: bareSourceOptions, destination: destinationOptions };
       let source: FolderListing;
       let destination: FolderListing;
       let same: SameFiles = { files: 0, bytes: 0 };
-      if (pair && folder.onDestination) {
-        ({ source, destination, same } = await listFolderPair(roots, folder.rel, options, pair));
+      if (folder.sourceAbsent) {
+        // Another partition may replace it meanwhile (by a non-folder the source has there): then nothing is left to do.
+        [source, destination] = [{ entries: [], failures: [] }, await listFolder(state.roots.destinationRoot, folder.rel, { ...sides.destination, mayChange: true })];
+      } else if (pair && folder.onDestination) {
+        ({ source, destination, same } = await listFolderPair(roots, folder.rel, { source: sides.source, destination: sides.destination }, pair));
       } else {
         [source, destination] = await Promise.all([
-          listFolder(state.roots.sourceRoot, folder.rel, folder.onDestination ? sourceOptions : bareSourceOptions),
-          folder.onDestination ? listFolder(state.roots.destinationRoot, folder.rel, destinationOptions) : { entries: [], failures: [] },
+          listFolder(state.roots.sourceRoot, folder.rel, folder.onDestination ? sides.source : sides.bareSource),
+          folder.onDestination ? listFolder(state.roots.destinationRoot, folder.rel, sides.destination) : { entries: [], failures: [] },
         ]);
       }
       const failures = [...source.failures, ...destination.failures];
+      let destinationOnly: Buffer[] = [];
+      if (boundary && partition) {
+        const cut = partition.cut(source.entries, destination.entries);
+        source = { ...source, entries: cut.source };
+        destination = { ...destination, entries: cut.destination };
+        destinationOnly = cut.destinationOnly;
+      }
       for (const next of await visit(folder.rel, source.entries, destination.entries, failures, same, source.moved, folder)) push(next);
+      for (const rel of destinationOnly) push({ rel, onDestination: true, sourceAbsent: true });
     });
   }
 
@@ -157,7 +208,7 @@ export class PortableWalk implements TreeWalk {
     const fast = state.platform.fast;
     if (!fast || state.settings.checksum || state.settings.sourceModes || state.journal.suspectSinceNs !== undefined) return undefined;
     const flags = (state.comparesOwners ? PAIR_COMPARE_OWNER : 0) | leaveOutFlags(state.ledger.leftOut.kinds);
-    return (source: Buffer, destination: Buffer) => fast.scanPair(source, destination, Number(state.timeGranularityNs), flags);
+    return (source: Buffer, destination: Buffer, range?: Buffer) => fast.scanPair(source, destination, Number(state.timeGranularityNs), flags, range);
   }
 }
 
@@ -187,6 +238,7 @@ export function planOptions(state: RunState, links?: LinkIndex) {
     isStaleTemp: state.isStaleTemp,
     cannotCreate: (entry: TreeEntry) => state.platform.cannotMakeSpecial(entry.format ?? 0, state.isRoot),
     ...(links ? { links } : {}),
+    ...(state.partition ? { isBoundary: (rel: Buffer) => state.partition?.isBoundary(rel) ?? false } : {}),
   };
 }
 

@@ -18,16 +18,14 @@ export async function removeTree(abs: Buffer, options: { readonly isRoot: boolea
     if (codeOf(error) === 'ENOENT') return 0;
     throw error;
   }
-  if (!stats.isDirectory()) {
-    await unlink(abs);
-    return 1;
-  }
+  // (Partitions of one pass may remove a subtree at once, each the entries it owns: gone is gone.)
+  const gone = (error: unknown) => (codeOf(error) === 'ENOENT' ? 0 : Promise.reject(error));
+  if (!stats.isDirectory()) return unlink(abs).then(() => 1, gone);
   // Without root, a folder we own but cannot write (mode 0555) must be opened up before emptying it.
-  if (!options.isRoot && (stats.mode & 0o700) !== 0o700) await chmod(abs, (stats.mode & 0o7777) | 0o700);
+  if (!options.isRoot && (stats.mode & 0o700) !== 0o700) await chmod(abs, (stats.mode & 0o7777) | 0o700).catch(gone);
   let removed = 0;
-  for (const name of await readdir(abs)) {
+  for (const name of await readdir(abs).catch((error: unknown) => (codeOf(error) === 'ENOENT' ? [] : Promise.reject(error)))) {
     removed += await removeTree(Buffer.concat([abs, SLASH, name]), options);
   }
-  await rmdir(abs);
-  return removed + 1;
+  return rmdir(abs).then(() => removed + 1, (error: unknown) => (codeOf(error) === 'ENOENT' ? removed : Promise.reject(error)));
 }

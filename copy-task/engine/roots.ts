@@ -31,7 +31,8 @@ export async function prepareRoots(source: string, destination: string): Promise
   }
   if (!exists) {
     const planned = destinationRoot;
-    await attempt(destination, 'cannot create destination', () => mkdir(planned, 0o700));
+    // Partitions of one pass start at once: another may have just made it (requireFolder checks it is a folder).
+    await attempt(destination, 'cannot create destination', () => mkdir(planned, 0o700).catch((error: unknown) => (codeOf(error) === 'EEXIST' ? undefined : Promise.reject(error))));
   }
   await requireFolder(destination, destinationRoot, 'destination');
   return { sourceRoot, destinationRoot };

@@ -7,6 +7,7 @@ import { RunLedger } from './ledger.ts';
 import { comparesOwners, isRunningAsRoot } from './metadata.ts';
 import { display, keyOf, parentOf, resolveUnder } from './paths.ts';
 import type { HardLink, LinkRegistry } from './plan.ts';
+import type { PartitionView } from './partition-view.ts';
 import type { Platform } from './platform.ts';
 import { forEachConcurrent, type Slots } from './pool.ts';
 import { ProgressTracker } from './progress.ts';
@@ -77,6 +78,8 @@ export class RunState {
   journal!: WriteBackJournal;
   /** Whether a destination name the source lacks is a leftover of an earlier run (PlanOptions.isStaleTemp). */
   isStaleTemp: (name: Buffer) => boolean = () => false;
+  /** What a partitioned pass sees of the trees (CopyOptions.partition); undefined: the whole tree. Set with isStaleTemp. */
+  partition: PartitionView | undefined;
   /**
    * Keys of leftovers of earlier runs the survey found (temp files, hidden folders), until removed; and
    * of hidden folders of this run it could not rename. Any left at the end keep the journal, whose

@@ -15,9 +15,17 @@ export interface ListOptions {
    * Lists a folder with every entry's lstat, link target and xattrs in one call on the thread pool
    * (the addon's scanDir, packed as parseListing reads it); without it, Node's fs does it entry by entry.
    */
-  readonly listDir?: (abs: Buffer) => Promise<Buffer>;
+  readonly listDir?: (abs: Buffer, range?: Buffer) => Promise<Buffer>;
   /** Entries to leave out (the run's own journal), by path relative to the root. */
   readonly skip?: (rel: Buffer) => boolean;
+  /**
+   * The entries a partitioned pass sees in a boundary folder (partition-view.ts): the others are neither
+   * read (without the addon), built, counted as equal, nor reported as failures, so a huge folder split by
+   * name ranges costs each partition its own share of memory. @default every entry
+   */
+  readonly keep?: (rel: Buffer) => boolean;
+  /** And the names `keep` may keep, for the addon's listing to lstat no other (PartitionView.nameRange). @default all */
+  readonly range?: Buffer;
   /**
    * Kinds of attributes (LEAVE_OUT_*) left out of what readXattrs reads, as the addon's listings leave
    * them out when asked (the destination refuses them: see left-out-metadata.ts). @default none
@@ -79,11 +87,11 @@ export async function listFolder(root: Buffer, dir: Buffer, options: ListOptions
   if (options.listDir) {
     let listing: Buffer;
     try {
-      listing = await options.listDir(resolveUnder(root, dir));
+      listing = await options.listDir(resolveUnder(root, dir), options.range);
     } catch (error) {
       return unlisted(dir, error, options);
     }
-    parseListing(dir, listing, root, add, (failure) => failures.push(failure));
+    parseListing(dir, listing, root, add, (failure) => failures.push(failure), undefined, options.keep);
     return { entries, failures };
   }
   // Opened without following a link at its name (readdir alone would list a link's target), and its
@@ -105,7 +113,7 @@ export async function listFolder(root: Buffer, dir: Buffer, options: ListOptions
     names.sort(Buffer.compare);
     for (const name of names) {
       const rel = childOf(dir, name);
-      if (options.skip?.(rel)) continue;
+      if (options.skip?.(rel) || (options.keep && !options.keep(rel))) continue;
       try {
         entries.push(await readEntryAt(childOf(here, name), rel, options));
       } catch (error) {
@@ -134,10 +142,11 @@ export async function listFolderPair(
   roots: { readonly source: Buffer; readonly destination: Buffer },
   dir: Buffer,
   options: { readonly source: ListOptions; readonly destination: ListOptions },
-  scanPair: (source: Buffer, destination: Buffer) => Promise<[Buffer | Error, Buffer | Error]>,
+  scanPair: (source: Buffer, destination: Buffer, range?: Buffer) => Promise<[Buffer | Error, Buffer | Error]>,
 ): Promise<{ source: FolderListing; destination: FolderListing; same: SameFiles }> {
   const same: SameFiles = { files: 0, bytes: 0 };
-  const [sourceListing, destinationListing] = await scanPair(resolveUnder(roots.source, dir), resolveUnder(roots.destination, dir));
+  // Both sides see the same names: the wider of the two ranges (the destination's keeps more, by JavaScript's checks).
+  const [sourceListing, destinationListing] = await scanPair(resolveUnder(roots.source, dir), resolveUnder(roots.destination, dir), options.destination.range);
   const side = (root: Buffer, listing: Buffer | Error, sideOptions: ListOptions, onSame?: (size: number) => void): FolderListing => {
     if (listing instanceof Error) return unlisted(dir, listing, sideOptions);
     const entries: TreeEntry[] = [];
@@ -145,7 +154,7 @@ export async function listFolderPair(
     const add = (entry: TreeEntry) => {
       if (!sideOptions.skip?.(entry.rel)) entries.push(mapMode(entry, sideOptions));
     };
-    parseListing(dir, listing, root, add, (failure) => failures.push(failure), onSame);
+    parseListing(dir, listing, root, add, (failure) => failures.push(failure), onSame, sideOptions.keep);
     return { entries, failures };
   };
   return {
@@ -185,18 +194,24 @@ export function parseListing(
   onEntry: (entry: TreeEntry) => void,
   onFailure: (failure: CopyFailure) => void,
   onSame?: (size: number) => void,
+  /** ListOptions.keep: records of other entries are passed over. */
+  keep?: (rel: Buffer) => boolean,
 ): void {
   for (let at = 0; at + HEADER <= listing.length; ) {
     const length = listing.readUInt32LE(at);
     const flags = listing.readUInt32LE(at + 24);
+    const nameLength = listing.readUInt32LE(at + 88);
+    const nameStart = at + HEADER;
+    if (keep && !keep(childOf(dir, listing.subarray(nameStart, nameStart + nameLength)))) {
+      at += length;
+      continue;
+    }
     if ((flags & RECORD_SAME) !== 0) {
       // A file equal on both sides (scanPair): counted, not built.
       onSame?.(Number(listing.readBigUInt64LE(at + 32)));
       at += length;
       continue;
     }
-    const nameLength = listing.readUInt32LE(at + 88);
-    const nameStart = at + HEADER;
     const rel = childOf(dir, listing.subarray(nameStart, nameStart + nameLength));
     const errno = listing.readInt32LE(at + 20);
     if (errno !== 0) {

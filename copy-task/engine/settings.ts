@@ -1,5 +1,6 @@
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyProgress } from '../../lambdas/core/progress.ts';
+import { assertPartitionPath, comparePartitionPaths, isPartial, type PartitionRange } from './partition-range.ts';
 import { SourceModes } from './source-modes.ts';
 import type { CopyHooks, CopyMode, CopyOptions, VerifyFrom, WriteBack } from './types.ts';
 
@@ -23,6 +24,8 @@ export interface CopySettings {
   readonly hooks: CopyHooks | undefined;
   readonly sourceModes: SourceModes | undefined;
   readonly preserveMetadata: boolean;
+  /** CopyOptions.partition when it bounds anything; undefined: the whole tree. */
+  readonly partition: PartitionRange | undefined;
 }
 
 export function resolveSettings(options: CopyOptions): CopySettings {
@@ -58,5 +61,19 @@ export function resolveSettings(options: CopyOptions): CopySettings {
     hooks: options.hooks,
     sourceModes: options.sourceModes && options.sourceModes.size > 0 ? new SourceModes(options.sourceModes) : undefined,
     preserveMetadata: options.preserveMetadata ?? true,
+    partition: partitionOf(options.partition),
   };
+}
+
+/** A partial range, checked (valid paths, from before to); a range with neither end is the whole tree. */
+function partitionOf(range: PartitionRange | undefined): PartitionRange | undefined {
+  if (!isPartial(range)) return undefined;
+  if (range.from !== undefined) assertPartitionPath(range.from, 'partition.from');
+  if (range.to !== undefined) assertPartitionPath(range.to, 'partition.to');
+  if (range.from !== undefined && range.to !== undefined && comparePartitionPaths(range.from, range.to) >= 0) {
+    throw new RangeError('partition.from must come before partition.to in the partition order');
+  }
+  // An empty `from` is the root, the first path of all: the same as none.
+  if (range.from !== undefined && range.from.length === 0) return range.to === undefined ? undefined : { to: range.to };
+  return range;
 }

@@ -1,6 +1,7 @@
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyProgress } from '../../lambdas/core/progress.ts';
 import type { ReadBack } from '../native/index.ts';
+import type { PartitionRange } from './partition-range.ts';
 
 /** What the destination ends as: `mirror` removes what the source does not have, `merge` keeps it. */
 export type CopyMode = 'mirror' | 'merge';
@@ -100,6 +101,13 @@ export interface CopyOptions {
    * them are counted in the summary (`metadataLeftOut`); data, modes and times are copied as ever. @default true
    */
   readonly preserveMetadata?: boolean;
+  /**
+   * Copy only this partition of the tree (partition-range.ts): entries of either side outside it are
+   * invisible (neither copied, compared, deleted nor counted), and its boundary folders (the root and
+   * the ancestors of its ends) are gone through, made where missing, but neither deleted nor given
+   * their attributes (sealPartitions does that once every partition ran). @default the whole tree
+   */
+  readonly partition?: PartitionRange;
 }
 
 export type WriteBack = 'pass' | 'deferred';

@@ -44,15 +44,16 @@ export interface NativeFs {
   hashFromStorage(path: Buffer): Promise<{ digest: string; size: number; readBack: StorageReadBack }>;
   /**
    * One folder's entries, lstat'ed, with link targets and the xattrs asked for (SCAN_XATTRS_*), less the
-   * kinds in `leaveOut` (LEAVE_OUT_*, said in each record's flags), packed (see scan.ts).
+   * kinds in `leaveOut` (LEAVE_OUT_*, said in each record's flags), packed (see scan.ts). `range`: only
+   * the names a partitioned pass sees in a boundary folder (engine/partition-view.ts, packedNameRange).
    */
-  scanDir(path: Buffer, xattrs: boolean | ScanXattrs, leaveOut?: number): Promise<Buffer>;
+  scanDir(path: Buffer, xattrs: boolean | ScanXattrs, leaveOut?: number, range?: Buffer | null): Promise<Buffer>;
   /**
    * Both sides of one folder (xattrs included, less the kinds the flags' COPY_LEAVE_OUT_* bits name); regular files with one name whose size, times (at
    * `granularityNs`), mode, owner (flag PAIR_COMPARE_OWNER) and xattrs are equal are marked as such.
    * A side that cannot be listed comes back as its Error.
    */
-  scanPair(source: Buffer, destination: Buffer, granularityNs: number, flags: number): Promise<[Buffer | Error, Buffer | Error]>;
+  scanPair(source: Buffer, destination: Buffer, granularityNs: number, flags: number, range?: Buffer | null): Promise<[Buffer | Error, Buffer | Error]>;
   /** syncfs(2): writes back the file system holding `path`. */
   syncfs(path: Buffer): Promise<void>;
   /**

@@ -2,6 +2,7 @@ import { isAbsolute, normalize } from 'node:path';
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import { CopyTaskEnv } from '../../lambdas/core/workflow.ts';
 import type { VerifyFrom } from '../engine/index.ts';
+import { parsePartitionRange, PartitionRangeError, type PartitionRange } from '../engine/partition-range.ts';
 import { CopyUsageError } from './exit-codes.ts';
 
 export type CopyEnv = Readonly<Record<string, string | undefined>>;
@@ -28,6 +29,11 @@ export interface CopyJob {
    * unless asked). False: what the destination refuses of extended attributes and ACLs is left out.
    */
   readonly preserveMetadata: boolean;
+  /**
+   * SMIG_PARTITION_FROM / SMIG_PARTITION_TO (base64 of the paths' bytes; either absent: open): the one
+   * partition of the tree this task copies (engine/partition-range.ts). Absent: the whole tree.
+   */
+  readonly partition?: PartitionRange;
 }
 
 /** The environment does not describe a job. Carries what could be read, so the failure can still be reported. */
@@ -84,6 +90,7 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
     problems.push(`${CopyTaskEnv.BYTES_PER_SECOND} must be a whole number of bytes per second, got '${limitText}'`);
   }
   const sourceModes = readPath(env[CopyTaskEnv.SOURCE_MODES]?.trim() || undefined, CopyTaskEnv.SOURCE_MODES, problems);
+  const partition = readPartition(env, problems);
 
   const known = { migrationId: migrationId && MIGRATION_ID.test(migrationId) ? migrationId : undefined, pass };
   if (problems.length > 0 || !known.migrationId || !source || !destination || !pass) throw new CopyJobError(problems, known);
@@ -93,7 +100,20 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
     preserveMetadata: preserveText !== 'false',
     ...(sourceModes ? { sourceModes } : {}),
     ...(bytesPerSecond ? { bytesPerSecond } : {}),
+    ...(partition ? { partition } : {}),
   };
+}
+
+function readPartition(env: CopyEnv, problems: string[]): PartitionRange | undefined {
+  const from = env[CopyTaskEnv.PARTITION_FROM]?.trim() || undefined;
+  const to = env[CopyTaskEnv.PARTITION_TO]?.trim() || undefined;
+  try {
+    return parsePartitionRange({ ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  } catch (error) {
+    if (!(error instanceof PartitionRangeError)) throw error;
+    problems.push(`${CopyTaskEnv.PARTITION_FROM}/${CopyTaskEnv.PARTITION_TO}: ${error.message}`);
+    return undefined;
+  }
 }
 
 function readPath(value: string | undefined, name: string, problems: string[]): string | undefined {

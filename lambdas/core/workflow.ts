@@ -298,6 +298,19 @@ export const CopyTaskEnv = {
   /** A cap on reads from the source, bytes per second (deployment setting): spares users during the bulk copy. */
   BYTES_PER_SECOND: 'SMIG_COPY_BYTES_PER_SECOND',
   MIGRATIONS_TABLE: 'SMIG_MIGRATIONS_TABLE',
+  /** The partitions table (a partitioned copy's plan and reports). */
+  PARTITIONS_TABLE: 'SMIG_PARTITIONS_TABLE',
+  /**
+   * A partitioned copy's step: `plan` (survey the source, cut it into SMIG_PARTITIONS ranges, store the plan)
+   * or `seal` (after every partition of a pass: the folders on the cuts, and the pass's summary). Absent: a copy.
+   */
+  PARTITION_STEP: 'SMIG_PARTITION_STEP',
+  /** How many partitions the plan step cuts the source into. */
+  PARTITIONS: 'SMIG_PARTITIONS',
+  /** This copy task copies partition N of the stored plan (0-based), not the whole tree. */
+  PARTITION_INDEX: 'SMIG_PARTITION_INDEX',
+  /** The ends of the partition a copy task copies, base64 of the paths' bytes (absent: open; copy-task/engine/partition-range.ts). */
+  PARTITION_FROM: 'SMIG_PARTITION_FROM', PARTITION_TO: 'SMIG_PARTITION_TO',
 } as const;
 
 /**

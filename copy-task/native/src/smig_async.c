@@ -360,6 +360,7 @@ typedef struct {
   char *path;
   int xattrs;
   int leave_out; /* LEAVE_OUT_*: kinds of attributes left out of the records */
+  const name_range *range; /* a partitioned pass's names (NULL: all), the job's */
   listing list;
 } folder_scan;
 
@@ -370,7 +371,45 @@ typedef struct {
   bool pair;
   int64_t granularity;
   int flags;
+  name_range range;
+  unsigned char *range_data; /* the bounds' bytes (NUL-terminated each), owned */
 } scan_job;
+
+/*
+ * The optional range argument of scanDir and scanPair: null/undefined, or a Buffer: u8 flags (1: a
+ * lower bound, 2: inclusive; 4: an upper bound, 8: inclusive), u32 lower length, its bytes, u32 upper
+ * length, its bytes. False (with a TypeError thrown) when it is malformed.
+ */
+static bool read_range(napi_env env, napi_value value, scan_job *job) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok || type == napi_undefined || type == napi_null) return true;
+  void *data;
+  size_t length;
+  bool is_buffer = false;
+  if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, value, &data, &length) != napi_ok || length < 9) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "range must be a packed name range Buffer or null");
+    return false;
+  }
+  const unsigned char *in = data;
+  size_t lo = get_u32(in + 1);
+  size_t hi = lo <= length - 9 ? get_u32(in + 5 + lo) : SIZE_MAX;
+  if (lo > length - 9 || hi != length - 9 - lo || memchr(in + 5, 0, lo) != NULL || memchr(in + 9 + lo, 0, hi) != NULL) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "range is not a packed name range");
+    return false;
+  }
+  job->range_data = malloc(lo + hi + 2);
+  if (job->range_data == NULL) return false;
+  memcpy(job->range_data, in + 5, lo);
+  job->range_data[lo] = '\0';
+  memcpy(job->range_data + lo + 1, in + 9 + lo, hi);
+  job->range_data[lo + 1 + hi] = '\0';
+  job->range = (name_range){
+      .lo = (in[0] & 1) ? (const char *)job->range_data : NULL, .lo_length = lo, .lo_inclusive = (in[0] & 2) != 0,
+      .hi = (in[0] & 4) ? (const char *)job->range_data + lo + 1 : NULL, .hi_length = hi, .hi_inclusive = (in[0] & 8) != 0,
+  };
+  job->side[0].range = job->side[1].range = &job->range;
+  return true;
+}
 
 enum { PAIR_COMPARE_OWNER = 1 };
 
@@ -381,7 +420,7 @@ static void scan_side(folder_scan *side) {
     side->list.syscall = "scandir";
     return;
   }
-  listing_read(dir, side->path, side->xattrs, INT64_MIN, side->leave_out, false, NULL, &side->list);
+  listing_read_range(dir, side->path, side->xattrs, INT64_MIN, side->leave_out, side->range, &side->list);
   close(dir);
 }
 
@@ -450,6 +489,7 @@ static void scan_complete(napi_env env, pool_job *base) {
   }
   free(job->side[0].path);
   free(job->side[1].path);
+  free(job->range_data);
   free(job);
 }
 
@@ -463,13 +503,13 @@ static napi_value submit_scan(napi_env env, scan_job *job) {
 }
 
 /*
- * scanDir(path: Buffer, xattrs: boolean | 0 | 1 | 2, leaveOut?: number): Promise<Buffer> (records as
- * smig_listing.h describes them); xattrs of no entry, every entry, or folders only, less the kinds in
- * `leaveOut` (LEAVE_OUT_*).
+ * scanDir(path: Buffer, xattrs: boolean | 0 | 1 | 2, leaveOut?: number, range?: Buffer | null):
+ * Promise<Buffer> (records as smig_listing.h describes them); xattrs of no entry, every entry, or
+ * folders only, less the kinds in `leaveOut` (LEAVE_OUT_*); only the names in `range` (read_range).
  */
 static napi_value scan_dir(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   scan_job *job = calloc(1, sizeof *job);
   if (job == NULL) return NULL;
@@ -486,17 +526,22 @@ static napi_value scan_dir(napi_env env, napi_callback_info info) {
   int32_t leave_out = 0;
   if (argc >= 3) napi_get_value_int32(env, argv[2], &leave_out);
   job->side[0].leave_out = leave_out & (LEAVE_OUT_XATTRS | LEAVE_OUT_ACLS);
+  if (argc >= 4 && !read_range(env, argv[3], job)) {
+    free(job->side[0].path);
+    free(job);
+    return NULL;
+  }
   return submit_scan(env, job);
 }
 
 /*
- * scanPair(source: Buffer, destination: Buffer, granularityNs: number, flags: number):
+ * scanPair(source: Buffer, destination: Buffer, granularityNs: number, flags: number, range?: Buffer | null):
  * Promise<[Buffer | Error, Buffer | Error]>, both folders listed with xattrs (less the kinds the flags'
- * COPY_LEAVE_OUT_* bits name), equal files marked SAME.
+ * COPY_LEAVE_OUT_* bits name), equal files marked SAME; only the names in `range` (read_range).
  */
 static napi_value scan_pair(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < 4) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "scanPair takes 4 arguments");
@@ -511,8 +556,10 @@ static napi_value scan_pair(napi_env env, napi_callback_info info) {
   job->side[0].leave_out = job->side[1].leave_out = COPY_LEAVE_OUT(job->flags);
   job->side[0].path = buffer_arg(env, argv[0], "source must be a Buffer");
   job->side[1].path = job->side[0].path ? buffer_arg(env, argv[1], "destination must be a Buffer") : NULL;
-  if (job->side[1].path == NULL) {
+  if (job->side[1].path == NULL || (argc >= 5 && !read_range(env, argv[4], job))) {
     free(job->side[0].path);
+    free(job->side[1].path);
+    free(job->range_data);
     free(job);
     return NULL;
   }

@@ -154,7 +154,39 @@ static int type_entry(listing *out, const char *name, unsigned char type) {
   return 0;
 }
 
+static int listing_read_names(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, int leave_out, bool types_only, const char *skip,
+                              const name_range *range, listing *out);
+
 int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, int leave_out, bool types_only, const char *skip, listing *out) {
+  return listing_read_names(dir, path, xattrs_mode, xattrs_after, leave_out, types_only, skip, NULL, out);
+}
+
+int listing_read_range(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, int leave_out, const name_range *range, listing *out) {
+  return listing_read_names(dir, path, xattrs_mode, xattrs_after, leave_out, false, NULL, range, out);
+}
+
+static int compare_bound(const char *name, size_t length, const char *bound, size_t bound_length) {
+  int order = memcmp(name, bound, length < bound_length ? length : bound_length);
+  if (order != 0) return order;
+  return length < bound_length ? -1 : length > bound_length ? 1 : 0;
+}
+
+bool name_in_range(const name_range *range, const char *name) {
+  if (range == NULL || strncmp(name, ".smig-tmp-", 10) == 0) return true;
+  size_t length = strlen(name);
+  if (range->lo) {
+    int order = compare_bound(name, length, range->lo, range->lo_length);
+    if (order < 0 || (order == 0 && !range->lo_inclusive)) return false;
+  }
+  if (range->hi) {
+    int order = compare_bound(name, length, range->hi, range->hi_length);
+    if (order > 0 || (order == 0 && !range->hi_inclusive)) return false;
+  }
+  return true;
+}
+
+static int listing_read_names(int dir, const char *path, int xattrs_mode, int64_t xattrs_after, int leave_out, bool types_only, const char *skip,
+                              const name_range *range, listing *out) {
   memset(out, 0, sizeof *out);
   out->leave_out = leave_out;
   /* The names, in one arena, then sorted by their bytes. */
@@ -184,6 +216,7 @@ int listing_read(int dir, const char *path, int xattrs_mode, int64_t xattrs_afte
       const char *name = entry->d_name;
       if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
       if (skip && strcmp(name, skip) == 0) continue;
+      if (!name_in_range(range, name)) continue; /* another partition's: not even lstat'ed */
       if (count == capacity) {
         capacity = capacity ? capacity * 2 : 64;
         uint32_t *grown = realloc(names, capacity * sizeof *names);

@@ -64,6 +64,20 @@ typedef struct {
  */
 int listing_read(int dir, const char *path, int xattrs, int64_t xattrs_after, int leave_out, bool types_only, const char *skip, listing *out);
 /*
+ * The names a partitioned pass sees in one of its boundary folders (engine/partition-view.ts): bytewise,
+ * above `lo` (or at it, `lo_inclusive`) and below `hi` (or at it); an absent bound (NULL) is open. Names
+ * the engine makes up (".smig-tmp-" and more) are always in: JavaScript decides whose they are. Only
+ * saves the lstat (and xattr reads) of names no other check would keep: JavaScript checks every name again.
+ */
+typedef struct {
+  const char *lo, *hi;
+  size_t lo_length, hi_length;
+  bool lo_inclusive, hi_inclusive;
+} name_range;
+bool name_in_range(const name_range *range, const char *name);
+/* listing_read of only the names in `range` (NULL: every name). */
+int listing_read_range(int dir, const char *path, int xattrs, int64_t xattrs_after, int leave_out, const name_range *range, listing *out);
+/*
  * Reads the xattrs of entry `index`, if its record has none read, into a new record for it (the old
  * one stays where it was: records already handed out stay valid until the listing is freed). 0 or ENOMEM.
  */

@@ -121,11 +121,12 @@ describe('API: availability zones', () => {
     it("routes Manila's collections without a project id: an unserved one is a 404, not a malformed URL", async () => {
       const projectId = (await t.client.createShare({ name: 'paths' })).project_id as string;
 
-      const quotas = await t.client.request('GET', `/quota-sets/${projectId}`);
+      // Share groups are one of Manila's collections this API does not serve.
+      const groups = await t.client.request('GET', '/share-groups');
       const shares = await t.client.request('GET', '/shares');
       const legacyShares = await t.client.request('GET', `/${projectId}/shares`);
 
-      expect(quotas.status).toBe(404);
+      expect(groups.status).toBe(404);
       expect(shares.status).toBe(200);
       expect(legacyShares.body).toEqual(shares.body);
     });

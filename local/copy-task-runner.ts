@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CopyTaskControl } from '../lambdas/core/ports.ts';
-import { MIGRATIONS_TABLE } from '../lambdas/adapters/dynamodb/table-schema.ts';
+import { MIGRATIONS_TABLE, PARTITIONS_TABLE } from '../lambdas/adapters/dynamodb/table-schema.ts';
 
 const CONTAINER_ENTRY = fileURLToPath(new URL('../copy-task/bin/smig-copy-container.ts', import.meta.url));
 /** The image's working folder (the Dockerfile's WORKDIR holds the repository's layout). */
@@ -121,9 +121,9 @@ export class LocalCopyTaskRunner implements CopyTaskControl {
   }
 }
 
-/** The table the copy task reports to, named as the task definition's environment names it. */
-export function copyTaskTableEnv(migrationsTable: string): Record<string, string> {
-  return { [MIGRATIONS_TABLE.envVar]: migrationsTable };
+/** The tables the copy task reports to (a partitioned copy: also its plan), named as the task definition's environment names them. */
+export function copyTaskTableEnv(tables: { migrations: string; partitions: string }): Record<string, string> {
+  return { [MIGRATIONS_TABLE.envVar]: tables.migrations, [PARTITIONS_TABLE.envVar]: tables.partitions };
 }
 
 function forwardLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

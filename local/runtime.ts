@@ -21,6 +21,7 @@ import { resolveAdminToken, type AdminTokenSource } from './admin-token.ts';
 import { DataFolderEntries, preparePrivateDataFolder } from './data-folder.ts';
 import { JsonLinesEventLog } from './event-log.ts';
 import { localCopyTaskDefinitions } from './local-copy-task-definitions.ts';
+import { DynamoPartitionStore } from '../lambdas/adapters/dynamodb/partition-table.ts';
 import { LocalCopyTaskRunner, copyTaskTableEnv } from './copy-task-runner.ts';
 import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION, startDynalite } from './dynalite-server.ts';
 import { startApiServer } from './http-server.ts';
@@ -95,7 +96,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     logger,
     output: options.copyTaskOutput,
     baseEnv: {
-      ...copyTaskTableEnv(dynalite.tableNames.migrations),
+      ...copyTaskTableEnv(dynalite.tableNames),
       // The store's socket, not a URL: the container entry connects through it (the data folder keeps others out).
       [DYNAMODB_SOCKET_ENV]: dynalite.socketPath,
       AWS_REGION: LOCAL_REGION,
@@ -119,6 +120,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   composition = composeDomain({
     shares: createShareTable(documents, dynalite.tableNames.shares),
     migrations: new MigrationTable(documents, dynalite.tableNames.migrations),
+    partitions: new DynamoPartitionStore(documents, dynalite.tableNames.partitions),
     // This process is the only writer of share types: it may hold them (every share detail names its type).
     shareTypes: new CachedShareTypeStore(new ShareTypeTable(documents, dynalite.tableNames.catalog)),
     shareNetworks: new CatalogTableCollection(documents, dynalite.tableNames.catalog, 'share_network'),

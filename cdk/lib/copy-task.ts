@@ -116,7 +116,7 @@ export class CopyTask extends Construct {
       stopTimeout: Duration.seconds(60),
       // The copy writes only under the mounted exports (temp names beside the final ones): the image itself stays read-only.
       readonlyRootFilesystem: true,
-      environment: { [CopyTaskEnv.MIGRATIONS_TABLE]: migrations.tableName },
+      environment: { [CopyTaskEnv.MIGRATIONS_TABLE]: migrations.tableName, [CopyTaskEnv.PARTITIONS_TABLE]: props.tables.table('partitions').tableName },
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: COPY_CONTAINER_NAME,
         logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH }),

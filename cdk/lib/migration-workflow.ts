@@ -15,16 +15,14 @@ import { isTrue, stringIs } from './workflow-conditions.ts';
 import { StateName } from './workflow-states.ts';
 import { switchoverPath, type SwitchoverStates } from './workflow-switchover.ts';
 import { WorkflowTasks } from './workflow-tasks.ts';
-import { COPY_FAULTS_PATH, COPY_FAULTS_RESET, CopyFaultRetry } from './workflow-copy-faults.ts';
+import { COPY_TIMEOUT_PATH, CopyPass, CopyPasses } from './workflow-copy-pass.ts';
 import { WorkflowHandover } from './workflow-handover.ts';
 
 export { CONCURRENT_UPDATE_ERROR, COPY_TASK_START_ERRORS, DRIVER_NOT_READY_ERRORS, RETRIED_STEP_ERRORS } from './workflow-retries.ts';
 export { STEP_STATE, StateName } from './workflow-states.ts';
 export { DATA_PURGE_FAILED } from './workflow-purge.ts';
 
-/** The copy task's passes: the bulk copy while the source is writable, the final delta once it is read-only. */
-export const CopyPass = { BULK: 'bulk', FINAL: 'final' } as const;
-export type CopyPass = (typeof CopyPass)[keyof typeof CopyPass];
+export { CopyPass } from './workflow-copy-pass.ts';
 
 /**
  * What the steps that wait on a task token may call on their own execution: each answers its token itself
@@ -48,11 +46,6 @@ const CLEANUP_ERROR_PATH = '$.cleanup_error';
 /** Where each driver poll puts the wait before the next one (it backs off: DRIVER_POLL). */
 const DRIVER_WAIT_PATH = '$.driver_wait_seconds';
 
-/**
- * Where prepare destination puts the copy passes' TimeoutSeconds, from the share's size (COPY_PASS_TIMEOUT).
- * At the top of the state: the local runtime's adaptation of TimeoutSecondsPath reads top-level fields only.
- */
-const COPY_TIMEOUT_PATH = '$.copy_timeout_seconds';
 
 export interface MigrationWorkflowProps {
   /**
@@ -121,7 +114,7 @@ export class MigrationWorkflow extends Construct {
   private readonly tasks: WorkflowTasks;
   private readonly handover: WorkflowHandover;
   private readonly cleanup: sfn.TaskStateBase;
-  private readonly copyFaults: CopyFaultRetry;
+  private readonly copyPasses: CopyPasses;
   private readonly purge: sfn.TaskStateBase;
   private failed!: sfn.Fail;
 
@@ -154,9 +147,9 @@ export class MigrationWorkflow extends Construct {
     this.handover = new WorkflowHandover(this, { stateMachineArn: this.stateMachineArn, cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task) });
     this.purge = purgeLoop(this, this.tasks, { ended: this.endings(), purgeTaskTimeout: props.purgeTaskTimeout });
     this.cleanup = this.cleanupPath();
-    this.copyFaults = new CopyFaultRetry(this, { cleanup: this.cleanup, errorPath: ERROR_PATH });
+    this.copyPasses = new CopyPasses(this, { tasks: this.tasks, cleanup: this.cleanup, errorPath: ERROR_PATH, cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task) });
     const switchover = switchoverPath(this, this.tasks, {
-      finalCopy: this.cleanedUpOnFailure(this.copyStep(StateName.FINAL_COPY, CopyPass.FINAL)),
+      finalCopy: this.copyPasses.pass(StateName.FINAL_COPY, CopyPass.FINAL, { planFirst: false }),
       purge: this.purge,
       cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task),
     });
@@ -274,9 +267,10 @@ export class MigrationWorkflow extends Construct {
   private hostAssistedPhase1(phase1Done: sfn.IChainable): sfn.IChainable {
     // New mount targets routinely take minutes: prepare waits for them as the driver steps do.
     const prepare = this.cleanedUpOnFailure(retryDriverNotReady(this.lambdaStep(Step.PREPARE_DESTINATION)));
-    const bulkCopy = this.cleanedUpOnFailure(this.copyStep(StateName.BULK_COPY, CopyPass.BULK));
+    const bulkCopy = this.copyPasses.pass(StateName.BULK_COPY, CopyPass.BULK, { planFirst: true });
     bulkCopy.next(phase1Done);
-    const snapshotCopy = this.cleanedUpOnFailure(this.copyStep(StateName.SNAPSHOT_COPY, CopyPass.BULK, '$.snapshot_replay.copy'));
+    // A snapshot is copied by one task: partitions are planned for the live data.
+    const snapshotCopy = this.cleanedUpOnFailure(this.copyPasses.copyTask(StateName.SNAPSHOT_COPY, CopyPass.BULK, {}, '$.snapshot_replay.copy'));
     const snapshotDestination = this.cleanedUpOnFailure(this.lambdaStep(Step.SNAPSHOT_DESTINATION));
     const moreSnapshots = new sfn.Choice(this, StateName.MORE_SNAPSHOTS)
       .when(isTrue('$.snapshot_replay.more'), snapshotCopy)
@@ -294,7 +288,7 @@ export class MigrationWorkflow extends Construct {
     // When a wait times out, the host-assisted path refreshes its bulk copy (so the final delta under
     // read-only stays small) and waits again with a new token; the driver-assisted path just waits again.
     // Each timed-out wait counts as a cycle: after HANDOVER_AFTER_CYCLES the waiting goes on in a new execution.
-    const refreshCopy = this.cleanedUpOnFailure(this.copyStep(StateName.REFRESH_COPY, CopyPass.BULK));
+    const refreshCopy = this.copyPasses.pass(StateName.REFRESH_COPY, CopyPass.BULK, { planFirst: false });
     refreshCopy.next(awaitCompletion);
     const refreshWhich = new sfn.Choice(this, StateName.REFRESH_WHICH).when(isTrue('$.driver_assisted'), awaitCompletion).otherwise(refreshCopy);
     const counted = this.handover.counter(StateName.COUNT_WAIT);
@@ -342,32 +336,6 @@ export class MigrationWorkflow extends Construct {
 
   private lambdaStep(step: Step, payload?: sfn.TaskInput): tasks.LambdaInvoke {
     return this.tasks.lambdaStep(step, payload);
-  }
-
-  /**
-   * One copy pass on Fargate, waited for (runTask.sync); its result is dropped, progress lives in the
-   * migration record. `plan` is where the state holds the job (a CopyPlan): the live data's, or a snapshot's.
-   * A copy task that did not start is started again (retryCopyStart). It may run as long as prepare
-   * destination allowed for the share's size (COPY_TIMEOUT_PATH).
-   */
-  private copyStep(name: StateName, pass: CopyPass, plan = '$.copy'): MigrationCopyTask {
-    const copy = this.tasks.ecsTask(name, {
-      taskDefinitionPath: `${plan}.task_definition`,
-      environment: {
-        [CopyTaskEnv.MIGRATION_ID]: sfn.JsonPath.stringAt('$.migration_id'),
-        [CopyTaskEnv.SOURCE]: sfn.JsonPath.stringAt(`${plan}.source`),
-        [CopyTaskEnv.DESTINATION]: sfn.JsonPath.stringAt(`${plan}.destination`),
-        [CopyTaskEnv.PASS]: pass,
-        [CopyTaskEnv.VERIFY]: 'true',
-        [CopyTaskEnv.SOURCE_MODES]: sfn.JsonPath.stringAt(`${plan}.source_modes`),
-        [CopyTaskEnv.PRESERVE_METADATA]: sfn.JsonPath.stringAt(`${plan}.preserve_metadata`),
-      },
-      timeout: sfn.Timeout.at(COPY_TIMEOUT_PATH),
-      onSuccess: { resultPath: COPY_FAULTS_PATH, resultSelector: COPY_FAULTS_RESET },
-    });
-    // Infrastructure faults (the platform stopped the task) run the pass again; before cleanedUpOnFailure's Catch.
-    this.copyFaults.retry(copy, name);
-    return copy;
   }
 
   /** Any failure of `task` sends the execution, error attached, to cleanup. */

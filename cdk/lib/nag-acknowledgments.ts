@@ -56,6 +56,22 @@ export function acknowledgeStackFindings(stack: ShareMigrationStack): void {
       'EcsRunTask .sync integration (aws-stepfunctions-tasks) grants on "*" for the task it started, whose ARN exists only at run time.',
   });
 
+  // The partitioned copy's Distributed Map (workflow-copy-pass.ts): CDK's policy for its child executions.
+  const stateMachine = stack.workflow.stateMachine;
+  const distributedMapPolicy = stateMachine.node.tryFindChild('DistributedMapPolicy');
+  if (distributedMapPolicy !== undefined) {
+    const machineId = Stack.of(stateMachine).getLogicalId(stateMachine.node.defaultChild as CfnElement);
+    const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}`;
+    Validations.of(distributedMapPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${executions}:*]`,
+      reason: 'A Distributed Map (the partitioned copy) describes and stops the child executions it starts, of this state machine only, whose names exist only at run time.',
+    });
+    Validations.of(distributedMapPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${executions}/*:*]`,
+      reason: 'RedriveExecution of a Distributed Map\'s child executions (map runs) of this state machine only, named at run time.',
+    });
+  }
+
   // The functions' roles: acknowledged where their grants are made (function-grants.ts, efs-grants.ts).
 
   // The state machine runs the migrations' own copy task definition revisions.

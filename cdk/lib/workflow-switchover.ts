@@ -10,8 +10,8 @@ import type { WorkflowTasks } from './workflow-tasks.ts';
 export const SWITCHOVER_WAIT_PATH = '$.switchover_wait_seconds';
 
 export interface SwitchoverPathProps {
-  /** The host-assisted final delta (a copy task), run once no client can still write. */
-  readonly finalCopy: sfn.TaskStateBase;
+  /** The host-assisted final delta (a copy pass: one task, or partitioned), run once no client can still write. */
+  readonly finalCopy: sfn.IChainable & sfn.INextable;
   /** Where a switch ends: the purge loop. */
   readonly purge: sfn.IChainable;
   /** Sends any failure of a task, error attached, to cleanup (which restores the source). */

@@ -8,7 +8,7 @@
  * (SIGKILL, as a Spot interruption ends a task) and run again copies in total at most a little more than the
  * tree (the killed run counted at most what its rate allowed it to read before the kill). Every copy is checked against the source (local/tree-digest.ts).
  *
- *   node copy-task/bench/partitions.ts [--mib 256] [--files 3000] [--rate 24M] [--partitions 1,2,4,8] [--dir DIR] [--keep]
+ *   node copy-task/bench/partitions.ts [--mib 256] [--files 3000] [--rate 8M] [--partitions 1,2,4,8] [--dir DIR] [--keep]
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,7 +25,7 @@ const { values } = parseArgs({
   options: {
     mib: { type: 'string', default: '256' },
     files: { type: 'string', default: '3000' },
-    rate: { type: 'string', default: '24M' },
+    rate: { type: 'string', default: '8M' },
     partitions: { type: 'string', default: '1,2,4,8' },
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -155,7 +155,7 @@ try {
     rows.push(`| ${count} | ${plan.partitions.length} | ${seconds.toFixed(1)} | ${ratio(oneTask, seconds)} | ${copySeconds.toFixed(1)} | ${ratio(oneTaskCopy, copySeconds)} | ${largest('bytes')} | ${largest('entries')} |`);
     await rm(destination, { recursive: true, force: true });
   }
-  process.stdout.write(`Partitioned copy, each task capped at ${values.rate}B/s (${totalMiB} MiB in ${smallFiles} files: half in one folder, half in folders of 20)\n\n`);
+  process.stdout.write(`Partitioned copy, each task capped at ${values.rate.replace(/([KMG])$/i, ' $1iB')}/s (${totalMiB} MiB in ${smallFiles} files: half in one folder, half in folders of 20)\n\n`);
   process.stdout.write('| partitions asked | planned | seconds (plan, prepare, copy, seal) | speed-up over 1 | copy seconds | copy speed-up | largest/mean bytes | largest/mean entries |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n');
   process.stdout.write(`${rows.join('\n')}\n\n`);
 

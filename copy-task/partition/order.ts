@@ -1,28 +1,13 @@
 /**
- * The partition order of paths (relative to the share root, components joined by '/'), and the
- * shortest cut between two neighbours in it.
- *
- * LOCAL COPY: the shared definition is `comparePartitionPaths` in copy-task/engine/partition-range.ts
- * (the engine's side of the contract, written at the same time). Once it lands, this function is
- * replaced by a re-export of that one; nothing else here depends on how it is written.
+ * The shortest cut between two neighbours in the partition order (comparePartitionPaths, the engine's
+ * definition in copy-task/engine/partition-range.ts, which the planner and the engine share: a cut means the
+ * same range to both).
  */
+import { comparePartitionPaths } from '../engine/partition-range.ts';
+
+export { comparePartitionPaths };
 
 const SLASH = 0x2f;
-
-/**
- * Component by component, each compared bytewise; a path that is a prefix of another in components
- * comes first ('a' < 'a/x' < 'a0'): the order of a depth-first walk that sorts each folder's names by
- * their bytes. Since a name holds neither '/' nor NUL, that is byte order with '/' below every byte.
- */
-export function comparePartitionPaths(a: Buffer, b: Buffer): number {
-  const length = Math.min(a.length, b.length);
-  for (let at = 0; at < length; at += 1) {
-    const x = a[at] as number;
-    const y = b[at] as number;
-    if (x !== y) return x === SLASH ? -1 : y === SLASH ? 1 : x - y;
-  }
-  return a.length - b.length;
-}
 
 /**
  * The shortest path `s` with `previous` < s <= `next` in the partition order, among the ancestors of

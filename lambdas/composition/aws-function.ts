@@ -3,6 +3,7 @@ import type { MigrationEventPublisher } from '../core/events/migration-event.ts'
 import type { SecurityService, ShareNetwork } from '../core/model.ts';
 import type { CopyTaskControl, CopyTaskDefinitions, MigrationStore, ShareStore, ShareTypeStore, WorkflowPort } from '../core/ports.ts';
 import type { ScheduleStore, SchedulerPort } from '../core/schedules/ports.ts';
+import type { PartitionStore } from '../core/partitions/partition-store.ts';
 import type { TokenVerifier } from '../core/services.ts';
 import type { CatalogCollection } from '../core/share-networks/ports.ts';
 import type { DriverRegistry } from '../drivers/driver.ts';
@@ -53,12 +54,14 @@ export interface AwsFunctionAdapters {
   readonly tokens?: AdapterFactory<TokenVerifier>;
   readonly events?: AdapterFactory<MigrationEventPublisher>;
   readonly scheduler?: AdapterFactory<SchedulerPort>;
+  /** A partitioned copy's plan and reports: only where migrations are shown (absent: progress as stored). */
+  readonly partitions?: AdapterFactory<PartitionStore>;
 }
 
 /** Builds the composition of one function from its adapters and its environment (asynchronous: the drivers read SSM). */
 export async function buildAwsFunction(functionName: string, adapters: AwsFunctionAdapters, env: NodeJS.ProcessEnv = process.env): Promise<Composition> {
   const context = functionContext(functionName, env);
-  const build = <K extends Exclude<keyof Adapters, 'drivers' | 'clock' | 'ids' | 'quotaDefaults'>>(port: K): Adapters[K] => {
+  const build = <K extends Exclude<keyof Adapters, 'drivers' | 'clock' | 'ids' | 'partitions' | 'quotaDefaults'>>(port: K): Adapters[K] => {
     const factory = adapters[port] as AdapterFactory<Adapters[K]> | undefined;
     return factory ? factory(context) : notComposed<Adapters[K] & object>(functionName, port);
   };
@@ -79,6 +82,7 @@ export async function buildAwsFunction(functionName: string, adapters: AwsFuncti
     tokens: build('tokens'),
     events: build('events'),
     scheduler: build('scheduler'),
+    ...(adapters.partitions ? { partitions: adapters.partitions(context) } : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { DriverRegistry } from '../drivers/driver.ts';
+import type { PartitionStore } from '../core/partitions/partition-store.ts';
 import { DriverPoolService } from '../core/pools/pool-service.ts';
 import type { Clock, CopyTaskControl, CopyTaskDefinitions, IdGenerator, MigrationStore, ShareStore, ShareTypeStore, WorkflowPort } from '../core/ports.ts';
 import type { DomainServices, TokenVerifier } from '../core/services.ts';
@@ -41,6 +42,8 @@ export interface Adapters {
   readonly quotas: CatalogCollection<ProjectQuotaRecord>;
   /** The quota defaults from configuration (SMIG_QUOTA_DEFAULTS). @default - unlimited */
   readonly quotaDefaults?: QuotaLimits;
+  /** A partitioned copy's plan and reports, where the process shows migrations (the API). */
+  readonly partitions?: PartitionStore;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
 }
@@ -80,6 +83,7 @@ export function composeDomain(adapters: Adapters): Composition {
     clock,
     ids,
     schedules: adapters.schedules,
+    ...(adapters.partitions ? { partitions: adapters.partitions } : {}),
   };
   const migrations = new WorkflowMigrationService(migrationDeps);
   const scheduleDeps: ScheduleDeps = {

@@ -67,6 +67,10 @@ export const STORE_ACTIONS: readonly DynamoDbAction[] = ['dynamodb:GetItem', 'dy
 
 /** The migration records of a step: the store, and no index (migrationRecords in factories/dynamodb.ts). */
 const RECORDS: TableAccess = { actions: STORE_ACTIONS };
+/** DynamoPartitionStore: plans and partition reports by key, a migration's partitions by Query on the table's own keys. */
+export const PARTITION_STORE_ACTIONS: readonly DynamoDbAction[] = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+/** The API reads a partitioned migration's plan and partitions (its progress): no writes. */
+const PARTITIONS_READ: TableAccess = { actions: ['dynamodb:GetItem', 'dynamodb:Query'] };
 /** MigrationTable adds listByShare: Query on the by-share index (the API lists a share's migrations). */
 const MIGRATIONS_BY_SHARE: TableAccess = { actions: STORE_ACTIONS, indexes: { [MIGRATIONS_TABLE.indexes[0]!.name]: ['dynamodb:Query'] } };
 /**
@@ -143,12 +147,13 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, FunctionPermiss
     ...driver('dataLeftBehind'),
     copyTaskDefinitions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
   },
-  // The Manila API: every store, the share lists (indexes), a share's migrations (index), pools, instances and access rules (no
+  // The Manila API: every store, the share lists (indexes), a share's migrations (index), pools, instances (extend and shrink
+  // too) and access rules (no
   // driver-assisted migration call: those are the steps'), executions and task tokens, stopping a copy
   // task, schedules. Its tokens are checked against a hash in its environment (no AWS call).
   [API_FUNCTION]: {
-    tables: { shares: SHARES_WITH_LISTS, migrations: MIGRATIONS_BY_SHARE, catalog: RECORDS },
-    ...driver('listPools', 'createInstance', 'deleteInstance', 'applyAccessRules'),
+    tables: { shares: SHARES_WITH_LISTS, migrations: MIGRATIONS_BY_SHARE, catalog: RECORDS, partitions: PARTITIONS_READ },
+    ...driver('listPools', 'createInstance', 'deleteInstance', 'extendInstance', 'shrinkInstance', 'applyAccessRules'),
     ...EVENTS,
     stateMachine: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'],
     copyTasks: ['ecs:StopTask'],
@@ -173,7 +178,12 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, FunctionPermiss
  * come from the backends (cdk/lib/share-migration-stack.ts).
  */
 export const COPY_TASK_PERMISSIONS: FunctionPermissions = {
-  tables: { migrations: { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] } },
+  tables: {
+    migrations: { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+    // A partitioned copy (copy-task/runtime/partition-*.ts: DynamoPartitionStore): the plan step puts the plan,
+    // each partition reads it and puts its reports, the seal step reads them all.
+    partitions: { actions: PARTITION_STORE_ACTIONS },
+  },
 };
 
 /** Every AWS action the function's code sends, sorted, each once. */

@@ -137,6 +137,10 @@ export interface StartMigrationRequest {
   readonly auto_complete?: boolean;
   /** Seconds between refreshes of the bulk copy while waiting for migration_complete. */
   readonly refresh_interval?: number | null;
+  /** Copy with this many copy tasks, each a partition of the tree (MigrationOptions.partitions). */
+  readonly partitions?: number;
+  /** How many of them run at once. */
+  readonly max_copy_tasks?: number;
 }
 
 /** migration_get_progress's answer, in Manila's shape. */

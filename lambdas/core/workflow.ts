@@ -79,6 +79,12 @@ export interface CopyPlan {
   readonly preserve_metadata: 'true' | 'false';
   /** The ECS task definition that mounts both instances (CopyTaskDefinitions); the local runner ignores it. */
   readonly task_definition: string;
+  /**
+   * A partitioned copy (the migration's `partitions`, when more than 1): the bulk pass plans that many
+   * partitions, and every pass runs them as a Distributed Map, `max_copy_tasks` at once. Absent: one task.
+   */
+  readonly partitions?: number;
+  readonly max_copy_tasks?: number;
 }
 
 /**

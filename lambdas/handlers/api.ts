@@ -2,7 +2,7 @@ import { createApiHandler } from '../api/handler.ts';
 import { API_FUNCTION } from '../composition/function-permissions.ts';
 import { awsFunctionComposition } from '../composition/aws-function.ts';
 import {
-  migrationStore, quotaCollection, scheduleStore, securityServiceCollection, shareNetworkCollection, shareStoreWithLists, shareTypeStore,
+  migrationStore, partitionStore, quotaCollection, scheduleStore, securityServiceCollection, shareNetworkCollection, shareStoreWithLists, shareTypeStore,
 } from '../composition/factories/dynamodb.ts';
 import { ecsCopyTaskControl } from '../composition/factories/ecs.ts';
 import { efsDrivers } from '../composition/factories/efs-drivers.ts';
@@ -22,6 +22,7 @@ import { efsPools } from '../drivers/efs/parts/pools.ts';
 export const composition = awsFunctionComposition(API_FUNCTION, {
   shares: shareStoreWithLists,
   migrations: migrationStore,
+  partitions: partitionStore,
   shareTypes: shareTypeStore,
   shareNetworks: shareNetworkCollection,
   quotas: quotaCollection,

@@ -26,7 +26,7 @@ const inRegion = (service: string, resource: string) => ({ 'Fn::Join': ['', ['ar
 /** An ARN in the stack's region. */
 const inStackRegion = (service: string, resource: string) => ({ 'Fn::Join': ['', ['arn:', PARTITION, `:${service}:`, REGION, ':', ACCOUNT, `:${resource}`]] });
 const getAtt = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
-const table = (id: 'shares' | 'migrations' | 'catalog') => getAtt(stack.tables.table(id));
+const table = (id: 'shares' | 'migrations' | 'catalog' | 'partitions') => getAtt(stack.tables.table(id));
 
 const GOLD_FILE_SYSTEM = inRegion('elasticfilesystem', 'file-system/fs-0123456789abcdef0');
 const ACCESS_POINTS = inRegion('elasticfilesystem', 'access-point/*');
@@ -132,7 +132,7 @@ describe('Class: FunctionGrants', () => {
     ]);
   });
 
-  it('lets the API use its stores (a share\'s migrations and the share lists by their indexes only), pools, instances and access rules, executions, copy tasks and schedules', () => {
+  it('lets the API use its stores (a share\'s migrations and the share lists by their indexes only, a partitioned copy\'s progress), pools, instances and access rules, executions, copy tasks and schedules', () => {
     // Prepare
     const fn = stack.api.handler;
     const index = (id: 'shares' | 'migrations', name: string) => ({ 'Fn::Join': ['', [table(id), `/index/${name}`]] });
@@ -149,6 +149,8 @@ describe('Class: FunctionGrants', () => {
         Resource: [index('migrations', 'by-share'), ...SHARES_TABLE.indexes.map((i) => i.name).sort().map((name) => index('shares', name))],
       },
       { Action: STORE, Effect: 'Allow', Resource: [table('catalog'), table('migrations')] },
+      // A partitioned copy's plan and reports, read for its progress.
+      { Action: ['dynamodb:GetItem', 'dynamodb:Query'], Effect: 'Allow', Resource: table('partitions') },
       readBackends,
       // The pools part comes first: gold's file system is described before anything is created.
       ...((([create, tagged, named, ...rest]) => [named, create, tagged, ...rest])(instancesOnBothBackends())),
@@ -180,11 +182,12 @@ describe('Class: FunctionGrants', () => {
     ]);
   });
 
-  it('lets the copy task role read cancel_requested and write progress on the migrations table only, and mount the exports', () => {
+  it('lets the copy task role read cancel_requested and write progress on the migrations table, keep a partitioned copy\'s plan and reports, and mount the exports', () => {
     // Assess
     const client = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientRootAccess', 'elasticfilesystem:ClientWrite'];
     expect(statementsOf(stack.copyTask.taskDefinition.taskRole)).toEqual([
       { Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: table('migrations') },
+      { Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], Effect: 'Allow', Resource: table('partitions') },
       { Action: client, Effect: 'Allow', Resource: GOLD_FILE_SYSTEM },
       { Action: client, Condition: { StringEquals: { 'aws:ResourceTag/smig:backend': ['efs@silver'] } }, Effect: 'Allow', Resource: SILVER_FILE_SYSTEMS },
     ]);

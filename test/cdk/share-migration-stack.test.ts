@@ -1,4 +1,5 @@
 import aslValidator from 'asl-validator';
+import { copyPassEnd, copyPassEntry } from '../../cdk/lib/workflow-copy-pass.ts';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -58,7 +59,9 @@ const formattedStateMachineArn = {
     ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:ShareMigration-migration'],
   ],
 };
-const tableArn = (id: 'shares' | 'migrations' | 'catalog') => ({ 'Fn::GetAtt': [logicalId(stack.tables.table(id)), 'Arn'] });
+/** The passes a migration with partitions runs as a Distributed Map (the snapshots' copies stay one task). */
+const PARTITIONED_PASSES = [StateName.BULK_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY];
+const tableArn = (id: 'shares' | 'migrations' | 'catalog' | 'partitions') => ({ 'Fn::GetAtt': [logicalId(stack.tables.table(id)), 'Arn'] });
 /** What the DynamoDB stores send (function-permissions.ts STORE_ACTIONS). */
 const storeActions = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'];
 /** What every function's role allows besides its grants (cdk/lib/service-function.ts): X-Ray, and writing its own log group. */
@@ -200,7 +203,7 @@ describe('Construct: MigrationWorkflow', () => {
       TimeoutSecondsPath: '$.copy_timeout_seconds',
       Retry: [copyStartRetry],
       Catch: [toFaults(StateName.BULK_COPY), toCleanup],
-      Next: StateName.PHASE1_DONE,
+      Next: copyPassEnd(StateName.BULK_COPY),
     });
   });
 
@@ -227,7 +230,7 @@ describe('Construct: MigrationWorkflow', () => {
           Next: StateName.SNAPSHOT_COPY,
         },
       ],
-      Default: StateName.BULK_COPY,
+      Default: copyPassEntry(StateName.BULK_COPY),
     });
     expect(state(StateName.SNAPSHOT_COPY)).toEqual({
       ...state(StateName.BULK_COPY),
@@ -288,7 +291,8 @@ describe('Construct: MigrationWorkflow', () => {
         ],
       },
     });
-    expect(finalCopy.Next).toBe(StateName.CUTOVER);
+    expect(finalCopy.Next).toBe(copyPassEnd(StateName.FINAL_COPY));
+    expect(state(copyPassEnd(StateName.FINAL_COPY))).toEqual({ Type: 'Pass', Next: StateName.CUTOVER });
   });
 
   it('waits for migration_complete with a task token, keeping the state as it was', () => {
@@ -311,7 +315,8 @@ describe('Construct: MigrationWorkflow', () => {
       Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: StateName.COUNT_WAIT }, toCleanup],
       Next: StateName.SOURCE_READ_ONLY,
     });
-    expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: StateName.AWAIT_COMPLETION, Catch: [toFaults(StateName.REFRESH_COPY), toCleanup] });
+    expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: copyPassEnd(StateName.REFRESH_COPY), Catch: [toFaults(StateName.REFRESH_COPY), toCleanup] });
+    expect(state(copyPassEnd(StateName.REFRESH_COPY))).toEqual({ Type: 'Pass', Next: StateName.AWAIT_COMPLETION });
   });
 
   it('sends a cancelled driver migration to cleanup and any other driver failure to the host-assisted fallback', () => {
@@ -389,9 +394,14 @@ describe('Construct: MigrationWorkflow', () => {
     const unguarded: string[] = [StateName.VALIDATE, StateName.CLEANUP, StateName.RELEASE_SHARE, StateName.PLAN_PURGE, StateName.PURGE];
     const guarded = taskStates().filter(([name]) => !unguarded.includes(name));
     expect(guarded.map(([name]) => name).sort()).toEqual(
-      [...ALL_STEPS.map((s) => STEP_STATE[s]).filter((name) => !unguarded.includes(name)), StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY, StateName.HAND_OVER].sort(),
+      [
+        ...ALL_STEPS.map((s) => STEP_STATE[s]).filter((name) => !unguarded.includes(name)), StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY, StateName.HAND_OVER,
+        // A partitioned pass's own tasks (workflow-copy-pass.ts); its partitions run in a Map, guarded below.
+        `${StateName.BULK_COPY}: plan partitions`, ...PARTITIONED_PASSES.map((pass) => `${pass}: seal partitions`),
+      ].sort(),
     );
-    for (const [name, task] of guarded) {
+    const maps = PARTITIONED_PASSES.map((pass) => [`${pass}: partitions`, state(`${pass}: partitions`)] as const);
+    for (const [name, task] of [...guarded, ...maps]) {
       const catchers = task.Catch as { Next: string; ResultPath: string }[];
       expect(catchers.some((c) => c.Next === StateName.CLEANUP && c.ResultPath === '$.error'), name).toBe(true);
     }
@@ -479,6 +489,7 @@ describe('Construct: ManilaApi', () => {
       SMIG_SHARES_TABLE: { Ref: logicalId(stack.tables.table('shares')) },
       SMIG_MIGRATIONS_TABLE: { Ref: logicalId(stack.tables.table('migrations')) },
       SMIG_CATALOG_TABLE: { Ref: logicalId(stack.tables.table('catalog')) },
+      SMIG_PARTITIONS_TABLE: { Ref: logicalId(stack.tables.table('partitions')) },
       [STEP_NAME_ENV]: 'api',
       NODE_OPTIONS: '--enable-source-maps',
       [STATE_MACHINE_ARN_ENV]: formattedStateMachineArn,
@@ -606,7 +617,7 @@ describe('Construct: MigrationLambdas', () => {
 });
 
 describe('Construct: CopyTask', () => {
-  it('runs the copy container on Fargate, logging to CloudWatch, with the migrations table name', () => {
+  it('runs the copy container on Fargate, logging to CloudWatch, with the migrations and partitions tables\' names', () => {
     // Assess
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
@@ -616,19 +627,25 @@ describe('Construct: CopyTask', () => {
           Name: 'copy',
           Essential: true,
           ReadonlyRootFilesystem: true,
-          Environment: [{ Name: 'SMIG_MIGRATIONS_TABLE', Value: { Ref: logicalId(stack.tables.table('migrations')) } }],
+          Environment: [
+            { Name: 'SMIG_MIGRATIONS_TABLE', Value: { Ref: logicalId(stack.tables.table('migrations')) } },
+            { Name: 'SMIG_PARTITIONS_TABLE', Value: { Ref: logicalId(stack.tables.table('partitions')) } },
+          ],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
         }),
       ],
     });
   });
 
-  it('lets the task read its migration (cancel_requested) and update its progress in the migrations table, and nothing else there', () => {
+  it('lets the task read its migration (cancel_requested) and update its progress in the migrations table, keep a partitioned copy\'s plan and reports, and nothing else there', () => {
     // Assess: what its container's progress sink sends (test/cdk/function-permissions.test.ts)
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.copyTask.taskDefinition.taskRole) }],
       PolicyDocument: {
-        Statement: [{ Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn('migrations') }],
+        Statement: [
+          { Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: tableArn('migrations') },
+          { Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], Effect: 'Allow', Resource: tableArn('partitions') },
+        ],
       },
     });
   });

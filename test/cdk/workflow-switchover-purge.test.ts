@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { copyPassEntry } from '../../cdk/lib/workflow-copy-pass.ts';
 import { DATA_PURGE_FAILED, RETRIED_STEP_ERRORS, StateName } from '../../cdk/lib/migration-workflow.ts';
 import type { ShareMigrationStack } from '../../cdk/lib/share-migration-stack.ts';
 import { migrationFamilyPrefix, purgeFamily } from '../../lambdas/adapters/ecs/copy-task-family.ts';
@@ -48,7 +49,7 @@ describe('Construct: MigrationWorkflow (switchover proof)', () => {
       Type: 'Choice',
       Choices: [
         { And: [gone, { And: [present('$.driver_assisted'), { Variable: '$.driver_assisted', BooleanEquals: true }] }], Next: StateName.DRIVER_COMPLETE },
-        { ...gone, Next: StateName.FINAL_COPY },
+        { ...gone, Next: copyPassEntry(StateName.FINAL_COPY) },
         { And: [present('$.switchover.outcome'), { Variable: '$.switchover.outcome', StringEquals: 'gave_up' }], Next: StateName.AWAIT_COMPLETION },
       ],
       Default: StateName.AWAIT_SWITCHOVER,

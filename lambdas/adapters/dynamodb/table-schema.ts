@@ -6,7 +6,7 @@ import { SHARE_LIST_INDEXES, withListAttributes, withoutListAttributes } from '.
  */
 export interface TableSchema {
   /** Logical name; the physical name comes from the environment (CDK) or is the same (local). */
-  readonly id: 'shares' | 'migrations' | 'catalog';
+  readonly id: 'shares' | 'migrations' | 'catalog' | 'partitions';
   readonly partitionKey: string;
   readonly sortKey?: string;
   readonly indexes: readonly IndexSchema[];
@@ -56,4 +56,17 @@ export const CATALOG_TABLE: TableSchema = {
   envVar: 'SMIG_CATALOG_TABLE',
 };
 
-export const TABLES: readonly TableSchema[] = [SHARES_TABLE, MIGRATIONS_TABLE, CATALOG_TABLE];
+/**
+ * A partitioned copy's plan and each partition's reports (lambdas/core/partitions): `item` is `plan` or
+ * `partition#NNNN`, so one Query reads a migration's partitions in order and each copy task writes an item of
+ * its own.
+ */
+export const PARTITIONS_TABLE: TableSchema = {
+  id: 'partitions',
+  partitionKey: 'migration_id',
+  sortKey: 'item',
+  indexes: [],
+  envVar: 'SMIG_PARTITIONS_TABLE',
+};
+
+export const TABLES: readonly TableSchema[] = [SHARES_TABLE, MIGRATIONS_TABLE, CATALOG_TABLE, PARTITIONS_TABLE];

@@ -1,5 +1,6 @@
 import { QUOTA_KEYS } from '../../core/quotas/quota-model.ts';
 import { REQUEST_BODY_LIMITS, FIELD_LIMITS } from '../request-limits.ts';
+import { DEFAULT_MAX_COPY_TASKS, MAX_PARTITIONS } from '../../core/partitions/partition-records.ts';
 import { MAX_COMPLETION_WAIT_SECONDS, MIN_REFRESH_INTERVAL_SECONDS } from '../../core/workflow.ts';
 
 /**
@@ -65,6 +66,8 @@ const ACTIONS: Record<string, Schema> = {
       ...migrationOptions,
       auto_complete: flag,
       refresh_interval: { type: ['integer', 'null'], minimum: MIN_REFRESH_INTERVAL_SECONDS, maximum: MAX_COMPLETION_WAIT_SECONDS, description: 'Our extension: refresh the bulk copy every N seconds until migration_complete.' },
+      partitions: { type: ['integer', 'null'], minimum: 1, maximum: MAX_PARTITIONS, description: 'Our extension: host-assisted copy by this many copy tasks, each a partition of the tree (default 1).' },
+      max_copy_tasks: { type: ['integer', 'null'], minimum: 1, maximum: MAX_PARTITIONS, description: `Our extension: how many of those copy tasks run at once (default min(partitions, ${DEFAULT_MAX_COPY_TASKS})).` },
     },
   },
   migration_complete: { type: 'null' },

@@ -16,7 +16,9 @@ import { ScheduleTable } from '../../adapters/dynamodb/schedule-table.ts';
 import { createShareRecords } from '../../adapters/dynamodb/share-records.ts';
 import { createShareTable } from '../../adapters/dynamodb/share-table.ts';
 import { ShareTypeTable } from '../../adapters/dynamodb/share-type-table.ts';
-import { CATALOG_TABLE, MIGRATIONS_TABLE, SHARES_TABLE } from '../../adapters/dynamodb/table-schema.ts';
+import { CATALOG_TABLE, MIGRATIONS_TABLE, PARTITIONS_TABLE, SHARES_TABLE } from '../../adapters/dynamodb/table-schema.ts';
+import { DynamoPartitionStore } from '../../adapters/dynamodb/partition-table.ts';
+import type { PartitionStore } from '../../core/partitions/partition-store.ts';
 import { VersionedTable } from '../../adapters/dynamodb/versioned-table.ts';
 import type { AdapterFactory, AwsFunctionContext } from '../aws-function.ts';
 import { composedOnly } from '../not-composed.ts';
@@ -48,6 +50,10 @@ export const migrationRecords: AdapterFactory<MigrationStore> = (context) => {
   const records = new VersionedTable<Migration>(documents(context), context.required(MIGRATIONS_TABLE.envVar), (id) => ({ migrationId: id }));
   return composedOnly<MigrationStore>(context.functionName, 'migrations', records);
 };
+
+/** A partitioned copy's plan and reports (the partitions table): the API shows their progress. */
+export const partitionStore: AdapterFactory<PartitionStore> = (context) =>
+  new DynamoPartitionStore(documents(context), context.required(PARTITIONS_TABLE.envVar));
 
 export const shareTypeStore: AdapterFactory<ShareTypeStore> = (context) =>
   new ShareTypeTable(documents(context), context.required(CATALOG_TABLE.envVar));

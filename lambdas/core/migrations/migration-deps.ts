@@ -3,6 +3,7 @@ import type { DriverPoolService } from '../pools/pool-service.ts';
 import type { Clock, CopyTaskControl, CopyTaskDefinitions, IdGenerator, MigrationStore, ShareStore, WorkflowPort } from '../ports.ts';
 import type { ShareNetworkService, ShareTypeService } from '../services.ts';
 import type { MigrationEventPublisher } from '../events/migration-event.ts';
+import type { PartitionStore } from '../partitions/partition-store.ts';
 import type { ScheduleStore } from '../schedules/ports.ts';
 
 /** Everything the migration steps and the migration API need; built by each process's composition root. */
@@ -19,6 +20,8 @@ export interface MigrationDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly events: MigrationEventPublisher;
+  /** A partitioned copy's plan and reports (the API shows their progress). @default none: progress as stored */
+  readonly partitions?: PartitionStore;
   /** Where the first state records the firing of a schedule that started its execution (absent: not recorded). */
   readonly schedules?: ScheduleStore;
 }

@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '../errors.ts';
 import type { MigrationOptions } from '../model.ts';
 import { parseHost } from '../host.ts';
+import { MAX_PARTITIONS } from '../partitions/partition-records.ts';
 import { describeUnmet, unmetByHostAssisted } from './guarantees.ts';
 import { MAX_COMPLETION_WAIT_SECONDS, MIN_REFRESH_INTERVAL_SECONDS, type HandoverPoint, type MigrationExecutionInput, type MigrationExecutionState } from '../workflow.ts';
 
@@ -46,13 +47,14 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
       ids,
     );
   }
+  const copyTasks = copyTaskOptions(raw, ids);
   const resume = handoverResume(raw['resume'], ids);
   for (const key of ['new_share_type_id', 'new_share_network_id', 'migration_id', 'schedule_id'] as const) {
     if (raw[key] !== undefined && raw[key] !== null && typeof raw[key] !== 'string') {
       throw new InvalidRequestError(`Invalid value for ${key}: expected a string.`, ids);
     }
   }
-  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval', 'schedule_id', 'resume']);
+  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval', 'schedule_id', 'resume', 'partitions', 'max_copy_tasks']);
   const unknown = Object.keys(raw).filter((k) => !known.has(k));
   if (unknown.length > 0) throw new InvalidRequestError(`Unknown migration option(s): ${unknown.join(', ')}.`, ids);
 
@@ -67,6 +69,7 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
     new_share_type_id: (raw['new_share_type_id'] as string | null | undefined) ?? null,
     new_share_network_id: (raw['new_share_network_id'] as string | null | undefined) ?? null,
     refresh_interval: (refresh as number | null | undefined) ?? null,
+    ...copyTasks,
   };
   // Forcing the host-assisted path while asking for what only a driver can give is a contradiction.
   const hostUnmet = unmetByHostAssisted(options);
@@ -79,6 +82,23 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
   const migrationId = (raw['migration_id'] as string | undefined) ?? null;
   if (resume !== null && migrationId === null) throw new InvalidRequestError('resume needs the migration_id of the migration it resumes.', ids);
   return { shareId, destinationHost: host, options, migrationId, scheduleId: (raw['schedule_id'] as string | null | undefined) ?? null, resume };
+}
+
+/**
+ * `partitions` (1 to MAX_PARTITIONS: how many copy tasks, each a partition of the tree) and `max_copy_tasks`
+ * (how many of them at once), both whole numbers; left out of the options when not given.
+ */
+function copyTaskOptions(raw: Record<string, unknown>, ids: { shareId: string }): Pick<MigrationOptions, 'partitions' | 'max_copy_tasks'> {
+  const options: { partitions?: number; max_copy_tasks?: number } = {};
+  for (const key of ['partitions', 'max_copy_tasks'] as const) {
+    const value = raw[key];
+    if (value === undefined || value === null) continue;
+    if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_PARTITIONS) {
+      throw new InvalidRequestError(`Invalid ${key} ${JSON.stringify(value)}: a whole number from 1 to ${MAX_PARTITIONS}.`, ids);
+    }
+    options[key] = value as number;
+  }
+  return options;
 }
 
 const HANDOVER_POINTS: readonly HandoverPoint[] = ['driver-poll', 'await-completion'];

@@ -1,4 +1,5 @@
 import { ConflictError, InvalidShareStateError, NotFoundError, errorMessage } from '../errors.ts';
+import { withPartitionProgress } from '../partitions/partition-progress.ts';
 import type { Migration } from '../model.ts';
 import type { MigrationProgressView, MigrationService, RetypeRequest, RetypeResult, StartMigrationRequest } from '../services.ts';
 import { retypeShare } from './retype.ts';
@@ -40,7 +41,7 @@ export class WorkflowMigrationService implements MigrationService {
     if (!latest || share.task_state === null) {
       throw new InvalidShareStateError('No migration is in progress for this share: task_state is empty.', { shareId });
     }
-    return progressView(latest, share.task_state);
+    return progressView(await withPartitionProgress(this.deps.partitions, latest, this.deps.clock.now()), share.task_state);
   }
 
   async complete(shareId: string): Promise<void> {
@@ -144,12 +145,14 @@ export class WorkflowMigrationService implements MigrationService {
     await this.deps.workflow.startExecution(`purge-${shareId}-${this.deps.clock.now().getTime()}`, input);
   }
 
-  listForShare(shareId: string): Promise<Migration[]> {
-    return loadShare(this.deps, shareId).then(() => this.deps.migrations.listByShare(shareId));
+  async listForShare(shareId: string): Promise<Migration[]> {
+    await loadShare(this.deps, shareId);
+    const migrations = await this.deps.migrations.listByShare(shareId);
+    return Promise.all(migrations.map((m) => withPartitionProgress(this.deps.partitions, m, this.deps.clock.now())));
   }
 
-  get(migrationId: string): Promise<Migration> {
-    return loadMigration(this.deps, migrationId);
+  async get(migrationId: string): Promise<Migration> {
+    return withPartitionProgress(this.deps.partitions, await loadMigration(this.deps, migrationId), this.deps.clock.now());
   }
 
   private async current(shareId: string): Promise<Migration> {

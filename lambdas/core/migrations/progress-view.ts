@@ -24,6 +24,8 @@ export function progressView(migration: Migration, shareTaskState: TaskStateValu
         bytes_done: p.bytes_done, bytes_total: p.bytes_total, bytes_per_second: p.bytes_per_second,
         eta_seconds: p.eta_seconds, updated_at: p.updated_at,
       } : {}),
+      // A partitioned copy: the plan and each partition's state, bytes and retries (partition-progress.ts).
+      ...(migration.partitions ? { partitions: migration.partitions } : {}),
       // Host-assisted with snapshots: which snapshot is being replayed onto the destination.
       ...(migration.snapshot_replay ? { snapshot_replay: migration.snapshot_replay } : {}),
       // The switchover, once the source is read-only: what it waits for, or how that ended.

@@ -1,12 +1,21 @@
 import { parseHost } from '../../host.ts';
 import { TaskState } from '../../task-state.ts';
-import { copyPassTimeoutSeconds, type MigrationExecutionState } from '../../workflow.ts';
+import { copyPassTimeoutSeconds, type CopyPlan, type MigrationExecutionState } from '../../workflow.ts';
+import type { MigrationOptions } from '../../model.ts';
+import { DEFAULT_MAX_COPY_TASKS } from '../../partitions/partition-records.ts';
 import { throwIfStopped } from '../cancellation.ts';
 import { ensureDestinationInstance } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { advance, loadMigration, patchLockedShare, patchMigration } from '../migration-records.ts';
 import { withInstance } from '../../shares/share-instances.ts';
 import { planSnapshotReplay } from '../../snapshots/snapshot-migration.ts';
+
+/** A partitioned copy's size and concurrency (absent: one copy task, as before partitions existed). */
+function copyTasksOf(options: MigrationOptions): Pick<CopyPlan, 'partitions' | 'max_copy_tasks'> {
+  const partitions = options.partitions ?? 1;
+  if (partitions <= 1) return {};
+  return { partitions, max_copy_tasks: Math.min(partitions, options.max_copy_tasks ?? DEFAULT_MAX_COPY_TASKS) };
+}
 
 /**
  * Host-assisted: create the destination instance and tell the copy task where both sides are, and which
@@ -46,6 +55,7 @@ export async function prepareDestinationStep(deps: MigrationDeps, state: Migrati
       // What the copy may leave out of what the destination refuses (extended attributes, ACLs): nothing unless asked.
       preserve_metadata: migration.options.preserve_metadata ? 'true' : 'false',
       task_definition: taskDefinition,
+      ...copyTasksOf(migration.options),
     },
     snapshot_replay: snapshotReplay,
     copy_timeout_seconds: copyPassTimeoutSeconds(share.size),

@@ -102,6 +102,7 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
       pass: job.pass, verify: job.verify, verifyFrom: job.verifyFrom, writeBack: 'pass', signal: controller.signal, onProgress, sourceModes,
       preserveMetadata: job.preserveMetadata,
       ...(job.bytesPerSecond ? { bytesPerSecond: job.bytesPerSecond } : {}),
+      ...(job.concurrency ? { concurrency: job.concurrency } : {}),
       ...(job.partition ? { partition: job.partition } : {}),
     });
     const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CopyTaskControl } from '../lambdas/core/ports.ts';
 import { MIGRATIONS_TABLE, PARTITIONS_TABLE } from '../lambdas/adapters/dynamodb/table-schema.ts';
+import { localTaskEnvironment } from './local-copy-task-definitions.ts';
 
 const CONTAINER_ENTRY = fileURLToPath(new URL('../copy-task/bin/smig-copy-container.ts', import.meta.url));
 /** The image's working folder (the Dockerfile's WORKDIR holds the repository's layout). */
@@ -12,6 +13,8 @@ const IMAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The slice of an ECS RunTask request the local runner reads. */
 interface RunTaskParameters {
+  /** The migration's revision: its container environment (localTaskEnvironment) comes first, as on ECS. */
+  readonly TaskDefinition?: string;
   readonly Overrides?: {
     readonly ContainerOverrides?: readonly {
       readonly Name?: string;
@@ -74,7 +77,8 @@ export class LocalCopyTaskRunner implements CopyTaskControl {
     const containerEnv = Object.fromEntries(overrides.flatMap((o) => o.Environment ?? []).map((e) => [e.Name, e.Value]));
     const command = overrides.find((o) => o.Command !== undefined && o.Command.length > 0)?.Command;
     const taskId = `local-${command ? 'task' : 'copy'}-${randomUUID()}`;
-    const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/', ...this.options.baseEnv, ...containerEnv, SMIG_TASK_ID: taskId };
+    const definitionEnv = localTaskEnvironment((parameters as RunTaskParameters).TaskDefinition);
+    const env = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/', ...this.options.baseEnv, ...definitionEnv, ...containerEnv, SMIG_TASK_ID: taskId };
     const [script, ...args] = command ? [path.resolve(IMAGE_ROOT, command[0]!), ...command.slice(1)] : [CONTAINER_ENTRY];
     const child = spawn(process.execPath, [script!, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: command ? IMAGE_ROOT : path.dirname(CONTAINER_ENTRY) });
     this.children.set(taskId, child);

@@ -24,6 +24,8 @@ export interface CopyJob {
   readonly sourceModes?: string;
   /** SMIG_COPY_BYTES_PER_SECOND: a bandwidth limit on reads from the source. */
   readonly bytesPerSecond?: number;
+  /** SMIG_COPY_CONCURRENCY: the engine's operations in flight (a migration's copy_concurrency). @default the engine's */
+  readonly concurrency?: number;
   /**
    * SMIG_PRESERVE_METADATA, the migration's preserve_metadata; true when absent (nothing is left out
    * unless asked). False: what the destination refuses of extended attributes and ACLs is left out.
@@ -89,6 +91,11 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
   if (bytesPerSecond !== undefined && !(Number.isInteger(bytesPerSecond) && bytesPerSecond > 0)) {
     problems.push(`${CopyTaskEnv.BYTES_PER_SECOND} must be a whole number of bytes per second, got '${limitText}'`);
   }
+  const concurrencyText = env[CopyTaskEnv.CONCURRENCY]?.trim() || undefined;
+  const concurrency = concurrencyText === undefined ? undefined : Number(concurrencyText);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1024)) {
+    problems.push(`${CopyTaskEnv.CONCURRENCY} must be a whole number from 1 to 1024, got '${concurrencyText}'`);
+  }
   const sourceModes = readPath(env[CopyTaskEnv.SOURCE_MODES]?.trim() || undefined, CopyTaskEnv.SOURCE_MODES, problems);
   const partition = readPartition(env, problems);
 
@@ -100,6 +107,7 @@ export function parseCopyJob(env: CopyEnv): CopyJob {
     preserveMetadata: preserveText !== 'false',
     ...(sourceModes ? { sourceModes } : {}),
     ...(bytesPerSecond ? { bytesPerSecond } : {}),
+    ...(concurrency ? { concurrency } : {}),
     ...(partition ? { partition } : {}),
   };
 }

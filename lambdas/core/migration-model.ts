@@ -30,6 +30,14 @@ export interface MigrationOptions {
   readonly partitions?: number;
   /** How many of those tasks run at once (the Distributed Map's MaxConcurrency). @default min(partitions, DEFAULT_MAX_COPY_TASKS) */
   readonly max_copy_tasks?: number;
+  /**
+   * The copy tasks' size on Fargate (copy-task-size.ts): CPU units and MiB, as a task definition takes them.
+   * @default the stack's copy task (1,024 and 2,048: 1 vCPU, 2 GB)
+   */
+  readonly copy_task_cpu?: number;
+  readonly copy_task_memory?: number;
+  /** The copy engine's operations in flight. @default the engine's (8 on network file systems) */
+  readonly copy_concurrency?: number;
 }
 
 export type MigrationMechanism = 'driver_assisted' | 'host_assisted';

@@ -58,6 +58,16 @@ export interface WorkflowPort {
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
 }
 
+/** A migration's copy task size (migration_start's copy_task_cpu, copy_task_memory, copy_concurrency). */
+export interface CopyTaskSize {
+  /** CPU units (1,024 a vCPU), as Fargate takes them. */
+  readonly cpu?: number;
+  /** MiB, valid for `cpu` on Fargate. */
+  readonly memory?: number;
+  /** The engine's operations in flight (threads copying at once). */
+  readonly concurrency?: number;
+}
+
 /** Stops a running copy task (ECS StopTask on AWS, SIGTERM to the child process at home). */
 export interface CopyTaskControl {
   /** `taskId` is what the copy task recorded as `copy_task_id`. A task that has already stopped is fine. */
@@ -70,7 +80,11 @@ export interface CopyTaskControl {
  * ends); at home, the child process reaches the folders directly.
  */
 export interface CopyTaskDefinitions {
-  forMigration(migrationId: string, mounts: readonly CopyMount[]): Promise<string>;
+  /**
+   * `size`: the migration's own copy task size (CopyTaskSize), given to its revision (ECS: the task's cpu and
+   * memory, the container's SMIG_COPY_CONCURRENCY); absent, the stack's. At home, the child process has no size.
+   */
+  forMigration(migrationId: string, mounts: readonly CopyMount[], size?: CopyTaskSize): Promise<string>;
   /**
    * The task definition a purge task runs: the copy image with `root` mounted (on ECS, a file system's root
    * with IAM authorization, one revision per file system, kept for later purges) and the purge entry as

@@ -141,6 +141,10 @@ export interface StartMigrationRequest {
   readonly partitions?: number;
   /** How many of them run at once. */
   readonly max_copy_tasks?: number;
+  /** The copy tasks' size (MigrationOptions.copy_task_cpu, copy_task_memory, copy_concurrency). */
+  readonly copy_task_cpu?: number;
+  readonly copy_task_memory?: number;
+  readonly copy_concurrency?: number;
 }
 
 /** migration_get_progress's answer, in Manila's shape. */

@@ -301,6 +301,8 @@ export const CopyTaskEnv = {
    * the copy leaves out the extended attributes and POSIX ACLs the destination refuses, and says so.
    */
   PRESERVE_METADATA: 'SMIG_PRESERVE_METADATA',
+  /** The engine's operations in flight (a migration's copy_concurrency, in its task definition revision). @default the engine's */
+  CONCURRENCY: 'SMIG_COPY_CONCURRENCY',
   /** A cap on reads from the source, bytes per second (deployment setting): spares users during the bulk copy. */
   BYTES_PER_SECOND: 'SMIG_COPY_BYTES_PER_SECOND',
   MIGRATIONS_TABLE: 'SMIG_MIGRATIONS_TABLE',

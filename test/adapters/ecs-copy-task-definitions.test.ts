@@ -58,6 +58,26 @@ describe('Class: EcsCopyTaskDefinitions', () => {
     });
   });
 
+  it('gives the migration\'s revision the size it asked for: the task\'s CPU and memory, the copy container\'s operations in flight', async () => {
+    // Prepare
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: 'ShareMigrationCopy-m-6' }).rejects(noSuchFamily());
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: BASE }).resolves({
+      taskDefinition: {
+        family: 'ShareMigrationCopy', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '1024', memory: '2048',
+        containerDefinitions: [{ name: 'copy', image: 'img', environment: [{ name: 'SMIG_MIGRATIONS_TABLE', value: 't' }] }],
+      },
+    });
+    ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: familyArn('ShareMigrationCopy-m-6', 1) } });
+
+    // Act
+    await definitions().forMigration('m-6', [{ path: volume.containerPath, volume }], { cpu: 4096, memory: 16384, concurrency: 32 });
+
+    // Assess
+    const registered = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input;
+    expect(registered).toMatchObject({ cpu: '4096', memory: '16384' });
+    expect(registered.containerDefinitions![0]!.environment).toEqual([{ name: 'SMIG_MIGRATIONS_TABLE', value: 't' }, { name: 'SMIG_COPY_CONCURRENCY', value: '32' }]);
+  });
+
   it('finds the revision a previous run registered for the migration, and registers none (a retried prepare)', async () => {
     // Prepare: ECS's answer for the family's latest ACTIVE revision
     ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: 'ShareMigrationCopy-m-4' }).resolves({

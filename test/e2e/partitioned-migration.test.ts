@@ -3,13 +3,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeTree, fillSampleTree } from '../../local/tree-digest.ts';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime.ts';
+import { processWithEnvironment } from '../support/processes.ts';
 import { until } from '../support/until.ts';
 
 /**
  * Issue 15, items 1 and 2 on the embedded default: a migration started with `partitions` is planned by a
  * copy task, copied by one copy task per partition (the synthesized Distributed Map, run by
  * aws-local-stepfunctions, with the copy tasks as child processes, `max_copy_tasks` at once), sealed, and
- * switched over; its progress is summed over the partitions, each shown with its state, bytes and attempts.
+ * switched over; its progress is summed over the partitions, each shown with its state, bytes and attempts,
+ * and its copy tasks run with the migration's copy_concurrency (issue 15, item 5).
  */
 describe('A partitioned migration', () => {
   let t: TestRuntime;
@@ -37,18 +39,21 @@ describe('A partitioned migration', () => {
     const tree = await describeTree(source);
 
     // Act
-    const started = await t.client.startMigration(share.id, 'local@beta#default', { auto_complete: true, partitions: 4, max_copy_tasks: 2 });
+    const started = await t.client.startMigration(share.id, 'local@beta#default', { auto_complete: true, partitions: 4, max_copy_tasks: 2, copy_concurrency: 3 });
     expect(started.status).toBe(202);
     const copying = await until('the partitions copying', async () => {
       const [migration] = await t.client.migrations(share.id);
       return migration?.partitions?.details?.some((p: { state: string }) => p.state === 'copying') ? migration : undefined;
     }, 120_000, 200);
+    // The migration's copy_concurrency reaches its copy tasks (its task definition's environment).
+    const sized = await until('a partition task with the migration\'s concurrency', () => processWithEnvironment([`SMIG_MIGRATION_ID=${copying.id}`, 'SMIG_COPY_CONCURRENCY=3']), 60_000, 100);
     const after = await t.client.waitForTaskState(share.id, ['migration_success', 'migration_error', 'migration_cancelled'], 200_000);
 
     // Assess
     expect(after).toMatchObject({ task_state: 'migration_success', host: 'local@beta#default' });
     expect(await describeTree(await t.client.exportPath(share.id))).toEqual(tree);
     // While copying: the plan's partitions, the sum over them, at most max_copy_tasks copying at once.
+    expect(sized).toBeGreaterThan(0);
     expect(copying.partitions.count).toBe(4);
     expect(copying.partitions.totals.entries).toBeGreaterThan(600);
     expect(copying.partitions.details.filter((p: { state: string }) => p.state === 'copying').length).toBeLessThanOrEqual(2);

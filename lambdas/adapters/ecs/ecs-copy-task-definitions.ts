@@ -1,6 +1,6 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { CopyMount } from '../../drivers/driver.ts';
-import type { CopyTaskDefinitions } from '../../core/ports.ts';
+import type { CopyTaskDefinitions, CopyTaskSize } from '../../core/ports.ts';
 import { EcsCopyTaskRegistration } from './ecs-copy-task-registration.ts';
 import { EcsCopyTaskRelease } from './ecs-copy-task-release.ts';
 import { EcsPurgeTaskRegistration } from './ecs-purge-task-registration.ts';
@@ -22,8 +22,8 @@ export class EcsCopyTaskDefinitions implements CopyTaskDefinitions {
     this.purges = new EcsPurgeTaskRegistration(client, baseTaskDefinition, containerName);
   }
 
-  forMigration(migrationId: string, mounts: readonly CopyMount[]): Promise<string> {
-    return this.registration.forMigration(migrationId, mounts);
+  forMigration(migrationId: string, mounts: readonly CopyMount[], size?: CopyTaskSize): Promise<string> {
+    return this.registration.forMigration(migrationId, mounts, size);
   }
 
   forPurge(root: CopyMount): Promise<string> {

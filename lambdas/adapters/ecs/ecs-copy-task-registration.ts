@@ -3,6 +3,8 @@ import {
   type ContainerDefinition, type ECSClient, type Volume,
 } from '@aws-sdk/client-ecs';
 import type { CopyMount } from '../../drivers/driver.ts';
+import type { CopyTaskSize } from '../../core/ports.ts';
+import { CopyTaskEnv } from '../../core/workflow.ts';
 import { familyOf, migrationFamily } from './copy-task-family.ts';
 
 /**
@@ -27,7 +29,7 @@ export class EcsCopyTaskRegistration {
     this.containerName = containerName;
   }
 
-  async forMigration(migrationId: string, mounts: readonly CopyMount[]): Promise<string> {
+  async forMigration(migrationId: string, mounts: readonly CopyMount[], size?: CopyTaskSize): Promise<string> {
     const volumes = mounts.flatMap((m) => (m.volume ? [m.volume] : []));
     if (volumes.length === 0) return this.baseTaskDefinition;
     const family = migrationFamily(familyOf(this.baseTaskDefinition), migrationId);
@@ -45,9 +47,13 @@ export class EcsCopyTaskRegistration {
           : { rootDirectory: v.rootDirectory, authorizationConfig: { iam: 'ENABLED' } }),
       },
     }));
+    // The migration's own size, if it asked (migration_start's copy_task_cpu, copy_task_memory, copy_concurrency):
+    // its revision is registered per migration anyway, so no RunTask override (and no state field) is needed.
+    const concurrency = size?.concurrency === undefined ? [] : [{ name: CopyTaskEnv.CONCURRENCY, value: String(size.concurrency) }];
     const containers: ContainerDefinition[] = base.containerDefinitions.map((c) => (c.name !== this.containerName ? c : {
       ...c,
       mountPoints: [...(c.mountPoints ?? []), ...volumes.map((v, i) => ({ sourceVolume: `instance-${i}`, containerPath: v.containerPath, readOnly: false }))],
+      environment: [...(c.environment ?? []).filter((e) => e.name !== CopyTaskEnv.CONCURRENCY), ...concurrency],
     }));
     const out = await this.client.send(new RegisterTaskDefinitionCommand({
       family,
@@ -55,8 +61,8 @@ export class EcsCopyTaskRegistration {
       executionRoleArn: base.executionRoleArn,
       networkMode: base.networkMode,
       requiresCompatibilities: base.requiresCompatibilities,
-      cpu: base.cpu,
-      memory: base.memory,
+      cpu: size?.cpu !== undefined ? String(size.cpu) : base.cpu,
+      memory: size?.memory !== undefined ? String(size.memory) : base.memory,
       runtimePlatform: base.runtimePlatform,
       ephemeralStorage: base.ephemeralStorage,
       containerDefinitions: containers,

@@ -49,8 +49,9 @@ export async function migrationStart(req: ApiRequest, shareId: string, payload: 
     throw badRequest(`Invalid refresh_interval ${pythonStr(refresh)}: a whole number of seconds.`);
   }
 
-  // Our extension: a partitioned copy (partitions copy tasks, max_copy_tasks of them at once); checked by the service.
-  const copyTasks = Object.fromEntries((['partitions', 'max_copy_tasks'] as const).filter((key) => payload[key] !== undefined).map((key) => [key, payload[key]]));
+  // Our extensions: a partitioned copy (partitions copy tasks, max_copy_tasks of them at once) and the copy
+  // tasks' size (copy_task_cpu, copy_task_memory, copy_concurrency); checked by the service.
+  const copyTasks = Object.fromEntries((['partitions', 'max_copy_tasks', 'copy_task_cpu', 'copy_task_memory', 'copy_concurrency'] as const).filter((key) => payload[key] !== undefined).map((key) => [key, payload[key]]));
   const migration = await req.services.migrations.start(share.id, {
     ...copyTasks,
     ...(typeof refresh === 'number' ? { refresh_interval: refresh } : {}),

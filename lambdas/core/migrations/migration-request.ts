@@ -2,6 +2,7 @@ import { InvalidRequestError } from '../errors.ts';
 import type { MigrationOptions } from '../model.ts';
 import { parseHost } from '../host.ts';
 import { MAX_PARTITIONS } from '../partitions/partition-records.ts';
+import { copyTaskSizeOptions } from './copy-task-size.ts';
 import { describeUnmet, unmetByHostAssisted } from './guarantees.ts';
 import { MAX_COMPLETION_WAIT_SECONDS, MIN_REFRESH_INTERVAL_SECONDS, type HandoverPoint, type MigrationExecutionInput, type MigrationExecutionState } from '../workflow.ts';
 
@@ -47,14 +48,14 @@ export function validateMigrationInput(input: unknown): ValidatedMigrationReques
       ids,
     );
   }
-  const copyTasks = copyTaskOptions(raw, ids);
+  const copyTasks = { ...copyTaskOptions(raw, ids), ...copyTaskSizeOptions(raw, ids) };
   const resume = handoverResume(raw['resume'], ids);
   for (const key of ['new_share_type_id', 'new_share_network_id', 'migration_id', 'schedule_id'] as const) {
     if (raw[key] !== undefined && raw[key] !== null && typeof raw[key] !== 'string') {
       throw new InvalidRequestError(`Invalid value for ${key}: expected a string.`, ids);
     }
   }
-  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval', 'schedule_id', 'resume', 'partitions', 'max_copy_tasks']);
+  const known = new Set<string>([...BOOLEAN_OPTIONS, 'share_id', 'host', 'new_share_type_id', 'new_share_network_id', 'migration_id', 'refresh_interval', 'schedule_id', 'resume', 'partitions', 'max_copy_tasks', 'copy_task_cpu', 'copy_task_memory', 'copy_concurrency']);
   const unknown = Object.keys(raw).filter((k) => !known.has(k));
   if (unknown.length > 0) throw new InvalidRequestError(`Unknown migration option(s): ${unknown.join(', ')}.`, ids);
 

@@ -39,6 +39,14 @@ describe('Function: parseCopyJob', () => {
     expect(() => parseCopyJob({ ...valid, SMIG_PRESERVE_METADATA: 'no' })).toThrow("SMIG_PRESERVE_METADATA must be true or false, got 'no'");
   });
 
+  it('takes SMIG_COPY_CONCURRENCY (a migration\'s copy_concurrency, from its task definition), the engine\'s default when absent', () => {
+    // Act / Assess
+    expect(parseCopyJob(valid).concurrency).toBeUndefined();
+    expect(parseCopyJob({ ...valid, SMIG_COPY_CONCURRENCY: '32' }).concurrency).toBe(32);
+    expect(() => parseCopyJob({ ...valid, SMIG_COPY_CONCURRENCY: '0' })).toThrow("SMIG_COPY_CONCURRENCY must be a whole number from 1 to 1024, got '0'");
+    expect(() => parseCopyJob({ ...valid, SMIG_COPY_CONCURRENCY: '2000' })).toThrow(/from 1 to 1024/);
+  });
+
   it('lists every problem at once, keeping what it could read', () => {
     // Act
     let error: unknown;

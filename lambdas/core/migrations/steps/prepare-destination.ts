@@ -3,6 +3,7 @@ import { TaskState } from '../../task-state.ts';
 import { copyPassTimeoutSeconds, type CopyPlan, type MigrationExecutionState } from '../../workflow.ts';
 import type { MigrationOptions } from '../../model.ts';
 import { DEFAULT_MAX_COPY_TASKS } from '../../partitions/partition-records.ts';
+import { copyTaskSizeOf } from '../copy-task-size.ts';
 import { throwIfStopped } from '../cancellation.ts';
 import { ensureDestinationInstance } from '../destination-instance.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
@@ -40,7 +41,7 @@ export async function prepareDestinationStep(deps: MigrationDeps, state: Migrati
     destinationDriver.getCopyMount(created),
   ]);
   const taskDefinition = migration.copy_task_definition
-    ?? await deps.copyTaskDefinitions.forMigration(migration.id, [sourceMount, destinationMount]);
+    ?? await deps.copyTaskDefinitions.forMigration(migration.id, [sourceMount, destinationMount], copyTaskSizeOf(migration.options));
   if (migration.copy_task_definition !== taskDefinition) {
     await patchMigration(deps, migration.id, () => ({ copy_task_definition: taskDefinition }));
   }

@@ -88,6 +88,12 @@ export interface Migration {
   readonly destination_instance_id: string;
   /** The share network the destination's share server serves (DHSS=true destinations), or null. */
   readonly destination_share_network_id?: string | null;
+  /**
+   * The availability zone of the destination's pool (availability-zones.ts), found when the migration was
+   * validated, where the pools are read: the share's zone from the switchover on. Absent on migrations
+   * recorded before it was kept (the share then keeps its zone).
+   */
+  readonly destination_availability_zone?: string;
   readonly options: MigrationOptions;
   readonly mechanism: MigrationMechanism | null;
   /** Why that mechanism: the driver's answer, or what ruled it out. */

@@ -117,6 +117,21 @@ describe('API: availability zones', () => {
     });
   });
 
+  describe('migration', () => {
+    it('moves the share into its new pool\'s zone at the switchover', { timeout: 60_000 }, async () => {
+      // Prepare
+      const share = await t.client.createShare({ name: 'moves-zone', onlyHost: 'local@alpha#default' });
+      expect(share.availability_zone).toBe('zone-a');
+
+      // Act
+      expect((await t.client.startMigration(share.id, 'local@beta#default', { auto_complete: true })).status).toBe(202);
+      const after = await t.client.waitForTaskState(share.id, ['migration_success', 'migration_error']);
+
+      // Assess
+      expect(after).toMatchObject({ task_state: 'migration_success', host: 'local@beta#default', availability_zone: 'zone-b' });
+    });
+  });
+
   describe('paths without a project id', () => {
     it("routes Manila's collections without a project id: an unserved one is a 404, not a malformed URL", async () => {
       const projectId = (await t.client.createShare({ name: 'paths' })).project_id as string;

@@ -1,4 +1,5 @@
 import { ConcurrentUpdateError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../errors.ts';
+import { poolZone } from '../pools/availability-zones.ts';
 import { parseHost } from '../host.ts';
 import type { Migration, Pool, Share } from '../model.ts';
 import { ShareStatus } from '../model.ts';
@@ -61,6 +62,7 @@ export async function validateAndLock(deps: MigrationDeps, request: ValidatedMig
     source_instance_id: source.id,
     destination_instance_id: deps.ids.newId(),
     destination_share_network_id: destinationNetwork,
+    destination_availability_zone: poolZone(pool),
     // A new share type may be named by id or name; the record keeps its id.
     options: { ...request.options, new_share_type_id: request.options.new_share_type_id === null ? null : type.id },
     mechanism: null,

@@ -46,6 +46,8 @@ export async function cutoverStep(deps: MigrationDeps, state: MigrationExecution
         active_instance_id: destination.id,
         share_type_id: migration.options.new_share_type_id ?? s.share_type_id,
         share_network_id: migration.destination_share_network_id ?? null,
+      // The share is in its new pool's zone (Manila's share record follows its instance's).
+      ...(migration.destination_availability_zone !== undefined ? { availability_zone: migration.destination_availability_zone } : {}),
       };
     });
   }

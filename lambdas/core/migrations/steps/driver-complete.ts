@@ -37,6 +37,8 @@ export async function driverCompleteStep(deps: MigrationDeps, state: MigrationEx
       active_instance_id: destination.id,
       share_type_id: migration.options.new_share_type_id ?? s.share_type_id,
       share_network_id: migration.destination_share_network_id ?? null,
+      // The share is in its new pool's zone (Manila's share record follows its instance's).
+      ...(migration.destination_availability_zone !== undefined ? { availability_zone: migration.destination_availability_zone } : {}),
     }));
   }
   const switched = await loadShare(deps, migration.share_id, migration.id);

@@ -348,6 +348,8 @@ describe('Class: EfsDriver (access-point mode)', () => {
         efs_throughput_mode: 'bursting',
         efs_availability: 'one_zone',
         efs_availability_zone: 'eu-west-1a',
+        // Manila's zone of the pool: the One Zone file system's Availability Zone.
+        availability_zone: 'eu-west-1a',
       }]);
     });
 

@@ -310,6 +310,8 @@ describe('Class: EfsDriver (file-system mode)', () => {
         ['default', 100, 87.5, 2, 'regional'],
         ['onezone', 100, 95, 1, 'eu-west-1b'],
       ]);
+      // Manila's zone of each pool: a One Zone pool's Availability Zone, a Regional pool's region.
+      expect(pools.map((pool) => pool['availability_zone'])).toEqual(['eu-west-1', 'eu-west-1b']);
       expect(pools[0]).toMatchObject({
         driver_handles_share_servers: true,
         storage_protocol: 'NFS',

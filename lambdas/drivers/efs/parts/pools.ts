@@ -22,7 +22,7 @@ async function listPools(backend: EfsBackend): Promise<PoolCapabilities[]> {
       if (!fileSystem) {
         throw new DriverError(`${backend.backendHost}: file system ${pool.file_system_id} of pool "${pool.name}" does not exist in ${config.region}`);
       }
-      return capabilities(backend, pool, sizeOf(fileSystem), fileSystemCapabilities(fileSystem));
+      return capabilities(backend, pool, sizeOf(fileSystem), { ...fileSystemCapabilities(fileSystem), ...manilaZone(backend, fileSystem.AvailabilityZoneName) });
     }));
   }
   const managed = (await allFileSystems(backend)).filter(
@@ -31,7 +31,7 @@ async function listPools(backend: EfsBackend): Promise<PoolCapabilities[]> {
   return config.pools.map((pool) => {
     const mine = managed.filter((fileSystem) => tagValue(fileSystem.Tags, EfsTag.POOL) === pool.name);
     const used = mine.reduce((sum, fileSystem) => sum + sizeOf(fileSystem), 0);
-    return capabilities(backend, pool, used, { ...settingsCapabilities(pool.file_system!), efs_file_systems: mine.length });
+    return capabilities(backend, pool, used, { ...settingsCapabilities(pool.file_system!), efs_file_systems: mine.length, ...manilaZone(backend, pool.file_system!.availability_zone) });
   });
 }
 
@@ -99,6 +99,15 @@ function settingsCapabilities(settings: ResolvedEfsFileSystemSettings): Record<s
     efs_availability: settings.availability_zone === undefined ? 'regional' : 'one_zone',
     efs_availability_zone: settings.availability_zone ?? 'regional',
   };
+}
+
+/**
+ * The pool's Manila availability zone (lambdas/core/pools/availability-zones.ts): a One Zone file system's
+ * Availability Zone, else the region, which Regional storage spans. Without it every EFS pool was in
+ * Manila's default zone, `nova`, whatever its storage.
+ */
+function manilaZone(backend: EfsBackend, oneZone: string | undefined): { availability_zone: string } {
+  return { availability_zone: oneZone ?? backend.config.region };
 }
 
 function roundDown(gb: number): number {

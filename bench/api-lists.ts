@@ -21,12 +21,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Share } from '../lambdas/core/model.ts';
+import { cpuMs, freePort, residentBytes } from '../local/process-probes.ts';
 import { startLocalRuntime } from '../local/runtime.ts';
 
 const { values } = parseArgs({
@@ -77,12 +77,12 @@ async function main(): Promise<void> {
     await waitUntilAnswering(get);
     const answeringMs = Date.now() - started;
     await sleep(2000);
-    const idleRss = await rssOf(child.pid!);
+    const idleRss = await residentBytes(child.pid!);
 
     const rows: Row[] = [];
     const peak = { rss: idleRss };
     const sampler = setInterval(() => {
-      rssOf(child!.pid!).then((rss) => (peak.rss = Math.max(peak.rss, rss)), () => undefined);
+      residentBytes(child!.pid!).then((rss) => (peak.rss = Math.max(peak.rss, rss)), () => undefined);
     }, 100);
     // The second page's marker: the tenth share of the first page.
     const firstPage = (await (await get('/v2/shares?limit=10')).json()) as { shares: { id: string }[] };
@@ -97,9 +97,9 @@ async function main(): Promise<void> {
       ['… &sort_key=host (no index: sorts the scope)', '/v2/shares/detail?limit=10&sort_key=host'],
     ];
     const measured = async (target: string, clients: number, check?: (body: string) => void) => {
-      const cpuBefore = await cpuMsOf(child!.pid!);
+      const cpuBefore = await cpuMs(child!.pid!);
       const result = await load(get, target, clients, SECONDS, check);
-      return { ...result, cpuMsPerRequest: round((await cpuMsOf(child!.pid!)) - cpuBefore) / result.count, rssMiB: mib(await rssOf(child!.pid!)) };
+      return { ...result, cpuMsPerRequest: round((await cpuMs(child!.pid!)) - cpuBefore) / result.count, rssMiB: mib(await residentBytes(child!.pid!)) };
     };
     // Warm-up: the first requests compile the request path (JIT); each shape then gets a second of its own.
     await load(get, '/v2/shares/detail?limit=10', CLIENTS, 5);
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     }
     clearInterval(sampler);
     await sleep(3000);
-    const afterRss = await rssOf(child.pid!);
+    const afterRss = await residentBytes(child.pid!);
 
     const report = {
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -208,29 +208,6 @@ async function waitUntilAnswering(get: (target: string) => Promise<Response>): P
     await sleep(100);
   }
   throw new Error('the runtime did not answer within 60 s');
-}
-
-/** A process's CPU time so far, user and system, in ms (/proc/<pid>/stat, in clock ticks of 10 ms). */
-async function cpuMsOf(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function rssOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1] ?? NaN);
-  return kib * 1024;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function table(report: { machine: { cpus: number; cpu: string; memoryGiB: number; node: string }; shares: number; rows: readonly Row[]; rssMiB: Record<string, number | string>; answeringMs: number }): string {

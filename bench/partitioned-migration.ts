@@ -11,13 +11,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ManilaClient } from '../local/manila-client.ts';
+import { freePort, residentBytes } from '../local/process-probes.ts';
 import { describeTree } from '../local/tree-digest.ts';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -29,22 +29,6 @@ const { values } = parseArgs({
   },
 });
 const files = Number(values.files);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function rssOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-}
 
 /** A third of the files in one folder, the rest in folders of 100: small files of 1 to 4 KiB. */
 async function fill(root: string): Promise<void> {
@@ -89,7 +73,7 @@ try {
   const expected = await describeTree(source);
 
   let peak = 0;
-  const sampler = setInterval(() => rssOf(child!.pid!).then((rss) => (peak = Math.max(peak, rss)), () => undefined), 500);
+  const sampler = setInterval(() => residentBytes(child!.pid!).then((rss) => (peak = Math.max(peak, rss)), () => undefined), 500);
   const started = Date.now();
   const answer = await client.startMigration(share.id, 'local@beta#default', {
     auto_complete: true, partitions: Number(values.partitions), max_copy_tasks: Number(values['max-copy-tasks']),

@@ -8,12 +8,12 @@
  *   node local/measure-start.ts [--data-dir <folder>] [--idle-seconds 3] [--load-seconds 0] [--shares 0]
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuMs, freePort, residentBytes } from './process-probes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -99,21 +99,5 @@ async function listUnderLoad(durationMs: number, clients: number): Promise<numbe
 }
 
 async function rssMiB(pid: number): Promise<number> {
-  const kib = Number(/^VmRSS:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
-  return Math.round(kib / 1024);
-}
-
-/** User and system time of all the process's threads (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: free } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return free;
+  return Math.round((await residentBytes(pid)) / 1024 / 1024);
 }

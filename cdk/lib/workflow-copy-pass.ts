@@ -139,7 +139,6 @@ export class CopyPasses {
       itemSelector: {
         'index.$': '$$.Map.Item.Value',
         'migration_id.$': '$.migration_id',
-        'share_id.$': '$.share_id',
         'copy.$': '$.copy',
         'copy_timeout_seconds.$': COPY_TIMEOUT_PATH,
       },

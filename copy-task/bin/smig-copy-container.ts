@@ -14,6 +14,7 @@ import { dynamoClientConfigFromEnv } from '../../lambdas/adapters/dynamodb/unix-
 import { CopyExitCode, CopyTaskEnv } from '../../lambdas/core/workflow.ts';
 import { readOriginalModes } from '../../lambdas/drivers/local/read-only.ts';
 import { runCopyContainer } from '../container.ts';
+import { passNamedIn } from '../runtime/job.ts';
 import { partitionCopyEnv, runPartitionStep } from '../runtime/partition-steps.ts';
 
 const env = process.env;
@@ -30,7 +31,7 @@ const sink = createDynamoCopyProgressSink({ migrationId: env[CopyTaskEnv.MIGRATI
 const partitionsTable = env[CopyTaskEnv.PARTITIONS_TABLE]?.trim();
 const partitioned = env[CopyTaskEnv.PARTITION_STEP] !== undefined || env[CopyTaskEnv.PARTITION_INDEX] !== undefined;
 if (partitioned && !partitionsTable) {
-  await sink.failed(env[CopyTaskEnv.PASS] === 'final' ? 'final' : 'bulk', `invalid copy job: ${CopyTaskEnv.PARTITIONS_TABLE} is required for a partitioned copy`).catch(() => undefined);
+  await sink.failed(passNamedIn(env), `invalid copy job: ${CopyTaskEnv.PARTITIONS_TABLE} is required for a partitioned copy`).catch(() => undefined);
   process.exit(CopyExitCode.USAGE);
 }
 const partitions = partitionsTable ? new DynamoPartitionStore(client, partitionsTable) : undefined;
@@ -42,7 +43,7 @@ if (partitions && env[CopyTaskEnv.PARTITION_STEP] !== undefined) {
   process.exit(await runPartitionStep(env[CopyTaskEnv.PARTITION_STEP]!, env, { store: partitions, sink, loadSourceModes }));
 }
 if (partitions && env[CopyTaskEnv.PARTITION_INDEX] !== undefined) {
-  const pass = env[CopyTaskEnv.PASS] === 'final' ? 'final' : 'bulk';
+  const pass = passNamedIn(env);
   const partition = await partitionCopyEnv(env, partitions).catch((error: unknown) => error as Error);
   if (partition instanceof Error) {
     // A bad index or no plan yet: said as an invalid job is (usage), on the migration record too.

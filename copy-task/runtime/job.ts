@@ -53,6 +53,11 @@ export class CopyJobError extends CopyUsageError {
   }
 }
 
+/** The pass a failure is said under when the job itself cannot be read: SMIG_PASS if it says final, else bulk. */
+export function passNamedIn(env: CopyEnv): CopyPass {
+  return env[CopyTaskEnv.PASS]?.trim() === 'final' ? 'final' : 'bulk';
+}
+
 const MIGRATION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** Reads and checks the job; throws CopyJobError listing every problem at once. */

@@ -6,7 +6,7 @@ import { decodePartitionPath, PARTITION_FROM_ENV, PARTITION_TO_ENV } from '../en
 import { prepareBoundaries, sealPartitions } from '../engine/partition-seal.ts';
 import { planPartitions } from '../partition/plan.ts';
 import { exitCodeFor, type ExitCode } from './exit-codes.ts';
-import { CopyJobError, parseCopyJob, type CopyEnv } from './job.ts';
+import { CopyJobError, parseCopyJob, passNamedIn, type CopyEnv } from './job.ts';
 import { createJsonLogger, writeToStdio, type LogWriter } from './log.ts';
 
 /** A partitioned copy's steps around the partitions: `plan` before the first pass, `seal` after each. */
@@ -84,7 +84,7 @@ export async function runPartitionStep(step: string, env: CopyEnv, deps: Partiti
   } catch (error) {
     log.error(`partition ${step} failed`, { error: error instanceof Error ? error : String(error), problems: (error as CopyJobError).problems });
     const known = error instanceof CopyJobError ? error : undefined;
-    const pass = known?.pass ?? (env[CopyTaskEnv.PASS] === 'final' ? 'final' : 'bulk');
+    const pass = known?.pass ?? passNamedIn(env);
     await deps.sink.failed(pass, `partition ${step}: ${error instanceof Error ? error.message : String(error)}`).catch(() => undefined);
     return exitCodeFor(error);
   }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, readdir, readlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, residentBytes } from '../../../local/process-probes.ts';
 
 /** The repository's root, where `npm start` runs. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -31,19 +31,11 @@ export async function tcpListenPorts(pid: number): Promise<number[]> {
   return ports.sort((a, b) => a - b);
 }
 
+export { freePort };
+
 /** The resident set of a process in MiB (VmRSS of /proc/<pid>/status). */
 export async function residentMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]);
-  return kib / 1024;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return (await residentBytes(pid)) / 1024 / 1024;
 }
 
 export interface StartedMain {

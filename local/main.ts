@@ -51,6 +51,7 @@ try {
  * its scrypt hash is kept); later starts say where users and passwords are configured.
  */
 function identityLines(runtime: LocalRuntime): string {
+  if (runtime.identity === undefined) return `  Keystone:         ${runtime.externalKeystoneUrl} (existing; tokens validated there)\n`;
   const authUrl = `${runtime.url}/identity/v3`;
   const password = runtime.identity.generatedAdminPassword;
   return `  Keystone (v3):    ${authUrl}\n` +

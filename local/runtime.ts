@@ -32,6 +32,7 @@ import { LocalScheduleTicker } from './schedule-ticker.ts';
 import { ensureDefaultShareType } from './seed.ts';
 import { parseQuotaDefaults, QUOTA_DEFAULTS_ENV, type QuotaLimits } from '../lambdas/core/quotas/quota-model.ts';
 import { PROJECT_CACHE_DIR, loadSynthesizedWorkflow } from './synthesized-definition.ts';
+import { externalKeystoneFromEnv, externalKeystoneVerifier, type ExternalKeystoneSettings } from './identity/external-keystone.ts';
 
 export interface LocalRuntimeOptions {
   /** Where dynalite's data, the backends and the admin token live; made (or narrowed to) mode 0700. */
@@ -57,14 +58,21 @@ export interface LocalRuntimeOptions {
   readonly synthesisCacheDir?: string;
   /** The quotas of a project that has none of its own. @default SMIG_QUOTA_DEFAULTS (a JSON object of limits), else unlimited */
   readonly quotaDefaults?: QuotaLimits;
+  /**
+   * An existing Keystone that validates the API's Keystone tokens, in place of the embedded one (which is
+   * then not served). @default SMIG_KEYSTONE_URL and SMIG_KEYSTONE_CREDENTIALS_FILE, else the embedded Keystone
+   */
+  readonly externalKeystone?: ExternalKeystoneSettings;
 }
 
 export interface LocalRuntime {
   readonly url: string;
   readonly adminToken: string;
   readonly adminTokenSource: AdminTokenSource;
-  /** The embedded Keystone (OS_AUTH_URL is `<url>/identity/v3`). */
-  readonly identity: Pick<LocalIdentity, 'configFile' | 'generatedAdminPassword'>;
+  /** The embedded Keystone (OS_AUTH_URL is `<url>/identity/v3`); undefined when an existing Keystone is used. */
+  readonly identity: Pick<LocalIdentity, 'configFile' | 'generatedAdminPassword'> | undefined;
+  /** The existing Keystone that validates tokens instead (its auth_url), if one was given. */
+  readonly externalKeystoneUrl: string | undefined;
   readonly dataDir: string;
   readonly composition: Composition;
   readonly workflow: LocalWorkflow;
@@ -84,7 +92,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await preparePrivateDataFolder(dataDir);
   const logger = createLogger('local-runtime');
   const admin = await resolveAdminToken(dataDir, options.adminToken ?? process.env['SMIG_ADMIN_TOKEN']);
-  const identity = await startLocalIdentity(dataDir, logger);
+  const external = options.externalKeystone ?? (await externalKeystoneFromEnv());
+  const identity = external === undefined ? await startLocalIdentity(dataDir, logger) : undefined;
+  const keystoneTokens = identity?.tokenVerifier ?? externalKeystoneVerifier(external!);
   const [dynalite, backends, synthesized] = await Promise.all([
     startDynalite({ path: path.join(dataDir, DataFolderEntries.STATE_STORE), socketPath: path.join(dataDir, DataFolderEntries.STATE_STORE_SOCKET) }),
     loadLocalBackends(dataDir, options.backendsFile),
@@ -131,7 +141,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     workflow,
     copyTasks,
     copyTaskDefinitions: localCopyTaskDefinitions,
-    tokens: new CompositeTokenVerifier([new HashedTokenVerifier(sha256Hex(admin.token)), identity.tokenVerifier]),
+    tokens: new CompositeTokenVerifier([new HashedTokenVerifier(sha256Hex(admin.token)), keystoneTokens]),
     events: new JsonLinesEventLog(path.join(dataDir, 'events.jsonl')),
     schedules: new ScheduleTable(documents, dynalite.tableNames.catalog),
     scheduler: scheduleTicker,
@@ -140,7 +150,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   const services = composition.services;
   const apiHandler = createApiHandler(async () => services) as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
-  const server = await startApiServer({ port: options.port ?? 8786, handler: identity.mount((event) => apiHandler(event, localLambdaContext('api', 30_000))) });
+  const api = (event: APIGatewayProxyEvent) => apiHandler(event, localLambdaContext('api', 30_000));
+  const server = await startApiServer({ port: options.port ?? 8786, handler: identity ? identity.mount(api) : api });
   const resumed = options.resume === false ? [] : await resumeUnfinishedMigrations(composition.migrationDeps, workflow, logger);
   if (options.resume !== false) await resumeUnfinishedPurges(composition.migrationDeps, workflow, logger);
   // After the API is up and unfinished migrations resumed, so a schedule due meanwhile sees them.
@@ -151,6 +162,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     adminToken: admin.token,
     adminTokenSource: admin.source,
     identity,
+    externalKeystoneUrl: external?.authUrl,
     dataDir,
     composition,
     workflow,

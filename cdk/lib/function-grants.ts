@@ -27,6 +27,8 @@ export interface FunctionGrantsProps {
   readonly copyTask: CopyTask;
   readonly schedules: MigrationSchedules;
   readonly tokensSecret: secretsmanager.ISecret;
+  /** The secret of the service's credentials for an existing Keystone. @default - none: no Keystone of the operator's */
+  readonly keystoneCredentialsSecret?: secretsmanager.ISecret;
   /** The SSM parameters of the backends. */
   readonly backendParameters: BackendParameters;
   /** The EFS backends, resolved as the functions will resolve them: what EFS grants are scoped to. */
@@ -77,6 +79,7 @@ export class FunctionGrants {
     this.grantCopyTasks(role, permissions.copyTasks ?? []);
     this.grantSchedules(role, permissions.schedules ?? []);
     allow(permissions.tokensSecret, [tokensSecret.secretArn]);
+    if (this.props.keystoneCredentialsSecret) allow(permissions.keystoneCredentialsSecret, [this.props.keystoneCredentialsSecret.secretArn]);
   }
 
   /** The environment a function's composition reads for what it is declared to use. */

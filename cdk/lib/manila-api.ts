@@ -104,6 +104,20 @@ export interface ManilaApiProps {
    */
   readonly tokensMaxAge?: Duration;
   /**
+   * An existing Keystone whose tokens the authorizer accepts too (docs/identity.md, "An existing
+   * Keystone"): its auth_url (https: the authorizer reaches it over the internet, with a service
+   * password), the secret of the service's credentials (a clouds.yaml `auth` section, JSON; read access
+   * is granted to the authorizer), and how long a validation is kept (a revoked token is refused at most
+   * this long after, plus `authorizerCacheTtl`).
+   * @default - none: only the hashed tokens
+   */
+  readonly keystone?: {
+    readonly url: string;
+    readonly credentialsSecret: secretsmanager.ISecret;
+    /** @default Duration.minutes(5) */
+    readonly cacheTtl?: Duration;
+  };
+  /**
    * Steady-state requests per second the stage accepts, all callers and methods together (API Gateway
    * answers 429 beyond it).
    * @default 50
@@ -152,6 +166,8 @@ export class ManilaApi extends Construct {
   readonly authorizerFunction: ServiceFunction;
   readonly authorizer: apigateway.TokenAuthorizer;
   readonly tokensSecret: secretsmanager.ISecret;
+  /** The existing Keystone's credentials secret, if the API accepts its tokens. */
+  readonly keystoneCredentialsSecret: secretsmanager.ISecret | undefined;
   readonly accessLogGroup: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: ManilaApiProps) {
@@ -175,6 +191,7 @@ export class ManilaApi extends Construct {
     // the backends, EFS) are the stack's: FunctionGrants gives each function what function-permissions.ts declares.
 
     this.tokensSecret = props.tokensSecret ?? this.createTokensSecret();
+    this.keystoneCredentialsSecret = props.keystone?.credentialsSecret;
     this.authorizerFunction = new ServiceFunction(this, 'AuthorizerFunction', {
       entry: 'lambdas/handlers/authorizer.ts',
       description: 'share-migration: API Gateway TOKEN authorizer on X-Auth-Token',
@@ -183,6 +200,7 @@ export class ManilaApi extends Construct {
         [AuthorizerEnv.TOKENS_SECRET_ARN]: this.tokensSecret.secretArn,
         [AuthorizerEnv.ADMIN_TOKEN_SHA256]: props.adminTokenSha256,
         [AuthorizerEnv.TOKENS_MAX_AGE_SECONDS]: String((props.tokensMaxAge ?? Duration.minutes(5)).toSeconds()),
+        ...(props.keystone ? keystoneEnvironment(props.keystone) : {}),
       },
     });
     // Reading this secret is granted by the stack too (FunctionGrants: GetSecretValue on it, nothing else).
@@ -309,6 +327,18 @@ export class ManilaApi extends Construct {
     });
     return secret;
   }
+}
+
+/** The authorizer's environment for an existing Keystone; its URL checked at synth. */
+function keystoneEnvironment(keystone: NonNullable<ManilaApiProps['keystone']>): Record<string, string> {
+  if (!Token.isUnresolved(keystone.url) && !/^https:\/\/[^\s/]+/.test(keystone.url)) {
+    throw new Error(`ManilaApi: keystone.url must be Keystone's https auth_url (the authorizer sends a service password and users' tokens to it over the internet), not ${JSON.stringify(keystone.url)}`);
+  }
+  return {
+    [AuthorizerEnv.KEYSTONE_URL]: keystone.url,
+    [AuthorizerEnv.KEYSTONE_CREDENTIALS_SECRET_ARN]: keystone.credentialsSecret.secretArn,
+    [AuthorizerEnv.KEYSTONE_CACHE_SECONDS]: String((keystone.cacheTtl ?? Duration.minutes(5)).toSeconds()),
+  };
 }
 
 /** One JSON object per request: who (source IP, authorizer principal), what, the outcome and the latencies. */

@@ -22,6 +22,9 @@ import { MigrationWorkflow } from './migration-workflow.ts';
 import { acknowledgeStackFindings } from './nag-acknowledgments.ts';
 import { OperationsKey } from './operations-key.ts';
 
+/** A Secrets Manager secret's complete ARN (with the 6-character suffix a partial ARN lacks). */
+const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+
 /** The CloudFormation stack name of share-migration. */
 export const STACK_NAME = 'ShareMigration';
 
@@ -44,6 +47,9 @@ export const STACK_NAME = 'ShareMigration';
  *   `vpcId`: a new VPC.
  * - `tokensSecretArn`: an existing Secrets Manager secret of hashed API tokens (`{"tokens":[...]}`).
  *   Without it: the stack creates one holding no tokens.
+ * - `keystoneUrl`, `keystoneCredentialsSecretArn`: an existing Keystone (its https auth_url) whose tokens
+ *   the API accepts too, roles mapped to Manila's policy, and the secret of this service's credentials
+ *   for it (a clouds.yaml `auth` section, JSON). Both or neither. Without them: the hashed tokens only.
  * - `alarmEmail`: an address subscribed to the alarm topic. Without it: no subscription.
  * - `apiGatewayCloudWatchRole`: whether the stack sets API Gateway's CloudWatch Logs role, the account
  *   setting (per region) the API's logging needs: a role it creates, kept when the stack is deleted.
@@ -58,6 +64,8 @@ export const ContextKey = {
   SUBNET_IDS: 'subnetIds',
   AVAILABILITY_ZONES: 'availabilityZones',
   TOKENS_SECRET_ARN: 'tokensSecretArn',
+  KEYSTONE_URL: 'keystoneUrl',
+  KEYSTONE_CREDENTIALS_SECRET_ARN: 'keystoneCredentialsSecretArn',
   ALARM_EMAIL: 'alarmEmail',
   API_GATEWAY_CLOUDWATCH_ROLE: 'apiGatewayCloudWatchRole',
   COPY_SPOT: 'copySpot',
@@ -164,6 +172,7 @@ export class ShareMigrationStack extends Stack {
       copyCluster: this.copyTask.cluster,
       adminTokenSha256,
       tokensSecret: this.tokensSecretFromContext(),
+      ...this.keystoneFromContext(),
       accessLogGroup: this.operationsKey.logGroup(this, 'ApiAccessLogs', logs.RetentionDays.ONE_YEAR),
       cloudWatchRole: this.contextBoolean(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE, true),
       environment: this.quotaDefaultsEnvironment(),
@@ -253,6 +262,7 @@ export class ShareMigrationStack extends Stack {
       copyTask: this.copyTask,
       schedules: this.schedules,
       tokensSecret: this.api.tokensSecret,
+      ...(this.api.keystoneCredentialsSecret ? { keystoneCredentialsSecret: this.api.keystoneCredentialsSecret } : {}),
       backendParameters: this.backendParameters,
       efsBackends,
     });
@@ -288,11 +298,25 @@ export class ShareMigrationStack extends Stack {
     }
   }
 
+  /** The existing Keystone the context names, if any. */
+  private keystoneFromContext(): { keystone?: { url: string; credentialsSecret: secretsmanager.ISecret } } {
+    const url = this.contextString(ContextKey.KEYSTONE_URL);
+    const arn = this.contextString(ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN);
+    if (url === undefined && arn === undefined) return {};
+    if (url === undefined || arn === undefined) {
+      throw new Error(`Context ${ContextKey.KEYSTONE_URL} and ${ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN} go together: give both (Keystone's auth_url and the secret of the service's credentials), or neither`);
+    }
+    if (!COMPLETE_SECRET_ARN.test(arn)) {
+      throw new Error(`Context ${ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN} must be a secret's complete ARN (ending in its 6-character suffix), as aws secretsmanager describe-secret prints it`);
+    }
+    return { keystone: { url, credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(this, 'KeystoneCredentialsSecret', arn) } };
+  }
+
   /** The existing token secret the context names, or undefined for the API's own. */
   private tokensSecretFromContext(): secretsmanager.ISecret | undefined {
     const arn = this.contextString(ContextKey.TOKENS_SECRET_ARN);
     if (arn === undefined) return undefined;
-    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/.test(arn)) {
+    if (!COMPLETE_SECRET_ARN.test(arn)) {
       throw new Error(`Context ${ContextKey.TOKENS_SECRET_ARN} must be a secret's complete ARN (ending in its 6-character suffix), as aws secretsmanager describe-secret prints it`);
     }
     return secretsmanager.Secret.fromSecretCompleteArn(this, 'TokensSecret', arn);

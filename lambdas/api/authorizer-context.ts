@@ -7,4 +7,6 @@ export const AuthorizerContextKey = {
   ROLE: 'role',
   PROJECT_ID: 'project_id',
   USER_ID: 'user_id',
+  /** Keystone's role names, comma-separated; only for a Keystone token (a context value is a string). */
+  ROLES: 'roles',
 } as const;

@@ -70,6 +70,7 @@ export function allowPolicy(principal: Principal, methodArn: string): APIGateway
       [AuthorizerContextKey.ROLE]: principal.role,
       [AuthorizerContextKey.PROJECT_ID]: principal.projectId,
       [AuthorizerContextKey.USER_ID]: principal.userId,
+      ...(principal.roles === undefined ? {} : { [AuthorizerContextKey.ROLES]: principal.roles.join(',') }),
     },
   };
 }
@@ -83,10 +84,13 @@ export function stageWildcard(methodArn: string): string {
 
 /** The identity the API uses, from the context API Gateway passes on (undefined when no authorizer ran). */
 export function identityFromAuthorizer(context: Readonly<Record<string, unknown>> | null | undefined):
-  { readonly projectId: string; readonly userId: string; readonly isAdmin: boolean } | undefined {
+  { readonly projectId: string; readonly userId: string; readonly isAdmin: boolean; readonly roles?: readonly string[] } | undefined {
   const role = context?.[AuthorizerContextKey.ROLE];
   const projectId = context?.[AuthorizerContextKey.PROJECT_ID];
   const userId = context?.[AuthorizerContextKey.USER_ID];
-  if (typeof projectId !== 'string' || typeof userId !== 'string' || (role !== Role.ADMIN && role !== Role.MEMBER)) return undefined;
-  return { projectId, userId, isAdmin: role === Role.ADMIN };
+  const roles = context?.[AuthorizerContextKey.ROLES];
+  if (typeof projectId !== 'string' || typeof userId !== 'string' || (role !== Role.ADMIN && role !== Role.MEMBER && role !== Role.READER)) return undefined;
+  // A reader's principal always names its roles (a Keystone token); without them it would count as a member.
+  if (role === Role.READER && typeof roles !== 'string') return undefined;
+  return { projectId, userId, isAdmin: role === Role.ADMIN, ...(typeof roles === 'string' ? { roles: roles.split(',').filter(Boolean) } : {}) };
 }

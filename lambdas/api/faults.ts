@@ -32,6 +32,7 @@ const STATUS_BY_KIND: Readonly<Record<FaultKind, number>> = {
   itemNotFound: 404,
   conflict: 409,
   overLimit: 413,
+  serviceUnavailable: 503,
 };
 
 export interface Fault {

@@ -55,6 +55,8 @@ export interface FunctionPermissions {
   readonly schedules?: readonly SchedulerAction[];
   /** The API token secret. @default - none */
   readonly tokensSecret?: readonly 'secretsmanager:GetSecretValue'[];
+  /** The secret of the service's credentials for an existing Keystone, when the stack names one. @default - none */
+  readonly keystoneCredentialsSecret?: readonly 'secretsmanager:GetSecretValue'[];
 }
 
 /**
@@ -159,8 +161,8 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, FunctionPermiss
     copyTasks: ['ecs:StopTask'],
     schedules: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
   },
-  // The token secret (lambdas/composition/authorizer.ts).
-  [AUTHORIZER_FUNCTION]: { tokensSecret: ['secretsmanager:GetSecretValue'] },
+  // The token secret, and the Keystone credentials when an existing Keystone validates tokens (lambdas/composition/authorizer.ts).
+  [AUTHORIZER_FUNCTION]: { tokensSecret: ['secretsmanager:GetSecretValue'], keystoneCredentialsSecret: ['secretsmanager:GetSecretValue'] },
   // An execution stopped, timed out or failed outside any Catch: the cleanup step's work (and the release
   // step's, which needs nothing more), run from the execution's status change event.
   [EXECUTION_ENDED_FUNCTION]: {

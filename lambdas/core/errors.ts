@@ -7,7 +7,7 @@ export interface ErrorIds {
   readonly migrationId?: string;
 }
 
-export type FaultKind = 'badRequest' | 'itemNotFound' | 'conflict' | 'forbidden' | 'unauthorized' | 'overLimit';
+export type FaultKind = 'badRequest' | 'itemNotFound' | 'conflict' | 'forbidden' | 'unauthorized' | 'overLimit' | 'serviceUnavailable';
 
 export abstract class ShareMigrationError extends Error {
   abstract readonly kind: FaultKind;
@@ -72,6 +72,15 @@ export class ForbiddenError extends ShareMigrationError {
 export class UnauthorizedError extends ShareMigrationError {
   override readonly name = 'UnauthorizedError';
   readonly kind = 'unauthorized' as const;
+}
+
+/**
+ * A service the request depends on did not answer (an external Keystone that validates tokens): HTTP 503,
+ * the request may be retried; never a 401, which would tell a client its valid token is bad.
+ */
+export class ServiceUnavailableError extends ShareMigrationError {
+  override readonly name = 'ServiceUnavailableError';
+  readonly kind = 'serviceUnavailable' as const;
 }
 
 export class IllegalTransitionError extends ShareMigrationError {

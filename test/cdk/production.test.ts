@@ -534,6 +534,33 @@ describe('Point 8: deploy-time configuration', () => {
     expect(withSecretTemplate.toJSON().Resources[logicalId(withSecret.api.authorizerFunction)].Properties.Environment.Variables.SMIG_TOKENS_SECRET_ARN).toBe(arn);
   });
 
+  it('lets the authorizer ask an existing Keystone the context names, reading that credentials secret and nothing more', () => {
+    // Prepare
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:share-migration/keystone-GhIjKl';
+
+    // Act
+    const { stack: withKeystone, template: withKeystoneTemplate } = synthesizeStack({
+      [ContextKey.KEYSTONE_URL]: 'https://keystone.example.net:5000/v3', [ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN]: arn,
+    });
+
+    // Assess
+    const authorizerFn = withKeystone.api.authorizerFunction;
+    expect(withKeystoneTemplate.toJSON().Resources[logicalId(authorizerFn)].Properties.Environment.Variables).toMatchObject({
+      SMIG_KEYSTONE_URL: 'https://keystone.example.net:5000/v3',
+      SMIG_KEYSTONE_CREDENTIALS_SECRET_ARN: arn,
+      SMIG_KEYSTONE_CACHE_SECONDS: '300',
+    });
+    const statements = Object.values(withKeystoneTemplate.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([ref(authorizerFn.role!)]))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+    expect(statements).toEqual([
+      xrayStatement,
+      ownLogsStatement(authorizerFn),
+      // The two secrets, in one statement (the stack minimizes policies).
+      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: [arn, ref(withKeystone.api.tokensSecret)] },
+    ]);
+  });
+
   it.each([
     ['a VPC without subnets', { [ContextKey.VPC_ID]: 'vpc-0123456789abcdef0' }, /needs the copy tasks' private subnets and their zones/],
     ['subnets without a VPC', { [ContextKey.SUBNET_IDS]: 'subnet-0a1b2c3d4e5f60718' }, /go with vpcId/],
@@ -544,6 +571,12 @@ describe('Point 8: deploy-time configuration', () => {
       /same number of subnets for each of the 2 availabilityZones/,
     ],
     ['a secret name instead of its complete ARN', { [ContextKey.TOKENS_SECRET_ARN]: 'share-migration/tokens' }, /must be a secret's complete ARN/],
+    ['a Keystone without its credentials secret', { [ContextKey.KEYSTONE_URL]: 'https://keystone.example.net:5000' }, /keystoneUrl and keystoneCredentialsSecretArn go together/],
+    [
+      'a Keystone over plain http',
+      { [ContextKey.KEYSTONE_URL]: 'http://keystone.example.net:5000', [ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k-GhIjKl' },
+      /keystone.url must be Keystone's https auth_url/,
+    ],
     ['an EFS backend without region', { [ContextKey.BACKENDS]: { backends: [{ kind: 'efs', backend: 'gold', mode: 'access-point', file_system_id: 'fs-0123456789abcdef0' }] } }, /region is required/],
   ])('fails at synth, saying what to give, on %s', (_, context, message) => {
     // Act & Assess

@@ -243,7 +243,7 @@ describe('Class: startLocalIdentity (the identity files in the data folder)', ()
     let t = await startTestRuntime({ resume: false });
     const file = path.join(t.dataDir, 'identity.json');
     try {
-      const password = t.runtime.identity.generatedAdminPassword;
+      const password = t.runtime.identity?.generatedAdminPassword;
 
       // Act
       const issued = await passwordToken(t.runtime.url, { name: 'admin', domain: { name: 'Default' } }, password!, { project: { name: 'admin', domain: { name: 'Default' } } });
@@ -260,7 +260,7 @@ describe('Class: startLocalIdentity (the identity files in the data folder)', ()
       expect(JSON.parse(content).users[0].password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
       expect((await stat(file)).mode & 0o777).toBe(0o600);
       expect((await stat(path.join(t.dataDir, 'identity-signing-key'))).mode & 0o777).toBe(0o600);
-      expect(t.runtime.identity.generatedAdminPassword).toBeUndefined();
+      expect(t.runtime.identity?.generatedAdminPassword).toBeUndefined();
       expect(afterRestart.status).toBe(200);
     } finally {
       await t.destroy();

@@ -3,9 +3,14 @@ import { UnauthorizedError } from '../errors.ts';
 import type { TokenVerifier } from '../services.ts';
 import { sha256Hex } from './hashed-token-verifier.ts';
 
-/** Manila's two personas: `admin` may migrate, retype and see every project; `member` works in its own project. */
-export const Role = { ADMIN: 'admin', MEMBER: 'member' } as const;
+/**
+ * Manila's personas: `admin` may migrate, retype and see every project; `member` works in its own
+ * project; `reader` only reads it (Keystone tokens only: the token document names admins and members).
+ */
+export const Role = { ADMIN: 'admin', MEMBER: 'member', READER: 'reader' } as const;
 export type Role = (typeof Role)[keyof typeof Role];
+/** The roles a token document entry may have. */
+export type HashedTokenRole = typeof Role.ADMIN | typeof Role.MEMBER;
 
 /** The project an admin token from AdminTokenSha256 acts in (as HashedTokenVerifier). */
 export const ADMIN_PROJECT_ID = 'admin';
@@ -16,12 +21,14 @@ export interface Principal {
   readonly userId: string;
   readonly role: Role;
   readonly projectId: string;
+  /** Keystone's role names on the project (implied ones included), for a Keystone token. @default - none: `role` alone */
+  readonly roles?: readonly string[];
 }
 
 /** One entry of the token document: the SHA-256 of a token (never the token), its role and project. */
 export interface HashedToken {
   readonly sha256: string;
-  readonly role: Role;
+  readonly role: HashedTokenRole;
   readonly project_id: string;
   /** What the logs and the API call the caller. @default - `sha256:` and the hash's first 12 hex digits */
   readonly name?: string;

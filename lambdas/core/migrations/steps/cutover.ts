@@ -4,7 +4,7 @@ import { findInstance, instanceOf, withInstance, withoutInstance } from '../../s
 import { TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
-import { advance, finish, loadMigration, loadShare, patchLockedShare } from '../migration-records.ts';
+import { advance, finish, loadMigration, loadShare, patchLockedShare, patchMigration } from '../migration-records.ts';
 import { releaseShare } from '../share-release.ts';
 import { assertSnapshotsReplayed } from '../../snapshots/snapshot-migration.ts';
 import { recordDeletedInstance } from '../../purges/data-purges.ts';
@@ -12,8 +12,8 @@ import { writersGone } from '../switchover.ts';
 
 /**
  * Host-assisted switchover, after the verified final delta: access rules onto the destination, the
- * share points at the destination, then (and only then) the source instance is deleted and its leftovers
- * recorded for the purge loop. Refused before anything changes unless no client could still write to the
+ * share points at the destination (the read-only window ends), then (and only then) the source instance is
+ * deleted and its leftovers recorded for the purge loop. Refused before anything changes unless no client could still write to the
  * source when the final copy ran (switchover-writers.ts: proven or confirmed).
  */
 export async function cutoverStep(deps: MigrationDeps, state: MigrationExecutionState): Promise<MigrationExecutionState> {
@@ -51,6 +51,9 @@ export async function cutoverStep(deps: MigrationDeps, state: MigrationExecution
       };
     });
   }
+  // Clients write again from here, through the destination: the read-only window ends now, not after the
+  // source's deletion below (a million files on some arrays), which no client waits for.
+  await patchMigration(deps, migration.id, (m) => (m.read_only_until ? null : { read_only_until: deps.clock.now().toISOString() }));
   if (source) {
     await deps.drivers.forHost(source.host).deleteInstance(source);
     await recordDeletedInstance(deps, migration.id, source);

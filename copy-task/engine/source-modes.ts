@@ -19,6 +19,9 @@ export class SourceModes {
   /** Every recorded mode, packed for the addon's walk: u32 path length, path, u32 mode; repeated. */
   packed(): Buffer {
     if (this.#packed) return this.#packed;
+    // The driver's table (lambdas/drivers/local/mode-table.ts) is held in this layout already: a million
+    // modes are not copied a second time.
+    if (hasPacked(this.#modes)) return (this.#packed = this.#modes.packed());
     const parts: Buffer[] = [];
     for (const [key, mode] of this.#modes) {
       const path = Buffer.from(key, 'latin1');
@@ -31,4 +34,8 @@ export class SourceModes {
     this.#packed = Buffer.concat(parts);
     return this.#packed;
   }
+}
+
+function hasPacked(modes: ReadonlyMap<string, number>): modes is ReadonlyMap<string, number> & { packed(): Buffer } {
+  return typeof (modes as { packed?: unknown }).packed === 'function';
 }

@@ -8,9 +8,14 @@
  * skipped: Linux has no lchmod and a link's own mode means nothing. Leaving read-only gives every recorded
  * path its recorded mode back, then removes the record.
  *
- * Both directions are idempotent and safe to re-run after a crash: the record is written (atomically)
- * before any chmod, a path already recorded keeps its first recorded mode, and the record is removed only
- * after every mode is restored.
+ * A share may hold millions of files, so both directions stream: the tree is walked a folder at a time, the
+ * record is a journal appended as the walk goes (modes-journal.ts), and chmods run IN_FLIGHT at a time.
+ * Memory stays bounded by one folder's names and one batch, not by the share.
+ *
+ * Both directions are idempotent and safe to re-run after a crash: each batch's records are appended and
+ * synced before any chmod they cover starts, a path already recorded keeps its first recorded mode (a
+ * re-run records only paths the journal does not hold, so the journal never holds a path twice), and the
+ * record is removed only after every mode is restored.
  *
  * The copy task copies mode bits, so during the final pass it would read the stripped modes. The record is
  * therefore also its contract: for a path listed there, the source's real mode is the recorded one, not the
@@ -18,23 +23,22 @@
  * exists only while the instance is read-only. Paths are bytes relative to the data folder, '/'-separated,
  * empty for the data folder itself (the copy engine's `TreeEntry.rel`), so names that are not UTF-8 work.
  */
-import { rm } from 'node:fs/promises';
+import { opendir, rm } from 'node:fs/promises';
 // A share's tree may be deeper than PATH_MAX: every path in it is reached a part at a time (long-paths.ts).
-import { chmod, lstat, readdir } from '../../../copy-task/engine/long-paths.ts';
-import { isErrno, readJson, writeJsonAtomic } from './fs-util.ts';
+import { chmod, lstat, withPath } from '../../../copy-task/engine/long-paths.ts';
+import { isErrno } from './fs-util.ts';
+import { ModeTable } from './mode-table.ts';
+import { loadModeTable, ModesJournal, readRecords, type ModeRecord } from './modes-journal.ts';
+
+export { OriginalModesRecordError, type OriginalModesFile } from './modes-journal.ts';
 
 const WRITE_BITS = 0o222;
 const MODE_BITS = 0o7777;
 const SLASH = Buffer.from('/');
-
-/** The record on disk. */
-export interface OriginalModesFile {
-  readonly version: 1;
-  /** Data-relative paths that are valid UTF-8, '' for the data folder itself, to original modes. */
-  readonly modes: Readonly<Record<string, number>>;
-  /** Paths that are not valid UTF-8, as base64 of their bytes. */
-  readonly modes_base64?: Readonly<Record<string, number>>;
-}
+/** lstat or chmod calls in flight at once: enough to overlap the calls, few enough to bound them. */
+const IN_FLIGHT = 32;
+/** Records appended and synced together before their chmods: one sync a batch, not one a file. */
+const BATCH = 1024;
 
 /** Original modes by path; keys are `modeKey(rel)`. */
 export type OriginalModes = ReadonlyMap<string, number>;
@@ -51,96 +55,134 @@ export function effectiveMode(rel: Buffer | string, statMode: number, originals:
 
 /** Strips write bits from the data tree, recording each changed path's original mode in `recordFile`. */
 export async function makeReadOnly(dataDir: string, recordFile: string): Promise<void> {
-  const recorded = await readOriginalModes(recordFile);
-  const writable = (await listTree(dataDir)).filter((entry) => (entry.mode & WRITE_BITS) !== 0);
-  const unrecorded = writable.filter((entry) => !recorded.has(entry.key));
-  if (unrecorded.length > 0) {
-    const modes = new Map(recorded);
-    for (const entry of unrecorded) modes.set(entry.key, entry.mode);
-    await writeJsonAtomic(recordFile, toFile(modes));
-  }
-  for (const entry of writable) {
-    await chmod(entry.abs, entry.mode & ~WRITE_BITS);
+  const root = Buffer.from(dataDir);
+  const recorder = new Recorder(recordFile);
+  let batch: TreeEntry[] = [];
+  const flush = async (): Promise<void> => {
+    const entries = batch;
+    batch = [];
+    await recorder.record(entries);
+    await inParallel(entries, (entry) => chmod(absoluteOf(root, entry.rel), entry.mode & ~WRITE_BITS));
+  };
+  try {
+    await walkTree(root, async (entry) => {
+      if ((entry.mode & WRITE_BITS) === 0) return;
+      batch.push(entry);
+      if (batch.length >= BATCH) await flush();
+    });
+    await flush();
+  } finally {
+    await recorder.close();
   }
 }
 
 /** Gives every recorded path its recorded mode back, then drops the record. Does nothing without a record. */
 export async function restoreOriginalModes(dataDir: string, recordFile: string): Promise<void> {
   const root = Buffer.from(dataDir);
-  for (const [key, mode] of await readOriginalModes(recordFile)) {
-    const abs = absoluteOf(root, Buffer.from(key, 'latin1'));
-    try {
-      if ((await lstat(abs)).isSymbolicLink()) continue;
-      await chmod(abs, mode);
-    } catch (err) {
-      // Removed while read-only (only root could have): nothing to restore.
-      if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
-    }
-  }
-  await rm(recordFile, { force: true });
+  const read = await readRecords(recordFile, (records) => inParallel(records, (record) => restoreMode(root, record)));
+  if (read !== undefined) await rm(recordFile, { force: true });
 }
 
-/** The recorded original modes; empty when the instance is not read-only. */
+/**
+ * The recorded original modes; empty when the instance is not read-only. A compact table (mode-table.ts),
+ * not a Map: the copy task holds it through the final pass of shares of millions of files.
+ */
 export async function readOriginalModes(recordFile: string): Promise<OriginalModes> {
-  const content = await readJson(recordFile);
-  if (content === undefined) return new Map();
-  if (!isOriginalModesFile(content)) {
-    throw new Error(`${recordFile} is not a valid original-modes record`);
+  return (await loadModeTable(recordFile))?.table ?? new ModeTable();
+}
+
+async function restoreMode(root: Buffer, record: ModeRecord): Promise<void> {
+  const abs = absoluteOf(root, record.path);
+  try {
+    if ((await lstat(abs)).isSymbolicLink()) return;
+    await chmod(abs, record.mode);
+  } catch (err) {
+    // Removed while read-only (only root could have): nothing to restore.
+    if (!isErrno(err, 'ENOENT', 'ENOTDIR')) throw err;
   }
-  return new Map([
-    ...Object.entries(content.modes).map(([rel, mode]): [string, number] => [modeKey(rel), mode]),
-    ...Object.entries(content.modes_base64 ?? {}).map(([rel, mode]): [string, number] => [modeKey(Buffer.from(rel, 'base64')), mode]),
-  ]);
 }
 
-function toFile(modes: OriginalModes): OriginalModesFile {
-  const utf8: Record<string, number> = {};
-  const base64: Record<string, number> = {};
-  for (const [key, mode] of modes) {
-    const bytes = Buffer.from(key, 'latin1');
-    const text = bytes.toString('utf8');
-    if (Buffer.from(text, 'utf8').equals(bytes)) utf8[text] = mode;
-    else base64[bytes.toString('base64')] = mode;
+/**
+ * Appends records to the journal, opened at the first batch: a share with nothing writable (a re-run once
+ * all is stripped) reads and writes no record. On a re-run after a crash, what the journal already holds is
+ * loaded once, so those paths keep their first mode and are not recorded twice.
+ */
+class Recorder {
+  readonly #file: string;
+  #journal: ModesJournal | undefined;
+  #recorded: ModeTable | undefined;
+
+  constructor(file: string) {
+    this.#file = file;
   }
-  return Object.keys(base64).length > 0 ? { version: 1, modes: utf8, modes_base64: base64 } : { version: 1, modes: utf8 };
-}
 
-function isOriginalModesFile(value: unknown): value is OriginalModesFile {
-  if (typeof value !== 'object' || value === null) return false;
-  const { version, modes, modes_base64: base64 } = value as Record<string, unknown>;
-  return version === 1 && isModeRecord(modes) && (base64 === undefined || isModeRecord(base64));
-}
+  async record(entries: readonly TreeEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    if (this.#journal === undefined) {
+      const existing = await loadModeTable(this.#file);
+      this.#recorded = existing?.table;
+      this.#journal = await ModesJournal.open(this.#file, existing, existing?.legacy ? existing.table : undefined);
+    }
+    const recorded = this.#recorded;
+    const fresh = recorded ? entries.filter((entry) => !recorded.has(modeKey(entry.rel))) : entries;
+    await this.#journal.append(fresh.map((entry) => ({ path: entry.rel, mode: entry.mode })));
+  }
 
-function isModeRecord(value: unknown): boolean {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Object.values(value).every((mode) => Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= MODE_BITS)
-  );
+  async close(): Promise<void> {
+    await this.#journal?.close();
+  }
 }
 
 interface TreeEntry {
-  readonly key: string;
-  readonly abs: Buffer;
+  /** Relative to the data folder; empty for the data folder itself. */
+  readonly rel: Buffer;
   readonly mode: number;
 }
 
-/** Every file and folder under (and including) `root`, symlinks excluded, with its mode bits. */
-async function listTree(root: string): Promise<TreeEntry[]> {
-  const rootBytes = Buffer.from(root);
-  const entries: TreeEntry[] = [];
-  const visit = async (rel: Buffer): Promise<void> => {
-    const abs = absoluteOf(rootBytes, rel);
-    const stats = await lstat(abs);
-    if (stats.isSymbolicLink()) return;
-    entries.push({ key: modeKey(rel), abs, mode: stats.mode & MODE_BITS });
-    if (!stats.isDirectory()) return;
-    for (const name of await readdir(abs)) {
-      await visit(rel.length === 0 ? name : Buffer.concat([rel, SLASH, name]));
-    }
+/**
+ * Calls `visit` for every file and folder under (and including) `root`, symlinks excluded, a folder at a
+ * time and each folder's entries as the directory stream gives them: only IN_FLIGHT names and the folders
+ * still to visit are held, never a folder's whole listing (a share may keep 300,000 files in one folder).
+ */
+async function walkTree(root: Buffer, visit: (entry: TreeEntry) => Promise<void>): Promise<void> {
+  const top = await lstat(root);
+  if (top.isSymbolicLink()) return;
+  await visit({ rel: Buffer.alloc(0), mode: top.mode & MODE_BITS });
+  if (!top.isDirectory()) return;
+  const folders: Buffer[] = [Buffer.alloc(0)];
+  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+    const parent = folder;
+    const visitAll = async (rels: readonly Buffer[]): Promise<void> => {
+      const stats = await Promise.all(rels.map((rel) => lstat(absoluteOf(root, rel))));
+      for (const [index, rel] of rels.entries()) {
+        const entry = stats[index]!;
+        if (entry.isSymbolicLink()) continue;
+        await visit({ rel, mode: entry.mode & MODE_BITS });
+        if (entry.isDirectory()) folders.push(rel);
+      }
+    };
+    // The folder stays open while its entries are visited; long paths are reached through it (long-paths.ts).
+    await withPath(absoluteOf(root, parent), async (reached) => {
+      let rels: Buffer[] = [];
+      for await (const dirent of await opendir(reached, { encoding: 'buffer' as BufferEncoding, bufferSize: IN_FLIGHT })) {
+        const name = dirent.name as unknown as Buffer;
+        rels.push(parent.length === 0 ? name : Buffer.concat([parent, SLASH, name]));
+        if (rels.length < IN_FLIGHT) continue;
+        await visitAll(rels);
+        rels = [];
+      }
+      await visitAll(rels);
+    });
+  }
+}
+
+/** Runs `task` on every item, at most IN_FLIGHT at once. */
+async function inParallel<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await task(items[next++]!);
   };
-  await visit(Buffer.alloc(0));
-  return entries;
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, worker));
 }
 
 function absoluteOf(root: Buffer, rel: Buffer): Buffer {

@@ -1,6 +1,6 @@
 import type { CopyProgress, CopyProgressSink } from '../lambdas/core/progress.ts';
 import { CopyExitCode } from '../lambdas/core/workflow.ts';
-import { CopyAbortedError, CopyFailedError, copyTree, describeLeftOut, nativeStatus, NATIVE_LIMITATIONS, type CopyOptions, type CopySummary } from './engine/index.ts';
+import { CopyAbortedError, CopyFailedError, copyTree, describeLeftOut, nativeStatus, NATIVE_LIMITATIONS, type CopyOptions, type CopySummary, type PassRecordStore } from './engine/index.ts';
 import { describeRefusedMetadata } from './engine/refused-metadata.ts';
 import { pollForCancel } from './runtime/cancel-poll.ts';
 import { exitCodeFor, type ExitCode } from './runtime/exit-codes.ts';
@@ -35,6 +35,11 @@ export interface CopyContainerDeps {
    * @default none: a job that names such a record fails as a usage error
    */
   readonly loadSourceModes?: (file: string) => Promise<ReadonlyMap<string, number>>;
+  /**
+   * Where the engine keeps its record of the migration's (or partition's) last complete pass, which the
+   * next task finds on any machine (a container keeps no state). @default none: every pass reads every xattr
+   */
+  readonly passRecords?: PassRecordStore;
 }
 
 /**
@@ -104,6 +109,7 @@ async function runJob(job: CopyJob, deps: CopyContainerDeps, log: JsonLogger): P
       ...(job.bytesPerSecond ? { bytesPerSecond: job.bytesPerSecond } : {}),
       ...(job.concurrency ? { concurrency: job.concurrency } : {}),
       ...(job.partition ? { partition: job.partition } : {}),
+      ...(deps.passRecords ? { passRecords: deps.passRecords } : {}),
     });
     const summary = await settleOrGiveUp(run, controller.signal, deps.stopGraceMs ?? 1500);
     await relay.flush();

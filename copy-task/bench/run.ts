@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [--runs N] [--only small,large,noop,mixed,startup,memory] [--dir PATH]`
+ * `npm run bench [-- --quick] [--runs N] [--only small,large,noop,mixed,startup,memory,window] [--window-files N] [--dir PATH]`
+ *
+ * `window` (not run unless named: it builds its own tree of --window-files files, default 200,000) is
+ * the read-only window of a migration's final pass in a fresh copy task process (read-only-window.ts).
  *
  * Times smig-copy against cp -a, rsync -a and rclone sync on the same trees in the same run (tools
  * interleaved, their order rotated each round), several runs each, and prints the medians and each
@@ -18,10 +21,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { flush, footprint, forget, median, MemoryReserve, quietDisk, rotate, timed, Trash, warm, type Tool } from './measure.ts';
+import { readOnlyWindowCase, type WindowResult } from './read-only-window.ts';
 import { buildEmptyFilesTree, buildLargeTree, buildMixedTree, buildSmallTree } from './trees.ts';
 
 const SECTIONS = ['small', 'large', 'noop', 'mixed', 'startup', 'memory'] as const;
-type Section = (typeof SECTIONS)[number];
+/** Sections run only when --only names them. */
+const OPT_IN = ['window'] as const;
+type Section = (typeof SECTIONS)[number] | (typeof OPT_IN)[number];
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +35,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     only: { type: 'string' },
     dir: { type: 'string' },
+    'window-files': { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -267,6 +274,11 @@ if (only.has('mixed')) {
   await copyCase('mixed', `mixed: ${shapes.mixed.toLocaleString('en')} files with symlinks, hard links, xattrs, ACLs, sparse files, FIFOs`, mixedRoot, [SMIG, SMIG_VERIFY, CP, ...others(RSYNC_HAX)]);
 }
 if (only.has('startup')) await startupCase();
+let window: WindowResult | undefined;
+if (only.has('window')) {
+  const files = values['window-files'] ? Number(values['window-files']) : quick ? 20_000 : 200_000;
+  window = await readOnlyWindowCase({ base, files, runs, smigBin, log });
+}
 if (only.has('memory')) await memoryCase();
 // Last: its rounds delete what they made, which would slow the creation of many files after it.
 if (only.has('large')) {
@@ -298,6 +310,7 @@ if (memory.length === 2) {
 
 lines.push('');
 for (const result of results) lines.push(`${result.id}: ${result.title}`);
+if (window) lines.push('', ...window.lines);
 
 interface Target {
   readonly what: string;
@@ -345,7 +358,7 @@ if (reserve.reportingPaused !== undefined) {
 for (const note of notes) lines.push(`note: ${note}`);
 
 const jsonPath = join(base, 'bench-results.json');
-writeFileSync(jsonPath, `${JSON.stringify({ quick, runs, base, node: process.version, cores: cpus().length, load, results, memory, targets, notes }, null, 2)}\n`);
+writeFileSync(jsonPath, `${JSON.stringify({ quick, runs, base, node: process.version, cores: cpus().length, load, results, memory, window, targets, notes }, null, 2)}\n`);
 lines.push(`results as JSON: ${jsonPath}`);
 process.stdout.write(`${lines.join('\n')}\n`);
 if (!existsSync(jsonPath)) process.exitCode = 1;

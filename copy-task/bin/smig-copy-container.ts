@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Composition root of the copy task's container: the DynamoDB progress sink, process signals and
+ * Composition root of the copy task's container: the DynamoDB progress sink and pass record store, process signals and
  * stdout logs, then the exit code. The same program runs as the ECS task and as the local runtime's
  * child process; only the environment differs. A partitioned copy (issue 15) runs the same program for
  * its plan and seal steps (SMIG_PARTITION_STEP) and for each partition (SMIG_PARTITION_INDEX), which
@@ -8,6 +8,7 @@
  */
 import { createDynamoCopyProgressSink, resolveCopyTaskId } from '../../lambdas/adapters/dynamodb/copy-progress-sink.ts';
 import { DynamoPartitionStore } from '../../lambdas/adapters/dynamodb/partition-table.ts';
+import { DynamoPassRecordStore } from '../../lambdas/adapters/dynamodb/pass-record-table.ts';
 import { startPartitionSink } from '../../lambdas/core/partitions/partition-sink.ts';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb/document-client.ts';
 import { dynamoClientConfigFromEnv } from '../../lambdas/adapters/dynamodb/unix-socket.ts';
@@ -60,6 +61,9 @@ if (partitions && env[CopyTaskEnv.PARTITION_INDEX] !== undefined) {
   const partitionSink = await startPartitionSink({
     store: partitions, migration: sink, migrationId: env[CopyTaskEnv.MIGRATION_ID] ?? '', index: partition.index, pass, taskId: await resolveCopyTaskId(env),
   });
-  process.exit(await runCopyContainer(partition.env, { sink: partitionSink, loadSourceModes }));
+  const passRecords = new DynamoPassRecordStore({ client, tableName: partitionsTable!, migrationId: env[CopyTaskEnv.MIGRATION_ID] ?? '', partition: partition.index });
+  process.exit(await runCopyContainer(partition.env, { sink: partitionSink, loadSourceModes, passRecords }));
 }
-process.exit(await runCopyContainer(env, { sink, loadSourceModes }));
+// The pass record lives beside the migration's progress, where the next task finds it (a container keeps no state).
+const passRecords = partitionsTable ? new DynamoPassRecordStore({ client, tableName: partitionsTable, migrationId: env[CopyTaskEnv.MIGRATION_ID] ?? '' }) : undefined;
+process.exit(await runCopyContainer(env, { sink, loadSourceModes, ...(passRecords ? { passRecords } : {}) }));

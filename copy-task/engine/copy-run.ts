@@ -4,6 +4,7 @@ import { WriteBackJournal } from './durability.ts';
 import { exists } from './journal-file.ts';
 import { CopyFailedError, isAbort } from './errors.ts';
 import { NativeWalk } from './native-walk.ts';
+import { destinationNow } from './pass-marks.ts';
 import { PassRecords } from './pass-record.ts';
 import { partitionKey } from './partition-range.ts';
 import { PartitionView } from './partition-view.ts';
@@ -79,14 +80,22 @@ export class CopyRun {
     });
     state.isStaleTemp = staleTempMatcher(state.journal.staleTokens);
     if (settings.partition) state.partition = new PartitionView(settings.partition, state.isStaleTemp);
-    const records = settings.stateFolder === undefined ? undefined : new PassRecords(settings.stateFolder, undefined, scope);
-    // A content compare, a run after a crash, or mapped modes look at everything.
-    if (records && !settings.checksum && !settings.sourceModes && state.journal.suspectSinceNs === undefined) {
-      state.marks = await records.marks(roots.sourceRoot, roots.destinationRoot);
-    }
+    const store = settings.passRecords ?? settings.stateFolder;
+    const records = store === undefined ? undefined : new PassRecords(store, undefined, scope);
     // A probe is a temp file in the destination root: the journal records the run's token first (a
     // root the run cannot write yet, opened up later, gets no probe: the platform's best is assumed).
     const canProbe = async () => state.journal.begin().then(() => true, () => false);
+    // The destination's clock, where the record's marks come from it (pass-record.ts): the probe came and went in the root.
+    const clockProbe = async () => {
+      if (!(await canProbe())) return undefined;
+      const now = await destinationNow(roots.destinationRoot);
+      state.touch(Buffer.alloc(0));
+      return now;
+    };
+    // A content compare, a run after a crash, or mapped modes look at everything.
+    if (records && !settings.checksum && !settings.sourceModes && state.journal.suspectSinceNs === undefined) {
+      state.marks = await records.marks(roots.sourceRoot, roots.destinationRoot, clockProbe);
+    }
     // The same destination, set from the same platform, keeps times as the remembered pass found: no
     // probe (nor the root's times to restore after it).
     const remembered = state.marks?.timeGranularity;
@@ -121,6 +130,11 @@ export class CopyRun {
     const walk = this.#walk();
 
     const survey = await walk.survey();
+    // The record's E on the destination's clock, once the pass changed all it changes there but the
+    // folders' times (and while the journal still names the run's token, which the probe's name carries).
+    let destinationMarkNs: bigint | undefined;
+    const markOf = async (of: PassRecords | undefined) =>
+      of && (await of.wantsDestinationMark(roots.sourceRoot, roots.destinationRoot)) ? clockProbe() : undefined;
     if (survey.failures.length > 0) throw new CopyFailedError(survey.failures, ledger.summary(false, state.seconds()));
     tracker.startPhase('copying', { files: survey.files, bytes: survey.bytes });
     const durable = settings.writeBack === 'pass';
@@ -135,11 +149,13 @@ export class CopyRun {
       await linkHardLinks(state);
       // Extras go only once everything else is in place, and not at all if anything failed.
       if (ledger.failures.length === 0) await removeEntries(state, 'deleting', state.extras);
+      if (ledger.failures.length === 0) destinationMarkNs = await markOf(records);
       // What the pass placed is on disk (or its journal in place) before the folders' last times.
       await this.#endJournal(ledger.failures.length === 0 ? 'complete' : 'failed');
     } else {
       ledger.unchanged = survey.unchanged;
       await this.#noteSkippedSource();
+      destinationMarkNs = await markOf(records);
       // Nothing to copy; a journal a killed run left goes (written back first in a durable pass).
       await state.journal.close(durable);
     }
@@ -148,7 +164,10 @@ export class CopyRun {
 
     const summary = ledger.summary(settings.verify, state.seconds());
     if (ledger.failures.length > 0) throw new CopyFailedError(ledger.failures, summary);
-    await records?.record(roots.sourceRoot, roots.destinationRoot, startedNs, { destinationNs: state.timeGranularityNs, platformNs: platform.timeGranularityNs });
+    await records?.record(roots.sourceRoot, roots.destinationRoot, {
+      startedNs, timeGranularity: { destinationNs: state.timeGranularityNs, platformNs: platform.timeGranularityNs },
+      destinationMarkNs, sourceCtimeMaxNs: state.sourceCtimeMaxNs,
+    });
     tracker.finish({ files: summary.files, bytes: summary.bytes, seconds: summary.seconds });
     return summary;
   }

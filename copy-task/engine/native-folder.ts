@@ -87,6 +87,8 @@ export interface WalkCounts {
   /** Bytes to add to the copying total (files whose size moved since they were listed). */
   readonly adjust: number;
   readonly folders: number;
+  /** The largest ctime (ns) of a source entry the walk listed; undefined: none (or an addon built before it said). */
+  readonly sourceCtimeMaxNs: bigint | undefined;
 }
 
 export interface WalkRecords {
@@ -125,6 +127,7 @@ export function parseCounts(counts: Buffer): WalkCounts {
     folders: counts.readUInt32LE(88),
     verifiedDirect: counts.readUInt32LE(92),
     verifiedDropped: counts.readUInt32LE(96),
+    sourceCtimeMaxNs: counts.length >= 112 && counts.readBigInt64LE(104) > 0n ? counts.readBigInt64LE(104) : undefined,
   };
 }
 

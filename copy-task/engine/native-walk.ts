@@ -98,6 +98,7 @@ export class NativeWalk implements TreeWalk {
     survey.unchanged += counts.equalFiles;
     this.#equalFiles = counts.equalFiles;
     survey.work ||= counts.work;
+    state.noteSourceCtime(counts.sourceCtimeMaxNs);
     for (const [source, destination] of this.#handedOverByFolder(records)) surveyFolder(state, survey, source, destination);
     // A folder that changed under the survey: its parent is listed again by the copying walk, which
     // copies what is there now (in a final pass, a change of the read-only source fails the run).

@@ -217,7 +217,10 @@ export class PortableWalk implements TreeWalk {
  * what is to be copied, hard-link groups, and what cannot be copied.
  */
 export function surveyFolder(state: RunState, survey: Survey, source: readonly TreeEntry[], destination: readonly TreeEntry[]): CopyPlan {
-  for (const entry of source) if (entry.kind === 'file') state.tracker.found(1, entry.size);
+  for (const entry of source) {
+    if (entry.kind === 'file') state.tracker.found(1, entry.size);
+    state.noteSourceCtime(entry.ctimeNs);
+  }
   survey.links.addFolder(source, destination);
   const plan = planCopy(source, destination, planOptions(state));
   for (const entry of plan.staleTemps) state.leftovers.add(keyOf(entry.rel));

@@ -1,7 +1,7 @@
 import { monotonicMs } from './clock.ts';
 import type { IoContext, SourceState } from './context.ts';
 import type { WriteBackJournal } from './durability.ts';
-import type { PassMarks } from './pass-record.ts';
+import type { PassMarks } from './pass-marks.ts';
 import { CopyAbortedError, isAbort, VerificationError } from './errors.ts';
 import { RunLedger } from './ledger.ts';
 import { comparesOwners, isRunningAsRoot } from './metadata.ts';
@@ -89,6 +89,15 @@ export class RunState {
   timeGranularityNs = 1n;
   /** From the last complete pass between these roots: which entries' xattrs need reading (none: all). */
   marks: PassMarks | undefined;
+  /**
+   * The largest ctime (ns) of a source entry the survey saw, on the source's own clock: the next pass's
+   * record hands it on as a lower bound of when the pass after starts (pass-marks.ts). undefined: none seen.
+   */
+  sourceCtimeMaxNs: bigint | undefined;
+
+  noteSourceCtime(ns: bigint | undefined): void {
+    if (ns !== undefined && (this.sourceCtimeMaxNs === undefined || ns > this.sourceCtimeMaxNs)) this.sourceCtimeMaxNs = ns;
+  }
 
   constructor(roots: Roots, settings: CopySettings, platform: Platform) {
     this.settings = settings;

@@ -1,6 +1,7 @@
 import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyProgress } from '../../lambdas/core/progress.ts';
 import { assertPartitionPath, comparePartitionPaths, isPartial, type PartitionRange } from './partition-range.ts';
+import type { PassRecordStore } from './pass-record-store.ts';
 import { SourceModes } from './source-modes.ts';
 import type { CopyHooks, CopyMode, CopyOptions, VerifyFrom, WriteBack } from './types.ts';
 
@@ -18,6 +19,7 @@ export interface CopySettings {
   readonly bytesPerSecond: number | undefined;
   readonly writeBack: WriteBack;
   readonly stateFolder: string | undefined;
+  readonly passRecords: PassRecordStore | undefined;
   readonly signal: AbortSignal | undefined;
   readonly onProgress: (progress: CopyProgress) => void;
   readonly progressIntervalMs: number;
@@ -55,6 +57,7 @@ export function resolveSettings(options: CopyOptions): CopySettings {
     bytesPerSecond: options.bytesPerSecond,
     writeBack: options.writeBack ?? (pass === 'final' ? 'pass' : 'deferred'),
     stateFolder: options.stateFolder,
+    passRecords: options.passRecords,
     signal: options.signal,
     onProgress: options.onProgress ?? (() => undefined),
     progressIntervalMs: options.progressIntervalMs ?? 500,

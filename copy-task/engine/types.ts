@@ -2,6 +2,7 @@ import type { CopyPass } from '../../lambdas/core/model.ts';
 import type { CopyProgress } from '../../lambdas/core/progress.ts';
 import type { ReadBack } from '../native/index.ts';
 import type { PartitionRange } from './partition-range.ts';
+import type { PassRecordStore } from './pass-record-store.ts';
 
 /** What the destination ends as: `mirror` removes what the source does not have, `merge` keeps it. */
 export type CopyMode = 'mirror' | 'merge';
@@ -79,6 +80,11 @@ export interface CopyOptions {
    * since (see pass-record.ts: local file systems only). @default none: every pass reads them all
    */
   readonly stateFolder?: string;
+  /**
+   * Where the record of the last complete pass is kept instead of `stateFolder` (pass-record-store.ts):
+   * a copy task's store beside its migration's progress, which the next task finds on any machine.
+   */
+  readonly passRecords?: PassRecordStore;
   /** Stops the run promptly; it then rejects with CopyAbortedError. */
   readonly signal?: AbortSignal;
   /** Progress, at most one event per `progressIntervalMs`, plus a final `done` event. */

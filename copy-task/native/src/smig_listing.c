@@ -109,6 +109,7 @@ static int read_entry(listing *out, int dir, const char *name, char *full, size_
       target_length = 0;
     }
   }
+  if (err == 0 && ns_of(st.st_ctim) > out->max_ctime) out->max_ctime = ns_of(st.st_ctim);
   xattr_set xattrs = {0};
   bool wanted = xattrs_mode == XATTRS_ALL || (xattrs_mode == XATTRS_FOLDERS && S_ISDIR(st.st_mode));
   /* An entry whose inode has not changed since `xattrs_after` keeps the attributes it had then. */

@@ -51,6 +51,8 @@ typedef struct {
   const char *syscall;
   /* The kinds of attributes (LEAVE_OUT_*) left out of the records, also when read later (listing_read_xattrs). */
   int leave_out;
+  /* The largest ctime (ns) of the entries it lstat'ed; 0: none (engine/pass-marks.ts: the source's clock). */
+  int64_t max_ctime;
 } listing;
 
 /*

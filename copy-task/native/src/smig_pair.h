@@ -134,6 +134,7 @@ typedef struct {
   uint32_t items;                    /* work for pair_sync */
   bool work;                         /* anything to do in this folder itself */
   int source_moved;                  /* the source folder is no longer one (ROLE_MOVED's errno), else 0 */
+  int64_t source_max_ctime;          /* the largest ctime among the source's entries listed, 0: none */
   subfolder *subfolders;
   size_t subfolder_count;
 } pair_listing;

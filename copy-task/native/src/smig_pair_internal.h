@@ -12,6 +12,8 @@
 #include "smig_pair.h"
 
 #define NONE UINT32_MAX
+/* The start of the engine's temp names (hidden_name); a stale one of an earlier run is a leftover. */
+#define TEMP_PREFIX ".smig-tmp-"
 
 typedef struct {
   uint32_t s; /* index into the source listing */
@@ -44,6 +46,32 @@ struct folder_pair {
   bool defaults_known;
   int inherits;
 };
+
+/* How pair_list (smig_pair.c) and the classifying (smig_pair_classify.c) share one listing's progress. */
+typedef struct {
+  const pair_config *config;
+  folder_pair *pair;
+  pair_listing *listing;
+  bytes *records;
+  size_t subfolder_capacity;
+  bool memory;
+  /* Destination entries taken up as a subfolder's hidden folder (by index); not leftovers then. */
+  bool *adopted;
+  /* For each source entry, the destination entry it takes up, or NONE. */
+  uint32_t *adopts;
+} lister;
+
+/* Records `record` (one of the pair's entries) with its role and `extra` flags (smig_pair_classify.c). */
+void pair_emit(lister *l, const unsigned char *record, uint32_t role, uint32_t extra);
+
+/* A temp name of an earlier run (a token not this run's): a leftover, never a user's entry. */
+bool pair_is_stale_temp(const pair_config *config, const unsigned char *record);
+
+/* Finds the destination's hidden folders of an earlier run that source subfolders take up; false without memory. */
+bool pair_find_adoptions(lister *l);
+
+/* Classifies source entry `si` against destination entry `di` (NONE: there is none) and records what to do. */
+void pair_classify(lister *l, uint32_t si, uint32_t di);
 
 /* `rel` + "/" + `name`, or `name` alone at the root; NULL without memory. */
 char *pair_child_rel(const char *rel, const char *name, size_t name_length);

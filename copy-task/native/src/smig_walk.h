@@ -1,4 +1,4 @@
-/* The tree walk (smig_walk.c): walkTree and setWorkers. */
+/* The tree walk (smig_walk.c; the call itself, smig_walk_call.c): walkTree and setWorkers. */
 #ifndef SMIG_WALK_H
 #define SMIG_WALK_H
 

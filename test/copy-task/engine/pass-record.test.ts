@@ -31,7 +31,7 @@ describe('Class: PassRecords', () => {
       const started = wallClockNs();
 
       // Act
-      await records.record(source, destination, started, { destinationNs: 1000n, platformNs: 1n });
+      await records.record(source, destination, { startedNs: started, timeGranularity: { destinationNs: 1000n, platformNs: 1n } });
       const marks = await records.marks(source, destination);
 
       // Assess
@@ -49,7 +49,7 @@ describe('Class: PassRecords', () => {
       // Prepare
       const { dir, source, destination } = await roots();
       const records = new PassRecords(join(dir, 'state'));
-      await records.record(source, destination, wallClockNs(), { destinationNs: 1n, platformNs: 1n });
+      await records.record(source, destination, { startedNs: wallClockNs(), timeGranularity: { destinationNs: 1n, platformNs: 1n } });
       const file = records.fileOf(source, destination);
       await writeFile(file, JSON.stringify(change(JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>)));
 
@@ -61,7 +61,7 @@ describe('Class: PassRecords', () => {
       // Prepare
       const { dir, source, destination } = await roots();
       const records = new PassRecords(join(dir, 'state'));
-      await records.record(source, destination, wallClockNs(), { destinationNs: 1n, platformNs: 1n });
+      await records.record(source, destination, { startedNs: wallClockNs(), timeGranularity: { destinationNs: 1n, platformNs: 1n } });
       await rm(destination, { recursive: true });
       await mkdir(destination);
 

@@ -85,7 +85,9 @@ export function composeDomain(adapters: Adapters): Composition {
     schedules: adapters.schedules,
     ...(adapters.partitions ? { partitions: adapters.partitions } : {}),
   };
-  const migrations = new WorkflowMigrationService(migrationDeps);
+  // The API's migration_start checks a new share type's quotas (its function reads the share lists); the
+  // workflow's validate step, which locks a migration started from the console or a schedule, does not.
+  const migrations = new WorkflowMigrationService({ ...migrationDeps, quotas });
   const scheduleDeps: ScheduleDeps = {
     schedules: adapters.schedules,
     scheduler: adapters.scheduler,

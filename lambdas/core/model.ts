@@ -77,6 +77,8 @@ export interface Share {
   readonly metadata: Readonly<Record<string, string>>;
   readonly availability_zone: string | null;
   readonly share_network_id: string | null;
+  /** The snapshot the share was created from (Manila's snapshot_id); null or absent when it was created empty. */
+  readonly snapshot_id?: string | null;
   /** The instance users mount. */
   readonly active_instance_id: string;
   readonly instances: readonly ShareInstance[];

@@ -23,6 +23,11 @@ export interface CreateShareRequest {
   readonly share_network_id?: string | null;
   /** Manila's `only_host` scheduler hint (2.67+, admin): place the share on exactly this pool. */
   readonly only_host?: string | null;
+  /**
+   * Create the share from this snapshot (lambdas/core/shares/share-from-snapshot.ts): its data, on its parent
+   * share's pool, of the parent's type; `size` must be at least the snapshot's.
+   */
+  readonly snapshot_id?: string | null;
   readonly project_id: string;
   readonly user_id: string;
 }

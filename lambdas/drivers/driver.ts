@@ -147,6 +147,13 @@ export interface ShareDriver {
   deleteSnapshot?(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<void>;
   /** Where the copy task reads a snapshot's data (a migration replays it onto the destination from there). */
   getSnapshotMount?(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<CopyMount>;
+  /**
+   * Manila's create_share_from_snapshot, for drivers whose pools report create_share_from_snapshot_support:
+   * creates `request.instance` holding the data of `snapshot` (a snapshot instance of `source`, on this
+   * backend). Idempotent like createInstance: an instance that exists is kept. A driver without it cannot
+   * (the domain refuses, nothing changes).
+   */
+  createInstanceFromSnapshot?(request: CreateInstanceRequest, source: ShareInstance, snapshot: ShareSnapshotInstance): Promise<readonly ExportLocation[]>;
 
   /**
    * Manila's extend_share: the instance may hold `newSizeGb` from now on. A backend without room refuses

@@ -172,7 +172,7 @@ export function withListAttributes(share: Share): Record<string, unknown> {
  */
 export const SHARE_ATTRIBUTES = [
   'id', 'name', 'description', 'size', 'share_proto', 'share_type_id', 'project_id', 'user_id', 'status', 'task_state', 'is_public',
-  'metadata', 'availability_zone', 'share_network_id', 'active_instance_id', 'instances', 'access_rules', 'migration_id', 'snapshots',
+  'metadata', 'availability_zone', 'share_network_id', 'snapshot_id', 'active_instance_id', 'instances', 'access_rules', 'migration_id', 'snapshots',
   'purges', 'created_at', 'updated_at', 'version',
 ] as const satisfies readonly (keyof Share)[];
 const everyShareAttribute: Exclude<keyof Share, (typeof SHARE_ATTRIBUTES)[number]> extends never ? true : never = true;

@@ -121,10 +121,14 @@ export const SCHEMAS: Record<string, Schema> = {
   },
   ShareCreate: wrapped('share', {
     type: 'object',
-    required: ['share_proto', 'size'],
+    required: ['share_proto'],
     properties: {
       share_proto: { enum: ['NFS', 'CIFS', 'nfs', 'cifs'] },
-      size: { type: ['integer', 'string'], minimum: 1, maximum: FIELD_LIMITS.integer, pattern: '^\\s*[+-]?\\d+\\s*$' },
+      size: {
+        type: ['integer', 'string', 'null'], minimum: 1, maximum: FIELD_LIMITS.integer, pattern: '^\\s*[+-]?\\d+\\s*$',
+        description: "GiB; required unless snapshot_id names a snapshot (then at least the snapshot's, which it is when left out).",
+      },
+      snapshot_id: { type: ['string', 'null'], maxLength: FIELD_LIMITS.reference, description: "Create the share from this snapshot: its data, on its parent share's pool, of the parent's type." },
       name: displayField,
       description: displayField,
       share_type: text,

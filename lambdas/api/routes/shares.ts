@@ -12,20 +12,21 @@ import type { Route } from '../router.ts';
 import { asInteger, booleanParam, displayField, isObject, objectEntity, optionalString, pythonStr, stringMap } from '../validation.ts';
 import { exportLocationView } from '../views/export-locations.ts';
 import { activeInstanceOf, shareDetail, visibleExportLocations } from '../views/shares.ts';
+import { requestedSnapshot } from './share-from-snapshot.ts';
 import { listShares } from './share-list.ts';
 
 const PROTOCOLS: readonly ShareProto[] = ['NFS', 'CIFS'];
 
-/** POST /shares (manila/api/v1/shares.py _create). */
+/** POST /shares (manila/api/v2/shares.py _create), empty or from a snapshot. */
 async function createShare(req: ApiRequest): Promise<ApiResponse> {
   const share = objectEntity(req.body, 'share');
   if (!share) throw new HttpError(422);
   if ('share_type' in share && 'volume_type' in share) throw badRequest('Cannot specify both share_type and volume_type');
-  if (share['snapshot_id'] !== undefined && share['snapshot_id'] !== null) {
-    throw badRequest('Creating a share from a snapshot is not supported.');
-  }
+  // From a snapshot (share-from-snapshot.ts): a size left out or null is the snapshot's, as Manila's share API takes it.
+  const snapshot = await requestedSnapshot(req, share['snapshot_id']);
+  const sizeLeftOut = share['size'] === undefined || share['size'] === null;
   // Manila tolerates a size sent as a string of digits; it stores at most DB_MAX_INT.
-  const size = asInteger(share['size']);
+  const size = snapshot && sizeLeftOut ? snapshot.size : asInteger(share['size']);
   if (size === undefined || size <= 0) {
     throw badRequest(`Share size '${pythonStr(share['size'])}' must be an integer and greater than 0`);
   }
@@ -38,6 +39,7 @@ async function createShare(req: ApiRequest): Promise<ApiResponse> {
   const onlyHost = onlyHostHint(req, share['scheduler_hints']);
   const shareType = optionalString(share, 'share_type') ?? optionalString(share, 'volume_type') ?? null;
   if (shareType) await requireVisibleType(req, shareType);
+  if (snapshot) req.logger.appendPersistentKeys({ snapshotId: snapshot.id });
   const created = await req.services.shares.create({
     name: displayField(share, 'name') ?? null,
     description: displayField(share, 'description') ?? null,
@@ -49,6 +51,7 @@ async function createShare(req: ApiRequest): Promise<ApiResponse> {
     is_public: booleanParam(share, 'is_public', false),
     share_network_id: optionalString(share, 'share_network_id') ?? null,
     ...(onlyHost !== undefined ? { only_host: onlyHost } : {}),
+    ...(snapshot ? { snapshot_id: snapshot.id } : {}),
     project_id: req.identity.projectId,
     user_id: req.identity.userId,
   });

@@ -5,6 +5,7 @@ import type { ShareNetworkService, ShareTypeService } from '../services.ts';
 import type { MigrationEventPublisher } from '../events/migration-event.ts';
 import type { PartitionStore } from '../partitions/partition-store.ts';
 import type { ScheduleStore } from '../schedules/ports.ts';
+import type { QuotaEnforcer } from '../quotas/quota-enforcer.ts';
 
 /** Everything the migration steps and the migration API need; built by each process's composition root. */
 export interface MigrationDeps {
@@ -22,6 +23,11 @@ export interface MigrationDeps {
   readonly events: MigrationEventPublisher;
   /** A partitioned copy's plan and reports (the API shows their progress). @default none: progress as stored */
   readonly partitions?: PartitionStore;
+  /**
+   * The project's quotas, checked by migration_start for a destination of another share type: the API's
+   * (its function may read the share lists the usage is counted from). @default - none enforced
+   */
+  readonly quotas?: QuotaEnforcer;
   /** Where the first state records the firing of a schedule that started its execution (absent: not recorded). */
   readonly schedules?: ScheduleStore;
 }

@@ -51,6 +51,8 @@ export async function validateAndLock(deps: MigrationDeps, request: ValidatedMig
   if (rejected.length > 0) {
     throw new InvalidRequestError(`Destination host ${request.destinationHost} cannot hold share type ${type.name}: ${rejected[0]!.reason}.`, { shareId });
   }
+  // Manila's _modify_quotas_for_share_migration: a destination of another type is one more share of it (413 over quota).
+  if (request.options.new_share_type_id !== null) await deps.quotas?.checkMigrationToType(share, type.id);
   if (request.options.preserve_metadata) await assertMetadataKept(deps, source.host, pool, request.destinationHost, shareId);
 
   const now = deps.clock.now().toISOString();

@@ -12,6 +12,12 @@ export interface QuotaEnforcer {
   checkNewShare(projectId: string, shareTypeId: string, sizeGb: number): Promise<void>;
   /** `increaseGb` more for `share`: `gigabytes`, of the project and of the share's type. */
   checkExtend(share: Share, increaseGb: number): Promise<void>;
+  /**
+   * A migration of `share` to another share type (migration_start's new_share_type_id): its destination is
+   * one more share of its size in that type, `shares` and `gigabytes` of the project and of the type, as
+   * Manila's _modify_quotas_for_share_migration reserves them. Nothing to check for the share's own type.
+   */
+  checkMigrationToType(share: Share, newShareTypeId: string): Promise<void>;
   /** One more snapshot of `share` (of its size): `snapshots` and `snapshot_gigabytes`. */
   checkNewSnapshot(share: Share): Promise<void>;
   /** One more share network: `share_networks`. */

@@ -115,6 +115,11 @@ export class StoredQuotaService implements QuotaService, QuotaEnforcer {
     if (overs.has('shares')) throw new ShareLimitExceededError(projectId, overs.get('shares')!);
   }
 
+  async checkMigrationToType(share: Share, newShareTypeId: string): Promise<void> {
+    if (newShareTypeId === share.share_type_id) return;
+    await this.checkNewShare(share.project_id, newShareTypeId, share.size);
+  }
+
   async checkExtend(share: Share, increaseGb: number): Promise<void> {
     const scopes = [{ projectId: share.project_id }, { projectId: share.project_id, shareTypeId: share.share_type_id }];
     if ((await this.overs(scopes, { gigabytes: increaseGb })).has('gigabytes')) throw new ShareSizeExceedsAvailableQuotaError(share.project_id);

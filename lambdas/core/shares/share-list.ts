@@ -90,6 +90,8 @@ export interface ShareListEntry {
   readonly project_id: string;
   readonly share_type_id: string;
   readonly share_network_id: string | null;
+  /** The snapshot it was created from; absent on entries written before shares could be. */
+  readonly snapshot_id?: string | null;
   readonly is_public: boolean;
   readonly created_at: string;
   readonly updated_at: string;
@@ -111,6 +113,7 @@ export function shareListEntry(share: Share): ShareListEntry {
     project_id: share.project_id,
     share_type_id: share.share_type_id,
     share_network_id: share.share_network_id,
+    snapshot_id: share.snapshot_id ?? null,
     is_public: share.is_public,
     created_at: share.created_at,
     updated_at: share.updated_at,
@@ -123,15 +126,14 @@ const SIZE_DIGITS = 20;
 /**
  * The entry's value for `field` as a string whose order (UTF-8 bytes, which is Unicode code point order)
  * is the list's order for that field: sizes zero-padded, timestamps as their ISO-8601 text, an absent
- * value as the empty string, so it comes first ascending (shares are never created from snapshots here,
- * so snapshot_id is always absent).
+ * value as the empty string, so it comes first ascending (a share created empty has no snapshot_id).
  */
 export function listSortValue(entry: ShareListEntry, field: ShareSortField): string {
   switch (field) {
     case ShareSortField.SIZE:
       return String(Math.max(0, Math.trunc(entry.size))).padStart(SIZE_DIGITS, '0');
     case ShareSortField.SNAPSHOT_ID:
-      return '';
+      return entry.snapshot_id ?? '';
     default:
       return entry[field] ?? '';
   }

@@ -1,6 +1,6 @@
 import type { DriverRegistry } from '../../drivers/driver.ts';
 import { ForbiddenError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../errors.ts';
-import type { AccessRule, Share, ShareInstance, ShareType } from '../model.ts';
+import type { AccessRule, Pool, Share, ShareInstance, ShareType } from '../model.ts';
 import { ShareStatus } from '../model.ts';
 import type { Clock, IdGenerator, ShareStore } from '../ports.ts';
 import type { AllowAccessRequest, CreateShareRequest, ShareDeletion, ShareNetworkService, ShareService, ShareTypeService } from '../services.ts';
@@ -14,6 +14,7 @@ import { validateAllowAccess } from './access-rule-validation.ts';
 import type { QuotaEnforcer } from '../quotas/quota-enforcer.ts';
 import { AccessRuleStates, hasQueuedRules, isBeingDenied, markInProgress, rulesToEnforce, settleRules } from './access-rule-states.ts';
 import { activeInstance } from './share-instances.ts';
+import { snapshotSource } from './share-from-snapshot.ts';
 import { inScope, type ShareListRequest, type SharePage } from './share-list.ts';
 
 export interface ShareServiceDeps {
@@ -36,30 +37,21 @@ export class DriverShareService implements ShareService {
   }
 
   async create(request: CreateShareRequest): Promise<Share> {
-    const { shares, shareTypes, pools, drivers, clock, ids } = this.deps;
+    const { shares, shareTypes, drivers, clock, ids } = this.deps;
     if (!Number.isInteger(request.size) || request.size < 1) {
       throw new InvalidRequestError(`Share size must be a positive whole number of GiB, not ${String(request.size)}.`);
     }
     if (request.share_proto !== 'NFS' && request.share_proto !== 'CIFS') {
       throw new InvalidRequestError(`Invalid share protocol ${String(request.share_proto)}: NFS or CIFS.`);
     }
-    const type = request.share_type ? await shareTypes.get(request.share_type) : await shareTypes.getDefault();
+    // From a snapshot: the parent's type, network and pool (share-from-snapshot.ts), checked before quotas as in Manila.
+    const source = request.snapshot_id ? await snapshotSource(this.deps, request.snapshot_id, request) : null;
+    const type = source?.type ?? (request.share_type ? await shareTypes.get(request.share_type) : await shareTypes.getDefault());
     // Manila's order (share/api.py create): the per-share limit, then shares and gigabytes, before placement.
     await this.deps.quotas?.checkShareSize(request.project_id, request.size);
     await this.deps.quotas?.checkNewShare(request.project_id, type.id, request.size);
-    const zone = await this.requestedZone(type, request.availability_zone ?? null);
-    const networkNeeds = await placementForNetwork(this.deps.shareNetworks, type, request.share_network_id ?? null);
-    const needs = zone === undefined ? networkNeeds : { ...networkNeeds, availabilityZone: zone };
-    const { passed, rejected } = await pools.candidates(type, request.size, needs);
-    const pool = request.only_host ? passed.find((p) => p.name === request.only_host) : passed[0];
-    if (request.only_host && !pool) {
-      const why = rejected.find((r) => r.pool === request.only_host)?.reason ?? 'no such pool';
-      throw new InvalidRequestError(`No valid host was found: only_host ${request.only_host} cannot take this share (${why}).`);
-    }
-    if (!pool) {
-      const why = rejected.map((r) => `${r.pool}: ${r.reason}`).join('; ');
-      throw new InvalidRequestError(`No valid host was found for share type ${type.name}. ${why}`);
-    }
+    const pool = source?.pool ?? (await this.place(type, request));
+    const shareNetworkId = source ? source.shareNetworkId : (request.share_network_id ?? null);
     const now = clock.now().toISOString();
     const shareId = ids.newId();
     const instance: ShareInstance = {
@@ -69,7 +61,7 @@ export class DriverShareService implements ShareService {
       status: ShareStatus.CREATING,
       share_type_id: type.id,
       export_locations: [],
-      share_network_id: request.share_network_id ?? null,
+      share_network_id: shareNetworkId,
       created_at: now,
     };
     const share: Share = {
@@ -87,7 +79,8 @@ export class DriverShareService implements ShareService {
       metadata: request.metadata ?? {},
       // Manila's instance takes its host's zone, whether or not one was asked for.
       availability_zone: poolZone(pool),
-      share_network_id: request.share_network_id ?? null,
+      share_network_id: shareNetworkId,
+      snapshot_id: source?.snapshot.id ?? null,
       active_instance_id: instance.id,
       instances: [instance],
       access_rules: [],
@@ -98,12 +91,11 @@ export class DriverShareService implements ShareService {
     };
     await shares.create(share);
     try {
-      const exportLocations = await drivers.forHost(pool.name).createInstance({
-        instance,
-        pool: pool.pool,
-        size_gb: request.size,
-        share_proto: request.share_proto,
-      });
+      const driver = drivers.forHost(pool.name);
+      const creation = { instance, pool: pool.pool, size_gb: request.size, share_proto: request.share_proto };
+      const exportLocations = source
+        ? await driver.createInstanceFromSnapshot!(creation, source.instance, source.copy)
+        : await driver.createInstance(creation);
       return await updateVersioned(shares, shareId, (s) => ({
         ...s,
         status: ShareStatus.AVAILABLE,
@@ -118,6 +110,24 @@ export class DriverShareService implements ShareService {
       }), { shareId }, 'Share');
       throw err;
     }
+  }
+
+  /** The pool the scheduler picks (or the only_host hint names) for a new, empty share. */
+  private async place(type: ShareType, request: CreateShareRequest): Promise<Pool> {
+    const zone = await this.requestedZone(type, request.availability_zone ?? null);
+    const networkNeeds = await placementForNetwork(this.deps.shareNetworks, type, request.share_network_id ?? null);
+    const needs = zone === undefined ? networkNeeds : { ...networkNeeds, availabilityZone: zone };
+    const { passed, rejected } = await this.deps.pools.candidates(type, request.size, needs);
+    const pool = request.only_host ? passed.find((p) => p.name === request.only_host) : passed[0];
+    if (request.only_host && !pool) {
+      const why = rejected.find((r) => r.pool === request.only_host)?.reason ?? 'no such pool';
+      throw new InvalidRequestError(`No valid host was found: only_host ${request.only_host} cannot take this share (${why}).`);
+    }
+    if (!pool) {
+      const why = rejected.map((r) => `${r.pool}: ${r.reason}`).join('; ');
+      throw new InvalidRequestError(`No valid host was found for share type ${type.name}. ${why}`);
+    }
+    return pool;
   }
 
   /**

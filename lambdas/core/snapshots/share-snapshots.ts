@@ -1,6 +1,7 @@
 import { NotFoundError } from '../errors.ts';
 import type { Share, ShareSnapshot, ShareSnapshotInstance } from '../model.ts';
 import { SnapshotStatus } from '../model.ts';
+import type { ShareStore } from '../ports.ts';
 
 /**
  * A share's snapshots live in the share's record, next to its instances and access rules, so one
@@ -20,6 +21,15 @@ export function snapshotOf(share: Share, snapshotId: string): ShareSnapshot {
   const snapshot = findSnapshot(share, snapshotId);
   if (!snapshot) throw new NotFoundError(`Snapshot ${snapshotId} could not be found.`, { shareId: share.id });
   return snapshot;
+}
+
+/** The snapshot and its share, by the snapshot's id: every share that has snapshots (the store's sparse index of them) is looked at. */
+export async function locateSnapshot(shares: Pick<ShareStore, 'listWithSnapshots'>, snapshotId: string): Promise<{ share: Share; snapshot: ShareSnapshot }> {
+  for (const share of await shares.listWithSnapshots()) {
+    const snapshot = findSnapshot(share, snapshotId);
+    if (snapshot) return { share, snapshot };
+  }
+  throw new NotFoundError(`Snapshot ${snapshotId} could not be found.`);
 }
 
 /** The share with one snapshot replaced (or added when absent). */

@@ -9,7 +9,7 @@ import type { CreateSnapshotRequest, ShareTypeService, SnapshotFilter, SnapshotS
 import { activeInstance, findInstance } from '../shares/share-instances.ts';
 import { isBusy } from '../task-state.ts';
 import { updateVersioned } from '../versioned-update.ts';
-import { findSnapshot, snapshotsOf, snapshotOf, withSnapshot, withoutSnapshot } from './share-snapshots.ts';
+import { findSnapshot, locateSnapshot, snapshotsOf, snapshotOf, withSnapshot, withoutSnapshot } from './share-snapshots.ts';
 
 export interface SnapshotServiceDeps {
   readonly shares: ShareStore;
@@ -168,12 +168,8 @@ export class DriverSnapshotService implements SnapshotService {
   }
 
   /** The snapshot and its share: snapshots live in their share's record, so every share that has snapshots is looked at. */
-  private async locate(snapshotId: string): Promise<{ share: Share; snapshot: ShareSnapshot }> {
-    for (const share of await this.deps.shares.listWithSnapshots()) {
-      const snapshot = findSnapshot(share, snapshotId);
-      if (snapshot) return { share, snapshot };
-    }
-    throw new NotFoundError(`Snapshot ${snapshotId} could not be found.`);
+  private locate(snapshotId: string): Promise<{ share: Share; snapshot: ShareSnapshot }> {
+    return locateSnapshot(this.deps.shares, snapshotId);
   }
 }
 

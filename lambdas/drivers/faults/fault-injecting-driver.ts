@@ -10,7 +10,7 @@ import type {
 
 export const DRIVER_CALLS = [
   'listPools', 'createInstance', 'deleteInstance', 'applyAccessRules', 'getCopyMount', 'switchoverBlockers', 'dataLeftBehind',
-  'createSnapshot', 'deleteSnapshot', 'getSnapshotMount', 'extendInstance', 'shrinkInstance',
+  'createSnapshot', 'deleteSnapshot', 'getSnapshotMount', 'createInstanceFromSnapshot', 'extendInstance', 'shrinkInstance',
   'migrationCheckCompatibility', 'migrationStart', 'migrationContinue', 'migrationComplete', 'migrationCancel', 'migrationGetProgress',
 ] as const;
 export type DriverCall = (typeof DRIVER_CALLS)[number];
@@ -140,6 +140,15 @@ export class FaultInjectingDriver implements ShareDriver {
 
   getSnapshotMount(instance: ShareInstance, snapshot: ShareSnapshotInstance): Promise<CopyMount> {
     return this.call('getSnapshotMount', instance.share_id, () => this.snapshotCall('getSnapshotMount', instance)(instance, snapshot));
+  }
+
+  createInstanceFromSnapshot(request: CreateInstanceRequest, source: ShareInstance, snapshot: ShareSnapshotInstance): Promise<readonly ExportLocation[]> {
+    return this.call('createInstanceFromSnapshot', request.instance.share_id, () => {
+      if (!this.inner.createInstanceFromSnapshot) {
+        throw new DriverError(`${this.backendHost} cannot create a share from a snapshot (no createInstanceFromSnapshot)`, { shareId: request.instance.share_id });
+      }
+      return this.inner.createInstanceFromSnapshot(request, source, snapshot);
+    });
   }
 
   extendInstance(instance: ShareInstance, newSizeGb: number): Promise<void> {

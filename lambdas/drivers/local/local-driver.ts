@@ -40,7 +40,7 @@ import { makeReadOnly, restoreOriginalModes } from './read-only.ts';
 import { LocalInstanceFiles, type LocalAccessRulesRecord, type LocalCopyMount, type LocalInstanceRecord } from './records.ts';
 import { RenameMigration } from './rename-migration.ts';
 import { extendLocalInstance, shrinkLocalInstance } from './resize.ts';
-import { LocalSnapshotFiles, removeSnapshot, snapshotDir, snapshotLocation, takeSnapshot } from './snapshots.ts';
+import { cloneSnapshotData, LocalSnapshotFiles, removeSnapshot, snapshotDir, snapshotLocation, takeSnapshot } from './snapshots.ts';
 
 export { LOCAL_DRIVER_VERSION, LOCAL_STORAGE_PROTOCOL, LOCAL_VENDOR_NAME } from './pool-capabilities.ts';
 export { LocalInstanceFiles, type LocalAccessRulesRecord, type LocalAppliedRule, type LocalCopyMount, type LocalInstanceRecord } from './records.ts';
@@ -88,45 +88,66 @@ export class LocalDriver implements ShareDriver {
   }
 
   async createInstance(request: CreateInstanceRequest): Promise<readonly ExportLocation[]> {
+    return this.#at.run(`creating instance ${request.instance.id}`, { shareId: request.instance.share_id }, () => this.#create(request));
+  }
+
+  /** A new instance whose data is a clone of the snapshot's (snapshots.ts cloneSnapshotData), in the same way as createInstance. */
+  async createInstanceFromSnapshot(request: CreateInstanceRequest, source: ShareInstance, snapshot: ShareSnapshotInstance): Promise<readonly ExportLocation[]> {
     const { instance } = request;
-    return this.#at.run(`creating instance ${instance.id}`, { shareId: instance.share_id }, async () => {
-      const location = this.#at.locate(instance);
-      if (location.pool !== request.pool) {
-        throw new DriverError(`Instance ${instance.id} is on ${instance.host} but was asked to be created in pool "${request.pool}"`, {
-          shareId: instance.share_id,
-        });
+    return this.#at.run(`creating instance ${instance.id} from snapshot ${snapshot.id}`, { shareId: instance.share_id }, async () => {
+      checkSnapshotId(snapshot, source);
+      const folder = snapshotDir(await this.#at.existingInstanceDir(source), snapshot.id);
+      if (!(await exists(folder))) {
+        throw new DriverError(`Snapshot ${snapshot.id} of instance ${source.id} does not exist on ${this.backendHost} (no folder ${folder})`, { shareId: source.share_id });
       }
-      if (!(await exists(location.dir))) {
-        // Built aside and renamed into place, so an instance folder is either complete or absent.
-        const poolDir = this.poolPath(location.pool);
-        const staging = path.join(poolDir, `.creating-${path.basename(location.dir)}`);
-        await mkdir(poolDir, { recursive: true });
-        await removeTree(staging);
-        const data = path.join(staging, LocalInstanceFiles.DATA);
+      return this.#create(request, (data) => cloneSnapshotData(folder, data));
+    });
+  }
+
+  /** `fill` makes the data folder (absent: an empty one); the instance is built aside and renamed into place. */
+  async #create(request: CreateInstanceRequest, fill?: (data: string) => Promise<void>): Promise<readonly ExportLocation[]> {
+    const { instance } = request;
+    const location = this.#at.locate(instance);
+    if (location.pool !== request.pool) {
+      throw new DriverError(`Instance ${instance.id} is on ${instance.host} but was asked to be created in pool "${request.pool}"`, {
+        shareId: instance.share_id,
+      });
+    }
+    if (!(await exists(location.dir))) {
+      // Built aside and renamed into place, so an instance folder is either complete or absent.
+      const poolDir = this.poolPath(location.pool);
+      const staging = path.join(poolDir, `.creating-${path.basename(location.dir)}`);
+      await mkdir(poolDir, { recursive: true });
+      await removeTree(staging);
+      const data = path.join(staging, LocalInstanceFiles.DATA);
+      if (fill) {
+        await mkdir(staging, { recursive: true });
+        await fill(data);
+      } else {
         await mkdir(data, { recursive: true });
         // A new share's root is 0755 whatever the process's umask (the runtime runs with 077 to keep its
         // own files private): what clients see of a new export must not depend on how it was started.
         await chmod(data, NEW_SHARE_ROOT_MODE);
-        const record: LocalInstanceRecord = {
-          version: 1,
-          instance_id: instance.id,
-          share_id: instance.share_id,
-          pool: location.pool,
-          size_gb: request.size_gb,
-          share_proto: request.share_proto,
-        };
-        await writeJsonAtomic(path.join(staging, LocalInstanceFiles.INSTANCE), record);
-        if (this.config.driver_handles_share_servers) await this.#ensureShareServer(path.dirname(location.dir), instance);
-        try {
-          await rename(staging, location.dir);
-        } catch (err) {
-          // Another call created it meanwhile: theirs stands.
-          if (!isErrno(err, 'ENOTEMPTY', 'EEXIST')) throw err;
-          await removeTree(staging);
-        }
       }
-      return this.#at.exportLocations(location);
-    });
+      const record: LocalInstanceRecord = {
+        version: 1,
+        instance_id: instance.id,
+        share_id: instance.share_id,
+        pool: location.pool,
+        size_gb: request.size_gb,
+        share_proto: request.share_proto,
+      };
+      await writeJsonAtomic(path.join(staging, LocalInstanceFiles.INSTANCE), record);
+      if (this.config.driver_handles_share_servers) await this.#ensureShareServer(path.dirname(location.dir), instance);
+      try {
+        await rename(staging, location.dir);
+      } catch (err) {
+        // Another call created it meanwhile: theirs stands.
+        if (!isErrno(err, 'ENOTEMPTY', 'EEXIST')) throw err;
+        await removeTree(staging);
+      }
+    }
+    return this.#at.exportLocations(location);
   }
 
   async deleteInstance(instance: ShareInstance): Promise<void> {

@@ -39,7 +39,8 @@ export async function poolCapabilities(locator: InstanceLocator, pool: LocalPool
     reserved_percentage: 0,
     driver_handles_share_servers: config.driver_handles_share_servers,
     snapshot_support: config.snapshot_support,
-    create_share_from_snapshot_support: false,
+    // A new share's data is cloned from one of its snapshots in the same pool (snapshots.ts cloneSnapshotData).
+    create_share_from_snapshot_support: config.snapshot_support,
     revert_to_snapshot_support: false,
     mount_snapshot_support: false,
     security_service_types: [...config.security_service_types],

@@ -76,6 +76,17 @@ export async function takeSnapshot(instanceDir: string, dataDir: string, instanc
   }
 }
 
+/**
+ * Fills `destination` (which must not exist) with the data of the snapshot at `snapshotFolder`, as a new
+ * share's data (Manila's create_share_from_snapshot): the snapshot's tree cloned (reflinks where the file
+ * system allows) with the modes it had when it was taken, not the read-only ones it is kept with, and its
+ * times, hard links and (as root) owners.
+ */
+export async function cloneSnapshotData(snapshotFolder: string, destination: string): Promise<void> {
+  const originals = await readOriginalModes(path.join(snapshotFolder, LocalSnapshotFiles.ORIGINAL_MODES));
+  await cloneTree(path.join(snapshotFolder, LocalSnapshotFiles.DATA), destination, originals);
+}
+
 /** Removes a snapshot: renamed out of sight first, so a half-removed one is never seen. Idempotent. */
 export async function removeSnapshot(instanceDir: string, snapshotId: string): Promise<void> {
   const target = snapshotDir(instanceDir, snapshotId);

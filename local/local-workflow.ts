@@ -1,3 +1,4 @@
+import type { ExecutionPath, ExecutionVisit } from '../lambdas/core/operator-insight.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ConflictError } from '../lambdas/core/errors.ts';
@@ -22,12 +23,18 @@ type LocalTaskHandler = (input: unknown) => Promise<unknown>;
  * local handlers by what the template says they are; waitForTaskToken tasks get a real token that
  * sendTaskSuccess / sendTaskFailure answer, as Step Functions would.
  */
+/** Executions whose path is kept, and states kept per execution (a weeks-long loop's last ones). */
+const MAX_PATHS = 200;
+const MAX_VISITS = 2000;
+
 export class LocalWorkflow implements WorkflowPort {
   private readonly workflow: SynthesizedWorkflow;
   private readonly runners: LocalTaskRunners;
   private readonly logger: Logger;
   private readonly running = new Map<string, { abort: () => void; result: Promise<unknown> }>();
   private readonly callbacks = new Map<string, PendingCallback>();
+  /** The states each recent execution entered (the console draws the path taken), newest executions kept. */
+  private readonly paths = new Map<string, { status: ExecutionPath['status']; visits: ExecutionVisit[] }>();
 
   constructor(workflow: SynthesizedWorkflow, runners: LocalTaskRunners, logger: Logger) {
     this.workflow = workflow;
@@ -49,6 +56,7 @@ export class LocalWorkflow implements WorkflowPort {
       // $$.Task.Token must resolve; each callback task swaps in a fresh token of its own.
       context: { Execution: { Id: executionId, Name: name }, Task: { Token: 'replaced-per-task' } } as never,
     });
+    void this.follow(executionId, name, execution.eventLogs as AsyncIterable<unknown>);
     const result = execution.result.then(
       (output) => this.logger.info('execution succeeded', { execution: name, output: output as never }),
       (err: unknown) => this.logger.warn('execution failed', { execution: name, error: err as Error }),
@@ -65,6 +73,41 @@ export class LocalWorkflow implements WorkflowPort {
     const failure = new Error(cause);
     failure.name = error;
     this.callbacks.get(taskToken)?.reject(failure);
+  }
+
+  /** The states an execution of this runtime entered, in order (the last MAX_PATHS executions). */
+  executionPath(executionId: string): ExecutionPath | undefined {
+    const path = this.paths.get(executionId);
+    return path ? { name: executionId.split(':').at(-1)!, status: path.status, visits: [...path.visits] } : undefined;
+  }
+
+  /**
+   * Reads the execution's event log as it goes. aws-local-stepfunctions queues every event (with each
+   * state's whole input and output) until it is read: read, only the top-level states' names and times
+   * are kept, a bounded number per execution, and the rest is let go.
+   */
+  private async follow(executionId: string, name: string, events: AsyncIterable<unknown>): Promise<void> {
+    const path = { status: 'RUNNING' as ExecutionPath['status'], visits: [] as ExecutionVisit[] };
+    this.paths.set(executionId, path);
+    while (this.paths.size > MAX_PATHS) this.paths.delete(this.paths.keys().next().value!);
+    try {
+      for await (const raw of events) {
+        const event = raw as { type: string; timestamp: number; index?: number; state?: { name: string } };
+        if (event.index !== undefined) continue; // a Map iteration's own states: drawn as the Map
+        const at = new Date(event.timestamp).toISOString();
+        if (event.type === 'StateEntered' && event.state) {
+          path.visits.push({ state: event.state.name, entered_at: at });
+          if (path.visits.length > MAX_VISITS) path.visits.splice(0, path.visits.length - MAX_VISITS);
+        } else if ((event.type === 'StateExited' || event.type === 'StateFailed') && event.state) {
+          const open = path.visits.findLast((v) => v.state === event.state!.name && v.exited_at === undefined);
+          if (open) Object.assign(open, { exited_at: at, ...(event.type === 'StateFailed' ? { failed: true } : {}) });
+        } else if (event.type === 'ExecutionSucceeded') path.status = 'SUCCEEDED';
+        else if (event.type === 'ExecutionFailed') path.status = 'FAILED';
+        else if (event.type === 'ExecutionTerminated') path.status = 'ABORTED';
+      }
+    } catch (error) {
+      this.logger.warn('execution events not followed', { execution: name, error: error as Error });
+    }
   }
 
   /** Names of executions still running. */

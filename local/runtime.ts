@@ -32,6 +32,8 @@ import { LocalScheduleTicker } from './schedule-ticker.ts';
 import { ensureDefaultShareType } from './seed.ts';
 import { parseQuotaDefaults, QUOTA_DEFAULTS_ENV, type QuotaLimits } from '../lambdas/core/quotas/quota-model.ts';
 import { PROJECT_CACHE_DIR, loadSynthesizedWorkflow } from './synthesized-definition.ts';
+import { withConsole } from './console-files.ts';
+import { LocalOperatorInsight } from './operator-insight.ts';
 import { externalKeystoneFromEnv, externalKeystoneVerifier, type ExternalKeystoneSettings } from './identity/external-keystone.ts';
 
 export interface LocalRuntimeOptions {
@@ -115,6 +117,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...copyLimitEnv(options.copyBytesPerSecond ?? process.env[CopyTaskEnv.BYTES_PER_SECOND]),
     },
   });
+  const eventsFile = path.join(dataDir, 'events.jsonl');
   let composition: Composition | undefined;
   const deps = () => composition!.migrationDeps;
   const stepHandlers = lazyStepHandlers(deps);
@@ -142,7 +145,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     copyTasks,
     copyTaskDefinitions: localCopyTaskDefinitions,
     tokens: new CompositeTokenVerifier([new HashedTokenVerifier(sha256Hex(admin.token)), keystoneTokens]),
-    events: new JsonLinesEventLog(path.join(dataDir, 'events.jsonl')),
+    events: new JsonLinesEventLog(eventsFile),
+    insight: new LocalOperatorInsight({ definition: synthesized.definition, workflow, eventsFile }),
     schedules: new ScheduleTable(documents, dynalite.tableNames.catalog),
     scheduler: scheduleTicker,
   });
@@ -151,7 +155,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const services = composition.services;
   const apiHandler = createApiHandler(async () => services) as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
   const api = (event: APIGatewayProxyEvent) => apiHandler(event, localLambdaContext('api', 30_000));
-  const server = await startApiServer({ port: options.port ?? 8786, handler: identity ? identity.mount(api) : api });
+  const withIdentity = identity ? identity.mount(api) : api;
+  const server = await startApiServer({ port: options.port ?? 8786, handler: await withConsole(withIdentity) });
   const resumed = options.resume === false ? [] : await resumeUnfinishedMigrations(composition.migrationDeps, workflow, logger);
   if (options.resume !== false) await resumeUnfinishedPurges(composition.migrationDeps, workflow, logger);
   // After the API is up and unfinished migrations resumed, so a schedule due meanwhile sees them.

@@ -22,7 +22,7 @@ const RESOURCE_ROOTS = new Set([
   'share-group-types', 'share-groups', 'share-instances', 'share_instances', 'share-networks', 'share-replicas',
   'share-servers', 'share-transfers', 'shares', 'snapshot-instances', 'snapshots', 'types',
   // Ours (README).
-  'migrations', 'migration-schedules',
+  'migrations', 'migration-schedules', 'migration-events', 'workflow',
 ]);
 
 export function parsePath(rawPath: string): ParsedPath {

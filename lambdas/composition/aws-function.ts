@@ -61,7 +61,7 @@ export interface AwsFunctionAdapters {
 /** Builds the composition of one function from its adapters and its environment (asynchronous: the drivers read SSM). */
 export async function buildAwsFunction(functionName: string, adapters: AwsFunctionAdapters, env: NodeJS.ProcessEnv = process.env): Promise<Composition> {
   const context = functionContext(functionName, env);
-  const build = <K extends Exclude<keyof Adapters, 'drivers' | 'clock' | 'ids' | 'partitions' | 'quotaDefaults'>>(port: K): Adapters[K] => {
+  const build = <K extends Exclude<keyof Adapters, 'drivers' | 'clock' | 'ids' | 'partitions' | 'quotaDefaults' | 'insight'>>(port: K): Adapters[K] => {
     const factory = adapters[port] as AdapterFactory<Adapters[K]> | undefined;
     return factory ? factory(context) : notComposed<Adapters[K] & object>(functionName, port);
   };

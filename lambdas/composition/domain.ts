@@ -3,6 +3,7 @@ import type { PartitionStore } from '../core/partitions/partition-store.ts';
 import { DriverPoolService } from '../core/pools/pool-service.ts';
 import type { Clock, CopyTaskControl, CopyTaskDefinitions, IdGenerator, MigrationStore, ShareStore, ShareTypeStore, WorkflowPort } from '../core/ports.ts';
 import type { DomainServices, TokenVerifier } from '../core/services.ts';
+import type { OperatorInsight } from '../core/operator-insight.ts';
 import { DriverShareService } from '../core/shares/share-service.ts';
 import { DriverShareResizeService } from '../core/shares/share-resize.ts';
 import { StoredQuotaService } from '../core/quotas/quota-service.ts';
@@ -44,6 +45,8 @@ export interface Adapters {
   readonly quotaDefaults?: QuotaLimits;
   /** A partitioned copy's plan and reports, where the process shows migrations (the API). */
   readonly partitions?: PartitionStore;
+  /** The console's view of the workflow and the events. @default - not served */
+  readonly insight?: OperatorInsight;
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
 }
@@ -114,6 +117,7 @@ export function composeDomain(adapters: Adapters): Composition {
       shareNetworks,
       securityServices,
       schedules: new StoredScheduleService(scheduleDeps),
+      ...(adapters.insight ? { insight: adapters.insight } : {}),
     },
   };
 }

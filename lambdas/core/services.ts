@@ -1,3 +1,4 @@
+import type { OperatorInsight } from './operator-insight.ts';
 import type { AccessLevel, AccessRule, AccessType, Migration, Pool, SecurityService, SecurityServiceType, Share, ShareNetwork, ShareProto, ShareType } from './model.ts';
 import type { ShareSnapshot, ShareStatus } from './model.ts';
 import type { TaskState } from './task-state.ts';
@@ -292,4 +293,6 @@ export interface DomainServices {
   readonly securityServices: SecurityServiceService;
   /** Scheduled migrations (our extension). */
   readonly schedules: ScheduleService;
+  /** The console's view of the workflow and the events (operator-insight.ts). @default - not served here */
+  readonly insight?: OperatorInsight;
 }

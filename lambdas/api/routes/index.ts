@@ -1,6 +1,7 @@
 import type { Route } from '../router.ts';
 import { accessRuleRoutes } from './access-rules.ts';
 import { availabilityZoneRoutes } from './availability-zones.ts';
+import { insightRoutes } from './insight.ts';
 import { migrationRoutes } from './migrations.ts';
 import { migrationScheduleRoutes } from './migration-schedules.ts';
 import { poolRoutes } from './pools.ts';
@@ -29,4 +30,5 @@ export const API_ROUTES: readonly Route[] = [
   ...snapshotRoutes,
   ...availabilityZoneRoutes,
   ...quotaSetRoutes,
+  ...insightRoutes,
 ];

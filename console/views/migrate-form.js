@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { confirmAction, h, toast } from '../dom.js';
+import { confirmAction, fill, h, toast } from '../dom.js';
 
 /**
  * The migration_start form: the destination pool, with what each pool lacks for this share (its current
@@ -34,11 +34,54 @@ export async function migrateForm(share, onStarted) {
       h('span', { class: 'why' }, why.length === 0 ? `fits: ${pool.capabilities?.free_capacity_gb ?? '?'} GiB free${pool.capabilities?.availability_zone ? `, zone ${pool.capabilities.availability_zone}` : ''}` : `not a fit: ${why.join('; ')}`));
   });
   const dialog = h('dialog', { 'aria-labelledby': 'migrate-title' });
+  const preview = h('ul', { id: 'schedule-preview', 'aria-live': 'polite' });
+  const timing = () => {
+    const data = new FormData(form);
+    const when = data.get('when');
+    if (when === 'at') {
+      const local = data.get('at');
+      return local ? { at: new Date(local).toISOString() } : null;
+    }
+    if (when === 'cron') return data.get('cron') ? { cron: data.get('cron'), timezone: data.get('timezone') || 'UTC' } : null;
+    return null;
+  };
+  let previewTimer;
+  const updatePreview = () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(async () => {
+      const t = timing();
+      if (!t) return fill(preview);
+      try {
+        const { firings } = await api('GET', `/migration-schedules/preview?${new URLSearchParams({ ...t, count: '5' })}`);
+        fill(preview, firings.map((f) => h('li', {}, new Date(f).toLocaleString())));
+      } catch (error) {
+        fill(preview, h('li', { class: 'error' }, error.message));
+      }
+    }, 300);
+  };
   const form = h('form', {
     onsubmit: async (event) => {
       event.preventDefault();
       const data = new FormData(form);
       const host = data.get('host');
+      const scheduled = timing();
+      if (scheduled) {
+        dialog.close();
+        const firstText = preview.textContent ? ` First firing: ${preview.querySelector('li')?.textContent}.` : '';
+        if (!(await confirmAction('Schedule the migration?', `Share ${share.name || share.id} will move to ${host} when the schedule fires.${firstText}`, 'Schedule'))) return;
+        try {
+          const guarantees = Object.fromEntries(GUARANTEES.map(([key]) => [key, data.get(key) === 'on']));
+          const { migration_schedule: created } = await api('POST', '/migration-schedules', {
+            migration_schedule: { share_id: share.id, host, ...guarantees, ...(data.get('new_share_type_id') ? { new_share_type_id: data.get('new_share_type_id') } : {}), ...scheduled },
+          });
+          toast(`Scheduled: next firing ${new Date(created.next_fire_at).toLocaleString()}`);
+        } catch (error) {
+          toast(`Not scheduled: ${error.message}`);
+        } finally {
+          dialog.remove();
+        }
+        return;
+      }
       const body = {
         migration_start: {
           host,
@@ -66,6 +109,13 @@ export async function migrateForm(share, onStarted) {
   h('fieldset', {}, h('legend', {}, 'Guarantees'),
     GUARANTEES.map(([key, label, help, on]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: key, checked: on }), h('span', {}, h('strong', {}, label), h('br'), h('span', { class: 'muted' }, help)))),
     h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'force_host_assisted_migration' }), h('span', {}, h('strong', {}, 'Copy even if the driver could migrate natively'), h('br'), h('span', { class: 'muted' }, 'force_host_assisted_migration')))),
+  h('fieldset', { oninput: updatePreview, onchange: updatePreview }, h('legend', {}, 'When'),
+    h('label', { class: 'check' }, h('input', { type: 'radio', name: 'when', value: 'now', checked: true }), 'Now'),
+    h('label', { class: 'check' }, h('input', { type: 'radio', name: 'when', value: 'at', id: 'when-at' }), 'Once, at ', h('input', { type: 'datetime-local', name: 'at', 'aria-label': 'Time of the one-time schedule' })),
+    h('label', { class: 'check' }, h('input', { type: 'radio', name: 'when', value: 'cron', id: 'when-cron' }), 'In a recurring window ',
+      h('input', { name: 'cron', placeholder: 'cron(0 2 ? * SUN *)', 'aria-label': 'Cron expression', id: 'cron' }),
+      h('input', { name: 'timezone', value: Intl.DateTimeFormat().resolvedOptions().timeZone, 'aria-label': 'Time zone', size: 14 })),
+    h('p', { class: 'muted' }, 'Next firings:'), preview),
   h('label', { for: 'new-type' }, 'New share type (retype)', h('select', { id: 'new-type', name: 'new_share_type_id' }, h('option', { value: '' }, 'keep the current type'), types.filter((t) => t.id !== type?.id).map((t) => h('option', { value: t.id }, t.name)))),
   h('div', { class: 'buttons' }, h('button', { type: 'button', onclick: () => { dialog.close(); dialog.remove(); } }, 'Back'), h('button', { type: 'submit', class: 'primary', id: 'migrate-submit' }, 'Start migration')));
   dialog.append(form);

@@ -13,6 +13,8 @@ describe('Console: served by the runtime', () => {
     t = await startTestRuntime({ dataDir: await dataDirWithPeople(), resume: false });
   });
   afterAll(async () => {
+    // Executions still finishing (a cancel's cleanup, the release) write to the store: let them end first.
+    for (let i = 0; i < 100 && (t?.runtime.workflow.runningExecutions().length ?? 0) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     await t?.destroy();
   });
 

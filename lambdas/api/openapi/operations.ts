@@ -97,6 +97,7 @@ export const RESOURCE_OPERATIONS: Readonly<Record<string, Operation>> = {
   'DELETE /security-services/{id}': { summary: 'Delete a security service', tag: 'security services', status: 202 },
   'GET /migration-schedules': { summary: 'List migration schedules (our extension)', tag: 'migration schedules', status: 200 },
   'POST /migration-schedules': { summary: 'Schedule a migration (our extension)', tag: 'migration schedules', body: 'MigrationScheduleCreate', status: 200 },
+  'GET /migration-schedules/preview': { summary: 'The next firings of an at or cron timing, nothing created (cron, timezone, at, count)', tag: 'migration schedules', status: 200 },
   'GET /migration-schedules/{id}': { summary: 'Show a migration schedule', tag: 'migration schedules', status: 200 },
   'DELETE /migration-schedules/{id}': { summary: 'Delete a migration schedule', tag: 'migration schedules', status: 202 },
   'POST /snapshots': { summary: 'Create a snapshot', tag: 'snapshots', body: 'SnapshotCreate', status: 202 },

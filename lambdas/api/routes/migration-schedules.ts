@@ -1,4 +1,4 @@
-import type { CreateMigrationScheduleRequest } from '../../core/schedules/schedule-request.ts';
+import { previewFirings, type CreateMigrationScheduleRequest } from '../../core/schedules/schedule-request.ts';
 import { badRequest } from '../http-error.ts';
 import { requireAdmin } from '../policy.ts';
 import { accepted, json, type ApiRequest, type ApiResponse } from '../request.ts';
@@ -21,6 +21,17 @@ const FIELDS = new Set([
 
 /** migration_start's mandatory parameters (2.29+), plus the share. */
 const REQUIRED = ['share_id', 'host', 'preserve_metadata', 'writable', 'nondisruptive', 'preserve_snapshots'];
+
+/** `GET /migration-schedules/preview?cron=...&timezone=...` (or `?at=...`), `&count=N`: the next firings, nothing created. */
+async function previewSchedule(req: ApiRequest): Promise<ApiResponse> {
+  requireAdmin(req, 'migration_schedule:create');
+  const rawCount = req.query.get('count') ?? '5';
+  if (!/^\s*\d+\s*$/.test(rawCount)) throw badRequest('count param must be a positive integer');
+  const timing = { at: req.query.get('at'), cron: req.query.get('cron'), timezone: req.query.get('timezone') };
+  for (const [name, value] of Object.entries(timing)) if (value !== undefined) checkLength(value, name, FIELD_LIMITS.string);
+  const firings = previewFirings(timing, Number(rawCount), new Date());
+  return json(200, { firings });
+}
 
 async function createSchedule(req: ApiRequest): Promise<ApiResponse> {
   requireAdmin(req, 'migration_schedule:create');
@@ -89,6 +100,7 @@ async function deleteSchedule(req: ApiRequest): Promise<ApiResponse> {
 export const migrationScheduleRoutes: readonly Route[] = [
   { method: 'GET', path: '/migration-schedules', handler: listSchedules },
   { method: 'POST', path: '/migration-schedules', handler: createSchedule },
+  { method: 'GET', path: '/migration-schedules/preview', handler: previewSchedule },
   { method: 'GET', path: '/migration-schedules/{id}', handler: showSchedule },
   { method: 'DELETE', path: '/migration-schedules/{id}', handler: deleteSchedule },
 ];

@@ -88,3 +88,37 @@ export function validateScheduleRequest(request: CreateMigrationScheduleRequest,
 function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
+
+/** How many firings a preview lists at most. */
+export const MAX_PREVIEW_FIRINGS = 20;
+
+/**
+ * The next `count` firings of a schedule's timing (at, or cron in a time zone) after `now`, checked as a
+ * schedule's would be: what an operator sees before creating it (the console's preview).
+ */
+export function previewFirings(timing: { at?: string | null; cron?: string | null; timezone?: string | null }, count: number, now: Date): string[] {
+  const hasAt = timing.at !== undefined && timing.at !== null && timing.at !== '';
+  const hasCron = timing.cron !== undefined && timing.cron !== null && timing.cron !== '';
+  if (hasAt === hasCron) throw new InvalidRequestError('Give either at (ISO-8601 with its offset) or cron (cron(min hour dom month dow year)), not both and not neither.');
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW_FIRINGS) throw new InvalidRequestError(`count must be a whole number from 1 to ${MAX_PREVIEW_FIRINGS}.`);
+  if (hasAt) {
+    if (!ISO_WITH_OFFSET.test(timing.at!) || !Number.isFinite(Date.parse(timing.at!))) {
+      throw new InvalidRequestError(`Invalid at ${JSON.stringify(timing.at)}: an ISO-8601 time with its offset, e.g. 2026-03-01T02:00:00Z.`);
+    }
+    const when = new Date(Date.parse(timing.at!));
+    if (when.getTime() <= now.getTime()) throw new InvalidRequestError(`at ${timing.at} is not in the future (now ${now.toISOString()}).`);
+    return [when.toISOString()];
+  }
+  const zone = timing.timezone || 'UTC';
+  if (!isKnownTimeZone(zone)) throw new InvalidRequestError(`Unknown timezone ${JSON.stringify(zone)}: give an IANA time zone such as UTC or Europe/Paris.`);
+  const parsed = parseCron(timing.cron!);
+  const firings: string[] = [];
+  for (let after = now; firings.length < count; ) {
+    const next = nextCronTime(parsed, zone, after);
+    if (next === null) break;
+    firings.push(next.toISOString());
+    after = next;
+  }
+  if (firings.length === 0) throw new InvalidRequestError(`${parsed.expression} never fires after ${now.toISOString()}.`);
+  return firings;
+}

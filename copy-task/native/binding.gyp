@@ -10,7 +10,7 @@
     {
       "target_name": "smig_native",
       "sources": [
-        "src/smig_native.c", "src/smig_async.c", "src/smig_async_copy.c", "src/smig_async_scan.c", "src/smig_walk.c", "src/smig_walk_call.c",
+        "src/smig_native.c", "src/smig_native_xattrs.c", "src/smig_async.c", "src/smig_async_copy.c", "src/smig_async_scan.c", "src/smig_walk.c", "src/smig_walk_call.c",
         "src/smig_pair.c", "src/smig_pair_classify.c", "src/smig_pair_sync.c", "src/smig_pool.c", "src/smig_listing.c",
         "src/smig_beneath.c", "src/smig_filecopy.c", "src/smig_filedata.c", "src/smig_content.c", "src/smig_entries.c", "src/smig_attributes.c", "src/smig_xattr.c", "src/smig_hash.c", "src/smig_util.c"
       ],

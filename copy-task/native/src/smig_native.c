@@ -13,6 +13,7 @@
 
 #include "smig_filecopy.h"
 #include "smig_native.h"
+#include "smig_native_internal.h"
 #include "smig_walk.h"
 #include "smig_pool.h"
 
@@ -89,12 +90,12 @@ napi_value smig_errno_error(napi_env env, int err, const char *syscall, const ch
 }
 
 /* Throws smig_errno_error. */
-static napi_value throw_errno(napi_env env, int err, const char *syscall, const char *path) {
+napi_value native_throw_errno(napi_env env, int err, const char *syscall, const char *path) {
   napi_throw(env, smig_errno_error(env, err, syscall, path));
   return NULL;
 }
 
-static napi_value throw_type(napi_env env, const char *message) {
+napi_value native_throw_type(napi_env env, const char *message) {
   napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
   return NULL;
 }
@@ -102,23 +103,23 @@ static napi_value throw_type(napi_env env, const char *message) {
 /* ---- arguments ---------------------------------------------------------------------------- */
 
 /* A Buffer argument as a NUL-terminated copy (free it); NULL (with a TypeError thrown) if invalid. */
-static char *get_bytes(napi_env env, napi_value value, const char *what) {
+char *native_get_bytes(napi_env env, napi_value value, const char *what) {
   bool is_buffer = false;
   napi_is_buffer(env, value, &is_buffer);
   if (!is_buffer) {
-    throw_type(env, what);
+    native_throw_type(env, what);
     return NULL;
   }
   void *data;
   size_t length;
   napi_get_buffer_info(env, value, &data, &length);
   if (memchr(data, 0, length) != NULL) {
-    throw_type(env, "paths and attribute names must not contain NUL bytes");
+    native_throw_type(env, "paths and attribute names must not contain NUL bytes");
     return NULL;
   }
   char *copy = malloc(length + 1);
   if (copy == NULL) {
-    throw_errno(env, ENOMEM, "malloc", NULL);
+    native_throw_errno(env, ENOMEM, "malloc", NULL);
     return NULL;
   }
   memcpy(copy, data, length);
@@ -128,7 +129,7 @@ static char *get_bytes(napi_env env, napi_value value, const char *what) {
 
 static bool get_int64(napi_env env, napi_value value, int64_t *out, const char *what) {
   if (napi_get_value_int64(env, value, out) != napi_ok) {
-    throw_type(env, what);
+    native_throw_type(env, what);
     return false;
   }
   return true;
@@ -139,7 +140,7 @@ static bool get_timespec(napi_env env, napi_value value, struct timespec *out) {
   int64_t ns;
   bool lossless;
   if (napi_get_value_bigint_int64(env, value, &ns, &lossless) != napi_ok || !lossless) {
-    throw_type(env, "times must be BigInt nanoseconds");
+    native_throw_type(env, "times must be BigInt nanoseconds");
     return false;
   }
   int64_t seconds = ns / NS_PER_S;
@@ -153,17 +154,17 @@ static bool get_timespec(napi_env env, napi_value value, struct timespec *out) {
   return true;
 }
 
-static bool get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv) {
+bool native_get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv) {
   size_t argc = expected;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   if (argc < expected) {
-    throw_type(env, "missing arguments");
+    native_throw_type(env, "missing arguments");
     return false;
   }
   return true;
 }
 
-static napi_value undefined(napi_env env) {
+napi_value native_undefined(napi_env env) {
   napi_value value;
   napi_get_undefined(env, &value);
   return value;
@@ -174,13 +175,13 @@ static napi_value undefined(napi_env env) {
 /* setTempToken(token: Buffer of 16 lowercase hex digits): void */
 static napi_value set_temp_token(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  if (!get_args(env, info, 1, argv)) return NULL;
-  char *token = get_bytes(env, argv[0], "token must be a Buffer");
+  if (!native_get_args(env, info, 1, argv)) return NULL;
+  char *token = native_get_bytes(env, argv[0], "token must be a Buffer");
   if (token == NULL) return NULL;
   bool valid = strlen(token) == TEMP_TOKEN_LENGTH && strspn(token, "0123456789abcdef") == TEMP_TOKEN_LENGTH;
   if (valid) temp_token_set(token);
   free(token);
-  return valid ? undefined(env) : throw_type(env, "token must be 16 lowercase hex digits");
+  return valid ? native_undefined(env) : native_throw_type(env, "token must be 16 lowercase hex digits");
 }
 
 /* ---- times -------------------------------------------------------------------------------- */
@@ -188,16 +189,16 @@ static napi_value set_temp_token(napi_env env, napi_callback_info info) {
 /* utimens(path: Buffer, atimeNs: bigint, mtimeNs: bigint, noFollow: boolean): void */
 static napi_value utimens(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!get_args(env, info, 4, argv)) return NULL;
+  if (!native_get_args(env, info, 4, argv)) return NULL;
   struct timespec times[2];
   if (!get_timespec(env, argv[1], &times[0]) || !get_timespec(env, argv[2], &times[1])) return NULL;
   bool no_follow = false;
   napi_get_value_bool(env, argv[3], &no_follow);
-  char *path = get_bytes(env, argv[0], "path must be a Buffer");
+  char *path = native_get_bytes(env, argv[0], "path must be a Buffer");
   if (path == NULL) return NULL;
-  napi_value result = undefined(env);
+  napi_value result = native_undefined(env);
   if (utimensat(AT_FDCWD, path, times, no_follow ? AT_SYMLINK_NOFOLLOW : 0) != 0) {
-    result = throw_errno(env, errno, "utimensat", path);
+    result = native_throw_errno(env, errno, "utimensat", path);
   }
   free(path);
   return result;
@@ -206,13 +207,13 @@ static napi_value utimens(napi_env env, napi_callback_info info) {
 /* futimens(fd: number, atimeNs: bigint, mtimeNs: bigint): void */
 static napi_value futimens_(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
+  if (!native_get_args(env, info, 3, argv)) return NULL;
   int64_t fd;
   struct timespec times[2];
   if (!get_int64(env, argv[0], &fd, "fd must be a number")) return NULL;
   if (!get_timespec(env, argv[1], &times[0]) || !get_timespec(env, argv[2], &times[1])) return NULL;
-  if (futimens((int)fd, times) != 0) return throw_errno(env, errno, "futimens", NULL);
-  return undefined(env);
+  if (futimens((int)fd, times) != 0) return native_throw_errno(env, errno, "futimens", NULL);
+  return native_undefined(env);
 }
 
 /* ---- special files ------------------------------------------------------------------------ */
@@ -220,159 +221,18 @@ static napi_value futimens_(napi_env env, napi_callback_info info) {
 /* mknod(path: Buffer, mode: number (type and permission bits), rdev: bigint): void */
 static napi_value mknod_(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
+  if (!native_get_args(env, info, 3, argv)) return NULL;
   int64_t mode;
   uint64_t rdev;
   bool lossless;
   if (!get_int64(env, argv[1], &mode, "mode must be a number")) return NULL;
   if (napi_get_value_bigint_uint64(env, argv[2], &rdev, &lossless) != napi_ok || !lossless) {
-    return throw_type(env, "rdev must be a BigInt");
+    return native_throw_type(env, "rdev must be a BigInt");
   }
-  char *path = get_bytes(env, argv[0], "path must be a Buffer");
+  char *path = native_get_bytes(env, argv[0], "path must be a Buffer");
   if (path == NULL) return NULL;
-  napi_value result = undefined(env);
-  if (mknod(path, (mode_t)mode, (dev_t)rdev) != 0) result = throw_errno(env, errno, "mknod", path);
-  free(path);
-  return result;
-}
-
-/* ---- extended attributes ------------------------------------------------------------------ */
-
-/*
- * One attribute's value into a new Buffer; sets *gone when it disappeared since it was listed.
- * Sizes are asked first and the read retried if the value grew in between (ERANGE).
- */
-static napi_value read_value(napi_env env, const char *path, const char *name, bool *gone) {
-  *gone = false;
-  for (;;) {
-    ssize_t size = lgetxattr(path, name, NULL, 0);
-    if (size < 0) {
-      if (errno == ENODATA) {
-        *gone = true;
-        return NULL;
-      }
-      return throw_errno(env, errno, "lgetxattr", path);
-    }
-    void *data;
-    napi_value buffer;
-    if (napi_create_buffer(env, (size_t)size, &data, &buffer) != napi_ok) return NULL;
-    if (size == 0) return buffer;
-    ssize_t got = lgetxattr(path, name, data, (size_t)size);
-    if (got >= 0) {
-      if (got == size) return buffer;
-      napi_value trimmed;
-      napi_create_buffer_copy(env, (size_t)got, data, NULL, &trimmed);
-      return trimmed;
-    }
-    if (errno == ERANGE) continue;
-    if (errno == ENODATA) {
-      *gone = true;
-      return NULL;
-    }
-    return throw_errno(env, errno, "lgetxattr", path);
-  }
-}
-
-/*
- * readXattrs(path: Buffer): Buffer[], names and values alternating, in the order the file system
- * lists them. A file system without extended attributes gives [] (ENOTSUP), as does an entry
- * that has none.
- */
-static napi_value read_xattrs(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!get_args(env, info, 1, argv)) return NULL;
-  char *path = get_bytes(env, argv[0], "path must be a Buffer");
-  if (path == NULL) return NULL;
-  napi_value result = NULL;
-  char *names = NULL;
-  ssize_t length;
-  for (;;) {
-    length = llistxattr(path, NULL, 0);
-    if (length < 0) {
-      if (errno == ENOTSUP) length = 0;
-      else {
-        throw_errno(env, errno, "llistxattr", path);
-        goto done;
-      }
-    }
-    if (length == 0) break;
-    free(names);
-    names = malloc((size_t)length);
-    if (names == NULL) {
-      throw_errno(env, ENOMEM, "malloc", NULL);
-      goto done;
-    }
-    ssize_t got = llistxattr(path, names, (size_t)length);
-    if (got >= 0) {
-      length = got;
-      break;
-    }
-    if (errno != ERANGE) {
-      throw_errno(env, errno, "llistxattr", path);
-      goto done;
-    }
-  }
-  napi_create_array(env, &result);
-  uint32_t index = 0;
-  for (ssize_t at = 0; at < length;) {
-    const char *name = names + at;
-    size_t name_length = strnlen(name, (size_t)(length - at));
-    at += (ssize_t)name_length + 1;
-    if (name_length == 0) continue;
-    bool gone;
-    napi_value value = read_value(env, path, name, &gone);
-    if (gone) continue;
-    if (value == NULL) {
-      result = NULL;
-      goto done;
-    }
-    napi_value name_buffer;
-    napi_create_buffer_copy(env, name_length, name, NULL, &name_buffer);
-    napi_set_element(env, result, index++, name_buffer);
-    napi_set_element(env, result, index++, value);
-  }
-done:
-  free(names);
-  free(path);
-  return result;
-}
-
-/* setXattr(path: Buffer, name: Buffer, value: Buffer): void (never follows a link) */
-static napi_value set_xattr(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  if (!get_args(env, info, 3, argv)) return NULL;
-  bool is_buffer = false;
-  napi_is_buffer(env, argv[2], &is_buffer);
-  if (!is_buffer) return throw_type(env, "value must be a Buffer");
-  void *data;
-  size_t size;
-  napi_get_buffer_info(env, argv[2], &data, &size);
-  char *path = get_bytes(env, argv[0], "path must be a Buffer");
-  if (path == NULL) return NULL;
-  char *name = get_bytes(env, argv[1], "name must be a Buffer");
-  napi_value result = NULL;
-  if (name != NULL) {
-    result = undefined(env);
-    if (lsetxattr(path, name, data, size, 0) != 0) result = throw_errno(env, errno, "lsetxattr", path);
-  }
-  free(name);
-  free(path);
-  return result;
-}
-
-/* removeXattr(path: Buffer, name: Buffer): void; an attribute already gone is not an error. */
-static napi_value remove_xattr(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
-  if (!get_args(env, info, 2, argv)) return NULL;
-  char *path = get_bytes(env, argv[0], "path must be a Buffer");
-  if (path == NULL) return NULL;
-  char *name = get_bytes(env, argv[1], "name must be a Buffer");
-  napi_value result = NULL;
-  if (name != NULL) {
-    result = undefined(env);
-    if (lremovexattr(path, name) != 0 && errno != ENODATA) result = throw_errno(env, errno, "lremovexattr", path);
-  }
-  free(name);
+  napi_value result = native_undefined(env);
+  if (mknod(path, (mode_t)mode, (dev_t)rdev) != 0) result = native_throw_errno(env, errno, "mknod", path);
   free(path);
   return result;
 }
@@ -381,7 +241,7 @@ static napi_value remove_xattr(napi_env env, napi_callback_info info) {
 
 static napi_value seek(napi_env env, napi_callback_info info, int whence, const char *syscall) {
   napi_value argv[2];
-  if (!get_args(env, info, 2, argv)) return NULL;
+  if (!native_get_args(env, info, 2, argv)) return NULL;
   int64_t fd, offset;
   if (!get_int64(env, argv[0], &fd, "fd must be a number") || !get_int64(env, argv[1], &offset, "offset must be a number")) {
     return NULL;
@@ -390,7 +250,7 @@ static napi_value seek(napi_env env, napi_callback_info info, int whence, const 
   napi_value result;
   if (found < 0) {
     // ENXIO: no data (or no hole) at or after offset, i.e. at or past the end.
-    if (errno != ENXIO) return throw_errno(env, errno, syscall, NULL);
+    if (errno != ENXIO) return native_throw_errno(env, errno, syscall, NULL);
     found = -1;
   }
   napi_create_int64(env, (int64_t)found, &result);
@@ -415,9 +275,9 @@ NAPI_MODULE_INIT() {
       {"utimens", NULL, utimens, NULL, NULL, NULL, napi_enumerable, NULL},
       {"futimens", NULL, futimens_, NULL, NULL, NULL, napi_enumerable, NULL},
       {"mknod", NULL, mknod_, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"readXattrs", NULL, read_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"setXattr", NULL, set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"removeXattr", NULL, remove_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readXattrs", NULL, native_read_xattrs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setXattr", NULL, native_set_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"removeXattr", NULL, native_remove_xattr, NULL, NULL, NULL, napi_enumerable, NULL},
       {"seekData", NULL, seek_data, NULL, NULL, NULL, napi_enumerable, NULL},
       {"seekHole", NULL, seek_hole, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -10,6 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { COPY_FAULT_WAIT, EVENT_SOURCE } from '../../lambdas/core/events/migration-event.ts';
+import { COPY_FAULT_RETRY } from '../../lambdas/core/workflow-limits.ts';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lambdas/handlers/telemetry.ts';
 
 /**
@@ -44,6 +46,13 @@ export interface MigrationMonitoringProps {
    */
   readonly failureEventBus?: events.IEventBus;
   /**
+   * The bus the migrations' events are put on (MigrationEvents): a rule on it counts the copy fault waits
+   * (COPY_FAULT_WAIT events) for the `CopyFaultWaits` alarm.
+   * @default - `failureEventBus` (the stack forwards copy task failures to the migrations' bus); with neither,
+   * no copy fault alarm
+   */
+  readonly migrationEventBus?: events.IEventBus;
+  /**
    * An address that gets the alarm notifications by email (it must confirm the subscription).
    * @default - no subscription: subscribe to the topic yourself
    */
@@ -69,6 +78,11 @@ export interface MigrationMonitoringProps {
  *   (cancelled), or that failed to start, and forwards them to the share-migration bus; the alarm
  *   counts the rule's `TriggeredRules` (AWS/Events). Chosen over a metric filter on the copy logs: the
  *   exit code is the copy task's contract, its log lines are not, and a task that never started logs nothing.
+ * - migrations waiting out copy faults: a copy pass the platform kept stopping past its retry ladder waits
+ *   the fault out instead of going to cleanup (workflow-copy-faults.ts), publishing a COPY_FAULT_WAIT event at
+ *   every wait (every COPY_FAULT_RETRY.PARK_SECONDS); a rule on the migrations' bus matches them and the alarm
+ *   counts its `TriggeredRules` over a period longer than that wait, so it stays in alarm while any
+ *   migration waits, and clears a period after the last wait.
  * - authorizer errors: the authorizer's Lambda `Errors` less its `TokenRejected` metric. Refusing a
  *   token is how a TOKEN authorizer answers 401 (it throws "Unauthorized", which Lambda counts as an
  *   error); what is left is the authorizer failing to decide (the token secret unreadable or malformed,
@@ -83,6 +97,8 @@ export class MigrationMonitoring extends Construct {
   readonly copyTaskFailureRule: events.Rule;
   readonly failedCopyTasksAlarm: cloudwatch.Alarm;
   readonly authorizerErrorsAlarm: cloudwatch.Alarm;
+  readonly copyFaultWaitRule?: events.Rule;
+  readonly copyFaultWaitsAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MigrationMonitoringProps) {
     super(scope, id);
@@ -144,6 +160,27 @@ export class MigrationMonitoring extends Construct {
       }),
       alarmDescription: 'share-migration: a copy task stopped with a failure exit code or could not start (its ECS event is on the share-migration bus)',
     });
+
+    const migrationEventBus = props.migrationEventBus ?? props.failureEventBus;
+    if (migrationEventBus !== undefined) {
+      this.copyFaultWaitRule = new events.Rule(this, 'CopyFaultWaitEvents', {
+        description: 'share-migration: copy passes waiting out infrastructure faults (the platform keeps stopping their tasks)',
+        eventBus: migrationEventBus,
+        eventPattern: { source: [EVENT_SOURCE], detailType: [COPY_FAULT_WAIT] },
+      });
+      // One event a wait: a period of two waits holds at least one while a migration still waits.
+      const waitPeriod = Duration.seconds(Math.max(period.toSeconds(), 2 * COPY_FAULT_RETRY.PARK_SECONDS));
+      this.copyFaultWaitsAlarm = this.alarm('CopyFaultWaits', {
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'TriggeredRules',
+          dimensionsMap: { EventBusName: migrationEventBus.eventBusName, RuleName: this.copyFaultWaitRule.ruleName },
+          statistic: cloudwatch.Stats.SUM,
+          period: waitPeriod,
+        }),
+        alarmDescription: 'share-migration: a migration waits out an infrastructure fault (its copy task keeps being stopped by the platform); see copy_fault in GET /v2/migrations/{id}',
+      });
+    }
 
     this.authorizerErrorsAlarm = this.alarm('AuthorizerErrors', {
       metric: new cloudwatch.MathExpression({

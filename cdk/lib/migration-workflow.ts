@@ -27,10 +27,10 @@ export { CopyPass } from './workflow-copy-pass.ts';
 /**
  * What the steps that wait on a task token may call on their own execution: each answers its token itself
  * when what it waits for arrived before the token did (await-completion.ts: migration_complete or
- * migration_cancel; await-switchover.ts: the operator's confirmation).
+ * migration_cancel; await-switchover.ts: the operator's confirmation; copy-fault.ts: migration_cancel).
  */
 const TOKEN_STEP_ACTIONS: readonly string[] = ['states:SendTaskSuccess', 'states:SendTaskFailure'];
-const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER];
+const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER, Step.COPY_FAULT];
 
 /** The state machine's name, when none is given: `<stack name>-migration`. */
 function defaultStateMachineName(stack: Stack): string {
@@ -147,7 +147,14 @@ export class MigrationWorkflow extends Construct {
     this.handover = new WorkflowHandover(this, { stateMachineArn: this.stateMachineArn, cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task) });
     this.purge = purgeLoop(this, this.tasks, { ended: this.endings(), purgeTaskTimeout: props.purgeTaskTimeout });
     this.cleanup = this.cleanupPath();
-    this.copyPasses = new CopyPasses(this, { tasks: this.tasks, cleanup: this.cleanup, errorPath: ERROR_PATH, cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task) });
+    this.copyPasses = new CopyPasses(this, {
+      tasks: this.tasks,
+      cleanup: this.cleanup,
+      errorPath: ERROR_PATH,
+      cleanedUpOnFailure: (task) => this.cleanedUpOnFailure(task),
+      copyFaultFunction: props.stepFunctions[Step.COPY_FAULT],
+      handover: this.handover,
+    });
     const switchover = switchoverPath(this, this.tasks, {
       finalCopy: this.copyPasses.pass(StateName.FINAL_COPY, CopyPass.FINAL, { planFirst: false }),
       purge: this.purge,
@@ -158,7 +165,11 @@ export class MigrationWorkflow extends Construct {
     switchover.writersGone.when(stringIs('$.switchover.outcome', 'gave_up'), completion.awaitCompletion);
     const hostAssisted = this.hostAssistedPhase1(completion.phase1Done);
     const driverAssisted = this.driverAssistedPhase1(completion.phase1Done, hostAssisted);
-    const start = this.requestPath(driverAssisted.start, hostAssisted, switchover, { 'driver-poll': driverAssisted.poll, 'await-completion': completion.awaitCompletion });
+    const start = this.requestPath(driverAssisted.start, hostAssisted, switchover, {
+      'driver-poll': driverAssisted.poll,
+      'await-completion': completion.awaitCompletion,
+      'copy-fault': this.copyPasses.parking.resume,
+    });
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -225,6 +236,7 @@ export class MigrationWorkflow extends Construct {
       .when(stringIs('$.resume_at', 'driver-complete'), switchover.driverComplete)
       .when(stringIs('$.resume_at', 'driver-poll'), handedOver['driver-poll'])
       .when(stringIs('$.resume_at', 'await-completion'), handedOver['await-completion'])
+      .when(stringIs('$.resume_at', 'copy-fault'), handedOver['copy-fault'])
       .otherwise(compatibility.next(canMigrateNatively));
     validate.next(resumeAt);
     // PurgeExecutionInput: a deleted share's data, or a retry of a migration's failed purges.
@@ -270,7 +282,7 @@ export class MigrationWorkflow extends Construct {
     const bulkCopy = this.copyPasses.pass(StateName.BULK_COPY, CopyPass.BULK, { planFirst: true });
     bulkCopy.next(phase1Done);
     // A snapshot is copied by one task: partitions are planned for the live data.
-    const snapshotCopy = this.cleanedUpOnFailure(this.copyPasses.copyTask(StateName.SNAPSHOT_COPY, CopyPass.BULK, {}, '$.snapshot_replay.copy'));
+    const snapshotCopy = this.copyPasses.copyTask(StateName.SNAPSHOT_COPY, CopyPass.BULK, {}, '$.snapshot_replay.copy');
     const snapshotDestination = this.cleanedUpOnFailure(this.lambdaStep(Step.SNAPSHOT_DESTINATION));
     const moreSnapshots = new sfn.Choice(this, StateName.MORE_SNAPSHOTS)
       .when(isTrue('$.snapshot_replay.more'), snapshotCopy)

@@ -1,9 +1,17 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { COPY_FAULT_RETRY } from '../../lambdas/core/workflow-limits.ts';
+import type { CopyFaultParking } from './workflow-copy-fault-parking.ts';
 
-/** Where a copy pass keeps its count of infrastructure faults (reset when a pass succeeds). */
+/** Where a copy pass keeps its count of infrastructure faults (reset when a pass succeeds; CopyFaultsState). */
 export const COPY_FAULTS_PATH = '$.copy_faults';
+
+/**
+ * Where a pass waiting out a fault past the retry ladder keeps the wait's length (top-level: the local
+ * runtime's adaptation of TimeoutSecondsPath reads top-level fields only). More than 0: the migration record
+ * shows the wait, which the next pass that succeeds clears (and sets it to 0).
+ */
+export const COPY_FAULT_WAIT_PATH = '$.copy_fault_wait_seconds';
 
 /** What a successful copy pass leaves at COPY_FAULTS_PATH. */
 export const COPY_FAULTS_RESET = { attempts: 0 } as const;
@@ -30,6 +38,12 @@ export interface CopyFaultRetryProps {
   readonly cleanup: sfn.IChainable;
   /** Where the failed task's error is put (the cleanup reads it there). */
   readonly errorPath: string;
+  /**
+   * Past the retry ladder, a pass the platform keeps stopping waits the fault out here, indefinitely.
+   * @default - none: past the ladder the fault goes to `cleanup` (a partition's child execution, whose
+   * failure its parent's Map decides on)
+   */
+  readonly parking?: CopyFaultParking;
 }
 
 /**
@@ -40,9 +54,11 @@ export interface CopyFaultRetryProps {
  * look at the Cause, so the Catch leads here: the Cause is parsed, a task the platform stopped (Spot
  * interruption, failed start or EFS mount, host retirement, a killed container) waits 30 s, then 1, 2, 5,
  * 10 and 15 minutes between tries and runs the pass again, which resumes where the last one stopped (the
- * engine keeps what it verified); after COPY_FAULT_RETRY.MAX_ATTEMPTS faults in a row the migration goes
- * to cleanup with the last fault. An exit code of the copy engine (a copy error, a cancel) goes to cleanup
- * at once. The count is reset by every pass that succeeds.
+ * engine keeps what it verified). After COPY_FAULT_RETRY.MAX_ATTEMPTS faults in a row the pass does not go
+ * to cleanup, which would delete the destination: it waits the fault out (`parking`: recorded on the
+ * migration, every COPY_FAULT_RETRY.PARK_SECONDS, until a task runs or the operator cancels). An exit code of
+ * the copy engine (a copy error, a cancel) goes to cleanup at once. The count is reset by every pass that
+ * succeeds, and a pass that succeeds after a recorded wait clears the record.
  */
 export class CopyFaultRetry {
   private readonly scope: Construct;
@@ -53,9 +69,12 @@ export class CopyFaultRetry {
     this.props = props;
   }
 
-  /** Catches `copy`'s task failures (before any other Catch of it) and loops infrastructure faults back to it. */
-  retry(copy: sfn.TaskStateBase, name: string): void {
-    const { cleanup, errorPath } = this.props;
+  /**
+   * Catches `copy`'s task failures (before any other Catch of it) and loops infrastructure faults back to it.
+   * Returns what follows a pass that succeeded (with parking: the record of a wait cleared first), to chain on.
+   */
+  retry(copy: sfn.TaskStateBase, name: string): sfn.IChainable & sfn.INextable {
+    const { cleanup, errorPath, parking } = this.props;
     // The caught error stays under COPY_FAULTS_PATH, which a pass that succeeds replaces: a fault that a
     // retry got past leaves no error in the state. It moves to `errorPath` only on the way to cleanup.
     const caught = `${COPY_FAULTS_PATH}.error`;
@@ -92,8 +111,16 @@ export class CopyFaultRetry {
       ),
     );
     const infrastructure = new sfn.Choice(this.scope, `${name}: infrastructure fault?`)
-      .when(sfn.Condition.and(platformStopped, sfn.Condition.numberLessThan(attempts, COPY_FAULT_RETRY.MAX_ATTEMPTS)), count.next(wait.next(copy)))
-      .otherwise(toCleanup);
+      .when(sfn.Condition.and(platformStopped, sfn.Condition.numberLessThan(attempts, COPY_FAULT_RETRY.MAX_ATTEMPTS)), count.next(wait.next(copy)));
+    if (parking) {
+      // The ladder is spent: count the fault, name this copy as the one to run again, and wait it out.
+      const keepWaiting = new sfn.Pass(this.scope, `${name}: fault persists`, {
+        parameters: { 'attempts.$': `States.MathAdd(${attempts}, 1)`, 'error.$': caught, resume: name },
+        resultPath: COPY_FAULTS_PATH,
+      });
+      infrastructure.when(platformStopped, keepWaiting.next(parking.waitOut(copy, name)));
+    }
+    infrastructure.otherwise(toCleanup);
     parse.next(infrastructure);
     // The first fault since the last pass that succeeded (or of the migration) finds no count yet.
     const firstFault = new sfn.Pass(this.scope, `${name}: first fault`, {
@@ -107,5 +134,6 @@ export class CopyFaultRetry {
       .when(sfn.Condition.and(present(`${caught}.Cause`), sfn.Condition.stringMatches(`${caught}.Cause`, '{*}')), counted)
       .otherwise(toCleanup);
     copy.addCatch(describesTask, { errors: [sfn.Errors.TASKS_FAILED], resultPath: caught });
+    return parking ? parking.afterPass(copy, name) : copy;
   }
 }

@@ -1,8 +1,10 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CopyTaskEnv, WorkflowError } from '../../lambdas/core/workflow.ts';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CopyFaultParking } from './workflow-copy-fault-parking.ts';
 import { COPY_FAULTS_PATH, COPY_FAULTS_RESET, CopyFaultRetry } from './workflow-copy-faults.ts';
-import type { MigrationCopyTask } from './migration-copy-task.ts';
+import type { WorkflowHandover } from './workflow-handover.ts';
 import type { StateName } from './workflow-states.ts';
 import type { WorkflowTasks } from './workflow-tasks.ts';
 
@@ -36,6 +38,10 @@ export interface CopyPassesProps {
   readonly errorPath: string;
   /** Sends any other failure of a task, error attached, to cleanup. */
   readonly cleanedUpOnFailure: <T extends sfn.TaskStateBase>(task: T) => T;
+  /** The copy-fault step's function: a pass past its retry ladder waits the fault out (CopyFaultParking). */
+  readonly copyFaultFunction: lambda.IFunction;
+  /** Hands a long wait for a fault over to a new execution. */
+  readonly handover: WorkflowHandover;
 }
 
 /** A copy pass as a piece of the definition: a Choice at its start, a Pass that every way through ends on. */
@@ -62,11 +68,20 @@ export class CopyPasses {
   private readonly scope: Construct;
   private readonly props: CopyPassesProps;
   private readonly copyFaults: CopyFaultRetry;
+  /** Where a copy pass waits out a fault past its retry ladder; `parking.resume` is the handover's way back. */
+  readonly parking: CopyFaultParking;
 
   constructor(scope: Construct, props: CopyPassesProps) {
     this.scope = scope;
     this.props = props;
-    this.copyFaults = new CopyFaultRetry(scope, { cleanup: props.cleanup, errorPath: props.errorPath });
+    this.parking = new CopyFaultParking(scope, {
+      tasks: props.tasks,
+      copyFaultFunction: props.copyFaultFunction,
+      handover: props.handover,
+      cleanedUpOnFailure: props.cleanedUpOnFailure,
+      cleanup: props.cleanup,
+    });
+    this.copyFaults = new CopyFaultRetry(scope, { cleanup: props.cleanup, errorPath: props.errorPath, parking: this.parking });
   }
 
   /**
@@ -74,23 +89,22 @@ export class CopyPasses {
    * passes reuse the stored plan, whose ranges cover any path, so what was added since has its partition).
    */
   pass(name: StateName, pass: CopyPass, options: { readonly planFirst: boolean }): CopyPassFragment {
-    const { cleanedUpOnFailure } = this.props;
     const done = new sfn.Pass(this.scope, copyPassEnd(name));
-    const single = cleanedUpOnFailure(this.copyTask(name, pass));
+    const single = this.copyTask(name, pass);
     single.next(done);
     const indexes = new sfn.Pass(this.scope, `${name}: list partitions`, {
       parameters: { 'indexes.$': 'States.ArrayRange(0, States.MathAdd($.copy.partitions, -1), 1)' },
       resultPath: PARTITION_INDEXES_PATH,
     });
-    const seal = cleanedUpOnFailure(this.copyTask(`${name}: seal partitions`, pass, { [CopyTaskEnv.PARTITION_STEP]: 'seal' }));
+    const seal = this.copyTask(`${name}: seal partitions`, pass, { [CopyTaskEnv.PARTITION_STEP]: 'seal' });
     const partitions = this.partitionMap(name, pass);
     partitions.addCatch(this.props.cleanup, { errors: [WorkflowError.ALL], resultPath: this.props.errorPath });
     partitions.next(seal).next(done);
     if (options.planFirst) {
-      const plan = cleanedUpOnFailure(this.copyTask(`${name}: plan partitions`, pass, {
+      const plan = this.copyTask(`${name}: plan partitions`, pass, {
         [CopyTaskEnv.PARTITION_STEP]: 'plan',
         [CopyTaskEnv.PARTITIONS]: sfn.JsonPath.format('{}', sfn.JsonPath.stringAt('$.copy.partitions')),
-      }));
+      });
       indexes.next(plan).next(partitions);
     } else {
       indexes.next(partitions);
@@ -104,8 +118,12 @@ export class CopyPasses {
     return new CopyPassFragment(this.scope, `${name} pass`, which, done);
   }
 
-  /** A single copy task: the whole tree (a snapshot's too: `plan` is where the state holds its job). */
-  copyTask(name: string, pass: CopyPass, extra: Readonly<Record<string, string>> = {}, plan = '$.copy'): MigrationCopyTask {
+  /**
+   * A single copy task: the whole tree (a snapshot's too: `plan` is where the state holds its job), its
+   * infrastructure faults retried and then waited out, any other failure sent to cleanup. Returns the chain
+   * to go on from once it succeeded.
+   */
+  copyTask(name: string, pass: CopyPass, extra: Readonly<Record<string, string>> = {}, plan = '$.copy'): sfn.IChainable & sfn.INextable {
     const copy = this.props.tasks.ecsTask(name as StateName, {
       taskDefinitionPath: `${plan}.task_definition`,
       environment: { ...copyEnvironment(plan, pass), ...extra },
@@ -113,8 +131,9 @@ export class CopyPasses {
       onSuccess: { resultPath: COPY_FAULTS_PATH, resultSelector: COPY_FAULTS_RESET },
     });
     // Infrastructure faults (the platform stopped the task) run the pass again; before cleanedUpOnFailure's Catch.
-    this.copyFaults.retry(copy, name);
-    return copy;
+    const succeeded = this.copyFaults.retry(copy, name);
+    this.props.cleanedUpOnFailure(copy);
+    return succeeded;
   }
 
   /**

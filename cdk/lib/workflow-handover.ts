@@ -15,6 +15,7 @@ const HANDOVER_PATH = '$.handover';
 const PREPARE_STATE: Readonly<Record<HandoverPoint, StateName>> = {
   'driver-poll': StateName.PREPARE_HANDOVER_POLL,
   'await-completion': StateName.PREPARE_HANDOVER_WAIT,
+  'copy-fault': StateName.PREPARE_HANDOVER_COPY_FAULT,
 };
 
 export interface WorkflowHandoverProps {

@@ -40,6 +40,11 @@ export const StateName = {
   WRITERS_GONE: 'Can the switchover go on?',
   AWAIT_SWITCHOVER: 'Wait for clients to disconnect, or confirmation',
   FINAL_COPY: 'Copy final delta and verify',
+  COPY_FAULT: 'Wait out a copy fault',
+  COUNT_COPY_FAULT: 'Count the copy fault wait',
+  HAND_OVER_COPY_FAULT: 'Hand the copy fault waits over?',
+  PREPARE_HANDOVER_COPY_FAULT: 'Prepare handover of the copy fault waits',
+  RESUME_COPY: 'Resume which copy pass?',
   CUTOVER: 'Switch share to destination',
   SUCCEEDED: 'Migration succeeded',
   CLEANUP: 'Clean up and restore source',
@@ -74,4 +79,5 @@ export const STEP_STATE: Readonly<Record<Step, StateName>> = {
   [Step.SWITCHOVER_WRITERS]: StateName.SWITCHOVER_WRITERS,
   [Step.AWAIT_SWITCHOVER]: StateName.AWAIT_SWITCHOVER,
   [Step.PLAN_PURGE]: StateName.PLAN_PURGE,
+  [Step.COPY_FAULT]: StateName.COPY_FAULT,
 };

@@ -149,6 +149,9 @@ export const FUNCTION_PERMISSIONS: Readonly<Record<FunctionName, FunctionPermiss
     ...driver('dataLeftBehind'),
     copyTaskDefinitions: ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition'],
   },
+  // A copy pass waiting out an infrastructure fault: records it on the migration, publishes the wait's event,
+  // and answers its own task token when a cancel came first. Its adapter (the task tokens) can also succeed one.
+  [Step.COPY_FAULT]: { tables: { migrations: RECORDS }, ...EVENTS, stateMachine: ['states:SendTaskSuccess', 'states:SendTaskFailure'] },
   // The Manila API: every store, the share lists (indexes), a share's migrations (index), pools, instances (extend and shrink
   // too) and access rules (no
   // driver-assisted migration call: those are the steps'), executions and task tokens, stopping a copy

@@ -134,6 +134,11 @@ export interface Migration {
   readonly left_behind?: readonly LeftBehindInstance[];
   /** The switchover's wait for the clients that may still write to the read-only source (set once it is read-only). */
   readonly switchover?: SwitchoverProgress | null;
+  /**
+   * A copy pass waiting out an infrastructure fault past its retry ladder (copy-fault.ts): how many faults in
+   * a row, since when, the last one, and when the pass runs again. Null (or absent) while no pass waits.
+   */
+  readonly copy_fault?: CopyFaultProgress | null;
   /** The data the instances this migration deleted left on their backends, and what became of it. */
   readonly purges?: readonly DataPurgeRecord[];
   /** When the source went read-only and when it was released; the switchover window. */
@@ -190,6 +195,17 @@ export const SwitchoverStatus = {
 export type SwitchoverStatus = (typeof SwitchoverStatus)[keyof typeof SwitchoverStatus];
 
 /** The switchover's proof that no acknowledged write is lost (steps/source-read-only.ts, steps/switchover-writers.ts). */
+/** A copy pass waiting out an infrastructure fault (Migration.copy_fault). */
+export interface CopyFaultProgress {
+  /** Faults in a row of this pass (the retry ladder's included). */
+  readonly attempts: number;
+  /** When the pass began waiting faults out (past the retry ladder). */
+  readonly since: string;
+  /** The last fault: the stopped task's reason, as cleanup would show it. */
+  readonly last_error: string;
+  readonly next_attempt_at: string;
+}
+
 export interface SwitchoverProgress {
   readonly status: SwitchoverStatus;
   /** When the source's rules were read-only (applyAccessRules returned): clients connected later cannot write. */

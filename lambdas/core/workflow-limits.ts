@@ -61,10 +61,17 @@ export function copyPassTimeoutSeconds(sizeGiB: number): number {
 /**
  * How a copy pass that the platform stopped (Spot interruption, a failed start or EFS mount, a retired
  * host: cdk/lib/workflow-copy-faults.ts) is run again: after WAIT_SECONDS[n] for the n-th fault in a row
- * (30 s, then 1, 2, 5, 10 and 15 minutes), at most MAX_ATTEMPTS times in a row (about three hours of
- * faults), then the migration goes to cleanup. Index 0 is unused (a count starts at 1).
+ * (30 s, then 1, 2, 5, 10 and 15 minutes), MAX_ATTEMPTS times in a row (about three hours of faults). Past
+ * that ladder the pass does not give up: an infrastructure fault never sends a migration to cleanup, which
+ * would delete the destination and throw the copied data away (issue 15, item 3). It waits the fault out
+ * PARK_SECONDS between tries, indefinitely, its wait recorded on the migration (`copy_fault`) and answered at
+ * once by migration_cancel, until the platform lets a task run or the operator cancels. PARK_SECONDS is 30
+ * minutes: an outage that outlived three hours of tries is a regional or quota matter measured in hours,
+ * and a try costs a task start; each wait is one loop cycle, so the waiting hands over to a new execution
+ * every HANDOVER_AFTER_CYCLES waits (about two days). Index 0 of WAIT_SECONDS is unused (a count starts at 1).
  */
 export const COPY_FAULT_RETRY = {
   MAX_ATTEMPTS: 15,
   WAIT_SECONDS: [0, 30, 60, 120, 300, 600, ...Array.from({ length: 10 }, () => 900)],
+  PARK_SECONDS: 1800,
 } as const;

@@ -49,9 +49,9 @@ export interface LoopCount {
 
 /**
  * Where a handed-over execution picks the migration up (long-migrations.md): the driver's phase-1 poll,
- * or the wait for migration_complete. Any other point re-derives itself from the migration record.
+ * the wait for migration_complete, or a copy pass waiting out an infrastructure fault (it runs the pass again). Any other point re-derives itself from the migration record.
  */
-export type HandoverPoint = 'driver-poll' | 'await-completion';
+export type HandoverPoint = 'driver-poll' | 'await-completion' | 'copy-fault';
 
 /**
  * What an execution that hands over adds to its own input for the next one (HANDOVER_AFTER_CYCLES):
@@ -186,6 +186,17 @@ export interface MigrationExecutionState {
   readonly wait_seconds?: number;
   /** Set by prepare destination, for the copy task. */
   readonly copy?: CopyPlan;
+  /**
+   * A copy pass's infrastructure faults in a row (cdk/lib/workflow-copy-faults.ts): `{attempts: 0}` after a
+   * pass that succeeded; while faults last, their count, the last fault, and the copy state to run again.
+   */
+  readonly copy_faults?: CopyFaultsState;
+  /**
+   * Set while a pass waits a fault out past the retry ladder: the wait's length (COPY_FAULT_RETRY.PARK_SECONDS),
+   * at the top of the state where the wait's TimeoutSecondsPath reads it (the local runtime reads top-level fields
+   * only). More than 0: the migration record shows the wait, and the next pass that succeeds clears it (then 0).
+   */
+  readonly copy_fault_wait_seconds?: number;
   /** Set by prepare destination and by each snapshot of the destination: the share's next snapshot to replay. */
   readonly snapshot_replay?: SnapshotReplayState;
   /** Set by a Catch: the error that sent the execution to cleanup. */
@@ -208,6 +219,35 @@ export interface MigrationExecutionState {
   readonly switchover_wait_seconds?: number;
   /** Set by the purge planning step. */
   readonly purge?: PurgeState;
+}
+
+/** A copy pass's count of infrastructure faults in a row (MigrationExecutionState.copy_faults). */
+export interface CopyFaultsState {
+  readonly attempts: number;
+  /** The last fault, as the Catch put it. */
+  readonly error?: StepError;
+  /** The copy state that faulted: the one a wait (or a handed-over execution) runs again. */
+  readonly resume?: string;
+}
+
+/**
+ * Input of the wait-out-a-copy-fault step (Step.COPY_FAULT), a waitForTaskToken task timing out after
+ * `wait_seconds`: records the fault on the migration with the token, which migration_cancel answers.
+ */
+export interface CopyFaultWaitInput {
+  readonly migration_id: string;
+  readonly share_id: string;
+  readonly attempts: number;
+  readonly last_error: StepError;
+  readonly wait_seconds: number;
+  readonly task_token: string;
+}
+
+/** Input of the same step once a pass ran after a recorded fault: the fault is over, the record cleared. */
+export interface CopyFaultClearedInput {
+  readonly migration_id: string;
+  readonly share_id: string;
+  readonly cleared: true;
 }
 
 /** An error as a Catch puts it into the state. */
@@ -272,6 +312,11 @@ export const Step = {
   AWAIT_SWITCHOVER: 'await-switchover',
   /** Records the last purge's outcome and plans the next one (the data a deleted instance left). */
   PLAN_PURGE: 'plan-purge',
+  /**
+   * A copy pass the platform kept stopping past the retry ladder: records the fault on the migration and waits
+   * (a task token that migration_cancel answers); also clears the record once a pass ran.
+   */
+  COPY_FAULT: 'copy-fault',
 } as const;
 export type Step = (typeof Step)[keyof typeof Step];
 /**

@@ -20,7 +20,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { StateName } from '../../cdk/lib/migration-workflow.ts';
 import { afterDriverPoll } from '../../lambdas/core/migrations/steps/driver-continue.ts';
 import {
-  HANDOVER_AFTER_CYCLES, MIN_REFRESH_INTERVAL_SECONDS, Step, SWITCHOVER_WAIT,
+  COPY_FAULT_RETRY, HANDOVER_AFTER_CYCLES, MIN_REFRESH_INTERVAL_SECONDS, Step, SWITCHOVER_WAIT,
   type HandoverInput, type MigrationExecutionState, type ValidateStepInput,
 } from '../../lambdas/core/workflow.ts';
 import { allStates, loadSynthesizedWorkflow, type AslState, type SynthesizedWorkflow } from '../../local/synthesized-definition.ts';
@@ -28,6 +28,8 @@ import { allStates, loadSynthesizedWorkflow, type AslState, type SynthesizedWork
 /** Step Functions' limit on one execution's history. */
 const HISTORY_LIMIT = 25_000;
 const DAY = 86_400;
+/** Far more executions than any scenario here hands over to (about 520 at most). */
+const MAX_EXECUTIONS = 5_000;
 
 let workflow: SynthesizedWorkflow;
 let states: Map<string, AslState>;
@@ -59,6 +61,11 @@ interface Scenario {
   readonly completionAfterSeconds: number;
   /** The migration's refresh_interval: how long one wait for migration_complete lasts. */
   readonly refreshInterval: number;
+  /**
+   * Seconds from the start during which the platform stops every copy task (an outage of Fargate in the
+   * region, a quota taken away): each copy pass fails as a Spot interruption does. @default 0
+   */
+  readonly copyOutageSeconds?: number;
 }
 
 interface ExecutionCount {
@@ -71,10 +78,21 @@ interface Simulation {
   readonly executions: ExecutionCount[];
   readonly polls: number;
   readonly waits: number;
+  /** Copy tasks the platform stopped, and the waits past the retry ladder among the waits before the next try. */
+  readonly copyFaults: number;
+  readonly faultWaits: number;
+  /** Simulated seconds from the start to the end. */
+  readonly seconds: number;
   readonly ended: string;
 }
 
 const timeout = (): Error => Object.assign(new Error('the wait timed out (simulated)'), { name: 'States.Timeout' });
+
+/** runTask.sync's failure for a copy task the platform stopped: States.TaskFailed, the stopped task as its Cause. */
+const platformStopped = (): Error => Object.assign(new Error(JSON.stringify({
+  TaskArn: 'arn:aws:ecs:local:000000000000:task/copy/1', LastStatus: 'STOPPED', StopCode: 'SpotInterruption',
+  StoppedReason: 'Your Spot Task was interrupted.', Containers: [{ Name: 'copy', ExitCode: 143 }],
+})), { name: 'States.TaskFailed' });
 
 /**
  * Runs the migration through as many executions as it takes, on a simulated clock: the Wait before a driver
@@ -88,6 +106,9 @@ async function simulate(scenario: Scenario): Promise<Simulation> {
   let writerChecks = 0;
   let purges = 0;
   let resumedPoll = false;
+  let copyFaults = 0;
+  let faultsInARow = 0;
+  let faultWaits = 0;
   let next: { input: unknown; name: string } | undefined = { input: { share_id: 's-1', host: 'efs@b#p' }, name: 'm-1' };
   const executions: ExecutionCount[] = [];
   const copyPlan = { source: '/src', destination: '/dst', source_modes: '', preserve_metadata: 'true' as const, task_definition: 'arn:aws:ecs:local:000000000000:task-definition/copy:1' };
@@ -137,6 +158,16 @@ async function simulate(scenario: Scenario): Promise<Simulation> {
     [Step.CUTOVER]: (state: MigrationExecutionState) => state,
     [Step.CLEANUP]: () => { throw new Error('cleanup is not in this scenario'); },
     [Step.RELEASE_SHARE]: () => { throw new Error('release is not in this scenario'); },
+    // The wait past the retry ladder times out after its TimeoutSecondsPath (no cancel). As a callback task its
+    // handler gets the state's Parameters (the payload under Payload), with the timeout copied to the top by the
+    // local adaptation, as the wait for migration_complete gets `wait_seconds`; the direct call with `cleared`
+    // after a pass ran has none.
+    [Step.COPY_FAULT]: (input: { copy_fault_wait_seconds?: number }) => {
+      if (input.copy_fault_wait_seconds === undefined) return {};
+      clock += input.copy_fault_wait_seconds;
+      faultWaits += 1;
+      throw timeout();
+    },
     [Step.PLAN_PURGE]: (state: MigrationExecutionState) => {
       purges += 1;
       if (purges > 1) return { ...state, purge: { more: false, failed: 0 } };
@@ -150,10 +181,19 @@ async function simulate(scenario: Scenario): Promise<Simulation> {
   const retryable = [...states].filter(([, state]) => state.Retry !== undefined).map(([name]) => name);
   let ended = '';
   while (next !== undefined) {
+    // A simulated clock that stops advancing hands over forever, and never yields to vitest's timeout: fail instead.
+    if (executions.length >= MAX_EXECUTIONS) throw new Error(`over ${MAX_EXECUTIONS} executions at ${clock} s: the simulated clock no longer advances`);
     const { input, name } = next;
     next = undefined;
     const handlers = Object.fromEntries(Object.entries(workflow.tasks).map(([stateName, task]) => [stateName, (taskInput: unknown) => {
-      if (task.kind === 'ecs-run-task') return {};
+      if (task.kind === 'ecs-run-task') {
+        if (clock >= (scenario.copyOutageSeconds ?? 0)) { faultsInARow = 0; return {}; }
+        copyFaults += 1;
+        faultsInARow += 1;
+        // The retry ladder's Wait before the next try (the waits past it advance the clock in the copy-fault step).
+        clock += COPY_FAULT_RETRY.WAIT_SECONDS[faultsInARow] ?? 0;
+        throw platformStopped();
+      }
       if (task.kind === 'start-execution') {
         const parameters = taskInput as { Name: string; Input: unknown };
         next = { input: parameters.Input, name: parameters.Name };
@@ -178,7 +218,7 @@ async function simulate(scenario: Scenario): Promise<Simulation> {
     const count = (worstCase: boolean) => 2 + entered.reduce((sum, state) => sum + eventsOfState(state, worstCase), 0);
     executions.push({ states: entered.length, events: count(false), worstCaseEvents: count(true) });
   }
-  return { executions, polls, waits, ended };
+  return { executions, polls, waits, copyFaults, faultWaits, seconds: clock, ended };
 }
 
 describe('Workflow: history of one execution', () => {
@@ -200,6 +240,25 @@ describe('Workflow: history of one execution', () => {
     expect(simulation.executions.length).toBeGreaterThan((simulation.polls + simulation.waits) / HANDOVER_AFTER_CYCLES - 1);
     expect(largest).toBeLessThan(HISTORY_LIMIT / 2);
     console.info(`${_name}: ${simulation.executions.length} executions, ${simulation.polls} polls, ${simulation.waits} waits; `
+      + `largest execution ${Math.max(...simulation.executions.map((e) => e.events))} events, ${largest} with every retry spent`);
+  }, 300_000);
+
+  it('host-assisted: a 30-day outage of the copy task (every attempt stopped by the platform) is waited out, handed over, and stays far under 25,000 events', async () => {
+    // Prepare: the bulk copy's every task stopped for 30 days, then the platform lets a task run
+    const scenario: Scenario = { mechanism: 'host', replicationSeconds: 0, completionAfterSeconds: 0, refreshInterval: MIN_REFRESH_INTERVAL_SECONDS, copyOutageSeconds: 30 * DAY };
+
+    // Act
+    const simulation = await simulate(scenario);
+
+    // Assess: never cleanup (the destination kept), one wait every PARK_SECONDS past the ladder, handed over
+    const largest = Math.max(...simulation.executions.map((e) => e.worstCaseEvents));
+    expect(simulation.ended).toBe(StateName.SUCCEEDED);
+    expect(simulation.seconds).toBeGreaterThanOrEqual(30 * DAY);
+    expect(simulation.faultWaits).toBeGreaterThanOrEqual((30 * DAY - 3 * 3600) / COPY_FAULT_RETRY.PARK_SECONDS);
+    expect(simulation.copyFaults).toBe(simulation.faultWaits + COPY_FAULT_RETRY.MAX_ATTEMPTS);
+    expect(simulation.executions.length).toBeGreaterThan(simulation.faultWaits / HANDOVER_AFTER_CYCLES - 1);
+    expect(largest).toBeLessThan(HISTORY_LIMIT / 2);
+    console.info(`30-day copy outage: ${simulation.executions.length} executions, ${simulation.copyFaults} copy faults, ${simulation.faultWaits} waits past the ladder; `
       + `largest execution ${Math.max(...simulation.executions.map((e) => e.events))} events, ${largest} with every retry spent`);
   }, 300_000);
 

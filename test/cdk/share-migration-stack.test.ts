@@ -13,7 +13,7 @@ import { sha256Hex } from '../../lambdas/core/auth/hashed-token-verifier.ts';
 import { ConcurrentUpdateError, GuaranteeUnmetError, InvalidRequestError, InvalidShareStateError, NotFoundError } from '../../lambdas/core/errors.ts';
 import { TABLES, type IndexSchema } from '../../lambdas/adapters/dynamodb/table-schema.ts';
 import { FUNCTION_PERMISSIONS } from '../../lambdas/composition/function-permissions.ts';
-import { ALL_STEPS, REFUSAL_ERRORS, Step } from '../../lambdas/core/workflow.ts';
+import { ALL_STEPS, COPY_FAULT_RETRY, REFUSAL_ERRORS, Step } from '../../lambdas/core/workflow.ts';
 import { localLambdaArn, resolveDefinition, type CfnTemplate } from '../../local/synthesized-definition.ts';
 import { cdkJsonContext, logicalId, synthesizeStack } from './support.ts';
 
@@ -49,8 +49,37 @@ const copyStartRetry = {
 const toCleanup = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: StateName.CLEANUP };
 /** A copy pass's task failure is read first: an infrastructure fault runs it again (workflow-copy-faults.ts). */
 const toFaults = (copy: string) => ({ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.copy_faults.error', Next: `${copy}: task described?` });
-/** The steps that wait on a task token and may answer it themselves. */
-const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER];
+/**
+ * The steps that wait on a task token and may answer it themselves: the wait for migration_complete, the
+ * switchover's wait for the operator, and a copy pass waiting out an infrastructure fault past its retry
+ * ladder (workflow-copy-fault-parking.ts), which a cancel that came before its token ends at once.
+ */
+const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER, Step.COPY_FAULT];
+/**
+ * Every single copy task (not a partition's, which runs in a Map's child execution): each has the fault
+ * states of workflow-copy-faults.ts, and, once it succeeded, clears the record of a fault wait if there is one.
+ */
+const COPY_TASKS: readonly string[] = [
+  StateName.SNAPSHOT_COPY, StateName.BULK_COPY, `${StateName.BULK_COPY}: plan partitions`, StateName.REFRESH_COPY, StateName.FINAL_COPY,
+  ...[StateName.BULK_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].map((pass) => `${pass}: seal partitions`),
+];
+/** What follows a copy task that succeeded (workflow-copy-fault-parking.ts, afterPass): was a fault wait recorded? */
+const faultRecorded = (copy: string) => `${copy}: copy fault recorded?`;
+/** The record of a fault wait cleared (only if one was recorded), then `next` (where the copy task led before). */
+const afterCopy = (copy: string, next: string): State => ({
+  Type: 'Choice',
+  Choices: [
+    {
+      And: [
+        { Variable: '$.copy_fault_wait_seconds', IsPresent: true },
+        { Variable: '$.copy_fault_wait_seconds', IsNumeric: true },
+        { Variable: '$.copy_fault_wait_seconds', NumericGreaterThan: 0 },
+      ],
+      Next: `${copy}: clear the copy fault`,
+    },
+  ],
+  Default: next,
+});
 const taskStates = (): [string, State][] => Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
 /** The state machine's ARN as the template builds it from its fixed name, without referring to the resource. */
 const formattedStateMachineArn = {
@@ -154,8 +183,24 @@ describe('Construct: MigrationWorkflow', () => {
           ],
           Next: StateName.AWAIT_COMPLETION,
         },
+        // A copy pass that was waiting out an infrastructure fault: its copy state runs again (copy_faults.resume).
+        {
+          And: [
+            { Variable: '$.resume_at', IsPresent: true },
+            { Variable: '$.resume_at', StringEquals: 'copy-fault' },
+          ],
+          Next: StateName.RESUME_COPY,
+        },
       ],
       Default: StateName.DRIVER_COMPATIBILITY,
+    });
+    // Each copy state by its own name (in the order the passes were built: sorted here); a name this definition
+    // does not have (a deploy renamed it) goes to cleanup.
+    const resumeCopy = state(StateName.RESUME_COPY) as { Choices: { StringEquals: string }[] };
+    expect({ ...resumeCopy, Choices: [...resumeCopy.Choices].sort((a, b) => a.StringEquals.localeCompare(b.StringEquals)) }).toEqual({
+      Type: 'Choice',
+      Choices: [...COPY_TASKS].sort((a, b) => a.localeCompare(b)).map((copy) => ({ Variable: '$.copy_faults.resume', StringEquals: copy, Next: copy })),
+      Default: StateName.CLEANUP,
     });
     expect(state(StateName.DRIVER_COMPATIBILITY)).toMatchObject({ Catch: [toCleanup], Next: StateName.CAN_DRIVER_MIGRATE });
     // Both mechanisms make the source read-only and wait for its writers (test/cdk/workflow-switchover-purge.test.ts).
@@ -203,8 +248,10 @@ describe('Construct: MigrationWorkflow', () => {
       TimeoutSecondsPath: '$.copy_timeout_seconds',
       Retry: [copyStartRetry],
       Catch: [toFaults(StateName.BULK_COPY), toCleanup],
-      Next: copyPassEnd(StateName.BULK_COPY),
+      // A pass that succeeded first clears the record of a fault wait, if one was recorded (workflow-copy-fault-parking.ts).
+      Next: faultRecorded(StateName.BULK_COPY),
     });
+    expect(state(faultRecorded(StateName.BULK_COPY))).toEqual(afterCopy(StateName.BULK_COPY, copyPassEnd(StateName.BULK_COPY)));
   });
 
   it('starts every copy task again when it did not start, and never retries a copy that ran and failed', () => {
@@ -255,8 +302,9 @@ describe('Construct: MigrationWorkflow', () => {
         },
       },
       Catch: [toFaults(StateName.SNAPSHOT_COPY), toCleanup],
-      Next: StateName.SNAPSHOT_DESTINATION,
+      Next: faultRecorded(StateName.SNAPSHOT_COPY),
     });
+    expect(state(faultRecorded(StateName.SNAPSHOT_COPY))).toEqual(afterCopy(StateName.SNAPSHOT_COPY, StateName.SNAPSHOT_DESTINATION));
     expect(state(StateName.SNAPSHOT_DESTINATION)).toEqual({
       Type: 'Task',
       Resource: stepArn(Step.SNAPSHOT_DESTINATION),
@@ -291,7 +339,8 @@ describe('Construct: MigrationWorkflow', () => {
         ],
       },
     });
-    expect(finalCopy.Next).toBe(copyPassEnd(StateName.FINAL_COPY));
+    expect(finalCopy.Next).toBe(faultRecorded(StateName.FINAL_COPY));
+    expect(state(faultRecorded(StateName.FINAL_COPY))).toEqual(afterCopy(StateName.FINAL_COPY, copyPassEnd(StateName.FINAL_COPY)));
     expect(state(copyPassEnd(StateName.FINAL_COPY))).toEqual({ Type: 'Pass', Next: StateName.CUTOVER });
   });
 
@@ -315,7 +364,8 @@ describe('Construct: MigrationWorkflow', () => {
       Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: StateName.COUNT_WAIT }, toCleanup],
       Next: StateName.SOURCE_READ_ONLY,
     });
-    expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: copyPassEnd(StateName.REFRESH_COPY), Catch: [toFaults(StateName.REFRESH_COPY), toCleanup] });
+    expect(state(StateName.REFRESH_COPY)).toMatchObject({ Resource: 'arn:aws:states:::ecs:runTask.sync', Next: faultRecorded(StateName.REFRESH_COPY), Catch: [toFaults(StateName.REFRESH_COPY), toCleanup] });
+    expect(state(faultRecorded(StateName.REFRESH_COPY))).toEqual(afterCopy(StateName.REFRESH_COPY, copyPassEnd(StateName.REFRESH_COPY)));
     expect(state(copyPassEnd(StateName.REFRESH_COPY))).toEqual({ Type: 'Pass', Next: StateName.AWAIT_COMPLETION });
   });
 
@@ -383,15 +433,25 @@ describe('Construct: MigrationWorkflow', () => {
     for (const [name, task] of taskStates()) {
       if (name === StateName.AWAIT_COMPLETION) expect(task.TimeoutSecondsPath, name).toBe('$.wait_seconds');
       else if (name === StateName.AWAIT_SWITCHOVER) expect(task.TimeoutSecondsPath, name).toBe('$.switchover_wait_seconds');
+      else if (name === StateName.COPY_FAULT) expect(task.TimeoutSecondsPath, name).toBe('$.copy_fault_wait_seconds');
       else if (task.Resource === 'arn:aws:states:::ecs:runTask.sync' && name !== StateName.PURGE) expect(task.TimeoutSecondsPath, name).toBe('$.copy_timeout_seconds');
       else expect(task.TimeoutSeconds, name).toEqual(expect.any(Number));
     }
+    // The wait out of a copy fault is entered only through the Pass that sets its timeout (PARK_SECONDS).
+    expect(JSON.stringify(definition).split(`"Next":"${StateName.COPY_FAULT}"`)).toHaveLength(2);
+    expect(state('How long to wait out the copy fault')).toEqual({ Type: 'Pass', Result: COPY_FAULT_RETRY.PARK_SECONDS, ResultPath: '$.copy_fault_wait_seconds', Next: StateName.COPY_FAULT });
   });
 
   it('sends every failure after validation to cleanup, which waits out a driver, retries any error, and gives up to the release step', () => {
     // Assess
     // The purge loop runs after the migration's outcome is recorded: it never goes to cleanup.
     const unguarded: string[] = [StateName.VALIDATE, StateName.CLEANUP, StateName.RELEASE_SHARE, StateName.PLAN_PURGE, StateName.PURGE];
+    // Clearing the record of a fault wait after a copy task succeeded: its failure leaves a stale report, not
+    // a failed migration (cleanup would delete the destination the pass just wrote), so it goes on regardless.
+    for (const copy of COPY_TASKS) {
+      expect(state(`${copy}: clear the copy fault`).Catch, copy).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: `${copy}: copy fault over` }]);
+      unguarded.push(`${copy}: clear the copy fault`);
+    }
     const guarded = taskStates().filter(([name]) => !unguarded.includes(name));
     expect(guarded.map(([name]) => name).sort()).toEqual(
       [
@@ -400,6 +460,32 @@ describe('Construct: MigrationWorkflow', () => {
         `${StateName.BULK_COPY}: plan partitions`, ...PARTITIONED_PASSES.map((pass) => `${pass}: seal partitions`),
       ].sort(),
     );
+    // A copy task's failure is read first (workflow-copy-faults.ts): a fault of the platform is retried and, past
+    // the ladder, waited out (`fault persists`: the only failures after validation that do not reach cleanup);
+    // anything else (a copy error, a cancel, a Cause that describes no task) reaches cleanup through `copy error`.
+    for (const copy of COPY_TASKS) {
+      expect(state(`${copy}: task described?`).Default, copy).toBe(`${copy}: copy error`);
+      // The same reading of the stopped task (test/cdk/copy-faults.test.ts) either side of the ladder's end.
+      const infrastructure = state(`${copy}: infrastructure fault?`) as { Choices: [{ And: [State, State] }, State] };
+      const platformStopped = infrastructure.Choices[0].And[0];
+      expect(infrastructure, copy).toEqual({
+        Type: 'Choice',
+        Choices: [
+          { And: [platformStopped, { Variable: '$.copy_faults.attempts', NumericLessThan: COPY_FAULT_RETRY.MAX_ATTEMPTS }], Next: `${copy}: count the fault` },
+          { ...platformStopped, Next: `${copy}: fault persists` },
+        ],
+        Default: `${copy}: copy error`,
+      });
+      expect(state(`${copy}: copy error`), copy).toEqual({
+        Type: 'Pass', ResultPath: '$.error', Parameters: { 'Error.$': '$.copy_faults.error.Error', 'Cause.$': '$.copy_faults.error.Cause' }, Next: StateName.CLEANUP,
+      });
+      expect(state(`${copy}: fault persists`), copy).toEqual({
+        Type: 'Pass',
+        ResultPath: '$.copy_faults',
+        Parameters: { 'attempts.$': 'States.MathAdd($.copy_faults.attempts, 1)', 'error.$': '$.copy_faults.error', resume: copy },
+        Next: 'How long to wait out the copy fault',
+      });
+    }
     const maps = PARTITIONED_PASSES.map((pass) => [`${pass}: partitions`, state(`${pass}: partitions`)] as const);
     for (const [name, task] of [...guarded, ...maps]) {
       const catchers = task.Catch as { Next: string; ResultPath: string }[];
@@ -453,7 +539,7 @@ describe('Construct: MigrationWorkflow', () => {
     );
   });
 
-  it.each(TOKEN_STEPS)('lets the %s function answer its own task token', (step) => {
+  it.each([Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER])('lets the %s function answer its own task token', (step) => {
     // Assess: SendTaskSuccess and SendTaskFailure on this state machine, built from its name (no StartExecution).
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack.lambdas.forStep(step).role!) }],
@@ -468,8 +554,25 @@ describe('Construct: MigrationWorkflow', () => {
     });
   });
 
+  it('lets the copy-fault function answer its own task token (a cancel that came before it) and publish its wait events', () => {
+    // Assess: as the other waits on a token, and events:PutEvents for the COPY_FAULT_WAIT event of every wait.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack.lambdas.forStep(Step.COPY_FAULT).role!) }],
+      PolicyDocument: {
+        Statement: [
+          xrayStatement,
+          ownLogsStatement(stack.lambdas.forStep(Step.COPY_FAULT)),
+          { Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Effect: 'Allow', Resource: formattedStateMachineArn },
+          { Action: storeActions, Effect: 'Allow', Resource: tableArn('migrations') },
+          { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalId(stack.events.bus), 'Arn'] } },
+        ],
+      },
+    });
+  });
+
   it('lets no other step function call Step Functions', () => {
-    // Assess
+    // Assess: only the TOKEN_STEPS (await-completion, await-switchover, and copy-fault, whose wait a cancel that
+    // came before its token must end at once: it answers that token itself) may send task answers.
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: unknown[]; PolicyDocument: { Statement: { Action: unknown }[] } } }[];
     for (const step of ALL_STEPS.filter((s) => !TOKEN_STEPS.includes(s))) {
       const role = { Ref: logicalId(stack.lambdas.forStep(step).role!) };

@@ -38,7 +38,7 @@ afterAll(async () => {
 
 const definition = (): Definition => workflow.definition as Definition;
 /** The steps that wait on a task token (lambda:invoke.waitForTaskToken). */
-const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER];
+const TOKEN_STEPS: readonly Step[] = [Step.AWAIT_COMPLETION, Step.AWAIT_SWITCHOVER, Step.COPY_FAULT];
 
 describe('Function: loadSynthesizedWorkflow', () => {
   // How long a start takes is measured by `npm run measure:start` (local/measure-start.ts), not asserted here.
@@ -62,6 +62,11 @@ describe('Function: loadSynthesizedWorkflow', () => {
         [`${pass}: copy partition`, { kind: 'ecs-run-task' }],
         [`${pass}: seal partitions`, { kind: 'ecs-run-task' }],
       ])),
+      // Each copy task of the execution (not a partition's) clears the record of a copy fault it waited out.
+      ...Object.fromEntries([
+        StateName.BULK_COPY, StateName.SNAPSHOT_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY, `${StateName.BULK_COPY}: plan partitions`,
+        ...[StateName.BULK_COPY, StateName.REFRESH_COPY, StateName.FINAL_COPY].map((pass) => `${pass}: seal partitions`),
+      ].map((copy) => [`${copy}: clear the copy fault`, { kind: 'lambda', step: Step.COPY_FAULT }])),
     };
 
     // Assess
@@ -264,6 +269,7 @@ describe('Workflow: paths through the synthesized definition', () => {
         const { switchover_wait_seconds: _previous, ...rest } = state;
         return { ...rest, switchover: { outcome, polls: writerChecks, wait_seconds: waitSeconds }, ...(waitSeconds > 0 ? { switchover_wait_seconds: waitSeconds } : {}) };
       },
+      [Step.COPY_FAULT]: () => { throw new Error('no copy fault in these scripts'); },
       [Step.PLAN_PURGE]: (state: MigrationExecutionState) => {
         const failed = (state.purge?.failed ?? 0) + (state.purge?.error ? 1 : 0);
         const { error: _recorded, ...previous } = state.purge ?? {};

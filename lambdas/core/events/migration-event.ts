@@ -18,9 +18,22 @@ export interface TaskStateChangeDetail {
   readonly error: Migration['error'];
 }
 
+/**
+ * A copy pass waiting out an infrastructure fault past its retry ladder (copy-fault.ts): published at every
+ * wait, so that operators' rules (and the monitoring's alarm) see a migration that the platform holds up.
+ */
+export const COPY_FAULT_WAIT = 'Share Migration Copy Fault Wait';
+
+export interface CopyFaultWaitDetail {
+  readonly migration_id: string;
+  readonly share_id: string;
+  readonly task_state: TaskState;
+  readonly copy_fault: NonNullable<Migration['copy_fault']>;
+}
+
 /** Publishes migration events (an EventBridge bus on AWS, a JSON-lines file at home). */
 export interface MigrationEventPublisher {
-  publish(detailType: string, detail: TaskStateChangeDetail): Promise<void>;
+  publish(detailType: string, detail: TaskStateChangeDetail | CopyFaultWaitDetail): Promise<void>;
 }
 
 export function taskStateChange(migration: Migration, previous: TaskState | null): TaskStateChangeDetail {

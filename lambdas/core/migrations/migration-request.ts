@@ -102,7 +102,7 @@ function copyTaskOptions(raw: Record<string, unknown>, ids: { shareId: string })
   return options;
 }
 
-const HANDOVER_POINTS: readonly HandoverPoint[] = ['driver-poll', 'await-completion'];
+const HANDOVER_POINTS: readonly HandoverPoint[] = ['driver-poll', 'await-completion', 'copy-fault'];
 
 /** The `resume` a handing-over execution adds to the next one's input (HandoverInput), checked for its shape. */
 function handoverResume(value: unknown, ids: { shareId: string }): ValidatedMigrationRequest['resume'] {

@@ -93,7 +93,9 @@ export class WorkflowMigrationService implements MigrationService {
       }
       return m.cancel_requested ? null : { cancel_requested: true };
     });
-    if (updated.task_token && PHASE1_DONE_STATES.includes(updated.task_state)) {
+    // The token is the wait's: for migration_complete, or of a copy pass waiting out an infrastructure fault
+    // (copy-fault.ts), which would otherwise try the pass again only after its wait.
+    if (updated.task_token && (PHASE1_DONE_STATES.includes(updated.task_state) || updated.copy_fault)) {
       await this.deps.workflow.sendTaskFailure(updated.task_token, WorkflowError.CANCELLED, 'Migration was cancelled by the operator');
     }
     if (updated.copy_task_id) {

@@ -28,6 +28,8 @@ export function progressView(migration: Migration, shareTaskState: TaskStateValu
       ...(migration.partitions ? { partitions: migration.partitions } : {}),
       // Host-assisted with snapshots: which snapshot is being replayed onto the destination.
       ...(migration.snapshot_replay ? { snapshot_replay: migration.snapshot_replay } : {}),
+      // A copy pass waiting out an infrastructure fault (copy-fault.ts): since when, the last fault, the next try.
+      ...(migration.copy_fault ? { copy_fault: migration.copy_fault } : {}),
       // The switchover, once the source is read-only: what it waits for, or how that ended.
       ...(migration.switchover ? { switchover: switchoverView(migration.switchover) } : {}),
     },

@@ -3,6 +3,7 @@ import type { GetDeps, StepHandler } from '../step-handler.ts';
 import { createAwaitCompletionHandler } from './await-completion.ts';
 import { createAwaitSwitchoverHandler } from './await-switchover.ts';
 import { createCleanupHandler } from './cleanup.ts';
+import { createCopyFaultHandler } from './copy-fault.ts';
 import { createCutoverHandler } from './cutover.ts';
 import { createDriverCancelHandler } from './driver-cancel.ts';
 import { createDriverCompatibilityHandler } from './driver-compatibility.ts';
@@ -37,4 +38,5 @@ export const STEP_HANDLER_FACTORIES: Readonly<Record<Step, (getDeps: GetDeps) =>
   'switchover-writers': createSwitchoverWritersHandler,
   'await-switchover': createAwaitSwitchoverHandler,
   'plan-purge': createPlanPurgeHandler,
+  'copy-fault': createCopyFaultHandler,
 };

@@ -1,7 +1,7 @@
 import { ConcurrentUpdateError, errorMessage } from '../../errors.ts';
 import { recordWorkflowFiring } from '../../schedules/fire-schedule.ts';
 import type { Migration } from '../../model.ts';
-import { PHASE1_DONE_STATES, TaskState } from '../../task-state.ts';
+import { isTerminal, PHASE1_DONE_STATES, TaskState } from '../../task-state.ts';
 import type { MigrationExecutionState, ValidateStepInput } from '../../workflow.ts';
 import type { MigrationDeps } from '../migration-deps.ts';
 import { executionMigrationId } from '../execution-migration-id.ts';
@@ -47,14 +47,18 @@ export async function validateStep(deps: MigrationDeps, input: ValidateStepInput
 
 /**
  * The state a handed-over execution resumes with: the one its predecessor had, its loop count reset. Only
- * where the record says the migration still is (a driver still replicating, or phase 1 done and waiting
- * for migration_complete); anywhere else the ordinary path re-derives everything (every step is idempotent).
+ * where the record says the migration still is (a driver still replicating, phase 1 done and waiting
+ * for migration_complete, or a copy pass waiting out a fault); anywhere else the ordinary path re-derives everything (every step is idempotent).
  */
 function resumedHandover(resume: ValidatedMigrationRequest['resume'], migration: Migration, state: MigrationExecutionState): MigrationExecutionState | undefined {
   if (resume === null) return undefined;
   const { error: _error, handover: _handover, resume_at: _resumeAt, ...carried } = resume.state;
   if (resume.at === 'driver-poll' && migration.mechanism === 'driver_assisted' && migration.task_state === TaskState.MIGRATION_DRIVER_IN_PROGRESS) {
     return { ...carried, ...state, driver_assisted: true, resume_at: 'driver-poll' };
+  }
+  // A copy pass waiting out an infrastructure fault: the pass runs again (copy-fault.ts recorded the wait).
+  if (resume.at === 'copy-fault' && migration.copy_fault && !isTerminal(migration.task_state)) {
+    return { ...carried, ...state, resume_at: 'copy-fault' };
   }
   if (resume.at === 'await-completion' && PHASE1_DONE_STATES.includes(migration.task_state)) {
     return { ...carried, ...state, driver_assisted: migration.mechanism === 'driver_assisted', wait_seconds: completionWaitSeconds(migration), resume_at: 'await-completion' };

@@ -14,6 +14,9 @@
  * - the runtime's resident memory (VmRSS of the child) idle after start, its peak under load, and idle
  *   again after.
  *
+ * `--rounds N` (default 3) runs the whole load N times: each row is its median over the rounds (its p50s
+ * listed), and the RSS after each round shows whether memory keeps growing under the same load.
+ *
  * Prints a table (the README's Performance section holds one) and the machine it ran on. No assertion:
  * the targets are printed next to the numbers. `--profile DIR` writes the runtime's CPU profile there
  * (node --cpu-prof, written when it exits), to see where a request's time goes; `--only TEXT` measures
@@ -37,11 +40,14 @@ const { values } = parseArgs({
     json: { type: 'string' },
     profile: { type: 'string' },
     only: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const SHARES = Number(values.shares);
 const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
+/** The whole load run this many times: the rows show the last round; the RSS after each round shows whether memory keeps growing. */
+const ROUNDS = Math.max(1, Number(values.rounds));
 const repo = path.resolve(import.meta.dirname, '..');
 const ADMIN_PROJECT = 'admin';
 
@@ -55,6 +61,8 @@ interface Row {
   /** The runtime's resident memory right after. */
   readonly rssMiB?: number;
   readonly target?: string;
+  /** Each round's p50, when there were several. */
+  readonly p50s?: readonly number[];
 }
 
 async function main(): Promise<void> {
@@ -104,19 +112,28 @@ async function main(): Promise<void> {
     // Warm-up: the first requests compile the request path (JIT); each shape then gets a second of its own.
     await load(get, '/v2/shares/detail?limit=10', CLIENTS, 5);
     const wanted = (what: string) => values.only === undefined || what.includes(values.only);
-    for (const [what, target, goal] of loads.filter(([what]) => wanted(what))) {
-      await load(get, target, CLIENTS, 1);
-      const { count: _count, ...result } = await measured(target, CLIENTS);
-      rows.push({ what: `${what}, ${CLIENTS} clients`, ...result, ...(goal ? { target: goal } : {}) });
+    const roundRss: number[] = [];
+    const rounds: Row[][] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      // Each round measures every row again; the table shows each row's median over the rounds.
+      const measuredRows: Row[] = [];
+      for (const [what, target, goal] of loads.filter(([what]) => wanted(what))) {
+        await load(get, target, CLIENTS, 1);
+        const { count: _count, ...result } = await measured(target, CLIENTS);
+        measuredRows.push({ what: `${what}, ${CLIENTS} clients`, ...result, ...(goal ? { target: goal } : {}) });
+      }
+      const fullWhat = `GET /v2/shares/detail (all ${Math.min(SHARES, 1000)}), 1 client`;
+      if (wanted(fullWhat)) {
+        const { count: _count, ...full } = await measured('/v2/shares/detail', 1, (body) => {
+          const count = (JSON.parse(body) as { shares: unknown[] }).shares.length;
+          if (count !== Math.min(SHARES, 1000)) throw new Error(`the full list held ${count} shares`);
+        });
+        measuredRows.push({ what: fullWhat, ...full, target: 'p50 ≤ 150 ms' });
+      }
+      rounds.push(measuredRows);
+      roundRss.push(mib(await residentBytes(child.pid!)));
     }
-    const fullWhat = `GET /v2/shares/detail (all ${Math.min(SHARES, 1000)}), 1 client`;
-    if (wanted(fullWhat)) {
-      const { count: _count, ...full } = await measured('/v2/shares/detail', 1, (body) => {
-        const count = (JSON.parse(body) as { shares: unknown[] }).shares.length;
-        if (count !== Math.min(SHARES, 1000)) throw new Error(`the full list held ${count} shares`);
-      });
-      rows.push({ what: fullWhat, ...full, target: 'p50 ≤ 150 ms' });
-    }
+    rows.push(...rounds[0]!.map((first, i) => medianRow(first, rounds.map((r) => r[i]!))));
     clearInterval(sampler);
     await sleep(3000);
     const afterRss = await residentBytes(child.pid!);
@@ -127,7 +144,7 @@ async function main(): Promise<void> {
       seedSeconds: seeded.ms / 1000,
       answeringMs,
       rows,
-      rssMiB: { idle: mib(idleRss), peakUnderLoad: mib(peak.rss), idleAfter: mib(afterRss), target: '≤ 250 MB, flat' },
+      rssMiB: { idle: mib(idleRss), peakUnderLoad: mib(peak.rss), idleAfter: mib(afterRss), afterEachRound: roundRss.join(' → '), target: '≤ 250 MB, flat' },
     };
     process.stdout.write(`${table(report)}\n`);
     if (values.json) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
@@ -214,19 +231,33 @@ function table(report: { machine: { cpus: number; cpu: string; memoryGiB: number
   const lines = [
     `Embedded default (npm start), ${report.shares.toLocaleString('en')} shares; ${report.machine.cpus} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, Node ${report.machine.node}; load from the same machine.`,
     '',
-    '| request | p50 ms | p99 ms | req/s | runtime CPU ms/req | RSS after, MiB | target |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...report.rows.map((r) => `| ${r.what} | ${r.p50} | ${r.p99} | ${r.rps ?? ''} | ${r.cpuMsPerRequest === undefined ? '' : round(r.cpuMsPerRequest)} | ${r.rssMiB ?? ''} | ${r.target ?? ''} |`),
+    '| request (median of the rounds) | p50 ms | p50 of each round | p99 ms | req/s | runtime CPU ms/req | RSS after, MiB | target |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+    ...report.rows.map((r) => `| ${r.what} | ${r.p50} | ${r.p50s?.join(', ') ?? ''} | ${r.p99} | ${r.rps ?? ''} | ${r.cpuMsPerRequest === undefined ? '' : round(r.cpuMsPerRequest)} | ${r.rssMiB ?? ''} | ${r.target ?? ''} |`),
     '',
     '| runtime RSS | MiB | target |',
     '| --- | ---: | --- |',
     `| idle after start | ${report.rssMiB['idle']} | ≤ 250 MB |`,
     `| peak under the load above | ${report.rssMiB['peakUnderLoad']} | flat |`,
+    `| after each round of the whole load | ${report.rssMiB['afterEachRound']} | flat |`,
     `| idle after the load | ${report.rssMiB['idleAfter']} | |`,
     '',
     `Answering on its port ${(report.answeringMs / 1000).toFixed(1)} s after launch (data folder already holding the shares).`,
   ];
   return lines.join('\n');
+}
+
+/** A row's median over the rounds, field by field (a noisy VM moves one run's p50 by a quarter). */
+function medianRow(first: Row, all: readonly Row[]): Row {
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  };
+  const of = (key: 'p50' | 'p99' | 'rps' | 'cpuMsPerRequest' | 'rssMiB') => {
+    const values = all.map((r) => r[key]).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? undefined : median(values);
+  };
+  return { ...first, p50: of('p50')!, p99: of('p99')!, rps: of('rps'), cpuMsPerRequest: of('cpuMsPerRequest'), rssMiB: of('rssMiB'), ...(all.length > 1 ? { p50s: all.map((r) => r.p50) } : {}) };
 }
 
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);

@@ -4,7 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { StackContext } from './stack-context.ts';
 import type { Construct } from 'constructs';
 import { parseEfsBackends, type ResolvedEfsBackendConfig } from '../../lambdas/drivers/efs/config.ts';
 import { checkDeployableBackends } from '../../lambdas/composition/aws-backends.ts';
@@ -21,9 +22,6 @@ import { MigrationTables } from './migration-tables.ts';
 import { MigrationWorkflow } from './migration-workflow.ts';
 import { acknowledgeStackFindings } from './nag-acknowledgments.ts';
 import { OperationsKey } from './operations-key.ts';
-
-/** A Secrets Manager secret's complete ARN (with the 6-character suffix a partial ARN lacks). */
-const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
 /** The CloudFormation stack name of share-migration. */
 export const STACK_NAME = 'ShareMigration';
@@ -120,9 +118,11 @@ export class ShareMigrationStack extends Stack {
   readonly api: ManilaApi;
   readonly schedules: MigrationSchedules;
   readonly monitoring: MigrationMonitoring;
+  private readonly context: StackContext;
 
   constructor(scope: Construct, id: string, props: ShareMigrationStackProps = {}) {
     super(scope, id, props);
+    this.context = new StackContext(this);
     const stepTimeout = props.stepTimeout ?? Duration.minutes(5);
     const adminTokenSha256 = this.adminTokenSha256();
     const backends = this.backends();
@@ -143,7 +143,7 @@ export class ShareMigrationStack extends Stack {
     }
     this.allowCopyTasksIntoMountTargets();
     this.grantCopyTasksEfsAccess(efsBackends);
-    const copyOnSpot = this.contextBoolean(ContextKey.COPY_SPOT, false);
+    const copyOnSpot = this.context.boolean(ContextKey.COPY_SPOT, false);
     if (copyOnSpot) this.copyTask.cluster.enableFargateCapacityProviders();
     this.workflow = new MigrationWorkflow(this, 'Workflow', {
       stepFunctions: this.lambdas.byStep,
@@ -171,10 +171,10 @@ export class ShareMigrationStack extends Stack {
       stateMachine: this.workflow.stateMachine,
       copyCluster: this.copyTask.cluster,
       adminTokenSha256,
-      tokensSecret: this.tokensSecretFromContext(),
+      tokensSecret: this.context.secret(ContextKey.TOKENS_SECRET_ARN, 'TokensSecret'),
       ...this.keystoneFromContext(),
       accessLogGroup: this.operationsKey.logGroup(this, 'ApiAccessLogs', logs.RetentionDays.ONE_YEAR),
-      cloudWatchRole: this.contextBoolean(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE, true),
+      cloudWatchRole: this.context.boolean(ContextKey.API_GATEWAY_CLOUDWATCH_ROLE, true),
       environment: this.quotaDefaultsEnvironment(),
     });
     this.grantFunctions(efsBackends);
@@ -187,7 +187,7 @@ export class ShareMigrationStack extends Stack {
       authorizer: this.api.authorizerFunction,
       topicKey: this.operationsKey.key,
       failureEventBus: this.events.bus,
-      alarmEmail: this.contextString(ContextKey.ALARM_EMAIL),
+      alarmEmail: this.context.string(ContextKey.ALARM_EMAIL),
     });
     acknowledgeStackFindings(this);
 
@@ -204,9 +204,9 @@ export class ShareMigrationStack extends Stack {
    * credentials); undefined without `vpcId`, for CopyTask's new VPC.
    */
   private vpcFromContext(): ec2.IVpc | undefined {
-    const vpcId = this.contextString(ContextKey.VPC_ID);
-    const subnetIds = this.contextList(ContextKey.SUBNET_IDS);
-    const availabilityZones = this.contextList(ContextKey.AVAILABILITY_ZONES);
+    const vpcId = this.context.string(ContextKey.VPC_ID);
+    const subnetIds = this.context.list(ContextKey.SUBNET_IDS);
+    const availabilityZones = this.context.list(ContextKey.AVAILABILITY_ZONES);
     if (vpcId === undefined) {
       if (subnetIds.length > 0 || availabilityZones.length > 0) {
         throw new Error(`Context ${ContextKey.SUBNET_IDS} and ${ContextKey.AVAILABILITY_ZONES} go with ${ContextKey.VPC_ID}: give -c ${ContextKey.VPC_ID}=vpc-... too`);
@@ -240,7 +240,7 @@ export class ShareMigrationStack extends Stack {
    * provide one): NFS from the copy tasks' security group into each EFS backend's mount-target group.
    */
   private allowCopyTasksIntoMountTargets(): void {
-    for (const [index, groupId] of this.contextList(ContextKey.EFS_SECURITY_GROUP_IDS).entries()) {
+    for (const [index, groupId] of this.context.list(ContextKey.EFS_SECURITY_GROUP_IDS).entries()) {
       if (!/^sg-[0-9a-f]{8,17}$/.test(groupId)) {
         throw new Error(`Context ${ContextKey.EFS_SECURITY_GROUP_IDS}: "${groupId}" is not a security group id (sg-...): -c ${ContextKey.EFS_SECURITY_GROUP_IDS}=sg-aaa,sg-bbb`);
       }
@@ -300,26 +300,13 @@ export class ShareMigrationStack extends Stack {
 
   /** The existing Keystone the context names, if any. */
   private keystoneFromContext(): { keystone?: { url: string; credentialsSecret: secretsmanager.ISecret } } {
-    const url = this.contextString(ContextKey.KEYSTONE_URL);
-    const arn = this.contextString(ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN);
-    if (url === undefined && arn === undefined) return {};
-    if (url === undefined || arn === undefined) {
+    const url = this.context.string(ContextKey.KEYSTONE_URL);
+    const credentialsSecret = this.context.secret(ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN, 'KeystoneCredentialsSecret');
+    if (url === undefined && credentialsSecret === undefined) return {};
+    if (url === undefined || credentialsSecret === undefined) {
       throw new Error(`Context ${ContextKey.KEYSTONE_URL} and ${ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN} go together: give both (Keystone's auth_url and the secret of the service's credentials), or neither`);
     }
-    if (!COMPLETE_SECRET_ARN.test(arn)) {
-      throw new Error(`Context ${ContextKey.KEYSTONE_CREDENTIALS_SECRET_ARN} must be a secret's complete ARN (ending in its 6-character suffix), as aws secretsmanager describe-secret prints it`);
-    }
-    return { keystone: { url, credentialsSecret: secretsmanager.Secret.fromSecretCompleteArn(this, 'KeystoneCredentialsSecret', arn) } };
-  }
-
-  /** The existing token secret the context names, or undefined for the API's own. */
-  private tokensSecretFromContext(): secretsmanager.ISecret | undefined {
-    const arn = this.contextString(ContextKey.TOKENS_SECRET_ARN);
-    if (arn === undefined) return undefined;
-    if (!COMPLETE_SECRET_ARN.test(arn)) {
-      throw new Error(`Context ${ContextKey.TOKENS_SECRET_ARN} must be a secret's complete ARN (ending in its 6-character suffix), as aws secretsmanager describe-secret prints it`);
-    }
-    return secretsmanager.Secret.fromSecretCompleteArn(this, 'TokensSecret', arn);
+    return { keystone: { url, credentialsSecret } };
   }
 
   /** SMIG_QUOTA_DEFAULTS for the API function from the context's quotaDefaults, checked as the function will read it. */
@@ -329,31 +316,6 @@ export class ShareMigrationStack extends Stack {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     parseQuotaDefaults(text, undefined, `Context ${ContextKey.QUOTA_DEFAULTS}`);
     return { [QUOTA_DEFAULTS_ENV]: text };
-  }
-
-  private contextString(key: string): string | undefined {
-    const value: unknown = this.node.tryGetContext(key);
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string') throw new Error(`Context ${key} must be a string`);
-    return value;
-  }
-
-  /** `true` or `false`, as a boolean (cdk.json, cdk.context.json) or a string (-c key=false). */
-  private contextBoolean(key: string, defaultValue: boolean): boolean {
-    const value: unknown = this.node.tryGetContext(key);
-    if (value === undefined || value === '') return defaultValue;
-    if (value === true || value === 'true') return true;
-    if (value === false || value === 'false') return false;
-    throw new Error(`Context ${key} must be true or false (got ${JSON.stringify(value)}): -c ${key}=false`);
-  }
-
-  /** A list given as a JSON array (cdk.json, cdk.context.json) or a comma-separated string (-c key=a,b). */
-  private contextList(key: string): string[] {
-    const value: unknown = this.node.tryGetContext(key);
-    if (value === undefined || value === '') return [];
-    const list = typeof value === 'string' ? value.split(',') : value;
-    if (!Array.isArray(list) || list.some((item) => typeof item !== 'string')) throw new Error(`Context ${key} must be a list of strings, or a comma-separated string`);
-    return list.map((item: string) => item.trim()).filter((item) => item !== '');
   }
 
   /** The context value, checked, or else the NoEcho parameter: synth needs no value. */

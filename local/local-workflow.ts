@@ -26,6 +26,8 @@ type LocalTaskHandler = (input: unknown) => Promise<unknown>;
 /** Executions whose path is kept, and states kept per execution (a weeks-long loop's last ones). */
 const MAX_PATHS = 200;
 const MAX_VISITS = 2000;
+/** How long abortAll waits for the steps in flight (a step is a few store writes; a stuck one is not waited for). */
+const STEP_DRAIN_MS = 10_000;
 
 export class LocalWorkflow implements WorkflowPort {
   private readonly workflow: SynthesizedWorkflow;
@@ -33,6 +35,8 @@ export class LocalWorkflow implements WorkflowPort {
   private readonly logger: Logger;
   private readonly running = new Map<string, { abort: () => void; result: Promise<unknown> }>();
   private readonly callbacks = new Map<string, PendingCallback>();
+  /** Step Lambdas running now (not the waits for their tokens, nor copy tasks): abortAll lets them finish. */
+  private readonly stepsInFlight = new Set<Promise<unknown>>();
   /** The states each recent execution entered (the console draws the path taken), newest executions kept. */
   private readonly paths = new Map<string, { status: ExecutionPath['status']; visits: ExecutionVisit[] }>();
 
@@ -125,6 +129,23 @@ export class LocalWorkflow implements WorkflowPort {
     const pending = [...this.running.values()];
     for (const { abort } of pending) abort();
     await Promise.allSettled(pending.map((p) => p.result));
+    // An aborted execution stops waiting for its step, but the step runs on and writes its records: let
+    // the steps in flight finish (briefly) so that none writes after the store has closed.
+    const steps = [...this.stepsInFlight];
+    if (steps.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise((resolve) => (timer = setTimeout(resolve, STEP_DRAIN_MS)));
+      await Promise.race([Promise.allSettled(steps), bound]);
+      clearTimeout(timer);
+    }
+  }
+
+  /** A step's call, counted among those in flight until it settles. */
+  private tracked(step: string, input: unknown): Promise<unknown> {
+    const call = this.runners.runStep(step, input);
+    this.stepsInFlight.add(call);
+    void call.then(() => this.stepsInFlight.delete(call), () => this.stepsInFlight.delete(call));
+    return call;
   }
 
   private taskHandlers(executionName: string): Record<string, LocalTaskHandler> {
@@ -132,7 +153,7 @@ export class LocalWorkflow implements WorkflowPort {
     for (const [stateName, task] of Object.entries(this.workflow.tasks)) {
       switch (task.kind) {
         case 'lambda':
-          handlers[stateName] = (input) => this.runners.runStep(task.step, input);
+          handlers[stateName] = (input) => this.tracked(task.step, input);
           break;
         case 'lambda-callback':
           handlers[stateName] = (input) => this.runCallbackTask(task.step, input);
@@ -167,7 +188,7 @@ export class LocalWorkflow implements WorkflowPort {
     const answered = new Promise<unknown>((resolve, reject) => this.callbacks.set(token, { resolve, reject }));
     try {
       const payload = (parameters as { Payload?: Record<string, unknown> }).Payload ?? {};
-      await this.runners.runStep(step, { ...payload, task_token: token });
+      await this.tracked(step, { ...payload, task_token: token });
       return await answered;
     } finally {
       this.callbacks.delete(token);
